@@ -1,0 +1,172 @@
+package gatehouse;
+
+import gatehouse.clients.ClientAuthenticator;
+import gatehouse.clients.ClientRepository;
+import gatehouse.clients.ClientRoutes;
+import gatehouse.clients.ClientService;
+import gatehouse.consent.ConsentRepository;
+import gatehouse.consent.ConsentService;
+import gatehouse.http.CallerResolver;
+import gatehouse.http.ErrorHandler;
+import gatehouse.http.RequestLog;
+import gatehouse.http.Routes;
+import gatehouse.oauth.AuthorizationCodeGrant;
+import gatehouse.oauth.AuthorizationCodeRepository;
+import gatehouse.oauth.AuthorizationService;
+import gatehouse.oauth.AuthorizeEndpoint;
+import gatehouse.oauth.ClientCredentialsGrant;
+import gatehouse.oauth.Grant;
+import gatehouse.oauth.IntrospectionEndpoint;
+import gatehouse.oauth.MetadataEndpoint;
+import gatehouse.oauth.RefreshTokenGrant;
+import gatehouse.oauth.RevocationEndpoint;
+import gatehouse.oauth.TokenEndpoint;
+import gatehouse.oauth.TokenInfoEndpoint;
+import gatehouse.ops.HealthRoutes;
+import gatehouse.ops.Metrics;
+import gatehouse.ops.OpenApiRoute;
+import gatehouse.orgs.OrgRepository;
+import gatehouse.orgs.OrgRoutes;
+import gatehouse.orgs.OrgService;
+import gatehouse.scopes.ScopeRepository;
+import gatehouse.scopes.ScopeRoutes;
+import gatehouse.scopes.ScopeService;
+import gatehouse.store.Database;
+import gatehouse.store.DatabaseUrl;
+import gatehouse.tokens.TokenCodec;
+import gatehouse.tokens.TokenRepository;
+import gatehouse.tokens.TokenService;
+import gatehouse.users.AuthRoutes;
+import gatehouse.users.SessionRepository;
+import gatehouse.users.SessionService;
+import gatehouse.users.UserRepository;
+import gatehouse.users.UserRoutes;
+import gatehouse.users.UserService;
+import gatehouse.web.Bodies;
+import gatehouse.web.Pages;
+import io.javalin.Javalin;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds Gatehouse with plain constructors — the one place that knows every part — and runs it.
+ * Tests start it exactly as {@link Main} does, on port 0.
+ */
+public final class App implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(App.class);
+
+    private final Config config;
+    private final Database database;
+    private final Routes routes;
+    private final Javalin server;
+
+    private App(Config config, Database database) {
+        this.config = config;
+        this.database = database;
+        Clock clock = Clock.systemUTC();
+        var codec = new TokenCodec(config.tokenPrefix(), new SecureRandom());
+        var metrics = new Metrics();
+        var pages = new Pages();
+
+        var userRepository = new UserRepository();
+        var users = new UserService(database, userRepository, clock, config.registrationOpen());
+        var sessions = new SessionService(database, new SessionRepository(), codec, clock, config.sessionTtl());
+        var tokens = new TokenService(database, new TokenRepository(), codec, clock);
+        var callers = new CallerResolver(sessions, tokens);
+        var orgs = new OrgService(database, new OrgRepository(), userRepository, clock);
+        var scopes = new ScopeService(database, new ScopeRepository(), clock);
+        var clients = new ClientService(database, new ClientRepository(), orgs, scopes, codec, clock,
+                (int) config.accessTokenTtl().toSeconds());
+        var consents = new ConsentService(database, new ConsentRepository(), clock);
+        var authenticator = new ClientAuthenticator(clients, codec, clock);
+        var codes = new AuthorizationCodeRepository();
+
+        List<Grant> grants = List.of(
+                new AuthorizationCodeGrant(database, codes, tokens, codec, clock),
+                new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, clock),
+                new ClientCredentialsGrant(database, tokens));
+        var authorization = new AuthorizationService(database, clients, orgs, consents, codes, codec, clock,
+                config.issuer());
+
+        this.routes = new Routes(new Routes.Handlers(
+                new MetadataEndpoint(config.issuer(), scopes, grants.stream().map(Grant::type).toList()),
+                new AuthorizeEndpoint(authorization, scopes, orgs, callers, pages),
+                new TokenEndpoint(authenticator, grants, metrics.registry()),
+                new RevocationEndpoint(authenticator, tokens),
+                new IntrospectionEndpoint(authenticator, tokens, config.issuer()),
+                new TokenInfoEndpoint(tokens),
+                new AuthRoutes(users, sessions, callers, pages, codec, config.secureCookies()),
+                new UserRoutes(users, callers),
+                new OrgRoutes(orgs, callers),
+                new ClientRoutes(clients, callers),
+                new ScopeRoutes(scopes, callers),
+                new HealthRoutes(database),
+                metrics,
+                new OpenApiRoute()));
+        this.server = javalin(routes, new ErrorHandler(pages), new RequestLog(metrics));
+
+        users.bootstrapAdmin(config.adminUsername(), config.adminPassword());
+    }
+
+    /** Connects the database (starting the embedded one if needed), migrates, and starts serving. */
+    public static App start(Config config) {
+        Database database = config.embeddedDatabase()
+                ? Database.embedded(config.dataDir(), config.databasePoolSize())
+                : Database.external(DatabaseUrl.parse(config.databaseUrl(), config.databaseUser(),
+                        config.databasePassword()), config.databasePoolSize());
+        try {
+            App app = new App(config, database);
+            app.server.start(config.host(), config.port());
+            log.info("Gatehouse is listening on http://{}:{} (issuer {})", config.host(), app.port(), config.issuer());
+            return app;
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    private static Javalin javalin(Routes routes, ErrorHandler errors, RequestLog requestLog) {
+        return Javalin.create(cfg -> {
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.maxRequestSize = Bodies.MAX_BODY_BYTES;
+            cfg.http.prefer405over404 = true;
+            cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+            cfg.requestLogger.http(requestLog::finished);
+            cfg.routes.before(requestLog::assignId);
+            cfg.routes.exception(Exception.class, errors::handle);
+            cfg.routes.error(404, errors::notFound);
+            for (Routes.Route route : routes.all()) {
+                cfg.routes.addHttpHandler(route.method(), route.path(), route.handler());
+            }
+        });
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public List<Routes.Route> routes() {
+        return routes.all();
+    }
+
+    /** Stops taking requests, lets running ones finish, then closes the database. */
+    @Override
+    public void close() {
+        server.stop();
+        database.close();
+        log.info("Gatehouse stopped");
+    }
+}

@@ -1,0 +1,163 @@
+package gatehouse;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Gatehouse's configuration, read once from {@code GATEHOUSE_*} environment variables and validated
+ * as a whole: a bad start reports every problem at once rather than the first one.
+ */
+public record Config(
+        String host,
+        int port,
+        String issuer,
+        String databaseUrl,
+        String databaseUser,
+        String databasePassword,
+        Path dataDir,
+        String tokenPrefix,
+        String adminUsername,
+        String adminPassword,
+        Duration accessTokenTtl,
+        Duration sessionTtl,
+        boolean registrationOpen,
+        boolean requireVerifiedEmail,
+        boolean rateLimitsEnabled,
+        int databasePoolSize) {
+
+    private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
+
+    /** Thrown with every problem found, one per line. */
+    public static final class InvalidConfigException extends RuntimeException {
+        public InvalidConfigException(List<String> problems) {
+            super("invalid configuration:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    public static Config fromEnv(Map<String, String> env) {
+        var reader = new Reader(env);
+        String host = reader.string("GATEHOUSE_HOST", "0.0.0.0");
+        int port = reader.integer("GATEHOUSE_PORT", 8080, 0, 65535);
+        String issuer = reader.issuer(port);
+        var config = new Config(
+                host,
+                port,
+                issuer,
+                reader.string("GATEHOUSE_DATABASE_URL", null),
+                reader.string("GATEHOUSE_DATABASE_USER", null),
+                reader.string("GATEHOUSE_DATABASE_PASSWORD", null),
+                Path.of(reader.string("GATEHOUSE_DATA_DIR", "./gatehouse-data")).toAbsolutePath().normalize(),
+                reader.matching("GATEHOUSE_TOKEN_PREFIX", "fo", TOKEN_PREFIX, "1 to 16 lowercase letters and digits, starting with a letter"),
+                reader.string("GATEHOUSE_ADMIN_USERNAME", null),
+                reader.string("GATEHOUSE_ADMIN_PASSWORD", null),
+                Duration.ofSeconds(reader.integer("GATEHOUSE_ACCESS_TOKEN_TTL", 3600, 60, 86_400 * 7)),
+                Duration.ofSeconds(reader.integer("GATEHOUSE_SESSION_TTL", 86_400, 300, 86_400 * 90)),
+                !"closed".equals(reader.oneOf("GATEHOUSE_REGISTRATION", "open", List.of("open", "closed"))),
+                reader.bool("GATEHOUSE_REQUIRE_VERIFIED_EMAIL", false),
+                reader.bool("GATEHOUSE_RATE_LIMITS_ENABLED", true),
+                reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500));
+        if ((config.adminUsername == null) != (config.adminPassword == null)) {
+            reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");
+        }
+        if (!reader.problems.isEmpty()) {
+            throw new InvalidConfigException(reader.problems);
+        }
+        return config;
+    }
+
+    public boolean secureCookies() {
+        return issuer.startsWith("https://");
+    }
+
+    public boolean embeddedDatabase() {
+        return databaseUrl == null;
+    }
+
+    /** Reads variables, collecting problems instead of stopping at the first one. */
+    private static final class Reader {
+        private final Map<String, String> env;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Map<String, String> env) {
+            this.env = env;
+        }
+
+        String string(String name, String fallback) {
+            String value = env.get(name);
+            return value == null || value.isBlank() ? fallback : value.trim();
+        }
+
+        int integer(String name, int fallback, int min, int max) {
+            String value = string(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                int parsed = Integer.parseInt(value);
+                if (parsed < min || parsed > max) {
+                    problems.add(name + " must be between " + min + " and " + max + ", got " + parsed);
+                    return fallback;
+                }
+                return parsed;
+            } catch (NumberFormatException e) {
+                problems.add(name + " must be a whole number, got '" + value + "'");
+                return fallback;
+            }
+        }
+
+        boolean bool(String name, boolean fallback) {
+            String value = string(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            return switch (value.toLowerCase()) {
+                case "true", "1", "yes" -> true;
+                case "false", "0", "no" -> false;
+                default -> {
+                    problems.add(name + " must be true or false, got '" + value + "'");
+                    yield fallback;
+                }
+            };
+        }
+
+        String oneOf(String name, String fallback, List<String> allowed) {
+            String value = string(name, fallback);
+            if (!allowed.contains(value)) {
+                problems.add(name + " must be one of " + allowed + ", got '" + value + "'");
+                return fallback;
+            }
+            return value;
+        }
+
+        String matching(String name, String fallback, Pattern pattern, String rule) {
+            String value = string(name, fallback);
+            if (!pattern.matcher(value).matches()) {
+                problems.add(name + " must be " + rule + ", got '" + value + "'");
+                return fallback;
+            }
+            return value;
+        }
+
+        String issuer(int port) {
+            String value = string("GATEHOUSE_ISSUER", null);
+            if (value == null) {
+                return "http://localhost:" + (port == 0 ? 8080 : port);
+            }
+            try {
+                URI uri = URI.create(value);
+                boolean web = "https".equals(uri.getScheme()) || "http".equals(uri.getScheme());
+                if (!web || uri.getHost() == null || uri.getQuery() != null || uri.getFragment() != null) {
+                    problems.add("GATEHOUSE_ISSUER must be an http(s) URL without query or fragment, got '" + value + "'");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("GATEHOUSE_ISSUER is not a valid URL: '" + value + "'");
+            }
+            return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package gatehouse;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar gatehouse.jar}: reads GATEHOUSE_* variables and runs until stopped. */
+public final class Main {
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        Config config;
+        try {
+            config = Config.fromEnv(System.getenv());
+        } catch (Config.InvalidConfigException e) {
+            System.err.println("Gatehouse cannot start: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            App app = App.start(config);
+            Runtime.getRuntime().addShutdownHook(new Thread(app::close, "gatehouse-shutdown"));
+        } catch (RuntimeException e) {
+            log.error("Gatehouse could not start: {}", e.getMessage(), e);
+            System.exit(1);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package gatehouse.clients;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** An OAuth app as stored. Its secret exists only as a SHA-256 hash. */
+public record Client(
+        String clientId,
+        UUID id,
+        byte[] secretHash,
+        byte[] previousSecretHash,
+        Instant previousSecretExpiresAt,
+        String name,
+        String description,
+        String homepageUrl,
+        UUID ownerOrgId,
+        List<String> redirectUris,
+        List<String> grantTypes,
+        List<String> scopes,
+        List<String> approvedScopes,
+        boolean confidential,
+        List<String> actorModes,
+        String accessTokenFormat,
+        int accessTokenTtl,
+        boolean refreshTokenRotation,
+        int refreshTokenGraceSeconds,
+        Integer refreshTokenTtl,
+        String webhookUrl,
+        List<String> webhookEvents,
+        boolean resourceServer,
+        UUID createdBy,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    public static final String AUTHORIZATION_CODE = "authorization_code";
+    public static final String REFRESH_TOKEN = "refresh_token";
+    public static final String CLIENT_CREDENTIALS = "client_credentials";
+    public static final String PASSWORD = "password";
+    public static final List<String> GRANT_TYPES = List.of(AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, PASSWORD);
+    public static final List<String> ACTORS = List.of("app", "self");
+
+    public boolean allowsGrant(String grantType) {
+        return grantTypes.contains(grantType);
+    }
+
+    /** The actor a request gets when it names none: the app's first actor mode (API.md §4). */
+    public String defaultActor() {
+        return actorModes.getFirst();
+    }
+
+    public View view(String clientSecret) {
+        return new View(id, clientId, clientSecret, name, description, homepageUrl, ownerOrgId, redirectUris,
+                grantTypes, String.join(" ", scopes), String.join(" ", approvedScopes), confidential,
+                confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenTtl,
+                refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl, webhookEvents,
+                resourceServer, createdAt, updatedAt);
+    }
+
+    /** The app as the API shows it; {@code client_secret} appears only when just created or rotated. */
+    public record View(
+            UUID id,
+            String clientId,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String clientSecret,
+            String name,
+            String description,
+            String homepageUrl,
+            UUID ownerOrgId,
+            List<String> redirectUris,
+            List<String> grantTypes,
+            String scope,
+            String approvedScopes,
+            boolean confidential,
+            String tokenEndpointAuthMethod,
+            List<String> actorModes,
+            String accessTokenFormat,
+            int accessTokenTtl,
+            boolean refreshTokenRotation,
+            int refreshTokenGraceSeconds,
+            Integer refreshTokenTtl,
+            String webhookUrl,
+            List<String> webhookEvents,
+            boolean resourceServer,
+            Instant createdAt,
+            Instant updatedAt) {
+    }
+}

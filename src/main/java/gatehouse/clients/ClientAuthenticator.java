@@ -1,0 +1,115 @@
+package gatehouse.clients;
+
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import gatehouse.errors.OAuthException;
+import gatehouse.tokens.TokenCodec;
+import gatehouse.tokens.TokenKind;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Authenticates the client at the token, introspection and revocation endpoints (RFC 6749 §2.3):
+ * {@code client_secret_basic}, {@code client_secret_post}, or {@code none} for public apps. Secrets
+ * are checked by SHA-256 in constant time; a secret with a bad checksum is refused unread.
+ */
+public final class ClientAuthenticator {
+    public static final String BASIC_CHALLENGE = "Basic realm=\"gatehouse\"";
+
+    private final ClientService clients;
+    private final TokenCodec codec;
+    private final Clock clock;
+
+    public ClientAuthenticator(ClientService clients, TokenCodec codec, Clock clock) {
+        this.clients = clients;
+        this.codec = codec;
+        this.clock = clock;
+    }
+
+    /** How the client authenticated. */
+    public enum Method { CLIENT_SECRET_BASIC, CLIENT_SECRET_POST, NONE }
+
+    /** The authenticated app and the method it used. */
+    public record Authenticated(Client client, Method method) {
+    }
+
+    /**
+     * @param authorization the Authorization header, or null
+     * @param bodyClientId  the {@code client_id} form parameter, or null
+     * @param bodySecret    the {@code client_secret} form parameter, or null
+     * @param allowPublic   whether a public app may authenticate with {@code none} here
+     * @throws OAuthException invalid_request when two methods are used at once, invalid_client (401)
+     *                        when authentication fails
+     */
+    public Authenticated authenticate(String authorization, String bodyClientId, String bodySecret, boolean allowPublic) {
+        boolean basic = authorization != null;
+        if (basic && bodySecret != null) {
+            throw OAuthException.invalidRequest("use one client authentication method, not two");
+        }
+        if (basic) {
+            return authenticateBasic(authorization, bodyClientId);
+        }
+        if (bodyClientId == null) {
+            throw OAuthException.invalidClient("no client authentication").withChallenge(BASIC_CHALLENGE);
+        }
+        if (bodySecret != null) {
+            return new Authenticated(verifySecret(bodyClientId, bodySecret), Method.CLIENT_SECRET_POST);
+        }
+        Client client = clients.findOptional(bodyClientId)
+                .orElseThrow(() -> failed("unknown client_id"));
+        if (client.confidential()) {
+            throw failed("confidential app sent no secret");
+        }
+        if (!allowPublic) {
+            throw failed("public apps cannot use this endpoint");
+        }
+        return new Authenticated(client, Method.NONE);
+    }
+
+    private Authenticated authenticateBasic(String authorization, String bodyClientId) {
+        if (!authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            throw failed("unsupported Authorization scheme " + authorization.split(" ", 2)[0]
+                    .toLowerCase(Locale.ROOT));
+        }
+        ClientSecretBasic parsed;
+        try {
+            parsed = ClientSecretBasic.parse(authorization);
+        } catch (ParseException | RuntimeException e) {
+            throw failed("malformed Basic credentials");
+        }
+        String clientId = parsed.getClientID().getValue();
+        if (bodyClientId != null && !bodyClientId.equals(clientId)) {
+            throw OAuthException.invalidRequest("client_id in the body differs from the Authorization header");
+        }
+        return new Authenticated(verifySecret(clientId, parsed.getClientSecret().getValue()), Method.CLIENT_SECRET_BASIC);
+    }
+
+    private Client verifySecret(String clientId, String secret) {
+        if (!codec.isWellFormed(TokenKind.CLIENT_SECRET, secret)) {
+            throw failed("malformed client secret");
+        }
+        Optional<Client> found = clients.findOptional(clientId);
+        if (found.isEmpty() || !found.get().confidential()) {
+            throw failed("unknown client_id or public app");
+        }
+        Client client = found.get();
+        byte[] presented = TokenCodec.hash(secret);
+        if (MessageDigest.isEqual(presented, client.secretHash())) {
+            return client;
+        }
+        boolean previousStillValid = client.previousSecretHash() != null
+                && client.previousSecretExpiresAt() != null
+                && clock.instant().isBefore(client.previousSecretExpiresAt());
+        if (previousStillValid && MessageDigest.isEqual(presented, client.previousSecretHash())) {
+            return client;
+        }
+        throw failed("wrong client secret");
+    }
+
+    private static OAuthException failed(String detail) {
+        // RFC 6749 §5.2 asks for the challenge when Basic was tried; HTTP asks for one on every 401.
+        return OAuthException.invalidClient(detail).withChallenge(BASIC_CHALLENGE);
+    }
+}

@@ -1,0 +1,121 @@
+package gatehouse.clients;
+
+import gatehouse.store.PageRequest;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
+import org.jdbi.v3.core.statement.SqlStatement;
+
+/** OAuth apps by client_id. Deleting one cascades to every grant record that names it. */
+public final class ClientRepository {
+    private static final RowMapper<Client> MAPPER = ConstructorMapper.of(Client.class);
+    private static final String COLUMNS = """
+            client_id, id, secret_hash, previous_secret_hash, previous_secret_expires_at, name, description,
+            homepage_url, owner_org_id, redirect_uris, grant_types, scopes, approved_scopes, confidential,
+            actor_modes, access_token_format, access_token_ttl, refresh_token_rotation,
+            refresh_token_grace_seconds, refresh_token_ttl, webhook_url, webhook_events, resource_server,
+            created_by, created_at, updated_at""";
+
+    public void insert(Handle handle, Client client) {
+        bindClient(handle.createUpdate("INSERT INTO clients (" + COLUMNS + ") VALUES ("
+                + COLUMNS.replaceAll("\\s+", "").replaceAll("([a-z_]+)", ":$1") + ")"), client)
+                .execute();
+    }
+
+    public Optional<Client> find(Handle handle, String clientId) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM clients WHERE client_id = :clientId")
+                .bind("clientId", clientId)
+                .map(MAPPER)
+                .findOne();
+    }
+
+    /** Replaces every mutable column of the app (not its secrets, owner or creation facts). */
+    public void update(Handle handle, Client client) {
+        bindClient(handle.createUpdate("""
+                        UPDATE clients SET name = :name, description = :description, homepage_url = :homepage_url,
+                            redirect_uris = :redirect_uris, grant_types = :grant_types, scopes = :scopes,
+                            approved_scopes = :approved_scopes, actor_modes = :actor_modes,
+                            access_token_format = :access_token_format, access_token_ttl = :access_token_ttl,
+                            refresh_token_rotation = :refresh_token_rotation,
+                            refresh_token_grace_seconds = :refresh_token_grace_seconds,
+                            refresh_token_ttl = :refresh_token_ttl, webhook_url = :webhook_url,
+                            webhook_events = :webhook_events, resource_server = :resource_server,
+                            updated_at = :updated_at
+                        WHERE client_id = :client_id"""), client)
+                .execute();
+    }
+
+    public void replaceSecret(Handle handle, String clientId, byte[] newHash, byte[] previousHash,
+                              Instant previousExpiresAt, Instant now) {
+        handle.createUpdate("""
+                        UPDATE clients SET secret_hash = :newHash, previous_secret_hash = :previousHash,
+                            previous_secret_expires_at = :previousExpiresAt, updated_at = :now
+                        WHERE client_id = :clientId""")
+                .bind("clientId", clientId)
+                .bind("newHash", newHash)
+                .bind("previousHash", previousHash)
+                .bind("previousExpiresAt", previousExpiresAt)
+                .bind("now", now)
+                .execute();
+    }
+
+    public boolean delete(Handle handle, String clientId) {
+        return handle.createUpdate("DELETE FROM clients WHERE client_id = :clientId")
+                .bind("clientId", clientId)
+                .execute() == 1;
+    }
+
+    public List<Client> listAll(Handle handle, PageRequest page) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM clients WHERE id > :after ORDER BY id LIMIT :limit")
+                .bind("after", page.after())
+                .bind("limit", page.fetchSize())
+                .map(MAPPER)
+                .list();
+    }
+
+    /** Apps owned by organizations the user belongs to. */
+    public List<Client> listForMember(Handle handle, UUID userId, PageRequest page) {
+        return handle.createQuery("SELECT " + COLUMNS + """
+                         FROM clients WHERE owner_org_id IN (SELECT organization_id FROM memberships WHERE user_id = :userId)
+                        AND id > :after ORDER BY id LIMIT :limit""")
+                .bind("userId", userId)
+                .bind("after", page.after())
+                .bind("limit", page.fetchSize())
+                .map(MAPPER)
+                .list();
+    }
+
+    private static <S extends SqlStatement<S>> S bindClient(S statement, Client c) {
+        return statement
+                .bind("client_id", c.clientId())
+                .bind("id", c.id())
+                .bind("secret_hash", c.secretHash())
+                .bind("previous_secret_hash", c.previousSecretHash())
+                .bind("previous_secret_expires_at", c.previousSecretExpiresAt())
+                .bind("name", c.name())
+                .bind("description", c.description())
+                .bind("homepage_url", c.homepageUrl())
+                .bind("owner_org_id", c.ownerOrgId())
+                .bind("redirect_uris", c.redirectUris().toArray(String[]::new))
+                .bind("grant_types", c.grantTypes().toArray(String[]::new))
+                .bind("scopes", c.scopes().toArray(String[]::new))
+                .bind("approved_scopes", c.approvedScopes().toArray(String[]::new))
+                .bind("confidential", c.confidential())
+                .bind("actor_modes", c.actorModes().toArray(String[]::new))
+                .bind("access_token_format", c.accessTokenFormat())
+                .bind("access_token_ttl", c.accessTokenTtl())
+                .bind("refresh_token_rotation", c.refreshTokenRotation())
+                .bind("refresh_token_grace_seconds", c.refreshTokenGraceSeconds())
+                .bind("refresh_token_ttl", c.refreshTokenTtl())
+                .bind("webhook_url", c.webhookUrl())
+                .bind("webhook_events", c.webhookEvents().toArray(String[]::new))
+                .bind("resource_server", c.resourceServer())
+                .bind("created_by", c.createdBy())
+                .bind("created_at", c.createdAt())
+                .bind("updated_at", c.updatedAt());
+    }
+}

@@ -1,0 +1,84 @@
+package gatehouse.clients;
+
+import gatehouse.store.PageRequest;
+import gatehouse.users.Caller;
+import gatehouse.users.CallerSource;
+import gatehouse.web.Bodies;
+import gatehouse.web.JsonBody;
+import gatehouse.web.Responses;
+import io.javalin.http.Context;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** {@code /api/v1/oauth/clients}: registering and managing OAuth apps. */
+public final class ClientRoutes {
+    private static final Set<String> MEMBERS = Set.of("name", "description", "homepage_url", "owner_org_id",
+            "redirect_uris", "grant_types", "scope", "confidential", "actor_modes", "access_token_format",
+            "access_token_ttl", "refresh_token_rotation", "refresh_token_grace_seconds", "refresh_token_ttl",
+            "webhook_url", "webhook_events", "resource_server");
+
+    private final ClientService clients;
+    private final CallerSource callers;
+
+    public ClientRoutes(ClientService clients, CallerSource callers) {
+        this.clients = clients;
+        this.callers = callers;
+    }
+
+    public void create(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        var registered = clients.create(caller, spec(Bodies.json(ctx)));
+        Responses.created(Responses.noStore(ctx), registered.client().view(registered.secret()));
+    }
+
+    public void list(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        var page = PageRequest.parse(Bodies.query(ctx).get("limit"), Bodies.query(ctx).get("cursor"));
+        Responses.ok(ctx, clients.list(caller, page).map(client -> client.view(null)));
+    }
+
+    public void get(Context ctx) {
+        Responses.ok(ctx, clients.get(callers.requireManager(ctx), ctx.pathParam("client_id")).view(null));
+    }
+
+    public void update(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        Responses.ok(ctx, clients.update(caller, ctx.pathParam("client_id"), spec(Bodies.json(ctx))).view(null));
+    }
+
+    public void delete(Context ctx) {
+        clients.delete(callers.requireManager(ctx), ctx.pathParam("client_id"));
+        Responses.noContent(ctx);
+    }
+
+    /** POST /api/v1/oauth/clients/{client_id}/secret — the body (optional) may carry grace_seconds. */
+    public void rotateSecret(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        JsonBody body = ctx.req().getContentLengthLong() == 0 ? JsonBody.empty() : Bodies.json(ctx);
+        Integer grace = body.integer("grace_seconds", 0, ClientService.MAX_SECRET_GRACE_SECONDS);
+        var rotated = clients.rotateSecret(caller, ctx.pathParam("client_id"), grace);
+        Responses.ok(Responses.noStore(ctx), rotated.client().view(rotated.secret()));
+    }
+
+    private static ClientSpec spec(JsonBody body) {
+        Set<String> present = MEMBERS.stream().filter(body::has).collect(Collectors.toSet());
+        return new ClientSpec(present,
+                body.string("name", ClientService.MAX_NAME + 1),
+                body.string("description", ClientService.MAX_DESCRIPTION + 1),
+                body.string("homepage_url", RedirectUris.MAX_LENGTH + 1),
+                body.uuid("owner_org_id"),
+                body.strings("redirect_uris", ClientService.MAX_REDIRECT_URIS, RedirectUris.MAX_LENGTH + 1),
+                body.strings("grant_types", 10, 50),
+                body.string("scope", 4000),
+                body.bool("confidential"),
+                body.strings("actor_modes", 5, 10),
+                body.string("access_token_format", 20),
+                body.integer("access_token_ttl", Integer.MIN_VALUE, Integer.MAX_VALUE),
+                body.bool("refresh_token_rotation"),
+                body.integer("refresh_token_grace_seconds", Integer.MIN_VALUE, Integer.MAX_VALUE),
+                body.integer("refresh_token_ttl", Integer.MIN_VALUE, Integer.MAX_VALUE),
+                body.string("webhook_url", RedirectUris.MAX_LENGTH + 1),
+                body.strings("webhook_events", 50, 100),
+                body.bool("resource_server"));
+    }
+}

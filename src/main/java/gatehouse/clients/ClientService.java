@@ -1,0 +1,319 @@
+package gatehouse.clients;
+
+import gatehouse.errors.OAuthException;
+import gatehouse.orgs.OrgService;
+import gatehouse.orgs.Organization;
+import gatehouse.scopes.Scope;
+import gatehouse.scopes.ScopeService;
+import gatehouse.store.Database;
+import gatehouse.store.Ids;
+import gatehouse.store.Page;
+import gatehouse.store.PageRequest;
+import gatehouse.tokens.TokenCodec;
+import gatehouse.tokens.TokenKind;
+import gatehouse.users.Caller;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Registration and management of OAuth apps with every rule of API.md §5. Members of the owner
+ * organization see and edit its apps; platform admins see and edit all; others get 404.
+ */
+public final class ClientService {
+    public static final int MAX_NAME = 200;
+    public static final int MAX_DESCRIPTION = 2000;
+    public static final int MAX_REDIRECT_URIS = 20;
+    public static final int MAX_TOKEN_TTL = 86_400;
+    public static final int MAX_GRACE_SECONDS = 300;
+    public static final int MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
+
+    private final Database database;
+    private final ClientRepository clients;
+    private final OrgService orgs;
+    private final ScopeService scopes;
+    private final TokenCodec codec;
+    private final Clock clock;
+    private final int defaultAccessTokenTtl;
+
+    public ClientService(Database database, ClientRepository clients, OrgService orgs, ScopeService scopes,
+                         TokenCodec codec, Clock clock, int defaultAccessTokenTtl) {
+        this.database = database;
+        this.clients = clients;
+        this.orgs = orgs;
+        this.scopes = scopes;
+        this.codec = codec;
+        this.clock = clock;
+        this.defaultAccessTokenTtl = defaultAccessTokenTtl;
+    }
+
+    /** A new app and its secret in plain text (confidential apps only), shown this once. */
+    public record Registered(Client client, String secret) {
+    }
+
+    public Registered create(Caller caller, ClientSpec spec) {
+        requireUser(caller);
+        UUID ownerOrgId = ownerOrgFor(caller, spec.ownerOrgId());
+        boolean confidential = spec.confidential() == null || spec.confidential();
+        String secret = confidential ? codec.generate(TokenKind.CLIENT_SECRET) : null;
+        Instant now = clock.instant();
+        Client blank = new Client(codec.generateClientId(), Ids.newId(),
+                secret == null ? null : TokenCodec.hash(secret), null, null,
+                null, "", null, ownerOrgId, List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
+                List.of(), List.of(), confidential, List.of("self"), "opaque", defaultAccessTokenTtl, true, 0, null,
+                null, List.of(), false, caller.userId(), now, now);
+        Client client = apply(caller, blank, spec, true);
+        database.withHandle(handle -> {
+            clients.insert(handle, client);
+            return null;
+        });
+        return new Registered(client, secret);
+    }
+
+    public Client get(Caller caller, String clientId) {
+        Client client = find(clientId);
+        requireVisible(caller, client);
+        return client;
+    }
+
+    public Page<Client> list(Caller caller, PageRequest page) {
+        List<Client> rows = database.withHandle(handle -> caller.isPlatformAdmin()
+                ? clients.listAll(handle, page)
+                : clients.listForMember(handle, caller.userId(), page));
+        return Page.of(rows, page.limit(), Client::id);
+    }
+
+    /** Changes the members the request sent; the owner organization and confidentiality stay. */
+    public Client update(Caller caller, String clientId, ClientSpec spec) {
+        Client current = get(caller, clientId);
+        if (spec.ownerOrgId() != null && !spec.ownerOrgId().equals(current.ownerOrgId())) {
+            throw OAuthException.validation("owner_org_id cannot change");
+        }
+        if (spec.confidential() != null && spec.confidential() != current.confidential()) {
+            throw OAuthException.validation("confidential cannot change; register a new app instead");
+        }
+        Client updated = apply(caller, current, spec, false);
+        database.withHandle(handle -> {
+            clients.update(handle, updated);
+            return null;
+        });
+        return updated;
+    }
+
+    /** Deletes the app; its codes, tokens, grants and consents go with it (ON DELETE CASCADE). */
+    public void delete(Caller caller, String clientId) {
+        Client client = get(caller, clientId);
+        database.withHandle(handle -> clients.delete(handle, client.clientId()));
+    }
+
+    /** A new secret, shown once; the old one keeps working for {@code graceSeconds} (0: not at all). */
+    public Registered rotateSecret(Caller caller, String clientId, Integer graceSeconds) {
+        Client client = get(caller, clientId);
+        if (!client.confidential()) {
+            throw OAuthException.validation("a public app has no secret to rotate");
+        }
+        int grace = graceSeconds == null ? 0 : graceSeconds;
+        Instant now = clock.instant();
+        String secret = codec.generate(TokenKind.CLIENT_SECRET);
+        byte[] previous = grace > 0 ? client.secretHash() : null;
+        Instant previousExpires = grace > 0 ? now.plusSeconds(grace) : null;
+        database.withHandle(handle -> {
+            clients.replaceSecret(handle, client.clientId(), TokenCodec.hash(secret), previous, previousExpires, now);
+            return null;
+        });
+        return new Registered(find(clientId), secret);
+    }
+
+    /** The app with this client_id regardless of who asks; for the OAuth endpoints. */
+    public Client find(String clientId) {
+        return findOptional(clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
+    }
+
+    public java.util.Optional<Client> findOptional(String clientId) {
+        if (clientId == null || clientId.length() > 64) {
+            return java.util.Optional.empty();
+        }
+        return database.withHandle(handle -> clients.find(handle, clientId));
+    }
+
+    private Client apply(Caller caller, Client base, ClientSpec spec, boolean creating) {
+        boolean admin = caller.isPlatformAdmin();
+        String name = spec.has("name") ? spec.name() : base.name();
+        if (name == null || name.isBlank() || name.strip().length() > MAX_NAME) {
+            throw OAuthException.validation("name is required and must be at most " + MAX_NAME + " characters");
+        }
+        String description = spec.has("description") ? nullToEmpty(spec.description()) : base.description();
+        if (description.length() > MAX_DESCRIPTION) {
+            throw OAuthException.validation("description must be at most " + MAX_DESCRIPTION + " characters");
+        }
+        String homepage = spec.has("homepage_url") ? spec.homepageUrl() : base.homepageUrl();
+        requireWebUrl("homepage_url", homepage, false);
+
+        List<String> redirectUris = spec.redirectUris() != null ? distinct(spec.redirectUris()) : base.redirectUris();
+        if (redirectUris.size() > MAX_REDIRECT_URIS) {
+            throw OAuthException.validation("at most " + MAX_REDIRECT_URIS + " redirect URIs");
+        }
+        for (String uri : redirectUris) {
+            String problem = RedirectUris.problemWith(uri);
+            if (problem != null) {
+                throw OAuthException.of(gatehouse.errors.OAuthError.VALIDATION_FAILED, problem);
+            }
+        }
+        List<String> grantTypes = spec.grantTypes() != null ? distinct(spec.grantTypes()) : base.grantTypes();
+        validateGrantTypes(grantTypes, redirectUris, base.confidential());
+
+        List<String> actorModes = spec.actorModes() != null ? distinct(spec.actorModes()) : base.actorModes();
+        if (actorModes.isEmpty() || !Client.ACTORS.containsAll(actorModes)) {
+            throw OAuthException.validation("actor_modes must be a non-empty list of app and self");
+        }
+        List<String> requested = spec.scope() != null || spec.has("scope")
+                ? List.copyOf(ScopeService.parse(spec.scope()).stream().toList())
+                : base.scopes();
+        List<String> approved = approvedScopes(requested, base, admin);
+
+        String format = spec.accessTokenFormat() != null ? spec.accessTokenFormat() : base.accessTokenFormat();
+        if (!"opaque".equals(format) && !"jwt".equals(format)) {
+            throw OAuthException.validation("access_token_format must be opaque or jwt");
+        }
+        if ("jwt".equals(format)) {
+            // TODO(JWT access tokens issue): RFC 9068 tokens and /oauth/jwks keys arrive with installations.
+            throw OAuthException.validation("access_token_format jwt is not available yet; use opaque");
+        }
+        int ttl = valueOr(spec.accessTokenTtl(), base.accessTokenTtl());
+        if (ttl < 60 || ttl > MAX_TOKEN_TTL) {
+            throw OAuthException.validation("access_token_ttl must be between 60 and " + MAX_TOKEN_TTL);
+        }
+        boolean rotation = spec.refreshTokenRotation() != null ? spec.refreshTokenRotation() : base.refreshTokenRotation();
+        int grace = valueOr(spec.refreshTokenGraceSeconds(), base.refreshTokenGraceSeconds());
+        if (grace < 0 || grace > MAX_GRACE_SECONDS) {
+            throw OAuthException.validation("refresh_token_grace_seconds must be between 0 and " + MAX_GRACE_SECONDS);
+        }
+        Integer refreshTtl = spec.has("refresh_token_ttl") ? spec.refreshTokenTtl() : base.refreshTokenTtl();
+        if (refreshTtl != null && (refreshTtl < 60 || refreshTtl > 366 * 86_400)) {
+            throw OAuthException.validation("refresh_token_ttl must be null or between 60 and " + 366 * 86_400);
+        }
+        String webhookUrl = spec.has("webhook_url") ? spec.webhookUrl() : base.webhookUrl();
+        requireWebUrl("webhook_url", webhookUrl, true);
+        List<String> webhookEvents = spec.webhookEvents() != null ? distinct(spec.webhookEvents()) : base.webhookEvents();
+        boolean resourceServer = spec.resourceServer() != null ? spec.resourceServer() : base.resourceServer();
+        if (resourceServer != base.resourceServer() && !admin) {
+            throw OAuthException.forbidden("only admins may set resource_server");
+        }
+        return new Client(base.clientId(), base.id(), base.secretHash(), base.previousSecretHash(),
+                base.previousSecretExpiresAt(), name.strip(), description, homepage, base.ownerOrgId(), redirectUris,
+                grantTypes, requested, approved, base.confidential(), actorModes, format, ttl, rotation, grace,
+                refreshTtl, webhookUrl, webhookEvents, resourceServer, base.createdBy(), base.createdAt(),
+                creating ? base.updatedAt() : clock.instant());
+    }
+
+    private static void validateGrantTypes(List<String> grantTypes, List<String> redirectUris, boolean confidential) {
+        if (grantTypes.isEmpty()) {
+            throw OAuthException.validation("grant_types must not be empty");
+        }
+        for (String grant : grantTypes) {
+            if (!Client.GRANT_TYPES.contains(grant)) {
+                throw OAuthException.validation("grant_types may contain only " + Client.GRANT_TYPES);
+            }
+        }
+        if (grantTypes.contains(Client.AUTHORIZATION_CODE) && redirectUris.isEmpty()) {
+            throw OAuthException.validation("authorization_code needs at least one redirect URI");
+        }
+        if (grantTypes.contains(Client.REFRESH_TOKEN)
+                && !grantTypes.contains(Client.AUTHORIZATION_CODE) && !grantTypes.contains(Client.PASSWORD)) {
+            throw OAuthException.validation("refresh_token needs authorization_code or password");
+        }
+        if (!confidential && (grantTypes.contains(Client.CLIENT_CREDENTIALS) || grantTypes.contains(Client.PASSWORD))) {
+            throw OAuthException.validation("public apps cannot use client_credentials or password");
+        }
+    }
+
+    /**
+     * Every requested scope must exist. Restricted ones are approved at once only when an admin
+     * asks; otherwise they wait (API.md §5) — but approvals already given are kept.
+     */
+    private List<String> approvedScopes(List<String> requested, Client base, boolean admin) {
+        Map<String, Scope> catalog = scopes.lookup(requested);
+        List<String> approved = new ArrayList<>();
+        for (String name : requested) {
+            Scope scope = catalog.get(name);
+            if (scope == null) {
+                throw OAuthException.validation("scope " + name + " does not exist");
+            }
+            if (!scope.restricted() || admin || base.approvedScopes().contains(name)) {
+                approved.add(name);
+            }
+        }
+        return approved;
+    }
+
+    /**
+     * The owner organization: the one named (the caller must belong to it); else, for a caller in
+     * exactly one organization, that one; else none for an admin (a platform app).
+     */
+    private UUID ownerOrgFor(Caller caller, UUID requested) {
+        if (requested != null) {
+            if (!caller.isPlatformAdmin() && orgs.roleOf(requested, caller.userId()).isEmpty()) {
+                throw OAuthException.validation("owner_org_id must be an organization you belong to");
+            }
+            orgs.get(caller, requested);
+            return requested;
+        }
+        List<Organization> mine = orgs.eligibleFor(caller.userId(), "self");
+        if (mine.size() == 1) {
+            return mine.getFirst().id();
+        }
+        if (caller.isPlatformAdmin()) {
+            return null;
+        }
+        throw OAuthException.validation("owner_org_id is required");
+    }
+
+    private void requireVisible(Caller caller, Client client) {
+        if (caller.isPlatformAdmin()) {
+            return;
+        }
+        if (client.ownerOrgId() == null || caller.userId() == null
+                || orgs.roleOf(client.ownerOrgId(), caller.userId()).isEmpty()) {
+            throw OAuthException.notFound("no such app");
+        }
+    }
+
+    private static void requireUser(Caller caller) {
+        if (caller.userId() == null && !caller.isPlatformAdmin()) {
+            throw OAuthException.forbidden("an app token cannot register apps");
+        }
+    }
+
+    private static void requireWebUrl(String field, String value, boolean httpsOnly) {
+        if (value == null) {
+            return;
+        }
+        try {
+            URI uri = new URI(value);
+            boolean https = "https".equals(uri.getScheme());
+            boolean web = https || "http".equals(uri.getScheme());
+            if (value.length() > RedirectUris.MAX_LENGTH || !web || uri.getHost() == null || (httpsOnly && !https)) {
+                throw new URISyntaxException(value, "not a web URL");
+            }
+        } catch (URISyntaxException e) {
+            throw OAuthException.validation(field + " must be an absolute " + (httpsOnly ? "https" : "http(s)") + " URL");
+        }
+    }
+
+    private static List<String> distinct(List<String> values) {
+        return List.copyOf(new java.util.LinkedHashSet<>(values));
+    }
+
+    private static String nullToEmpty(String value) {
+        return value == null ? "" : value;
+    }
+
+    private static int valueOr(Integer value, int fallback) {
+        return value == null ? fallback : value;
+    }
+}

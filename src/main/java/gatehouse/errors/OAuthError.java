@@ -1,0 +1,52 @@
+package gatehouse.errors;
+
+/**
+ * Every error code of API.md §1 with the one HTTP status it is answered with. Status is decided here
+ * and nowhere else.
+ */
+public enum OAuthError {
+    INVALID_REQUEST("invalid_request", 400),
+    INVALID_GRANT("invalid_grant", 400),
+    UNAUTHORIZED_CLIENT("unauthorized_client", 400),
+    UNSUPPORTED_GRANT_TYPE("unsupported_grant_type", 400),
+    INVALID_SCOPE("invalid_scope", 400),
+    UNSUPPORTED_TOKEN_TYPE("unsupported_token_type", 400),
+    INVALID_REDIRECT_URI("invalid_redirect_uri", 400),
+    VALIDATION_FAILED("validation_failed", 400),
+    INVALID_CLIENT("invalid_client", 401),
+    INVALID_TOKEN("invalid_token", 401),
+    UNAUTHENTICATED("unauthenticated", 401),
+    INSUFFICIENT_SCOPE("insufficient_scope", 403),
+    FORBIDDEN("forbidden", 403),
+    NOT_FOUND("not_found", 404),
+    METHOD_NOT_ALLOWED("method_not_allowed", 405),
+    CONFLICT("conflict", 409),
+    REAUTHORIZATION_REQUIRED("reauthorization_required", 409),
+    PAYLOAD_TOO_LARGE("payload_too_large", 413),
+    UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415),
+    RATE_LIMIT_EXCEEDED("rate_limit_exceeded", 429),
+    SERVER_ERROR("server_error", 500),
+    PROVIDER_UNAVAILABLE("provider_unavailable", 503),
+    TEMPORARILY_UNAVAILABLE("temporarily_unavailable", 503),
+    // Authorization-endpoint codes (RFC 6749 §4.1.2.1): only ever sent in a redirect, never as a status.
+    ACCESS_DENIED("access_denied", 400),
+    UNSUPPORTED_RESPONSE_TYPE("unsupported_response_type", 400),
+    LOGIN_REQUIRED("login_required", 400),
+    CONSENT_REQUIRED("consent_required", 400);
+
+    private final String code;
+    private final int status;
+
+    OAuthError(String code, int status) {
+        this.code = code;
+        this.status = status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public int status() {
+        return status;
+    }
+}

@@ -1,0 +1,81 @@
+package gatehouse.http;
+
+import gatehouse.errors.OAuthException;
+import gatehouse.oauth.TokenInfoEndpoint;
+import gatehouse.tokens.AccessToken;
+import gatehouse.tokens.TokenService;
+import gatehouse.users.AuthRoutes;
+import gatehouse.users.Caller;
+import gatehouse.users.CallerSource;
+import gatehouse.users.SessionService;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Finds the caller of a management request: a bearer token in {@code Authorization}, else the
+ * session cookie — which, on an unsafe method, must come with a matching {@code X-CSRF-Token}.
+ * The answer is kept on the request, so several checks cost one lookup.
+ */
+public final class CallerResolver implements CallerSource {
+    private static final String ATTRIBUTE = "gatehouse.caller";
+    private static final Set<HandlerType> SAFE = Set.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS);
+
+    private final SessionService sessions;
+    private final TokenService tokens;
+
+    public CallerResolver(SessionService sessions, TokenService tokens) {
+        this.sessions = sessions;
+        this.tokens = tokens;
+    }
+
+    @Override
+    public Optional<Caller> optional(Context ctx) {
+        Optional<Caller> cached = ctx.attribute(ATTRIBUTE);
+        if (cached != null) {
+            return cached;
+        }
+        Optional<Caller> caller = resolve(ctx);
+        ctx.attribute(ATTRIBUTE, caller);
+        return caller;
+    }
+
+    @Override
+    public Optional<Caller> session(Context ctx) {
+        String cookie = ctx.cookie(AuthRoutes.SESSION_COOKIE);
+        return cookie == null ? Optional.empty() : sessions.resolve(cookie);
+    }
+
+    private Optional<Caller> resolve(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer", 0, 6)) {
+            return Optional.of(bearer(TokenInfoEndpoint.bearerToken(authorization)));
+        }
+        Optional<Caller> caller = session(ctx);
+        if (caller.isPresent() && !SAFE.contains(ctx.method())) {
+            requireCsrf(ctx.header("X-CSRF-Token"), caller.get());
+        }
+        return caller;
+    }
+
+    private Caller bearer(String value) {
+        var found = tokens.findActiveAccessToken(value)
+                .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"));
+        AccessToken token = found.token();
+        Set<String> scopes = token.scope().isEmpty() ? Set.of() : new HashSet<>(Arrays.asList(token.scope().split(" ")));
+        return new Caller(Caller.Kind.BEARER, token.userId(), found.owner().username(), Set.copyOf(found.owner().roles()),
+                null, null, token.clientId(), Set.copyOf(scopes), token.organizationId(), token.actor());
+    }
+
+    private static void requireCsrf(String presented, Caller caller) {
+        if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                caller.csrfToken().getBytes(StandardCharsets.UTF_8))) {
+            throw OAuthException.forbidden("a cookie-authenticated request must send a valid X-CSRF-Token header");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package gatehouse.http;
+
+import gatehouse.clients.ClientRoutes;
+import gatehouse.oauth.AuthorizeEndpoint;
+import gatehouse.oauth.IntrospectionEndpoint;
+import gatehouse.oauth.MetadataEndpoint;
+import gatehouse.oauth.RevocationEndpoint;
+import gatehouse.oauth.TokenEndpoint;
+import gatehouse.oauth.TokenInfoEndpoint;
+import gatehouse.ops.HealthRoutes;
+import gatehouse.ops.Metrics;
+import gatehouse.ops.OpenApiRoute;
+import gatehouse.orgs.OrgRoutes;
+import gatehouse.scopes.ScopeRoutes;
+import gatehouse.users.AuthRoutes;
+import gatehouse.users.UserRoutes;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every path Gatehouse answers, in one table (aliases of API.md share a handler). The OpenAPI
+ * document must list exactly these; a test holds the two together.
+ */
+public final class Routes {
+
+    /** One route: method, Javalin path template ({@code {id}} style, as in OpenAPI), handler. */
+    public record Route(HandlerType method, String path, Handler handler) {
+    }
+
+    /** The handlers the table points at, built by the App. */
+    public record Handlers(
+            MetadataEndpoint metadata,
+            AuthorizeEndpoint authorize,
+            TokenEndpoint token,
+            RevocationEndpoint revocation,
+            IntrospectionEndpoint introspection,
+            TokenInfoEndpoint tokenInfo,
+            AuthRoutes auth,
+            UserRoutes users,
+            OrgRoutes orgs,
+            ClientRoutes clients,
+            ScopeRoutes scopes,
+            HealthRoutes health,
+            Metrics metrics,
+            OpenApiRoute openApi) {
+    }
+
+    private final List<Route> routes = new ArrayList<>();
+
+    public Routes(Handlers h) {
+        // Discovery and operations
+        get("/.well-known/oauth-authorization-server", h.metadata()::metadata);
+        get("/.well-known/openid-configuration", h.metadata()::metadata);
+        get("/oauth/jwks", h.metadata()::jwks);
+        get("/health", h.health()::health);
+        get("/metrics", h.metrics()::scrape);
+        get("/openapi.json", h.openApi()::serve);
+
+        // Authorization server (API.md §4)
+        get("/oauth/authorize", h.authorize()::show);
+        post("/oauth/authorize", h.authorize()::decide);
+        post("/oauth/token", h.token()::handle);
+        post("/api/v1/oauth/tokens", h.token()::handle);
+        post("/oauth/revoke", h.revocation()::handle);
+        post("/api/v1/oauth/tokens/revoke", h.revocation()::handle);
+        post("/oauth/introspect", h.introspection()::handle);
+        post("/api/v1/oauth/introspect", h.introspection()::handle);
+        get("/oauth/token/info", h.tokenInfo()::handle);
+        get("/api/v1/oauth/token/info", h.tokenInfo()::handle);
+
+        // Signing in (API.md §3)
+        get("/login", h.auth()::loginPage);
+        post("/login", h.auth()::loginForm);
+        post("/api/v1/auth/login", h.auth()::login);
+        post("/api/v1/auth/logout", h.auth()::logout);
+        get("/api/v1/auth/sessions", h.auth()::listSessions);
+        delete("/api/v1/auth/sessions/{id}", h.auth()::endSession);
+
+        // Management API (API.md §5)
+        post("/api/v1/users", h.users()::register);
+        get("/api/v1/users/me", h.users()::me);
+        post("/api/v1/orgs", h.orgs()::create);
+        get("/api/v1/orgs", h.orgs()::list);
+        get("/api/v1/orgs/{id}", h.orgs()::get);
+        post("/api/v1/orgs/{id}/members", h.orgs()::addMember);
+        get("/api/v1/orgs/{id}/members", h.orgs()::members);
+        delete("/api/v1/orgs/{id}/members/{user_id}", h.orgs()::removeMember);
+        post("/api/v1/oauth/clients", h.clients()::create);
+        get("/api/v1/oauth/clients", h.clients()::list);
+        get("/api/v1/oauth/clients/{client_id}", h.clients()::get);
+        put("/api/v1/oauth/clients/{client_id}", h.clients()::update);
+        delete("/api/v1/oauth/clients/{client_id}", h.clients()::delete);
+        post("/api/v1/oauth/clients/{client_id}/secret", h.clients()::rotateSecret);
+        post("/api/v1/oauth/scopes", h.scopes()::create);
+        get("/api/v1/oauth/scopes", h.scopes()::list);
+        put("/api/v1/oauth/scopes/{scope_id}", h.scopes()::update);
+        delete("/api/v1/oauth/scopes/{scope_id}", h.scopes()::delete);
+    }
+
+    public List<Route> all() {
+        return List.copyOf(routes);
+    }
+
+    private void get(String path, Handler handler) {
+        routes.add(new Route(HandlerType.GET, path, handler));
+    }
+
+    private void post(String path, Handler handler) {
+        routes.add(new Route(HandlerType.POST, path, handler));
+    }
+
+    private void put(String path, Handler handler) {
+        routes.add(new Route(HandlerType.PUT, path, handler));
+    }
+
+    private void delete(String path, Handler handler) {
+        routes.add(new Route(HandlerType.DELETE, path, handler));
+    }
+}

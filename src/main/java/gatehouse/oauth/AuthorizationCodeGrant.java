@@ -1,0 +1,128 @@
+package gatehouse.oauth;
+
+import gatehouse.clients.Client;
+import gatehouse.errors.OAuthException;
+import gatehouse.store.Database;
+import gatehouse.tokens.TokenCodec;
+import gatehouse.tokens.TokenGrant;
+import gatehouse.tokens.TokenKind;
+import gatehouse.tokens.TokenService;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * {@code authorization_code} (RFC 6749 §4.1.3, RFC 7636 §4.6). The code is consumed by one
+ * statement; presenting it again revokes everything issued from it (RFC 6749 §4.1.2).
+ */
+public final class AuthorizationCodeGrant implements Grant {
+    private final Database database;
+    private final AuthorizationCodeRepository codes;
+    private final TokenService tokens;
+    private final TokenCodec codec;
+    private final Clock clock;
+
+    public AuthorizationCodeGrant(Database database, AuthorizationCodeRepository codes, TokenService tokens,
+                                  TokenCodec codec, Clock clock) {
+        this.database = database;
+        this.codes = codes;
+        this.tokens = tokens;
+        this.codec = codec;
+        this.clock = clock;
+    }
+
+    @Override
+    public String type() {
+        return Client.AUTHORIZATION_CODE;
+    }
+
+    @Override
+    public Set<String> parameters() {
+        return Set.of("code", "redirect_uri", "code_verifier");
+    }
+
+    @Override
+    public TokenResponse exchange(Client client, Map<String, String> params) {
+        String code = params.get("code");
+        if (code == null) {
+            throw OAuthException.invalidRequest("code is required");
+        }
+        if (!codec.isWellFormed(TokenKind.AUTHORIZATION_CODE, code)) {
+            throw OAuthException.invalidGrant("malformed code");
+        }
+        Instant now = clock.instant();
+        // Refusals are returned, not thrown, so that consuming the code (and revoking on replay) commits.
+        Outcome outcome = database.inTransaction(handle -> redeem(handle, client, code, params, now));
+        if (outcome.refusal() != null) {
+            throw OAuthException.invalidGrant(outcome.refusal());
+        }
+        return outcome.response();
+    }
+
+    private record Outcome(TokenResponse response, String refusal) {
+        static Outcome refused(String why) {
+            return new Outcome(null, why);
+        }
+    }
+
+    private Outcome redeem(Handle handle, Client client, String code, Map<String, String> params, Instant now) {
+        byte[] hash = TokenCodec.hash(code);
+        var consumed = codes.consume(handle, hash, client.clientId(), now);
+        if (consumed.isEmpty()) {
+            return refuseUnusable(handle, client, hash);
+        }
+        AuthorizationCode authorization = consumed.get();
+        String problem = problemWith(authorization, params, now);
+        if (problem != null) {
+            return Outcome.refused(problem);
+        }
+        return new Outcome(issue(handle, client, authorization, now), null);
+    }
+
+    /** The code is unknown, another app's, or used: on replay, revoke what it issued. */
+    private Outcome refuseUnusable(Handle handle, Client client, byte[] hash) {
+        var existing = codes.find(handle, hash);
+        if (existing.isEmpty() || !existing.get().clientId().equals(client.clientId())) {
+            return Outcome.refused("unknown code, or another app's");
+        }
+        tokens.revokeGrant(handle, existing.get().grantId());
+        return Outcome.refused("code replayed; grant " + existing.get().grantId() + " revoked");
+    }
+
+    private static String problemWith(AuthorizationCode code, Map<String, String> params, Instant now) {
+        if (!now.isBefore(code.expiresAt())) {
+            return "code expired";
+        }
+        String redirectUri = params.get("redirect_uri");
+        // RFC 6749 §4.1.3: required if the authorization request had it, and equal to it.
+        if ((code.redirectUriSent() && redirectUri == null)
+                || (redirectUri != null && !redirectUri.equals(code.redirectUri()))) {
+            return "redirect_uri does not match the authorization request";
+        }
+        String verifier = params.get("code_verifier");
+        if (code.codeChallenge() == null) {
+            return verifier == null ? null : "code_verifier sent but the authorization request had no challenge";
+        }
+        if (verifier == null) {
+            return "code_verifier missing";
+        }
+        return Pkce.verify(code.codeChallenge(), verifier) ? null : "code_verifier does not match the challenge";
+    }
+
+    private TokenResponse issue(Handle handle, Client client, AuthorizationCode code, Instant now) {
+        tokens.createGrant(handle, new TokenGrant(code.grantId(), client.clientId(), code.userId(),
+                code.organizationId(), code.actor(), code.scope(), type(), now, null));
+        // Actor app acts as the app itself: the token has no user, whoever approved it.
+        var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(),
+                TokenGrant.userFor(code.actor(), code.userId()), code.organizationId(), code.actor(), code.scope(), code.grantId(), type(), true,
+                client.accessTokenTtl()));
+        String refresh = client.allowsGrant(Client.REFRESH_TOKEN)
+                ? tokens.issueRefreshToken(handle, code.grantId(), null, client.clientId(), code.scope(),
+                        RefreshTokenGrant.expiryFor(client, now))
+                : null;
+        return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), refresh, code.scope(),
+                code.organizationId(), code.actor());
+    }
+}

@@ -1,0 +1,254 @@
+package gatehouse.oauth;
+
+import com.nimbusds.oauth2.sdk.AuthorizationErrorResponse;
+import com.nimbusds.oauth2.sdk.AuthorizationSuccessResponse;
+import com.nimbusds.oauth2.sdk.ErrorObject;
+import com.nimbusds.oauth2.sdk.ResponseMode;
+import com.nimbusds.oauth2.sdk.id.Issuer;
+import com.nimbusds.oauth2.sdk.id.State;
+import gatehouse.clients.Client;
+import gatehouse.clients.ClientService;
+import gatehouse.clients.RedirectUris;
+import gatehouse.consent.ConsentService;
+import gatehouse.errors.OAuthError;
+import gatehouse.errors.OAuthException;
+import gatehouse.orgs.OrgService;
+import gatehouse.orgs.Organization;
+import gatehouse.store.Database;
+import gatehouse.tokens.TokenCodec;
+import gatehouse.tokens.TokenKind;
+import gatehouse.web.FormParams;
+import gatehouse.web.JsonBody;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The authorization endpoint's rules (RFC 6749 §4.1, RFC 7636, RFC 9207, API.md §4), in two phases:
+ * first the app and redirect URI are verified (failures are shown, never redirected); after that,
+ * every refusal goes back to the app's redirect URI.
+ */
+public final class AuthorizationService {
+    static final Duration CODE_TTL = Duration.ofMinutes(5);
+    static final List<String> PARAMETERS = List.of("response_type", "client_id", "redirect_uri", "scope", "state",
+            "code_challenge", "code_challenge_method", "organization_id", "actor", "prompt");
+    private static final Set<String> PROMPTS = Set.of("none", "login", "consent");
+
+    private final Database database;
+    private final ClientService clients;
+    private final OrgService orgs;
+    private final ConsentService consents;
+    private final AuthorizationCodeRepository codes;
+    private final TokenCodec codec;
+    private final Clock clock;
+    private final Issuer issuer;
+
+    public AuthorizationService(Database database, ClientService clients, OrgService orgs, ConsentService consents,
+                                AuthorizationCodeRepository codes, TokenCodec codec, Clock clock, String issuer) {
+        this.database = database;
+        this.clients = clients;
+        this.orgs = orgs;
+        this.consents = consents;
+        this.codes = codes;
+        this.codec = codec;
+        this.clock = clock;
+        this.issuer = new Issuer(issuer);
+    }
+
+    /** The app and the redirect URI to answer at, once both are verified. */
+    public record VerifiedClient(Client client, String redirectUri, boolean redirectUriSent) {
+    }
+
+    /** Phase one. Throws (to be shown as an HTML page) for an unknown app or an unregistered redirect URI. */
+    public VerifiedClient verifyClient(FormParams params) {
+        for (String name : List.of("client_id", "redirect_uri")) {
+            if (params.all(name).size() > 1) {
+                throw OAuthException.invalidRequest(name + " is included more than once");
+            }
+        }
+        String clientId = params.get("client_id");
+        if (clientId == null) {
+            throw OAuthException.invalidRequest("client_id is required");
+        }
+        Client client = clients.findOptional(clientId)
+                .orElseThrow(() -> OAuthException.invalidRequest("unknown client_id"));
+        String redirectUri = params.get("redirect_uri");
+        if (redirectUri == null) {
+            if (client.redirectUris().size() != 1) {
+                throw OAuthException.invalidRequest("redirect_uri is required: this app registered "
+                        + client.redirectUris().size() + " redirect URIs");
+            }
+            return new VerifiedClient(client, client.redirectUris().getFirst(), false);
+        }
+        if (!RedirectUris.matches(client, redirectUri)) {
+            throw OAuthException.of(OAuthError.INVALID_REDIRECT_URI, "redirect_uri is not registered for this client");
+        }
+        return new VerifiedClient(client, redirectUri, true);
+    }
+
+    /**
+     * Phase two: everything else. {@code scopes} is what the user may be asked for (null: the
+     * {@code scope} parameter decides). Throws errors meant for {@link #errorRedirect}.
+     */
+    public AuthorizationRequest validate(VerifiedClient verified, FormParams params, Set<String> scopes) {
+        Client client = verified.client();
+        params.rejectRepeated(PARAMETERS.stream().filter(p -> scopes == null || !p.equals("scope")).toList());
+        String responseType = params.get("response_type");
+        if (responseType == null) {
+            throw OAuthException.invalidRequest("response_type is required");
+        }
+        if (!"code".equals(responseType)) {
+            throw OAuthException.of(OAuthError.UNSUPPORTED_RESPONSE_TYPE, "only response_type=code is supported");
+        }
+        if (!client.allowsGrant(Client.AUTHORIZATION_CODE)) {
+            throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app is not registered for authorization_code");
+        }
+        String actor = actorOf(client, params.get("actor"));
+        Set<String> granted = scopes != null ? checkWithin(scopes, client.approvedScopes())
+                : ScopeRequest.resolve(params.get("scope"), client.approvedScopes());
+        String challenge = Pkce.challengeOf(params.get("code_challenge"), params.get("code_challenge_method"),
+                !client.confidential());
+        return new AuthorizationRequest(client, verified.redirectUri(), verified.redirectUriSent(), params.get("state"),
+                granted, challenge, actor, organizationOf(params.get("organization_id")), promptOf(params.get("prompt")));
+    }
+
+    /** Organizations the user may authorize the request into (API.md §4). */
+    public List<Organization> eligibleOrganizations(UUID userId, String actor) {
+        return orgs.eligibleFor(userId, actor);
+    }
+
+    /**
+     * The organization an active consent already covers the request in, if any: "no organization"
+     * counts only for actor {@code self} when the user belongs to none.
+     */
+    public Optional<Optional<UUID>> coveredBy(AuthorizationRequest request, UUID userId, List<Organization> eligible) {
+        Collection<UUID> candidates = new ArrayList<>(eligible.stream().map(Organization::id).toList());
+        if (eligible.isEmpty()) {
+            candidates.add(null);
+        }
+        return consents.findCovering(userId, request.client().clientId(), request.actor(), request.organizationId(),
+                        candidates, request.scopes())
+                .map(consent -> Optional.ofNullable(consent.organizationId()));
+    }
+
+    /**
+     * Checks the organization chosen for the request: one of {@code eligible}; none only for actor
+     * {@code self} when the user belongs to no organization.
+     */
+    public UUID chooseOrganization(AuthorizationRequest request, UUID chosen, List<Organization> eligible) {
+        if (eligible.isEmpty()) {
+            if ("app".equals(request.actor())) {
+                throw OAuthException.of(OAuthError.ACCESS_DENIED,
+                        "only an owner or admin of an organization can install this app as itself");
+            }
+            return null;
+        }
+        UUID wanted = chosen != null ? chosen : request.organizationId();
+        if (wanted == null) {
+            return eligible.getFirst().id();
+        }
+        if (eligible.stream().noneMatch(org -> org.id().equals(wanted))) {
+            throw OAuthException.of(OAuthError.ACCESS_DENIED, "you cannot authorize this app for that organization");
+        }
+        return wanted;
+    }
+
+    /**
+     * Records the consent (when {@code recordConsent}) and issues a single-use code, in one
+     * transaction. Returns the code's value.
+     */
+    public String approve(AuthorizationRequest request, UUID userId, UUID organizationId, boolean recordConsent) {
+        Instant now = clock.instant();
+        String code = codec.generate(TokenKind.AUTHORIZATION_CODE);
+        var stored = new AuthorizationCode(request.client().clientId(), userId, organizationId, request.actor(),
+                ScopeRequest.join(request.scopes()), request.redirectUri(), request.redirectUriSent(),
+                request.codeChallenge(), gatehouse.store.Ids.newId(), now, now.plus(CODE_TTL), null);
+        database.inTransaction(handle -> {
+            if (recordConsent) {
+                consents.grant(handle, userId, request.client().clientId(), organizationId, request.actor(), request.scopes());
+            }
+            codes.insert(handle, stored, TokenCodec.hash(code));
+            return null;
+        });
+        return code;
+    }
+
+    /** {@code redirect_uri?code=…&state=…&iss=…} (RFC 6749 §4.1.2, RFC 9207). */
+    public URI successRedirect(AuthorizationRequest request, String code) {
+        return new AuthorizationSuccessResponse(URI.create(request.redirectUri()),
+                new com.nimbusds.oauth2.sdk.AuthorizationCode(code), null, state(request.state()), issuer,
+                ResponseMode.QUERY).toURI();
+    }
+
+    /** {@code redirect_uri?error=…&error_description=…&state=…&iss=…} (RFC 6749 §4.1.2.1). */
+    public URI errorRedirect(VerifiedClient verified, String state, OAuthException error) {
+        var object = new ErrorObject(error.error().code(), error.description());
+        return new AuthorizationErrorResponse(URI.create(verified.redirectUri()), object, state(state), issuer,
+                ResponseMode.QUERY).toURI();
+    }
+
+    private static State state(String value) {
+        return value == null ? null : new State(value);
+    }
+
+    private static String actorOf(Client client, String actor) {
+        if (actor == null) {
+            return client.defaultActor();
+        }
+        if (!Client.ACTORS.contains(actor)) {
+            throw OAuthException.invalidRequest("actor must be app or self");
+        }
+        if (!client.actorModes().contains(actor)) {
+            throw OAuthException.invalidRequest("this app does not act as " + actor);
+        }
+        return actor;
+    }
+
+    private static UUID organizationOf(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return JsonBody.parseUuid("organization_id", value);
+        } catch (OAuthException e) {
+            throw OAuthException.invalidRequest("organization_id must be a UUID");
+        }
+    }
+
+    private static Set<String> promptOf(String value) {
+        Set<String> prompt = new LinkedHashSet<>();
+        if (value == null) {
+            return prompt;
+        }
+        for (String item : value.split(" ")) {
+            if (item.isEmpty()) {
+                continue;
+            }
+            if (!PROMPTS.contains(item)) {
+                throw OAuthException.invalidRequest("prompt may be none, login or consent");
+            }
+            prompt.add(item);
+        }
+        if (prompt.contains("none") && prompt.size() > 1) {
+            throw OAuthException.invalidRequest("prompt=none cannot be combined with other values");
+        }
+        return prompt;
+    }
+
+    private static Set<String> checkWithin(Set<String> scopes, List<String> allowed) {
+        for (String scope : scopes) {
+            if (!allowed.contains(scope)) {
+                throw OAuthException.of(OAuthError.INVALID_SCOPE, "scope " + scope + " is not allowed for this app");
+            }
+        }
+        return scopes;
+    }
+}

@@ -1,0 +1,212 @@
+package gatehouse.oauth;
+
+import gatehouse.errors.OAuthError;
+import gatehouse.errors.OAuthException;
+import gatehouse.orgs.Organization;
+import gatehouse.scopes.Scope;
+import gatehouse.scopes.ScopeService;
+import gatehouse.users.Caller;
+import gatehouse.users.CallerSource;
+import gatehouse.web.Bodies;
+import gatehouse.web.FormParams;
+import gatehouse.web.JsonBody;
+import gatehouse.web.Pages;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * {@code GET /oauth/authorize} (validate, then login or consent page, or straight back with a code
+ * when consent was already given) and {@code POST /oauth/authorize} (the consent decision).
+ */
+public final class AuthorizeEndpoint {
+    private final AuthorizationService service;
+    private final ScopeService scopes;
+    private final gatehouse.orgs.OrgService orgs;
+    private final CallerSource callers;
+    private final Pages pages;
+
+    public AuthorizeEndpoint(AuthorizationService service, ScopeService scopes, gatehouse.orgs.OrgService orgs,
+                             CallerSource callers, Pages pages) {
+        this.service = service;
+        this.scopes = scopes;
+        this.orgs = orgs;
+        this.callers = callers;
+        this.pages = pages;
+    }
+
+    public void show(Context ctx) {
+        ctx.attribute(Pages.HTML_ERRORS, true);
+        FormParams params = FormParams.parse(ctx.queryString());
+        var verified = service.verifyClient(params);
+        try {
+            AuthorizationRequest request = service.validate(verified, params, null);
+            Optional<Caller> caller = callers.session(ctx);
+            if (caller.isEmpty() || request.prompt().contains("login")) {
+                if (request.prompt().contains("none")) {
+                    throw OAuthException.of(OAuthError.LOGIN_REQUIRED, "the user is not signed in");
+                }
+                redirect(ctx, loginUrl(params));
+                return;
+            }
+            showOrSkipConsent(ctx, verified, request, caller.get(), params);
+        } catch (OAuthException e) {
+            redirect(ctx, service.errorRedirect(verified, params.get("state"), e).toString());
+        }
+    }
+
+    private void showOrSkipConsent(Context ctx, AuthorizationService.VerifiedClient verified,
+                                   AuthorizationRequest request, Caller caller, FormParams params) {
+        List<Organization> eligible = service.eligibleOrganizations(caller.userId(), request.actor());
+        UUID preselected = service.chooseOrganization(request, null, eligible);
+        if (!request.prompt().contains("consent")) {
+            var covered = service.coveredBy(request, caller.userId(), eligible);
+            if (covered.isPresent()) {
+                String code = service.approve(request, caller.userId(), covered.get().orElse(null), false);
+                redirect(ctx, service.successRedirect(request, code).toString());
+                return;
+            }
+        }
+        if (request.prompt().contains("none")) {
+            throw OAuthException.of(OAuthError.CONSENT_REQUIRED, "the user has not approved this app yet");
+        }
+        pages.render(ctx, 200, "consent.jte", consentPage(verified, request, caller, params, eligible, preselected));
+    }
+
+    public void decide(Context ctx) {
+        ctx.attribute(Pages.HTML_ERRORS, true);
+        FormParams form = Bodies.htmlForm(ctx);
+        var verified = service.verifyClient(form);
+        Optional<Caller> caller = callers.session(ctx);
+        if (caller.isEmpty()) {
+            // The session ended while the page was open: start over, which leads through the login page.
+            redirect(ctx, "/oauth/authorize?" + query(requestParameters(form)));
+            return;
+        }
+        requireCsrf(form.get("csrf_token"), caller.get());
+        try {
+            Set<String> kept = keptScopes(form);
+            AuthorizationRequest request = service.validate(verified, form, kept);
+            if (!"yes".equals(form.get("confirm"))) {
+                throw "no".equals(form.get("confirm"))
+                        ? OAuthException.of(OAuthError.ACCESS_DENIED, "the user denied the request")
+                        : OAuthException.invalidRequest("confirm must be yes or no");
+            }
+            if (kept.isEmpty() && !ScopeService.parse(form.get("requested_scope")).isEmpty()) {
+                throw OAuthException.of(OAuthError.ACCESS_DENIED, "the user approved none of the requested scopes");
+            }
+            List<Organization> eligible = service.eligibleOrganizations(caller.get().userId(), request.actor());
+            UUID organizationId = service.chooseOrganization(request, uuidOrNull(form.get("organization_id")), eligible);
+            String code = service.approve(request, caller.get().userId(), organizationId, true);
+            redirect(ctx, service.successRedirect(request, code).toString());
+        } catch (OAuthException e) {
+            redirect(ctx, service.errorRedirect(verified, form.get("state"), e).toString());
+        }
+    }
+
+    /** The ticked scopes, which must be among those the page offered (requested_scope), when it says. */
+    private static Set<String> keptScopes(FormParams form) {
+        Set<String> kept = new LinkedHashSet<>();
+        for (String value : form.all("scope")) {
+            kept.addAll(ScopeService.parse(value));
+        }
+        Set<String> offered = ScopeService.parse(form.get("requested_scope"));
+        if (form.has("requested_scope") && !offered.containsAll(kept)) {
+            throw OAuthException.of(OAuthError.INVALID_SCOPE, "a scope was approved that was not requested");
+        }
+        return kept;
+    }
+
+    private ConsentPage consentPage(AuthorizationService.VerifiedClient verified, AuthorizationRequest request,
+                                    Caller caller, FormParams params, List<Organization> eligible, UUID preselected) {
+        Map<String, Scope> catalog = scopes.lookup(request.scopes());
+        List<ConsentPage.ScopeItem> items = request.scopes().stream()
+                .map(name -> new ConsentPage.ScopeItem(name,
+                        catalog.containsKey(name) ? catalog.get(name).description() : ""))
+                .toList();
+        List<ConsentPage.OrgOption> options = eligible.stream()
+                .map(org -> new ConsentPage.OrgOption(org.id(), org.name(), org.id().equals(preselected)))
+                .toList();
+        Map<String, String> hidden = requestParameters(params);
+        hidden.remove("scope");
+        hidden.remove("organization_id");
+        hidden.remove("prompt");
+        hidden.put("requested_scope", ScopeRequest.join(request.scopes()));
+        String ownerOrg = verified.client().ownerOrgId() == null ? null
+                : orgs.findName(verified.client().ownerOrgId()).orElse(null);
+        return new ConsentPage(verified.client().name(), ownerOrg, request.actor(), caller.username(), items, options,
+                hidden, caller.csrfToken());
+    }
+
+    /** The OAuth parameters of the request (one value each), for carrying through a page. */
+    private static Map<String, String> requestParameters(FormParams params) {
+        Map<String, String> kept = new LinkedHashMap<>();
+        for (String name : AuthorizationService.PARAMETERS) {
+            if (params.get(name) != null) {
+                kept.put(name, params.get(name));
+            }
+        }
+        if (!kept.containsKey("scope") && params.get("requested_scope") != null) {
+            kept.put("scope", params.get("requested_scope"));
+        }
+        return kept;
+    }
+
+    /** The login page, coming back to this request afterwards (without prompt=login, or it would loop). */
+    private static String loginUrl(FormParams params) {
+        Map<String, String> back = new LinkedHashMap<>(params.asMap());
+        String prompt = back.remove("prompt");
+        if (prompt != null) {
+            String rest = java.util.Arrays.stream(prompt.split(" "))
+                    .filter(p -> !p.isEmpty() && !p.equals("login"))
+                    .collect(Collectors.joining(" "));
+            if (!rest.isEmpty()) {
+                back.put("prompt", rest);
+            }
+        }
+        String returnTo = "/oauth/authorize?" + query(back);
+        return "/login?return_to=" + URLEncoder.encode(returnTo, StandardCharsets.UTF_8);
+    }
+
+    private static void requireCsrf(String presented, Caller caller) {
+        if (presented == null || caller.csrfToken() == null || !MessageDigest.isEqual(
+                presented.getBytes(StandardCharsets.UTF_8), caller.csrfToken().getBytes(StandardCharsets.UTF_8))) {
+            throw OAuthException.forbidden("the form has expired or did not come from Gatehouse; go back and try again");
+        }
+    }
+
+    private static UUID uuidOrNull(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return JsonBody.parseUuid("organization_id", value);
+        } catch (OAuthException e) {
+            throw OAuthException.invalidRequest("organization_id must be a UUID");
+        }
+    }
+
+    private static String query(Map<String, String> params) {
+        return params.entrySet().stream()
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+    }
+
+    private static void redirect(Context ctx, String location) {
+        ctx.header("Cache-Control", "no-store");
+        Pages.secureHeaders(ctx);
+        ctx.redirect(URI.create(location).toString(), HttpStatus.FOUND);
+    }
+}

@@ -1,0 +1,94 @@
+package gatehouse.oauth;
+
+import gatehouse.clients.Client;
+import gatehouse.clients.ClientAuthenticator;
+import gatehouse.errors.OAuthException;
+import gatehouse.tokens.AccessToken;
+import gatehouse.tokens.TokenKind;
+import gatehouse.tokens.TokenService;
+import gatehouse.web.Bodies;
+import gatehouse.web.FormParams;
+import gatehouse.web.Responses;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code POST /oauth/introspect} (RFC 7662). An app may introspect its own tokens; an app flagged
+ * {@code resource_server} any. Whatever is not an active token the caller may see is
+ * {@code {"active": false}}, with no hint why.
+ */
+public final class IntrospectionEndpoint {
+    private static final Map<String, Object> INACTIVE = Map.of("active", false);
+
+    private final ClientAuthenticator authenticator;
+    private final TokenService tokens;
+    private final String issuer;
+
+    public IntrospectionEndpoint(ClientAuthenticator authenticator, TokenService tokens, String issuer) {
+        this.authenticator = authenticator;
+        this.tokens = tokens;
+        this.issuer = issuer;
+    }
+
+    public void handle(Context ctx) {
+        FormParams form = Bodies.oauthForm(ctx).rejectRepeated();
+        Client caller = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
+                form.get("client_secret"), false).client();
+        String token = form.get("token");
+        if (token == null) {
+            throw OAuthException.invalidRequest("token is required");
+        }
+        Responses.ok(Responses.noStore(ctx), introspect(caller, token));
+    }
+
+    private Map<String, Object> introspect(Client caller, String token) {
+        TokenKind kind = tokens.codec().kindOf(token);
+        if (kind == TokenKind.ACCESS_TOKEN) {
+            return tokens.findActiveAccessToken(token)
+                    .filter(found -> visibleTo(caller, found.token().clientId()))
+                    .map(found -> describe(found.token(), found.owner().username(), "Bearer"))
+                    .orElse(INACTIVE);
+        }
+        if (kind == TokenKind.REFRESH_TOKEN) {
+            return tokens.findActiveRefreshToken(token)
+                    .filter(found -> visibleTo(caller, found.token().clientId()))
+                    .map(found -> {
+                        var grant = found.grant();
+                        var asAccess = new AccessToken(found.token().id(), grant.clientId(), grant.tokenUserId(),
+                                grant.organizationId(), grant.actor(), found.token().scope(), grant.id(),
+                                grant.grantType(), false, found.token().createdAt(), found.token().expiresAt(), null);
+                        return describe(asAccess, null, "refresh_token");
+                    })
+                    .orElse(INACTIVE);
+        }
+        return INACTIVE;
+    }
+
+    private static boolean visibleTo(Client caller, String tokenClientId) {
+        return caller.resourceServer() || caller.clientId().equals(tokenClientId);
+    }
+
+    private Map<String, Object> describe(AccessToken token, String username, String tokenType) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("active", true);
+        body.put("scope", token.scope());
+        body.put("client_id", token.clientId());
+        if (username != null) {
+            body.put("username", username);
+        }
+        body.put("token_type", tokenType);
+        if (token.expiresAt() != null) {
+            body.put("exp", token.expiresAt().getEpochSecond());
+        }
+        body.put("iat", token.createdAt().getEpochSecond());
+        body.put("sub", token.subject());
+        body.put("iss", issuer);
+        body.put("jti", token.id().toString());
+        if (token.organizationId() != null) {
+            body.put("organization_id", token.organizationId().toString());
+        }
+        body.put("actor", token.actor());
+        return body;
+    }
+}

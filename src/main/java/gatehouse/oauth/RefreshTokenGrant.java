@@ -1,0 +1,121 @@
+package gatehouse.oauth;
+
+import gatehouse.clients.Client;
+import gatehouse.errors.OAuthException;
+import gatehouse.store.Database;
+import gatehouse.tokens.RefreshToken;
+import gatehouse.tokens.TokenCodec;
+import gatehouse.tokens.TokenGrant;
+import gatehouse.tokens.TokenKind;
+import gatehouse.tokens.TokenRepository;
+import gatehouse.tokens.TokenService;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * {@code refresh_token} (RFC 6749 §6) with rotation and reuse detection (OAuth 2.0 Security BCP
+ * §4.14.2): each use retires the token; a retired token coming back revokes the whole family,
+ * except the immediate predecessor once within the app's grace window (a client's concurrent retry).
+ * Apps that do not rotate keep one refresh token until it is revoked.
+ */
+public final class RefreshTokenGrant implements Grant {
+    private final Database database;
+    private final TokenRepository repository;
+    private final TokenService tokens;
+    private final TokenCodec codec;
+    private final Clock clock;
+
+    public RefreshTokenGrant(Database database, TokenRepository repository, TokenService tokens, TokenCodec codec,
+                             Clock clock) {
+        this.database = database;
+        this.repository = repository;
+        this.tokens = tokens;
+        this.codec = codec;
+        this.clock = clock;
+    }
+
+    @Override
+    public String type() {
+        return Client.REFRESH_TOKEN;
+    }
+
+    @Override
+    public Set<String> parameters() {
+        return Set.of("refresh_token", "scope");
+    }
+
+    /** When a refresh token issued now expires: never, unless the app sets an absolute TTL. */
+    static Instant expiryFor(Client client, Instant now) {
+        return client.refreshTokenTtl() == null ? null : now.plusSeconds(client.refreshTokenTtl());
+    }
+
+    @Override
+    public TokenResponse exchange(Client client, Map<String, String> params) {
+        String value = params.get("refresh_token");
+        if (value == null) {
+            throw OAuthException.invalidRequest("refresh_token is required");
+        }
+        if (!codec.isWellFormed(TokenKind.REFRESH_TOKEN, value)) {
+            throw OAuthException.invalidGrant("malformed refresh token");
+        }
+        Instant now = clock.instant();
+        // Refusals are returned so that a reuse detection's revocation commits before we answer.
+        Outcome outcome = database.inTransaction(handle -> refresh(handle, client, value, params.get("scope"), now));
+        if (outcome.refusal() != null) {
+            throw OAuthException.invalidGrant(outcome.refusal());
+        }
+        return outcome.response();
+    }
+
+    private record Outcome(TokenResponse response, String refusal) {
+        static Outcome refused(String why) {
+            return new Outcome(null, why);
+        }
+    }
+
+    private Outcome refresh(Handle handle, Client client, String value, String requestedScope, Instant now) {
+        var found = repository.lockRefreshToken(handle, TokenCodec.hash(value));
+        if (found.isEmpty() || !found.get().token().clientId().equals(client.clientId())) {
+            return Outcome.refused("unknown refresh token, or another app's");
+        }
+        RefreshToken token = found.get().token();
+        TokenGrant grant = found.get().grant();
+        if (token.revokedAt() != null || grant.revokedAt() != null) {
+            return Outcome.refused("refresh token revoked");
+        }
+        if (token.isExpired(now)) {
+            return Outcome.refused("refresh token expired");
+        }
+        // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+        Set<String> scope = ScopeRequest.resolve(requestedScope, java.util.List.of(token.scope().split(" ")));
+        String nextRefresh;
+        if (!client.refreshTokenRotation()) {
+            nextRefresh = value;
+        } else if (token.rotatedAt() == null) {
+            repository.markRotated(handle, token.id(), now);
+            nextRefresh = tokens.issueRefreshToken(handle, grant.id(), token.id(), client.clientId(), token.scope(), token.expiresAt());
+        } else if (withinGrace(handle, client, token, now)) {
+            repository.markGraceUsed(handle, token.id());
+            nextRefresh = tokens.issueRefreshToken(handle, grant.id(), token.id(), client.clientId(), token.scope(), token.expiresAt());
+        } else {
+            tokens.revokeGrant(handle, grant.id());
+            return Outcome.refused("refresh token reused; grant " + grant.id() + " revoked");
+        }
+        String scopeText = ScopeRequest.join(scope);
+        var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(), grant.tokenUserId(),
+                grant.organizationId(), grant.actor(), scopeText, grant.id(), type(), true, client.accessTokenTtl()));
+        return new Outcome(new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), nextRefresh, scopeText,
+                grant.organizationId(), grant.actor()), null);
+    }
+
+    /** The immediate predecessor of a live token, once, within refresh_token_grace_seconds of its use. */
+    private boolean withinGrace(Handle handle, Client client, RefreshToken token, Instant now) {
+        return client.refreshTokenGraceSeconds() > 0
+                && !token.graceUsed()
+                && now.isBefore(token.rotatedAt().plusSeconds(client.refreshTokenGraceSeconds()))
+                && !repository.hasRotatedChild(handle, token.id());
+    }
+}

@@ -1,0 +1,36 @@
+package gatehouse.oauth;
+
+import gatehouse.errors.OAuthError;
+import gatehouse.errors.OAuthException;
+import gatehouse.scopes.ScopeService;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** Resolves a requested {@code scope} against what is allowed (RFC 6749 §3.3). */
+final class ScopeRequest {
+    private ScopeRequest() {
+    }
+
+    /**
+     * The requested scopes when all are within {@code allowed}; all of {@code allowed} when none were
+     * requested; invalid_scope otherwise.
+     */
+    static Set<String> resolve(String requested, Collection<String> allowed) {
+        Set<String> scopes = ScopeService.parse(requested);
+        if (scopes.isEmpty()) {
+            return new LinkedHashSet<>(allowed);
+        }
+        for (String scope : scopes) {
+            if (!allowed.contains(scope)) {
+                throw OAuthException.of(OAuthError.INVALID_SCOPE, "scope " + scope + " is not allowed for this app")
+                        .withDetail("requested " + scope);
+            }
+        }
+        return scopes;
+    }
+
+    static String join(Collection<String> scopes) {
+        return String.join(" ", scopes);
+    }
+}

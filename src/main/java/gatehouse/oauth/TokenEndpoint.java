@@ -1,0 +1,67 @@
+package gatehouse.oauth;
+
+import gatehouse.clients.Client;
+import gatehouse.clients.ClientAuthenticator;
+import gatehouse.errors.OAuthError;
+import gatehouse.errors.OAuthException;
+import gatehouse.web.Bodies;
+import gatehouse.web.FormParams;
+import gatehouse.web.Responses;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.javalin.http.Context;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** {@code POST /oauth/token} (RFC 6749 §3.2): read, authenticate, pick the grant, answer. */
+public final class TokenEndpoint {
+    private final ClientAuthenticator authenticator;
+    private final Map<String, Grant> grants;
+    private final Map<String, Counter> issued;
+
+    public TokenEndpoint(ClientAuthenticator authenticator, List<Grant> grants, MeterRegistry metrics) {
+        this.authenticator = authenticator;
+        this.grants = grants.stream().collect(Collectors.toUnmodifiableMap(Grant::type, g -> g));
+        this.issued = grants.stream().collect(Collectors.toUnmodifiableMap(Grant::type, g -> Counter
+                .builder("gatehouse_tokens_issued").description("Access tokens issued, by grant type")
+                .tag("grant_type", g.type()).register(metrics)));
+    }
+
+    public void handle(Context ctx) {
+        FormParams form = Bodies.oauthForm(ctx).rejectRepeated();
+        Grant grant = grantFor(form.get("grant_type"));
+        Client client = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
+                form.get("client_secret"), true).client();
+        if (!client.allowsGrant(grant.type())) {
+            throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app may not use " + grant.type());
+        }
+        TokenResponse response = grant.exchange(client, onlyDeclared(form, grant));
+        issued.get(grant.type()).increment();
+        Responses.ok(Responses.noStore(ctx), response);
+    }
+
+    private Grant grantFor(String grantType) {
+        if (grantType == null) {
+            throw OAuthException.invalidRequest("grant_type is required");
+        }
+        Grant grant = grants.get(grantType);
+        if (grant == null) {
+            throw OAuthException.of(OAuthError.UNSUPPORTED_GRANT_TYPE, "grant_type " + FormParams.safeName(grantType)
+                    + " is not supported");
+        }
+        return grant;
+    }
+
+    private static Map<String, String> onlyDeclared(FormParams form, Grant grant) {
+        Map<String, String> params = new HashMap<>();
+        for (String name : grant.parameters()) {
+            String value = form.get(name);
+            if (value != null) {
+                params.put(name, value);
+            }
+        }
+        return params;
+    }
+}

@@ -1,0 +1,48 @@
+package gatehouse.oauth;
+
+import gatehouse.errors.OAuthError;
+import gatehouse.errors.OAuthException;
+import gatehouse.tokens.AccessToken;
+import gatehouse.tokens.TokenService;
+import gatehouse.web.Responses;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/** {@code GET /oauth/token/info}: the presented bearer token's own facts. */
+public final class TokenInfoEndpoint {
+    private final TokenService tokens;
+
+    public TokenInfoEndpoint(TokenService tokens) {
+        this.tokens = tokens;
+    }
+
+    /** The body of a token-info answer. */
+    public record TokenInfo(String clientId, UUID userId, UUID organizationId, String actor, List<String> scopes,
+                            Instant expiresAt) {
+    }
+
+    public void handle(Context ctx) {
+        String value = bearerToken(ctx.header("Authorization"));
+        AccessToken token = tokens.findActiveAccessToken(value)
+                .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"))
+                .token();
+        List<String> scopes = token.scope().isEmpty() ? List.of() : Arrays.asList(token.scope().split(" "));
+        Responses.ok(Responses.noStore(ctx), new TokenInfo(token.clientId(), token.userId(), token.organizationId(),
+                token.actor(), scopes, token.expiresAt()));
+    }
+
+    /** The token of an {@code Authorization: Bearer} header (RFC 6750 §2.1). */
+    public static String bearerToken(String authorization) {
+        if (authorization == null) {
+            throw OAuthException.of(OAuthError.UNAUTHENTICATED, "a bearer token is required")
+                    .withChallenge("Bearer realm=\"gatehouse\"");
+        }
+        if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7) || authorization.length() <= 7) {
+            throw OAuthException.invalidToken("not a Bearer Authorization header");
+        }
+        return authorization.substring(7).trim();
+    }
+}

@@ -1,0 +1,65 @@
+package gatehouse.orgs;
+
+import gatehouse.errors.OAuthException;
+import gatehouse.store.PageRequest;
+import gatehouse.users.Caller;
+import gatehouse.users.CallerSource;
+import gatehouse.web.Bodies;
+import gatehouse.web.JsonBody;
+import gatehouse.web.Responses;
+import io.javalin.http.Context;
+import java.util.UUID;
+
+/** {@code /api/v1/orgs}: organizations and their members. */
+public final class OrgRoutes {
+    private final OrgService orgs;
+    private final CallerSource callers;
+
+    public OrgRoutes(OrgService orgs, CallerSource callers) {
+        this.orgs = orgs;
+        this.callers = callers;
+    }
+
+    public void create(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        JsonBody body = Bodies.json(ctx);
+        Responses.created(ctx, orgs.create(caller, body.string("name", OrgService.MAX_NAME + 1), body.string("slug", 63)));
+    }
+
+    public void list(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        String all = Bodies.query(ctx).get("all");
+        if (all != null && !all.equals("true") && !all.equals("false")) {
+            throw OAuthException.validation("all must be true or false");
+        }
+        Responses.ok(ctx, orgs.list(caller, "true".equals(all), page(ctx)));
+    }
+
+    public void get(Context ctx) {
+        Responses.ok(ctx, orgs.get(callers.requireManager(ctx), orgId(ctx)));
+    }
+
+    public void addMember(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        JsonBody body = Bodies.json(ctx);
+        Responses.created(ctx, orgs.addMember(caller, orgId(ctx), body.string("username", 300), body.string("role", 20)));
+    }
+
+    public void members(Context ctx) {
+        Responses.ok(ctx, orgs.members(callers.requireManager(ctx), orgId(ctx), page(ctx)));
+    }
+
+    public void removeMember(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        orgs.removeMember(caller, orgId(ctx), JsonBody.parseUuid("user_id", ctx.pathParam("user_id")));
+        Responses.noContent(ctx);
+    }
+
+    private static UUID orgId(Context ctx) {
+        return JsonBody.parseUuid("id", ctx.pathParam("id"));
+    }
+
+    static PageRequest page(Context ctx) {
+        return PageRequest.parse(Bodies.query(ctx).get("limit"), Bodies.query(ctx).get("cursor"));
+    }
+}

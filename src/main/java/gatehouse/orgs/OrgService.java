@@ -1,0 +1,191 @@
+package gatehouse.orgs;
+
+import gatehouse.errors.OAuthException;
+import gatehouse.store.Database;
+import gatehouse.store.Ids;
+import gatehouse.store.Page;
+import gatehouse.store.PageRequest;
+import gatehouse.users.Caller;
+import gatehouse.users.UserRepository;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Organizations and memberships. Members see their organization; owners and admins manage its
+ * members; platform admins see and manage all. An organization a caller may not see answers 404,
+ * so IDs do not reveal what exists.
+ */
+public final class OrgService {
+    private static final Pattern SLUG = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Set<String> ROLES = Set.of(Membership.OWNER, Membership.ADMIN, Membership.MEMBER);
+    public static final int MAX_NAME = 200;
+
+    private final Database database;
+    private final OrgRepository orgs;
+    private final UserRepository users;
+    private final Clock clock;
+
+    public OrgService(Database database, OrgRepository orgs, UserRepository users, Clock clock) {
+        this.database = database;
+        this.orgs = orgs;
+        this.users = users;
+        this.clock = clock;
+    }
+
+    /** Creates an organization with the caller as its owner. A given slug that is taken is 409. */
+    public Organization create(Caller caller, String name, String slug) {
+        requireUser(caller);
+        if (name == null || name.isBlank() || name.strip().length() > MAX_NAME) {
+            throw OAuthException.validation("name is required and must be at most " + MAX_NAME + " characters");
+        }
+        if (slug != null && !SLUG.matcher(slug).matches()) {
+            throw OAuthException.validation("slug must be 1 to 63 lowercase letters, digits and inner hyphens");
+        }
+        Instant now = clock.instant();
+        return database.inTransaction(handle -> {
+            String chosen = slug != null ? slug : slugify(name);
+            var org = new Organization(Ids.newId(), name.strip(), chosen, caller.userId(), now);
+            if (!orgs.insert(handle, org)) {
+                if (slug != null) {
+                    throw OAuthException.conflict("an organization with this slug already exists");
+                }
+                org = new Organization(org.id(), org.name(), chosen + "-" + org.id().toString().substring(30), caller.userId(), now);
+                if (!orgs.insert(handle, org)) {
+                    throw OAuthException.conflict("could not find a free slug; send one");
+                }
+            }
+            orgs.addMember(handle, new Membership(org.id(), caller.userId(), null, Membership.OWNER, now));
+            return org;
+        });
+    }
+
+    public Page<Organization> list(Caller caller, boolean all, PageRequest page) {
+        if (all && !caller.isPlatformAdmin()) {
+            throw OAuthException.forbidden("only admins may list all organizations");
+        }
+        List<Organization> rows = database.withHandle(handle -> all
+                ? orgs.listAll(handle, page)
+                : orgs.listForUser(handle, caller.userId(), page));
+        return Page.of(rows, page.limit(), Organization::id);
+    }
+
+    public Organization get(Caller caller, UUID orgId) {
+        return database.withHandle(handle -> {
+            Organization org = orgs.find(handle, orgId).orElseThrow(OrgService::noSuchOrg);
+            if (!caller.isPlatformAdmin() && orgs.roleOf(handle, orgId, caller.userId()).isEmpty()) {
+                throw noSuchOrg();
+            }
+            return org;
+        });
+    }
+
+    /** Adds a member; owners and admins may add, and only owners may make owners. */
+    public Membership addMember(Caller caller, UUID orgId, String username, String role) {
+        if (username == null || username.isBlank()) {
+            throw OAuthException.validation("username is required");
+        }
+        if (role == null || !ROLES.contains(role)) {
+            throw OAuthException.validation("role must be one of owner, admin, member");
+        }
+        Instant now = clock.instant();
+        return database.inTransaction(handle -> {
+            String callerRole = requireAdministrator(handle, caller, orgId);
+            if (Membership.OWNER.equals(role) && !Membership.OWNER.equals(callerRole) && !caller.isPlatformAdmin()) {
+                throw OAuthException.forbidden("only owners may add owners");
+            }
+            var user = users.findByUsername(handle, username.trim())
+                    .orElseThrow(() -> OAuthException.notFound("no user with this username"));
+            var membership = new Membership(orgId, user.id(), user.username(), role, now);
+            if (!orgs.addMember(handle, membership)) {
+                throw OAuthException.conflict("the user is already a member");
+            }
+            return membership;
+        });
+    }
+
+    public Page<Membership> members(Caller caller, UUID orgId, PageRequest page) {
+        get(caller, orgId);
+        List<Membership> rows = database.withHandle(handle -> orgs.listMembers(handle, orgId, page));
+        return Page.of(rows, page.limit(), Membership::userId);
+    }
+
+    /** Removes a member; owners/admins may remove anyone, anyone may leave; the last owner stays. */
+    public void removeMember(Caller caller, UUID orgId, UUID userId) {
+        database.inTransaction(handle -> {
+            if (!userId.equals(caller.userId())) {
+                requireAdministrator(handle, caller, orgId);
+            } else if (orgs.roleOf(handle, orgId, userId).isEmpty()) {
+                throw noSuchOrg();
+            }
+            Optional<String> role = orgs.roleOf(handle, orgId, userId);
+            if (role.isEmpty()) {
+                throw OAuthException.notFound("the user is not a member");
+            }
+            if (Membership.OWNER.equals(role.get()) && orgs.countOwners(handle, orgId) == 1) {
+                throw OAuthException.conflict("an organization keeps at least one owner");
+            }
+            orgs.removeMember(handle, orgId, userId);
+            return null;
+        });
+    }
+
+    /** The organization's display name, for pages that show it to anyone. */
+    public Optional<String> findName(UUID orgId) {
+        return database.withHandle(handle -> orgs.find(handle, orgId)).map(Organization::name);
+    }
+
+    /** The user's role in the organization, if a member. */
+    public Optional<String> roleOf(UUID orgId, UUID userId) {
+        return database.withHandle(handle -> orgs.roleOf(handle, orgId, userId));
+    }
+
+    /**
+     * Organizations the user may authorize an app into: those they administer for actor {@code app},
+     * any they belong to for actor {@code self} (API.md §4).
+     */
+    public List<Organization> eligibleFor(UUID userId, String actor) {
+        List<String> roles = "app".equals(actor)
+                ? List.of(Membership.OWNER, Membership.ADMIN)
+                : List.of(Membership.OWNER, Membership.ADMIN, Membership.MEMBER);
+        return database.withHandle(handle -> orgs.listWithRole(handle, userId, roles));
+    }
+
+    private String requireAdministrator(org.jdbi.v3.core.Handle handle, Caller caller, UUID orgId) {
+        orgs.find(handle, orgId).orElseThrow(OrgService::noSuchOrg);
+        Optional<String> role = orgs.roleOf(handle, orgId, caller.userId());
+        if (caller.isPlatformAdmin()) {
+            return role.orElse(Membership.OWNER);
+        }
+        if (role.isEmpty()) {
+            throw noSuchOrg();
+        }
+        if (!Membership.canAdminister(role.get())) {
+            throw OAuthException.forbidden("only owners and admins of the organization may do this");
+        }
+        return role.get();
+    }
+
+    private static void requireUser(Caller caller) {
+        if (caller.userId() == null) {
+            throw OAuthException.forbidden("an app token cannot do this; act as a user");
+        }
+    }
+
+    private static OAuthException noSuchOrg() {
+        return OAuthException.notFound("no such organization");
+    }
+
+    static String slugify(String name) {
+        String slug = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-+|-+$)", "");
+        if (slug.length() > 50) {
+            slug = slug.substring(0, 50).replaceAll("-+$", "");
+        }
+        return slug.isEmpty() ? "org" : slug;
+    }
+}

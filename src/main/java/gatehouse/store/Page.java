@@ -1,0 +1,24 @@
+package gatehouse.store;
+
+import java.util.List;
+import java.util.function.Function;
+
+/** One page of a list: {@code {"data": [...], "next_cursor": "..." | null}} (API.md conventions). */
+public record Page<T>(List<T> data, String nextCursor) {
+
+    /**
+     * Builds a page from up to {@code limit + 1} rows fetched in cursor order: the extra row only
+     * says that another page exists.
+     */
+    public static <T> Page<T> of(List<T> rows, int limit, Function<T, Object> cursorOf) {
+        if (rows.size() <= limit) {
+            return new Page<>(rows, null);
+        }
+        List<T> data = rows.subList(0, limit);
+        return new Page<>(List.copyOf(data), String.valueOf(cursorOf.apply(data.get(limit - 1))));
+    }
+
+    public <R> Page<R> map(Function<T, R> mapper) {
+        return new Page<>(data.stream().map(mapper).toList(), nextCursor);
+    }
+}

@@ -1,0 +1,29 @@
+package gatehouse.tokens;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * What one authorization produced: a family of refresh tokens and the access tokens issued from
+ * them. Revoking it revokes them all. {@code userId} is null for actor {@code app}.
+ */
+public record TokenGrant(
+        UUID id,
+        String clientId,
+        UUID userId,
+        UUID organizationId,
+        String actor,
+        String scope,
+        String grantType,
+        Instant createdAt,
+        Instant revokedAt) {
+
+    /** The user an access token of this grant acts for: none for actor {@code app}. */
+    public static java.util.UUID userFor(String actor, java.util.UUID userId) {
+        return "app".equals(actor) ? null : userId;
+    }
+
+    public UUID tokenUserId() {
+        return userFor(actor, userId);
+    }
+}

@@ -1,0 +1,20 @@
+package gatehouse.tokens;
+
+/** The kinds of Gatehouse secret strings and the part of their prefix after GATEHOUSE_TOKEN_PREFIX. */
+public enum TokenKind {
+    CLIENT_SECRET("sec"),
+    AUTHORIZATION_CODE("oc"),
+    ACCESS_TOKEN("ot"),
+    REFRESH_TOKEN("or"),
+    SESSION("ses");
+
+    private final String suffix;
+
+    TokenKind(String suffix) {
+        this.suffix = suffix;
+    }
+
+    public String suffix() {
+        return suffix;
+    }
+}

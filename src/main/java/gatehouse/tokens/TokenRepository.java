@@ -1,0 +1,174 @@
+package gatehouse.tokens;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
+
+/**
+ * Grants, access tokens and refresh tokens, all looked up by the SHA-256 of their value. Every
+ * method runs on the caller's handle, so a service composes them into one transaction.
+ */
+public final class TokenRepository {
+    private static final RowMapper<AccessToken> ACCESS = ConstructorMapper.of(AccessToken.class);
+    private static final RowMapper<RefreshToken> REFRESH = ConstructorMapper.of(RefreshToken.class);
+    private static final RowMapper<TokenGrant> GRANT = ConstructorMapper.of(TokenGrant.class, "g");
+    private static final String ACCESS_COLUMNS = """
+            t.id, t.client_id, t.user_id, t.organization_id, t.actor, t.scope, t.grant_id, t.grant_type,
+            t.single_per_installation, t.created_at, t.expires_at, t.revoked_at""";
+    private static final String REFRESH_COLUMNS = """
+            r.id, r.grant_id, r.parent_id, r.client_id, r.scope, r.created_at, r.expires_at, r.rotated_at,
+            r.grace_used, r.revoked_at,
+            g.id AS g_id, g.client_id AS g_client_id, g.user_id AS g_user_id, g.organization_id AS g_organization_id,
+            g.actor AS g_actor, g.scope AS g_scope, g.grant_type AS g_grant_type, g.created_at AS g_created_at,
+            g.revoked_at AS g_revoked_at""";
+
+    /** An access token with the user it acts for. */
+    public record FoundAccess(AccessToken token, TokenOwner owner) {
+    }
+
+    /** A refresh token with its grant. */
+    public record FoundRefresh(RefreshToken token, TokenGrant grant) {
+    }
+
+    public void insertGrant(Handle handle, TokenGrant grant) {
+        handle.createUpdate("""
+                        INSERT INTO token_grants (id, client_id, user_id, organization_id, actor, scope, grant_type, created_at)
+                        VALUES (:id, :clientId, :userId, :organizationId, :actor, :scope, :grantType, :createdAt)""")
+                .bindMethods(grant)
+                .execute();
+    }
+
+    public void insertAccessToken(Handle handle, AccessToken token, byte[] hash) {
+        handle.createUpdate("""
+                        INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope, grant_id,
+                            grant_type, single_per_installation, created_at, expires_at)
+                        VALUES (:hash, :id, :clientId, :userId, :organizationId, :actor, :scope, :grantId,
+                            :grantType, :singlePerInstallation, :createdAt, :expiresAt)""")
+                .bindMethods(token)
+                .bind("hash", hash)
+                .execute();
+    }
+
+    /**
+     * Serializes issuing for one installation until the transaction ends, so two concurrent
+     * exchanges cannot both leave a live token behind.
+     */
+    public void lockInstallation(Handle handle, String clientId, UUID orgId, String actor, UUID userId) {
+        handle.createQuery("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+                .bind("key", "installation:" + clientId + ":" + orgId + ":" + actor + ":" + userId)
+                .mapTo(Object.class)
+                .one();
+    }
+
+    /** Revokes the live installation-bound access token(s) of (app, organization, actor, user). */
+    public int revokeInstallationTokens(Handle handle, String clientId, UUID orgId, String actor, UUID userId, Instant now) {
+        return handle.createUpdate("""
+                        UPDATE access_tokens SET revoked_at = :now
+                        WHERE client_id = :clientId AND organization_id IS NOT DISTINCT FROM :orgId AND actor = :actor
+                          AND user_id IS NOT DISTINCT FROM :userId AND single_per_installation AND revoked_at IS NULL""")
+                .bind("clientId", clientId)
+                .bind("orgId", orgId)
+                .bind("actor", actor)
+                .bind("userId", userId)
+                .bind("now", now)
+                .execute();
+    }
+
+    public int revokeGrantAccessTokens(Handle handle, UUID grantId, Instant now) {
+        return handle.createUpdate("UPDATE access_tokens SET revoked_at = :now WHERE grant_id = :grantId AND revoked_at IS NULL")
+                .bind("grantId", grantId)
+                .bind("now", now)
+                .execute();
+    }
+
+    public void insertRefreshToken(Handle handle, RefreshToken token, byte[] hash) {
+        handle.createUpdate("""
+                        INSERT INTO refresh_tokens (token_hash, id, grant_id, parent_id, client_id, scope, created_at, expires_at)
+                        VALUES (:hash, :id, :grantId, :parentId, :clientId, :scope, :createdAt, :expiresAt)""")
+                .bindMethods(token)
+                .bind("hash", hash)
+                .execute();
+    }
+
+    /** The refresh token and its grant, row-locked until the transaction ends; empty if unknown. */
+    public Optional<FoundRefresh> lockRefreshToken(Handle handle, byte[] hash) {
+        return findRefresh(handle, hash, " FOR UPDATE OF r");
+    }
+
+    public Optional<FoundRefresh> findRefreshToken(Handle handle, byte[] hash) {
+        return findRefresh(handle, hash, "");
+    }
+
+    private Optional<FoundRefresh> findRefresh(Handle handle, byte[] hash, String lock) {
+        return handle.createQuery("SELECT " + REFRESH_COLUMNS
+                        + " FROM refresh_tokens r JOIN token_grants g ON g.id = r.grant_id WHERE r.token_hash = :hash" + lock)
+                .bind("hash", hash)
+                .map((rs, ctx) -> new FoundRefresh(REFRESH.map(rs, ctx), GRANT.map(rs, ctx)))
+                .findOne();
+    }
+
+    public void markRotated(Handle handle, UUID refreshId, Instant now) {
+        handle.createUpdate("UPDATE refresh_tokens SET rotated_at = :now WHERE id = :id")
+                .bind("id", refreshId)
+                .bind("now", now)
+                .execute();
+    }
+
+    public void markGraceUsed(Handle handle, UUID refreshId) {
+        handle.createUpdate("UPDATE refresh_tokens SET grace_used = true WHERE id = :id").bind("id", refreshId).execute();
+    }
+
+    /** True when a token issued from this one has itself been used (rotated) already. */
+    public boolean hasRotatedChild(Handle handle, UUID refreshId) {
+        return handle.createQuery("SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE parent_id = :id AND rotated_at IS NOT NULL)")
+                .bind("id", refreshId)
+                .mapTo(Boolean.class)
+                .one();
+    }
+
+    /** Revokes the grant and every refresh and access token of it; returns how many grants changed. */
+    public int revokeGrant(Handle handle, UUID grantId, Instant now) {
+        handle.createUpdate("UPDATE refresh_tokens SET revoked_at = :now WHERE grant_id = :grantId AND revoked_at IS NULL")
+                .bind("grantId", grantId)
+                .bind("now", now)
+                .execute();
+        revokeGrantAccessTokens(handle, grantId, now);
+        return handle.createUpdate("UPDATE token_grants SET revoked_at = :now WHERE id = :grantId AND revoked_at IS NULL")
+                .bind("grantId", grantId)
+                .bind("now", now)
+                .execute();
+    }
+
+    /** The access token with the user it acts for; one indexed read, the introspection hot path. */
+    public Optional<FoundAccess> findAccessToken(Handle handle, byte[] hash) {
+        return handle.createQuery("SELECT " + ACCESS_COLUMNS + """
+                        , u.username AS owner_username, u.roles AS owner_roles, u.disabled AS owner_disabled
+                        FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id
+                        WHERE t.token_hash = :hash""")
+                .bind("hash", hash)
+                .map((rs, ctx) -> {
+                    AccessToken token = ACCESS.map(rs, ctx);
+                    java.sql.Array roles = rs.getArray("owner_roles");
+                    TokenOwner owner = token.userId() == null ? TokenOwner.NONE : new TokenOwner(
+                            rs.getString("owner_username"),
+                            roles == null ? java.util.List.of() : java.util.List.of((String[]) roles.getArray()),
+                            rs.getBoolean("owner_disabled"));
+                    return new FoundAccess(token, owner);
+                })
+                .findOne();
+    }
+
+    /** Revokes one access token of {@code clientId}; false when unknown, foreign or already revoked. */
+    public boolean revokeAccessToken(Handle handle, byte[] hash, String clientId, Instant now) {
+        return handle.createUpdate("""
+                        UPDATE access_tokens SET revoked_at = :now
+                        WHERE token_hash = :hash AND client_id = :clientId AND revoked_at IS NULL""")
+                .bind("hash", hash)
+                .bind("clientId", clientId)
+                .bind("now", now)
+                .execute() == 1;
+    }
+}

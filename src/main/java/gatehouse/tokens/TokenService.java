@@ -1,0 +1,124 @@
+package gatehouse.tokens;
+
+import gatehouse.store.Database;
+import gatehouse.store.Ids;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Issues, finds and revokes tokens. The issuing methods take the grant's open transaction, so a
+ * code exchange or refresh either stores everything it returns or nothing.
+ */
+public final class TokenService {
+    private final Database database;
+    private final TokenRepository tokens;
+    private final TokenCodec codec;
+    private final Clock clock;
+
+    public TokenService(Database database, TokenRepository tokens, TokenCodec codec, Clock clock) {
+        this.database = database;
+        this.tokens = tokens;
+        this.codec = codec;
+        this.clock = clock;
+    }
+
+    /** What to issue: who it acts for and how long it lives. */
+    public record AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
+                             UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds) {
+    }
+
+    /** An access token just issued: its value (returned once) and its stored facts. */
+    public record Issued(String value, AccessToken token) {
+    }
+
+    /**
+     * Stores a new access token. An installation-bound one first revokes the installation's previous
+     * token (API.md §4: one live access token per installation), under a lock for that installation.
+     */
+    public Issued issueAccessToken(Handle handle, AccessSpec spec) {
+        Instant now = clock.instant();
+        if (spec.singlePerInstallation()) {
+            tokens.lockInstallation(handle, spec.clientId(), spec.organizationId(), spec.actor(), spec.userId());
+            tokens.revokeInstallationTokens(handle, spec.clientId(), spec.organizationId(), spec.actor(), spec.userId(), now);
+        }
+        String value = codec.generate(TokenKind.ACCESS_TOKEN);
+        var token = new AccessToken(Ids.newId(), spec.clientId(), spec.userId(), spec.organizationId(), spec.actor(),
+                spec.scope(), spec.grantId(), spec.grantType(), spec.singlePerInstallation(), now,
+                now.plusSeconds(spec.ttlSeconds()), null);
+        tokens.insertAccessToken(handle, token, TokenCodec.hash(value));
+        return new Issued(value, token);
+    }
+
+    /** Stores a new refresh token of {@code grantId}; returns its value, shown once. */
+    public String issueRefreshToken(Handle handle, UUID grantId, UUID parentId, String clientId, String scope,
+                                    Instant expiresAt) {
+        String value = codec.generate(TokenKind.REFRESH_TOKEN);
+        var token = new RefreshToken(Ids.newId(), grantId, parentId, clientId, scope, clock.instant(), expiresAt,
+                null, false, null);
+        tokens.insertRefreshToken(handle, token, TokenCodec.hash(value));
+        return value;
+    }
+
+    public void createGrant(Handle handle, TokenGrant grant) {
+        tokens.insertGrant(handle, grant);
+    }
+
+    public void revokeGrant(Handle handle, UUID grantId) {
+        tokens.revokeGrant(handle, grantId, clock.instant());
+    }
+
+    /**
+     * The access token behind {@code value} when it is well-formed, known, unrevoked, unexpired and
+     * its user still enabled; empty otherwise. One database read, none for a bad checksum.
+     */
+    public Optional<TokenRepository.FoundAccess> findActiveAccessToken(String value) {
+        if (!codec.isWellFormed(TokenKind.ACCESS_TOKEN, value)) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        return database.withHandle(handle -> tokens.findAccessToken(handle, TokenCodec.hash(value)))
+                .filter(found -> found.token().isActive(now) && !found.owner().disabled());
+    }
+
+    /** The refresh token behind {@code value} when it can still be used; empty otherwise. */
+    public Optional<TokenRepository.FoundRefresh> findActiveRefreshToken(String value) {
+        if (!codec.isWellFormed(TokenKind.REFRESH_TOKEN, value)) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        return database.withHandle(handle -> tokens.findRefreshToken(handle, TokenCodec.hash(value)))
+                .filter(found -> found.token().revokedAt() == null && found.grant().revokedAt() == null
+                        && found.token().rotatedAt() == null && !found.token().isExpired(now));
+    }
+
+    /**
+     * RFC 7009 revocation on behalf of {@code clientId}: an access token is revoked alone; a refresh
+     * token takes its whole grant with it. Unknown and foreign tokens are left alone, silently.
+     */
+    public void revoke(String clientId, String value, String hint) {
+        TokenKind kind = codec.kindOf(value);
+        if (kind != TokenKind.ACCESS_TOKEN && kind != TokenKind.REFRESH_TOKEN || !codec.isWellFormed(kind, value)) {
+            return;
+        }
+        byte[] hash = TokenCodec.hash(value);
+        Instant now = clock.instant();
+        database.inTransaction(handle -> {
+            if (kind == TokenKind.ACCESS_TOKEN) {
+                return tokens.revokeAccessToken(handle, hash, clientId, now);
+            }
+            var found = tokens.findRefreshToken(handle, hash);
+            if (found.isPresent() && found.get().token().clientId().equals(clientId)) {
+                tokens.revokeGrant(handle, found.get().token().grantId(), now);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    public TokenCodec codec() {
+        return codec;
+    }
+}

@@ -1,0 +1,154 @@
+package gatehouse.users;
+
+import gatehouse.errors.OAuthException;
+import gatehouse.tokens.TokenCodec;
+import gatehouse.web.Bodies;
+import gatehouse.web.FormParams;
+import gatehouse.web.JsonBody;
+import gatehouse.web.Pages;
+import gatehouse.web.Responses;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+
+/**
+ * Signing in and out: the HTML login page (for the OAuth flow), the JSON login of the management
+ * API, and the user's own browser sessions (API.md §3).
+ */
+public final class AuthRoutes {
+    public static final String SESSION_COOKIE = "gatehouse_session";
+    /** Double-submit cookie guarding the login form, which has no session to bind a token to yet. */
+    static final String LOGIN_CSRF_COOKIE = "gatehouse_login_csrf";
+    private static final int MAX_RETURN_TO = 4096;
+
+    private final UserService users;
+    private final SessionService sessions;
+    private final CallerSource callers;
+    private final Pages pages;
+    private final TokenCodec codec;
+    private final boolean secureCookies;
+
+    public AuthRoutes(UserService users, SessionService sessions, CallerSource callers, Pages pages, TokenCodec codec,
+                      boolean secureCookies) {
+        this.users = users;
+        this.sessions = sessions;
+        this.callers = callers;
+        this.pages = pages;
+        this.codec = codec;
+        this.secureCookies = secureCookies;
+    }
+
+    /** GET /login */
+    public void loginPage(Context ctx) {
+        ctx.attribute(Pages.HTML_ERRORS, true);
+        String returnTo = safeReturnTo(FormParams.parse(ctx.queryString()).get("return_to"));
+        pages.render(ctx, 200, "login.jte", new LoginPage(loginCsrf(ctx), returnTo, "", null));
+    }
+
+    /** POST /login (the HTML form) */
+    public void loginForm(Context ctx) {
+        ctx.attribute(Pages.HTML_ERRORS, true);
+        FormParams form = Bodies.htmlForm(ctx);
+        String returnTo = safeReturnTo(form.get("return_to"));
+        if (!sameSecret(form.get("csrf_token"), ctx.cookie(LOGIN_CSRF_COOKIE))) {
+            pages.render(ctx, 403, "login.jte", new LoginPage(loginCsrf(ctx), returnTo, nullToEmpty(form.get("username")),
+                    "The sign-in form expired. Please try again."));
+            return;
+        }
+        var user = users.authenticate(form.get("username"), form.get("password"));
+        if (user.isEmpty()) {
+            pages.render(ctx, 401, "login.jte", new LoginPage(loginCsrf(ctx), returnTo, nullToEmpty(form.get("username")),
+                    "Invalid email or password."));
+            return;
+        }
+        startSession(ctx, user.get());
+        if (returnTo != null) {
+            Pages.secureHeaders(ctx);
+            ctx.redirect(returnTo, HttpStatus.FOUND);
+            return;
+        }
+        pages.render(ctx, 200, "message.jte", new Pages.ErrorPage("Signed in",
+                "You are signed in as " + user.get().username() + "."));
+    }
+
+    /** POST /api/v1/auth/login */
+    public void login(Context ctx) {
+        JsonBody body = Bodies.json(ctx);
+        var user = users.authenticate(body.string("username", UserService.MAX_USERNAME), body.string("password", 1024))
+                .orElseThrow(() -> OAuthException.of(gatehouse.errors.OAuthError.UNAUTHENTICATED,
+                        "invalid username or password"));
+        var started = startSession(ctx, user);
+        Responses.ok(Responses.noStore(ctx), Map.of("user", user.view(), "csrf_token", started.session().csrfToken()));
+    }
+
+    /** POST /api/v1/auth/logout */
+    public void logout(Context ctx) {
+        Caller caller = callers.require(ctx);
+        sessions.end(caller);
+        ctx.header("Set-Cookie", cookie(SESSION_COOKIE, "", 0));
+        Responses.noContent(ctx);
+    }
+
+    /** GET /api/v1/auth/sessions */
+    public void listSessions(Context ctx) {
+        Caller caller = requireUser(ctx);
+        Responses.ok(ctx, new gatehouse.store.Page<>(sessions.list(caller), null));
+    }
+
+    /** DELETE /api/v1/auth/sessions/{id} */
+    public void endSession(Context ctx) {
+        Caller caller = requireUser(ctx);
+        sessions.endOne(caller, JsonBody.parseUuid("id", ctx.pathParam("id")));
+        Responses.noContent(ctx);
+    }
+
+    private SessionService.Started startSession(Context ctx, User user) {
+        var started = sessions.start(user, ctx.ip(), ctx.header("User-Agent"));
+        ctx.header("Set-Cookie", cookie(SESSION_COOKIE, started.cookieValue(), sessions.ttl().toSeconds()));
+        return started;
+    }
+
+    private Caller requireUser(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        if (caller.userId() == null) {
+            throw OAuthException.forbidden("an app token has no browser sessions");
+        }
+        return caller;
+    }
+
+    private String loginCsrf(Context ctx) {
+        String existing = ctx.cookie(LOGIN_CSRF_COOKIE);
+        if (existing != null && existing.length() == 43 && existing.chars().allMatch(Character::isLetterOrDigit)) {
+            return existing;
+        }
+        String fresh = codec.randomBase62(43);
+        ctx.res().addHeader("Set-Cookie", cookie(LOGIN_CSRF_COOKIE, fresh, 3600));
+        return fresh;
+    }
+
+    private String cookie(String name, String value, long maxAgeSeconds) {
+        return name + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Lax"
+                + (secureCookies ? "; Secure" : "");
+    }
+
+    /** Only a local path may be returned to, so the login page cannot be an open redirect. */
+    static String safeReturnTo(String returnTo) {
+        if (returnTo == null || returnTo.length() > MAX_RETURN_TO || !returnTo.startsWith("/")
+                || returnTo.startsWith("//") || returnTo.contains("\\")
+                || returnTo.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            return null;
+        }
+        return returnTo;
+    }
+
+    private static boolean sameSecret(String a, String b) {
+        return a != null && b != null
+                && MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String nullToEmpty(String value) {
+        return value == null ? "" : value;
+    }
+}

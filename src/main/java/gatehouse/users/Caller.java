@@ -1,0 +1,54 @@
+package gatehouse.users;
+
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Who is making a request: a browser session's user, or a bearer token acting as its user (actor
+ * {@code self}) or as its app (actor {@code app}, then {@code userId} is null).
+ */
+public record Caller(
+        Kind kind,
+        UUID userId,
+        String username,
+        Set<String> roles,
+        UUID sessionId,
+        String csrfToken,
+        String clientId,
+        Set<String> scopes,
+        UUID organizationId,
+        String actor) {
+
+    public static final String ADMIN_SCOPE = "admin:*";
+
+    public enum Kind { SESSION, BEARER }
+
+    public static Caller session(User user, UUID sessionId, String csrfToken) {
+        return new Caller(Kind.SESSION, user.id(), user.username(), Set.copyOf(user.roles()), sessionId, csrfToken,
+                null, Set.of(), null, "self");
+    }
+
+    public boolean isSession() {
+        return kind == Kind.SESSION;
+    }
+
+    /**
+     * Platform admin (API.md §3): a session of an admin user, or a bearer token carrying
+     * {@code admin:*} that belongs to an admin user or to an app whose {@code admin:*} was approved
+     * (it could not hold the scope otherwise).
+     */
+    public boolean isPlatformAdmin() {
+        if (kind == Kind.SESSION) {
+            return roles.contains(User.ROLE_ADMIN);
+        }
+        if (!scopes.contains(ADMIN_SCOPE)) {
+            return false;
+        }
+        return userId == null || roles.contains(User.ROLE_ADMIN);
+    }
+
+    /** True when this caller may use the management API as its user: a session, or a token with admin:*. */
+    public boolean mayManage() {
+        return kind == Kind.SESSION || scopes.contains(ADMIN_SCOPE);
+    }
+}

@@ -1,0 +1,45 @@
+package gatehouse.users;
+
+import com.password4j.Argon2Function;
+import com.password4j.Password;
+import com.password4j.types.Argon2;
+
+/**
+ * Argon2id password hashing (OWASP's minimum: 19 MiB, 2 passes, 1 lane). Slow on purpose, so it is
+ * never on a hot path: only login, registration and the password grant use it.
+ */
+public final class Passwords {
+    public static final int MIN_LENGTH = 10;
+    public static final int MAX_LENGTH = 256;
+
+    private static final Argon2Function ARGON2 = Argon2Function.getInstance(19_456, 2, 1, 32, Argon2.ID, 19);
+    /** Verified against when the user does not exist, so both paths take the same time. */
+    private static final String DUMMY_HASH = hash("gatehouse-timing-equalizer");
+
+    private Passwords() {
+    }
+
+    public static String hash(String password) {
+        return Password.hash(password).addRandomSalt(16).with(ARGON2).getResult();
+    }
+
+    public static boolean verify(String password, String hash) {
+        return Password.check(password, hash).with(ARGON2);
+    }
+
+    /** Spends the time a real verification would, for an account that does not exist. */
+    public static void verifyDummy(String password) {
+        verify(password, DUMMY_HASH);
+    }
+
+    /** The policy of API.md §5, as a message, or null when the password is acceptable. */
+    public static String policyViolation(String password) {
+        if (password == null || password.length() < MIN_LENGTH) {
+            return "password must be at least " + MIN_LENGTH + " characters";
+        }
+        if (password.length() > MAX_LENGTH) {
+            return "password must be at most " + MAX_LENGTH + " characters";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,53 @@
+package gatehouse.users;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
+
+/** Users by ID and by (case-insensitive) username. Methods take the caller's handle (transaction). */
+public final class UserRepository {
+    static final RowMapper<User> MAPPER = ConstructorMapper.of(User.class);
+    private static final String COLUMNS =
+            "id, username, password_hash, name, roles, email_verified, disabled, created_at, updated_at";
+
+    /** Inserts {@code user}; returns false when the username is taken (nothing is written then). */
+    public boolean insert(Handle handle, User user) {
+        return handle.createUpdate("""
+                        INSERT INTO users (id, username, password_hash, name, roles, email_verified, disabled, created_at, updated_at)
+                        VALUES (:id, :username, :passwordHash, :name, :roles, :emailVerified, :disabled, :createdAt, :updatedAt)
+                        ON CONFLICT DO NOTHING""")
+                .bindMethods(user)
+                .bind("roles", user.roles().toArray(String[]::new))
+                .execute() == 1;
+    }
+
+    public Optional<User> findById(Handle handle, UUID id) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM users WHERE id = :id")
+                .bind("id", id)
+                .map(MAPPER)
+                .findOne();
+    }
+
+    public Optional<User> findByUsername(Handle handle, String username) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM users WHERE lower(username) = lower(:username)")
+                .bind("username", username)
+                .map(MAPPER)
+                .findOne();
+    }
+
+    public boolean anyAdmin(Handle handle) {
+        return handle.createQuery("SELECT EXISTS (SELECT 1 FROM users WHERE 'admin' = ANY (roles))")
+                .mapTo(Boolean.class)
+                .one();
+    }
+
+    public List<User> findByIds(Handle handle, List<UUID> ids) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM users WHERE id = ANY (:ids)")
+                .bind("ids", ids.toArray(UUID[]::new))
+                .map(MAPPER)
+                .list();
+    }
+}

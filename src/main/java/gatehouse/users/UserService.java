@@ -1,0 +1,151 @@
+package gatehouse.users;
+
+import gatehouse.errors.OAuthException;
+import gatehouse.store.Database;
+import gatehouse.store.Ids;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Registration, password login and the bootstrap admin. */
+public final class UserService {
+    private static final Logger log = LoggerFactory.getLogger(UserService.class);
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
+    private static final Set<String> ROLES = Set.of(User.ROLE_ADMIN, User.ROLE_USER);
+    public static final int MAX_USERNAME = 254;
+    public static final int MAX_NAME = 200;
+
+    private final Database database;
+    private final UserRepository users;
+    private final Clock clock;
+    private final boolean registrationOpen;
+
+    public UserService(Database database, UserRepository users, Clock clock, boolean registrationOpen) {
+        this.database = database;
+        this.users = users;
+        this.clock = clock;
+        this.registrationOpen = registrationOpen;
+    }
+
+    /** A registration as the API receives it; {@code roles} null means "user". */
+    public record Registration(String username, String password, String name, List<String> roles) {
+    }
+
+    /**
+     * Creates a user. Anyone may register while registration is open; only admins may set roles or
+     * register while it is closed. A taken username is 409.
+     */
+    public User register(Registration registration, Caller caller) {
+        boolean admin = caller != null && caller.isPlatformAdmin();
+        if (!registrationOpen && !admin) {
+            throw OAuthException.forbidden("registration is closed");
+        }
+        if (registration.roles() != null && !admin) {
+            throw OAuthException.forbidden("only admins may set roles");
+        }
+        String username = normalizeEmail(registration.username());
+        String violation = Passwords.policyViolation(registration.password());
+        if (violation != null) {
+            throw OAuthException.validation(violation);
+        }
+        List<String> roles = validRoles(registration.roles());
+        User user = newUser(username, registration.password(), registration.name(), roles);
+        boolean inserted = database.withHandle(handle -> users.insert(handle, user));
+        if (!inserted) {
+            throw OAuthException.conflict("a user with this username already exists");
+        }
+        log.info("user registered: id={} roles={}", user.id(), roles);
+        return user;
+    }
+
+    /**
+     * The user whose username and password match, or empty. Takes the same time whether or not the
+     * username exists, so the answer does not tell which.
+     */
+    public Optional<User> authenticate(String username, String password) {
+        if (username == null || password == null || username.length() > MAX_USERNAME
+                || password.length() > Passwords.MAX_LENGTH) {
+            return Optional.empty();
+        }
+        Optional<User> user = database.withHandle(handle -> users.findByUsername(handle, username.trim()));
+        if (user.isEmpty()) {
+            Passwords.verifyDummy(password);
+            return Optional.empty();
+        }
+        if (!Passwords.verify(password, user.get().passwordHash()) || user.get().disabled()) {
+            return Optional.empty();
+        }
+        return user;
+    }
+
+    public User get(UUID id) {
+        return database.withHandle(handle -> users.findById(handle, id))
+                .orElseThrow(() -> OAuthException.notFound("no such user"));
+    }
+
+    public Optional<User> findByUsername(String username) {
+        return database.withHandle(handle -> users.findByUsername(handle, username));
+    }
+
+    /**
+     * Creates the configured admin if no user has that username (API.md §3); never changes an
+     * existing user. Without configuration, says in the log how to get a first admin.
+     */
+    public void bootstrapAdmin(String username, String password) {
+        if (username == null) {
+            if (!database.withHandle(users::anyAdmin)) {
+                log.warn("no admin user exists: set GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD "
+                        + "(10 to 256 characters) and restart to create one");
+            }
+            return;
+        }
+        String violation = Passwords.policyViolation(password);
+        if (violation != null) {
+            throw new IllegalArgumentException("GATEHOUSE_ADMIN_PASSWORD: " + violation);
+        }
+        String normalized = username.trim().toLowerCase(Locale.ROOT);
+        User admin = newUser(normalized, password, "Administrator", List.of(User.ROLE_ADMIN));
+        if (database.withHandle(handle -> users.insert(handle, admin))) {
+            log.info("bootstrap admin created: {}", normalized);
+        }
+    }
+
+    private User newUser(String username, String password, String name, List<String> roles) {
+        Instant now = clock.instant();
+        String cleanName = name == null ? "" : name.strip();
+        if (cleanName.length() > MAX_NAME) {
+            throw OAuthException.validation("name must be at most " + MAX_NAME + " characters");
+        }
+        return new User(Ids.newId(), username, Passwords.hash(password), cleanName, roles, false, false, now, now);
+    }
+
+    private static String normalizeEmail(String username) {
+        if (username == null || username.isBlank()) {
+            throw OAuthException.validation("username is required");
+        }
+        String trimmed = username.trim();
+        if (trimmed.length() > MAX_USERNAME || !EMAIL.matcher(trimmed).matches()) {
+            throw OAuthException.validation("username must be an email address");
+        }
+        return trimmed.toLowerCase(Locale.ROOT);
+    }
+
+    private static List<String> validRoles(List<String> roles) {
+        if (roles == null || roles.isEmpty()) {
+            return List.of(User.ROLE_USER);
+        }
+        for (String role : roles) {
+            if (!ROLES.contains(role)) {
+                throw OAuthException.validation("roles may contain only " + ROLES);
+            }
+        }
+        return roles.stream().distinct().toList();
+    }
+}

@@ -1,0 +1,76 @@
+package gatehouse.web;
+
+import gatehouse.errors.OAuthError;
+import gatehouse.errors.OAuthException;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+
+/** Reads request bodies with the 64 KiB limit of API.md §1 and checks their media type. */
+public final class Bodies {
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private Bodies() {
+    }
+
+    /** The body, refusing more than 64 KiB whether or not Content-Length announced it. */
+    public static byte[] read(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        try (InputStream in = ctx.bodyInputStream()) {
+            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (body.length > MAX_BODY_BYTES) {
+                throw tooLarge();
+            }
+            return body;
+        } catch (IOException e) {
+            throw OAuthException.invalidRequest("the request body could not be read").withCause(e);
+        } catch (UncheckedIOException e) {
+            throw OAuthException.invalidRequest("the request body could not be read").withCause(e);
+        }
+    }
+
+    /** The media type without parameters, lower-cased, or "" when absent. */
+    public static String mediaType(Context ctx) {
+        String type = ctx.contentType();
+        if (type == null) {
+            return "";
+        }
+        int semicolon = type.indexOf(';');
+        return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** The query string, parsed as strictly as a form (Javalin's own parser forgives broken encoding). */
+    public static FormParams query(Context ctx) {
+        return FormParams.parse(ctx.queryString());
+    }
+
+    /** The OAuth endpoints take only form bodies; anything else is invalid_request (API.md §1). */
+    public static FormParams oauthForm(Context ctx) {
+        if (!"application/x-www-form-urlencoded".equals(mediaType(ctx))) {
+            throw OAuthException.invalidRequest("the body must be application/x-www-form-urlencoded");
+        }
+        return FormParams.parse(read(ctx));
+    }
+
+    /** An HTML form post; a wrong media type is answered like any bad form. */
+    public static FormParams htmlForm(Context ctx) {
+        return oauthForm(ctx);
+    }
+
+    /** The management API takes only JSON; anything else is 415 (API.md §1). */
+    public static JsonBody json(Context ctx) {
+        if (!"application/json".equals(mediaType(ctx))) {
+            throw OAuthException.of(OAuthError.UNSUPPORTED_MEDIA_TYPE, "the body must be application/json");
+        }
+        return JsonBody.parse(read(ctx));
+    }
+
+    private static OAuthException tooLarge() {
+        return OAuthException.of(OAuthError.PAYLOAD_TOO_LARGE, "the request body exceeds " + MAX_BODY_BYTES + " bytes");
+    }
+}

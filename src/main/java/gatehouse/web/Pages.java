@@ -1,0 +1,47 @@
+package gatehouse.web;
+
+import gg.jte.ContentType;
+import gg.jte.TemplateEngine;
+import gg.jte.output.StringOutput;
+import io.javalin.http.Context;
+
+/**
+ * Renders the server-side pages (login, consent, errors) from precompiled JTE templates, with the
+ * headers every HTML page carries (API.md §1): no framing, no referrer, a strict CSP.
+ */
+public final class Pages {
+    /** Request attribute: errors on this request are answered with the HTML error page, not JSON. */
+    public static final String HTML_ERRORS = "gatehouse.html-errors";
+
+    // No form-action: browsers apply it to the redirect after the consent form, which goes to the app.
+    public static final String CSP =
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                    + "frame-ancestors 'none'; base-uri 'none'";
+
+    private final TemplateEngine engine = TemplateEngine.createPrecompiled(ContentType.Html);
+
+    /** Renders {@code template} (a path under src/main/jte) with its one parameter {@code model}. */
+    public void render(Context ctx, int status, String template, Object model) {
+        var output = new StringOutput();
+        engine.render(template, model, output);
+        secureHeaders(ctx);
+        ctx.status(status).contentType("text/html; charset=utf-8").result(output.toString());
+    }
+
+    /** The error page, for failures that must not redirect (unknown app, unregistered redirect URI). */
+    public void error(Context ctx, int status, String error, String description) {
+        render(ctx, status, "error.jte", new ErrorPage(error, description));
+    }
+
+    public static void secureHeaders(Context ctx) {
+        ctx.header("Content-Security-Policy", CSP)
+                .header("X-Frame-Options", "DENY")
+                .header("Referrer-Policy", "no-referrer")
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Cache-Control", "no-store");
+    }
+
+    /** The model of error.jte. */
+    public record ErrorPage(String error, String description) {
+    }
+}
