@@ -57,9 +57,9 @@ public final class TokenRepository {
      * exchanges cannot both leave a live token behind.
      */
     public void lockInstallation(Handle handle, String clientId, UUID orgId, String actor, UUID userId) {
-        handle.createQuery("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+        handle.createQuery("SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(:key, 0))")
                 .bind("key", "installation:" + clientId + ":" + orgId + ":" + actor + ":" + userId)
-                .mapTo(Object.class)
+                .mapTo(Integer.class)
                 .one();
     }
 

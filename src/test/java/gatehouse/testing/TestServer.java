@@ -1,0 +1,83 @@
+package gatehouse.testing;
+
+import gatehouse.App;
+import gatehouse.Config;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The real Gatehouse, started once per test run on a free port against {@link TestDatabase}, as
+ * {@code java -jar} would start it. Tests share it and keep apart by creating their own users,
+ * organizations and apps.
+ */
+public final class TestServer {
+    public static final String ADMIN_USERNAME = "admin@gatehouse.test";
+    public static final String ADMIN_PASSWORD = "admin-password-for-tests";
+
+    private static TestServer instance;
+
+    private final App app;
+    private final String baseUrl;
+
+    private TestServer(App app, String baseUrl) {
+        this.app = app;
+        this.baseUrl = baseUrl;
+    }
+
+    public static synchronized TestServer get() {
+        if (instance == null) {
+            instance = start(Map.of());
+            Runtime.getRuntime().addShutdownHook(new Thread(instance.app::close));
+        }
+        return instance;
+    }
+
+    /** A separate instance with extra settings; the caller closes it. */
+    public static TestServer start(Map<String, String> overrides) {
+        int port = freePort();
+        Map<String, String> env = new HashMap<>();
+        env.put("GATEHOUSE_HOST", "127.0.0.1");
+        env.put("GATEHOUSE_PORT", Integer.toString(port));
+        env.put("GATEHOUSE_ISSUER", "http://127.0.0.1:" + port);
+        env.put("GATEHOUSE_DATABASE_URL", TestDatabase.url());
+        env.put("GATEHOUSE_ADMIN_USERNAME", ADMIN_USERNAME);
+        env.put("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        env.put("GATEHOUSE_DATABASE_POOL_SIZE", "10");
+        try {
+            env.put("GATEHOUSE_DATA_DIR", Files.createTempDirectory("gatehouse-test").toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        env.putAll(overrides);
+        App app = App.start(Config.fromEnv(env));
+        return new TestServer(app, "http://127.0.0.1:" + app.port());
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    public String issuer() {
+        return app.config().issuer();
+    }
+
+    public App app() {
+        return app;
+    }
+
+    public void close() {
+        app.close();
+    }
+
+    private static int freePort() {
+        try (var socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
