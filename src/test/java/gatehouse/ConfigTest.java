@@ -1,0 +1,170 @@
+package gatehouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import gatehouse.Config.InvalidConfigException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** GATEHOUSE_* environment variables, validated as a whole. */
+class ConfigTest {
+
+    @Test
+    void fromEnvWhenNothingSetThenDefaults() {
+        Config config = Config.fromEnv(Map.of());
+
+        assertThat(config.port()).isEqualTo(8080);
+        assertThat(config.host()).isEqualTo("0.0.0.0");
+        assertThat(config.tokenPrefix()).isEqualTo("fo");
+        assertThat(config.issuer()).isEqualTo("http://localhost:8080");
+        assertThat(config.databaseUrl()).isNull();
+        assertThat(config.embeddedDatabase()).isTrue();
+        assertThat(config.dataDir()).isEqualTo(Path.of("./gatehouse-data").toAbsolutePath().normalize());
+        assertThat(config.adminUsername()).isNull();
+        assertThat(config.adminPassword()).isNull();
+        assertThat(config.accessTokenTtl()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.registrationOpen()).isTrue();
+        assertThat(config.requireVerifiedEmail()).isFalse();
+        assertThat(config.rateLimitsEnabled()).isTrue();
+        assertThat(config.secureCookies()).isFalse();
+    }
+
+    @Test
+    void fromEnvWhenBlankValuesThenDefaults() {
+        Config config = Config.fromEnv(Map.of("GATEHOUSE_PORT", "  ", "GATEHOUSE_TOKEN_PREFIX", "", "GATEHOUSE_DATABASE_URL", " "));
+
+        assertThat(config.port()).isEqualTo(8080);
+        assertThat(config.tokenPrefix()).isEqualTo("fo");
+        assertThat(config.embeddedDatabase()).isTrue();
+    }
+
+    @Test
+    void fromEnvWhenValuesSetThenUsed() {
+        Config config = Config.fromEnv(Map.of(
+                "GATEHOUSE_HOST", "127.0.0.1",
+                "GATEHOUSE_PORT", "9090",
+                "GATEHOUSE_TOKEN_PREFIX", "gh",
+                "GATEHOUSE_DATABASE_URL", "jdbc:postgresql://db:5432/gatehouse",
+                "GATEHOUSE_ISSUER", "https://auth.example.com/",
+                "GATEHOUSE_REGISTRATION", "closed",
+                "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "TRUE",
+                "GATEHOUSE_RATE_LIMITS_ENABLED", "false",
+                "GATEHOUSE_ADMIN_USERNAME", "admin",
+                "GATEHOUSE_ADMIN_PASSWORD", "correct horse battery staple"));
+
+        assertThat(config.host()).isEqualTo("127.0.0.1");
+        assertThat(config.port()).isEqualTo(9090);
+        assertThat(config.tokenPrefix()).isEqualTo("gh");
+        assertThat(config.databaseUrl()).isEqualTo("jdbc:postgresql://db:5432/gatehouse");
+        assertThat(config.embeddedDatabase()).isFalse();
+        assertThat(config.issuer()).isEqualTo("https://auth.example.com");
+        assertThat(config.secureCookies()).isTrue();
+        assertThat(config.registrationOpen()).isFalse();
+        assertThat(config.requireVerifiedEmail()).isTrue();
+        assertThat(config.rateLimitsEnabled()).isFalse();
+        assertThat(config.adminUsername()).isEqualTo("admin");
+        assertThat(config.adminPassword()).isEqualTo("correct horse battery staple");
+    }
+
+    @Test
+    void fromEnvWhenPortSetAndNoIssuerThenIssuerUsesThatPort() {
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_PORT", "9090")).issuer()).isEqualTo("http://localhost:9090");
+    }
+
+    @Test
+    void fromEnvWhenSeveralProblemsThenAllReportedInOneException() {
+        Map<String, String> env = Map.of(
+                "GATEHOUSE_PORT", "eighty",
+                "GATEHOUSE_TOKEN_PREFIX", "Bad-Prefix",
+                "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "maybe",
+                "GATEHOUSE_ISSUER", "https://auth.example.com?tenant=1");
+
+        assertThatThrownBy(() -> Config.fromEnv(env))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("GATEHOUSE_PORT")
+                .hasMessageContaining("GATEHOUSE_TOKEN_PREFIX")
+                .hasMessageContaining("GATEHOUSE_REQUIRE_VERIFIED_EMAIL")
+                .hasMessageContaining("GATEHOUSE_ISSUER");
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"eighty", "-1", "65536", "8080.5", "0x50"})
+    void fromEnvWhenBadPortThenInvalidConfig(String port) {
+        assertProblem(Map.of("GATEHOUSE_PORT", port), "GATEHOUSE_PORT");
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"Fo", "1fo", "f_o", "fo-", "abcdefghijklmnopq", "fö"})
+    void fromEnvWhenBadTokenPrefixThenInvalidConfig(String prefix) {
+        assertProblem(Map.of("GATEHOUSE_TOKEN_PREFIX", prefix), "GATEHOUSE_TOKEN_PREFIX");
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"g", "gh", "acme2", "abcdefghijklmnop"})
+    void fromEnvWhenValidTokenPrefixThenUsed(String prefix) {
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_TOKEN_PREFIX", prefix)).tokenPrefix()).isEqualTo(prefix);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"maybe", "on", "2", "truee"})
+    void fromEnvWhenBadBooleanThenInvalidConfig(String value) {
+        assertProblem(Map.of("GATEHOUSE_RATE_LIMITS_ENABLED", value), "GATEHOUSE_RATE_LIMITS_ENABLED");
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {
+            "https://auth.example.com?tenant=1",
+            "https://auth.example.com/?",
+            "https://auth.example.com#top",
+            "ftp://auth.example.com",
+            "auth.example.com",
+            "https://",
+            "not a url"})
+    void fromEnvWhenBadIssuerThenInvalidConfig(String issuer) {
+        assertProblem(Map.of("GATEHOUSE_ISSUER", issuer), "GATEHOUSE_ISSUER");
+    }
+
+    @Test
+    void fromEnvWhenIssuerHasPathThenKeptWithoutTrailingSlash() {
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://example.com/auth/")).issuer())
+                .isEqualTo("https://example.com/auth");
+    }
+
+    @Test
+    void fromEnvWhenBadRegistrationModeThenInvalidConfig() {
+        assertProblem(Map.of("GATEHOUSE_REGISTRATION", "sometimes"), "GATEHOUSE_REGISTRATION");
+    }
+
+    @Test
+    void fromEnvWhenAdminUsernameWithoutPasswordThenInvalidConfig() {
+        assertProblem(Map.of("GATEHOUSE_ADMIN_USERNAME", "admin"), "GATEHOUSE_ADMIN_PASSWORD");
+    }
+
+    @Test
+    void fromEnvWhenAdminPasswordWithoutUsernameThenInvalidConfig() {
+        assertProblem(Map.of("GATEHOUSE_ADMIN_PASSWORD", "secret-secret"), "GATEHOUSE_ADMIN_USERNAME");
+    }
+
+    @Test
+    void fromEnvWhenProblemsThenMessageDoesNotLeakAdminPassword() {
+        Map<String, String> env = new HashMap<>();
+        env.put("GATEHOUSE_ADMIN_PASSWORD", "s3cret-do-not-log");
+        env.put("GATEHOUSE_PORT", "nope");
+
+        assertThatThrownBy(() -> Config.fromEnv(env))
+                .isInstanceOf(InvalidConfigException.class)
+                .message().doesNotContain("s3cret-do-not-log");
+    }
+
+    private static void assertProblem(Map<String, String> env, String variable) {
+        assertThatThrownBy(() -> Config.fromEnv(env))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining(variable);
+    }
+}
