@@ -18,6 +18,7 @@ import gatehouse.oauth.ClientCredentialsGrant;
 import gatehouse.oauth.Grant;
 import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.MetadataEndpoint;
+import gatehouse.oauth.PasswordGrant;
 import gatehouse.oauth.RefreshTokenGrant;
 import gatehouse.oauth.RevocationEndpoint;
 import gatehouse.oauth.TokenEndpoint;
@@ -45,6 +46,7 @@ import gatehouse.users.UserService;
 import gatehouse.web.Bodies;
 import gatehouse.web.Pages;
 import io.javalin.Javalin;
+import io.javalin.http.HttpResponseException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
@@ -87,7 +89,8 @@ public final class App implements AutoCloseable {
         List<Grant> grants = List.of(
                 new AuthorizationCodeGrant(database, codes, tokens, codec, clock),
                 new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, clock),
-                new ClientCredentialsGrant(database, tokens));
+                new ClientCredentialsGrant(database, tokens),
+                new PasswordGrant(database, users, orgs, tokens, clock));
         var authorization = new AuthorizationService(database, clients, orgs, consents, codes, codec, clock,
                 config.issuer());
 
@@ -135,10 +138,15 @@ public final class App implements AutoCloseable {
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = Bodies.MAX_BODY_BYTES;
             cfg.http.prefer405over404 = true;
-            cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+            cfg.jetty.modifyServer(server -> {
+                server.setStopTimeout(10_000);
+                server.setErrorHandler(ErrorHandler.forJetty());
+            });
             cfg.requestLogger.http(requestLog::finished);
             cfg.routes.before(requestLog::assignId);
             cfg.routes.exception(Exception.class, errors::handle);
+            // Javalin maps its own HttpResponseException (404, 405, …) unless told otherwise.
+            cfg.routes.exception(HttpResponseException.class, errors::handle);
             cfg.routes.error(404, errors::notFound);
             for (Routes.Route route : routes.all()) {
                 cfg.routes.addHttpHandler(route.method(), route.path(), route.handler());

@@ -19,7 +19,8 @@ public enum OAuthError {
     INSUFFICIENT_SCOPE("insufficient_scope", 403),
     FORBIDDEN("forbidden", 403),
     NOT_FOUND("not_found", 404),
-    METHOD_NOT_ALLOWED("method_not_allowed", 405),
+    /** API.md §1 has no code of its own for a wrong method; the status tells it apart. */
+    METHOD_NOT_ALLOWED("invalid_request", 405),
     CONFLICT("conflict", 409),
     REAUTHORIZATION_REQUIRED("reauthorization_required", 409),
     PAYLOAD_TOO_LARGE("payload_too_large", 413),

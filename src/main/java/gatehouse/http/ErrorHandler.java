@@ -26,6 +26,11 @@ public final class ErrorHandler {
         this.pages = pages;
     }
 
+    /** The handler for errors Jetty answers itself, before Javalin sees the request. */
+    public static org.eclipse.jetty.server.handler.ErrorHandler forJetty() {
+        return new JettyErrors();
+    }
+
     public void handle(Exception exception, Context ctx) {
         OAuthException error = translate(exception, ctx);
         if (error.error() == OAuthError.SERVER_ERROR) {

@@ -42,6 +42,9 @@ public final class Pkce {
 
     /** True when {@code verifier} is well-formed and hashes to {@code challenge}. */
     public static boolean verify(String challenge, String verifier) {
+        if (challenge == null || verifier == null) {
+            return false;
+        }
         CodeVerifier parsed;
         try {
             parsed = new CodeVerifier(verifier);

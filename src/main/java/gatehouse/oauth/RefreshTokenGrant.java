@@ -105,8 +105,15 @@ public final class RefreshTokenGrant implements Grant {
             return Outcome.refused("refresh token reused; grant " + grant.id() + " revoked");
         }
         String scopeText = ScopeRequest.join(scope);
+        // The new access token replaces the previous one: the installation's for an authorization,
+        // the family's own for a password login (several devices may hold one each).
+        boolean installationBound = !Client.PASSWORD.equals(grant.grantType());
+        if (!installationBound) {
+            repository.revokeGrantAccessTokens(handle, grant.id(), now);
+        }
         var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(), grant.tokenUserId(),
-                grant.organizationId(), grant.actor(), scopeText, grant.id(), type(), true, client.accessTokenTtl()));
+                grant.organizationId(), grant.actor(), scopeText, grant.id(), type(), installationBound,
+                client.accessTokenTtl()));
         return new Outcome(new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), nextRefresh, scopeText,
                 grant.organizationId(), grant.actor()), null);
     }

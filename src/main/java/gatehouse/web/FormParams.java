@@ -123,8 +123,8 @@ public final class FormParams {
                 if (i + 2 >= part.length()) {
                     throw brokenEncoding();
                 }
-                int hi = Character.digit(part.charAt(i + 1), 16);
-                int lo = Character.digit(part.charAt(i + 2), 16);
+                int hi = hexDigit(part.charAt(i + 1));
+                int lo = hexDigit(part.charAt(i + 2));
                 if (hi < 0 || lo < 0) {
                     throw brokenEncoding();
                 }
@@ -145,6 +145,11 @@ public final class FormParams {
         } catch (CharacterCodingException e) {
             throw OAuthException.invalidRequest("parameters must be UTF-8");
         }
+    }
+
+    /** ASCII hex only: Character.digit would also take fullwidth and other scripts' digits. */
+    private static int hexDigit(char c) {
+        return c < 0x80 ? Character.digit(c, 16) : -1;
     }
 
     private static OAuthException brokenEncoding() {

@@ -130,6 +130,9 @@ public final class JsonBody {
             if (item.textValue().length() > maxLength) {
                 throw OAuthException.validation("each item of " + name + " must be at most " + maxLength + " characters");
             }
+            if (item.textValue().indexOf('\0') >= 0) {
+                throw OAuthException.validation(name + " must not contain NUL characters");
+            }
             values.add(item.textValue());
         }
         return values;
