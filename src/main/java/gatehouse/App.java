@@ -1,6 +1,7 @@
 package gatehouse;
 
 import gatehouse.clients.ClientAuthenticator;
+import gatehouse.clients.ClientCache;
 import gatehouse.clients.ClientRepository;
 import gatehouse.clients.ClientRoutes;
 import gatehouse.clients.ClientService;
@@ -49,6 +50,7 @@ import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +64,7 @@ public final class App implements AutoCloseable {
 
     private final Config config;
     private final Database database;
+    private final ClientCache clientCache;
     private final Routes routes;
     private final Javalin server;
 
@@ -80,7 +83,8 @@ public final class App implements AutoCloseable {
         var callers = new CallerResolver(sessions, tokens);
         var orgs = new OrgService(database, new OrgRepository(), userRepository, clock);
         var scopes = new ScopeService(database, new ScopeRepository(), clock);
-        var clients = new ClientService(database, new ClientRepository(), orgs, scopes, codec, clock,
+        this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
+        var clients = new ClientService(database, new ClientRepository(), clientCache, orgs, scopes, codec, clock,
                 (int) config.accessTokenTtl().toSeconds());
         var consents = new ConsentService(database, new ConsentRepository(), clock);
         var authenticator = new ClientAuthenticator(clients, codec, clock);
@@ -174,6 +178,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        clientCache.close();
         database.close();
         log.info("Gatehouse stopped");
     }

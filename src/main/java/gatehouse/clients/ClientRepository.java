@@ -1,24 +1,41 @@
 package gatehouse.clients;
 
 import gatehouse.store.PageRequest;
+import gatehouse.store.Rows;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 import org.jdbi.v3.core.statement.SqlStatement;
 
 /** OAuth apps by client_id. Deleting one cascades to every grant record that names it. */
 public final class ClientRepository {
-    private static final RowMapper<Client> MAPPER = ConstructorMapper.of(Client.class);
+    private static final RowMapper<Client> MAPPER = (rs, ctx) -> new Client(
+            rs.getString("client_id"), Rows.uuid(rs, "id"), rs.getBytes("secret_hash"),
+            rs.getBytes("previous_secret_hash"), Rows.instant(rs, "previous_secret_expires_at"), rs.getString("name"),
+            rs.getString("description"), rs.getString("homepage_url"), Rows.uuid(rs, "owner_org_id"),
+            Rows.texts(rs, "redirect_uris"), Rows.texts(rs, "grant_types"), Rows.texts(rs, "scopes"),
+            Rows.texts(rs, "approved_scopes"), rs.getBoolean("confidential"), Rows.texts(rs, "actor_modes"),
+            rs.getString("access_token_format"), rs.getInt("access_token_ttl"), rs.getBoolean("refresh_token_rotation"),
+            rs.getInt("refresh_token_grace_seconds"), Rows.integerOrNull(rs, "refresh_token_ttl"),
+            rs.getString("webhook_url"), Rows.texts(rs, "webhook_events"), rs.getBoolean("resource_server"),
+            Rows.uuid(rs, "created_by"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
     private static final String COLUMNS = """
             client_id, id, secret_hash, previous_secret_hash, previous_secret_expires_at, name, description,
             homepage_url, owner_org_id, redirect_uris, grant_types, scopes, approved_scopes, confidential,
             actor_modes, access_token_format, access_token_ttl, refresh_token_rotation,
             refresh_token_grace_seconds, refresh_token_ttl, webhook_url, webhook_events, resource_server,
             created_by, created_at, updated_at""";
+
+    /** Tells every node's {@link ClientCache} that the app changed; delivered when the transaction commits. */
+    public void notifyChanged(Handle handle, String clientId) {
+        handle.createQuery("SELECT 1 FROM pg_notify('" + ClientCache.CHANNEL + "', :clientId)")
+                .bind("clientId", clientId)
+                .mapTo(Integer.class)
+                .one();
+    }
 
     public void insert(Handle handle, Client client) {
         bindClient(handle.createUpdate("INSERT INTO clients (" + COLUMNS + ") VALUES ("

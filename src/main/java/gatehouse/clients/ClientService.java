@@ -35,16 +35,18 @@ public final class ClientService {
 
     private final Database database;
     private final ClientRepository clients;
+    private final ClientCache cache;
     private final OrgService orgs;
     private final ScopeService scopes;
     private final TokenCodec codec;
     private final Clock clock;
     private final int defaultAccessTokenTtl;
 
-    public ClientService(Database database, ClientRepository clients, OrgService orgs, ScopeService scopes,
-                         TokenCodec codec, Clock clock, int defaultAccessTokenTtl) {
+    public ClientService(Database database, ClientRepository clients, ClientCache cache, OrgService orgs,
+                         ScopeService scopes, TokenCodec codec, Clock clock, int defaultAccessTokenTtl) {
         this.database = database;
         this.clients = clients;
+        this.cache = cache;
         this.orgs = orgs;
         this.scopes = scopes;
         this.codec = codec;
@@ -98,17 +100,24 @@ public final class ClientService {
             throw OAuthException.validation("confidential cannot change; register a new app instead");
         }
         Client updated = apply(caller, current, spec, false);
-        database.withHandle(handle -> {
+        database.inTransaction(handle -> {
             clients.update(handle, updated);
+            clients.notifyChanged(handle, clientId);
             return null;
         });
+        cache.evict(clientId);
         return updated;
     }
 
     /** Deletes the app; its codes, tokens, grants and consents go with it (ON DELETE CASCADE). */
     public void delete(Caller caller, String clientId) {
         Client client = get(caller, clientId);
-        database.withHandle(handle -> clients.delete(handle, client.clientId()));
+        database.inTransaction(handle -> {
+            clients.delete(handle, client.clientId());
+            clients.notifyChanged(handle, clientId);
+            return null;
+        });
+        cache.evict(clientId);
     }
 
     /** A new secret, shown once; the old one keeps working for {@code graceSeconds} (0: not at all). */
@@ -122,10 +131,12 @@ public final class ClientService {
         String secret = codec.generate(TokenKind.CLIENT_SECRET);
         byte[] previous = grace > 0 ? client.secretHash() : null;
         Instant previousExpires = grace > 0 ? now.plusSeconds(grace) : null;
-        database.withHandle(handle -> {
+        database.inTransaction(handle -> {
             clients.replaceSecret(handle, client.clientId(), TokenCodec.hash(secret), previous, previousExpires, now);
+            clients.notifyChanged(handle, clientId);
             return null;
         });
+        cache.evict(clientId);
         return new Registered(find(clientId), secret);
     }
 
@@ -134,11 +145,12 @@ public final class ClientService {
         return findOptional(clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
     }
 
+    /** The app with this client_id, from the cache when it is current; empty when there is none. */
     public java.util.Optional<Client> findOptional(String clientId) {
         if (clientId == null || clientId.length() > 64) {
             return java.util.Optional.empty();
         }
-        return database.withHandle(handle -> clients.find(handle, clientId));
+        return cache.get(clientId, id -> database.withHandle(handle -> clients.find(handle, id)));
     }
 
     private Client apply(Caller caller, Client base, ClientSpec spec, boolean creating) {

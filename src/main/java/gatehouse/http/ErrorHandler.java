@@ -88,11 +88,24 @@ public final class ErrorHandler {
             return OAuthException.of(OAuthError.TEMPORARILY_UNAVAILABLE, "the database is unavailable; try again shortly")
                     .withCause(exception);
         }
+        if (isForeignKeyViolation(exception)) {
+            // Something the request points at was deleted meanwhile (an app, a user, an organization).
+            return OAuthException.conflict("a resource this request refers to no longer exists");
+        }
         if (exception instanceof IllegalArgumentException && isRequestDecoding(exception)) {
             return OAuthException.invalidRequest("the request URL is malformed");
         }
         return OAuthException.of(OAuthError.SERVER_ERROR,
                 "internal error; quote request id " + RequestLog.requestId(ctx) + " when reporting it");
+    }
+
+    private static boolean isForeignKeyViolation(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && "23503".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Javalin throws IllegalArgumentException when it cannot decode a path or query. */

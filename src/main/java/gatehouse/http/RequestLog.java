@@ -4,6 +4,7 @@ import gatehouse.ops.Metrics;
 import io.javalin.http.Context;
 import io.javalin.router.Endpoint;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,7 @@ public final class RequestLog {
     /** The before-handler: assigns and echoes the request ID. */
     public void assignId(Context ctx) {
         String offered = ctx.header("X-Request-Id");
-        String id = offered != null && ACCEPTABLE_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        String id = offered != null && ACCEPTABLE_ID.matcher(offered).matches() ? offered : newId();
         ctx.attribute(ATTRIBUTE, id);
         ctx.header("X-Request-Id", id);
     }
@@ -38,8 +39,14 @@ public final class RequestLog {
         metrics.recordRequest(ctx.method().name(), route, ctx.statusCode(), millis);
         if (log.isInfoEnabled()) {
             log.info("{} {} {} {}ms id={} ip={}", ctx.method().name(), route, ctx.statusCode(),
-                    String.format("%.1f", millis), requestId(ctx), ctx.ip());
+                    Math.round(millis * 10) / 10.0, requestId(ctx), ctx.ip());
         }
+    }
+
+    /** A request ID need not be unpredictable, so it does not draw on the SecureRandom. */
+    private static String newId() {
+        var random = ThreadLocalRandom.current();
+        return new UUID(random.nextLong(), random.nextLong()).toString();
     }
 
     public static String requestId(Context ctx) {

@@ -86,8 +86,17 @@ public final class TokenCodec {
     /** Random base62 text of {@code length} characters, for secrets that are not Gatehouse tokens. */
     public String randomBase62(int length) {
         char[] out = new char[length];
-        for (int i = 0; i < length; i++) {
-            out[i] = ALPHABET.charAt(random.nextInt(ALPHABET.length())); // uniform: nextInt is unbiased
+        byte[] bytes = new byte[length * 2];
+        int filled = 0;
+        while (filled < length) {
+            random.nextBytes(bytes);
+            for (int i = 0; i < bytes.length && filled < length; i++) {
+                int b = bytes[i] & 0xff;
+                // Rejection sampling keeps the draw uniform: 248 = 4 × 62, so b % 62 is unbiased below it.
+                if (b < 248) {
+                    out[filled++] = ALPHABET.charAt(b % 62);
+                }
+            }
         }
         return new String(out);
     }

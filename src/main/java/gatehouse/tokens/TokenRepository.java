@@ -1,5 +1,6 @@
 package gatehouse.tokens;
 
+import gatehouse.store.Rows;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -12,7 +13,11 @@ import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
  * method runs on the caller's handle, so a service composes them into one transaction.
  */
 public final class TokenRepository {
-    private static final RowMapper<AccessToken> ACCESS = ConstructorMapper.of(AccessToken.class);
+    private static final RowMapper<AccessToken> ACCESS = (rs, ctx) -> new AccessToken(
+            Rows.uuid(rs, "id"), rs.getString("client_id"), Rows.uuid(rs, "user_id"), Rows.uuid(rs, "organization_id"),
+            rs.getString("actor"), rs.getString("scope"), Rows.uuid(rs, "grant_id"), rs.getString("grant_type"),
+            rs.getBoolean("single_per_installation"), Rows.instant(rs, "created_at"), Rows.instant(rs, "expires_at"),
+            Rows.instant(rs, "revoked_at"));
     private static final RowMapper<RefreshToken> REFRESH = ConstructorMapper.of(RefreshToken.class);
     private static final RowMapper<TokenGrant> GRANT = ConstructorMapper.of(TokenGrant.class, "g");
     private static final String ACCESS_COLUMNS = """
@@ -151,11 +156,8 @@ public final class TokenRepository {
                 .bind("hash", hash)
                 .map((rs, ctx) -> {
                     AccessToken token = ACCESS.map(rs, ctx);
-                    java.sql.Array roles = rs.getArray("owner_roles");
                     TokenOwner owner = token.userId() == null ? TokenOwner.NONE : new TokenOwner(
-                            rs.getString("owner_username"),
-                            roles == null ? java.util.List.of() : java.util.List.of((String[]) roles.getArray()),
-                            rs.getBoolean("owner_disabled"));
+                            rs.getString("owner_username"), Rows.texts(rs, "owner_roles"), rs.getBoolean("owner_disabled"));
                     return new FoundAccess(token, owner);
                 })
                 .findOne();

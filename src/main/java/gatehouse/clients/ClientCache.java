@@ -1,0 +1,113 @@
+package gatehouse.clients;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Apps by client_id, in memory, so the token and introspection endpoints skip a query per
+ * request. Every change to an app sends {@code NOTIFY gatehouse_clients} in its transaction; each
+ * node LISTENs and evicts, so a rotated secret or deleted app stops working everywhere at commit.
+ * While the listening connection is down the cache is bypassed: correctness never depends on it.
+ */
+public final class ClientCache implements AutoCloseable {
+    public static final String CHANNEL = "gatehouse_clients";
+    private static final Logger log = LoggerFactory.getLogger(ClientCache.class);
+
+    private final DataSource dataSource;
+    private final Clock clock;
+    private final Duration ttl;
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Thread listener;
+    private volatile boolean listening;
+    private volatile boolean closed;
+
+    private record Entry(Client client, Instant expires) {
+    }
+
+    public ClientCache(DataSource dataSource, Clock clock, Duration ttl) {
+        this.dataSource = dataSource;
+        this.clock = clock;
+        this.ttl = ttl;
+        this.listener = Thread.ofPlatform().daemon().name("gatehouse-client-cache").unstarted(this::listen);
+        this.listener.start();
+    }
+
+    /** The cached app, or what {@code loader} finds (cached only while notifications are flowing). */
+    public Optional<Client> get(String clientId, Function<String, Optional<Client>> loader) {
+        Instant now = clock.instant();
+        Entry entry = entries.get(clientId);
+        if (entry != null && listening && now.isBefore(entry.expires())) {
+            return Optional.of(entry.client());
+        }
+        Optional<Client> loaded = loader.apply(clientId);
+        if (loaded.isPresent() && listening) {
+            entries.put(clientId, new Entry(loaded.get(), now.plus(ttl)));
+        } else {
+            entries.remove(clientId);
+        }
+        return loaded;
+    }
+
+    /** Forgets one app on this node (other nodes hear the NOTIFY sent with the change). */
+    public void evict(String clientId) {
+        entries.remove(clientId);
+    }
+
+    private void listen() {
+        while (!closed) {
+            try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+                statement.execute("LISTEN " + CHANNEL);
+                PGConnection pg = connection.unwrap(PGConnection.class);
+                entries.clear(); // changes made while we were not listening are unknown
+                listening = true;
+                while (!closed) {
+                    PGNotification[] notifications = pg.getNotifications(5_000);
+                    if (notifications != null) {
+                        for (PGNotification notification : notifications) {
+                            entries.remove(notification.getParameter());
+                        }
+                    }
+                    if (!connection.isValid(2)) {
+                        throw new SQLException("listening connection lost");
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (listening) {
+                    log.warn("client cache: lost the change feed, bypassing the cache until it is back: {}", e.getMessage());
+                }
+            } finally {
+                listening = false;
+                entries.clear();
+            }
+            pause();
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        listener.interrupt();
+    }
+}
