@@ -35,6 +35,7 @@ import gatehouse.scopes.ScopeRoutes;
 import gatehouse.scopes.ScopeService;
 import gatehouse.store.Database;
 import gatehouse.store.DatabaseUrl;
+import gatehouse.tokens.ExpiredRecordsPurger;
 import gatehouse.tokens.TokenCodec;
 import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenService;
@@ -65,6 +66,7 @@ public final class App implements AutoCloseable {
     private final Config config;
     private final Database database;
     private final ClientCache clientCache;
+    private final ExpiredRecordsPurger purger;
     private final Routes routes;
     private final Javalin server;
 
@@ -116,6 +118,8 @@ public final class App implements AutoCloseable {
         this.server = javalin(routes, new ErrorHandler(pages), new RequestLog(metrics));
 
         users.bootstrapAdmin(config.adminUsername(), config.adminPassword());
+        this.purger = new ExpiredRecordsPurger(database, clock);
+        purger.start(Duration.ofMinutes(10));
     }
 
     /** Connects the database (starting the embedded one if needed), migrates, and starts serving. */
@@ -178,6 +182,7 @@ public final class App implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        purger.close();
         clientCache.close();
         database.close();
         log.info("Gatehouse stopped");

@@ -1,0 +1,46 @@
+package gatehouse.tokens;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import gatehouse.testing.Fixtures;
+import gatehouse.testing.Http;
+import gatehouse.testing.TestServer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ExpiredRecordsPurgerIT {
+    private final Http api = Http.anonymous();
+
+    private long rowsWithHash(String token) {
+        return TestServer.get().app().database().withHandle(handle -> handle
+                .createQuery("SELECT count(*) FROM access_tokens WHERE token_hash = :hash")
+                .bind("hash", TokenCodec.hash(token)).mapTo(Long.class).one());
+    }
+
+    @Test
+    void purgeWhenTokensLongExpiredThenTheirRowsAreDeletedAndLiveOnesKept() {
+        String orgId = Fixtures.org(Fixtures.admin());
+        Fixtures.App app = Fixtures.app(Fixtures.admin(), orgId, Map.of("grant_types", List.of("client_credentials"),
+                "actor_modes", List.of("app"), "redirect_uris", List.of(), "access_token_ttl", 60));
+        String token = api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+                "Authorization", app.basic()).text("access_token");
+        var database = TestServer.get().app().database();
+
+        int nothingYet = new ExpiredRecordsPurger(database, Clock.systemUTC()).purge();
+        assertThat(nothingYet).isGreaterThanOrEqualTo(0);
+        assertThat(rowsWithHash(token)).isEqualTo(1);
+
+        // Two days later the 60-second token is more than a day past its expiry.
+        var later = new ExpiredRecordsPurger(database, Clock.offset(Clock.systemUTC(), Duration.ofDays(2)));
+        assertThat(later.purge()).isGreaterThanOrEqualTo(1);
+        assertThat(rowsWithHash(token)).isZero();
+
+        String fresh = api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+                "Authorization", app.basic()).text("access_token");
+        new ExpiredRecordsPurger(database, Clock.systemUTC()).purge();
+        assertThat(rowsWithHash(fresh)).isEqualTo(1);
+    }
+}
