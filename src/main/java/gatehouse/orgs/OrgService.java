@@ -118,14 +118,20 @@ public final class OrgService {
     /** Removes a member; owners/admins may remove anyone, anyone may leave; the last owner stays. */
     public void removeMember(Caller caller, UUID orgId, UUID userId) {
         database.inTransaction(handle -> {
+            String callerRole = null;
             if (!userId.equals(caller.userId())) {
-                requireAdministrator(handle, caller, orgId);
+                callerRole = requireAdministrator(handle, caller, orgId);
             } else if (orgs.roleOf(handle, orgId, userId).isEmpty()) {
                 throw noSuchOrg();
             }
             Optional<String> role = orgs.roleOf(handle, orgId, userId);
             if (role.isEmpty()) {
                 throw OAuthException.notFound("the user is not a member");
+            }
+            // Symmetric with adding: only owners (or platform admins) remove another owner.
+            if (Membership.OWNER.equals(role.get()) && callerRole != null
+                    && !Membership.OWNER.equals(callerRole) && !caller.isPlatformAdmin()) {
+                throw OAuthException.forbidden("only owners may remove owners");
             }
             if (Membership.OWNER.equals(role.get()) && orgs.countOwners(handle, orgId) == 1) {
                 throw OAuthException.conflict("an organization keeps at least one owner");

@@ -26,7 +26,7 @@ public final class ScopeRoutes {
     }
 
     public void list(Context ctx) {
-        callers.require(ctx);
+        callers.requireManager(ctx);
         Responses.ok(ctx, scopes.list(PageRequest.parse(Bodies.query(ctx).get("limit"), Bodies.query(ctx).get("cursor"))));
     }
 

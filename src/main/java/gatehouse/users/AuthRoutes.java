@@ -88,7 +88,7 @@ public final class AuthRoutes {
         Caller caller = callers.require(ctx);
         sessions.end(caller);
         ctx.header("Set-Cookie", cookie(SESSION_COOKIE, "", 0));
-        Responses.noContent(ctx);
+        Responses.ok(ctx, Map.of("message", "signed out"));
     }
 
     /** GET /api/v1/auth/sessions */

@@ -3,6 +3,15 @@ package gatehouse.users;
 import com.password4j.Argon2Function;
 import com.password4j.Password;
 import com.password4j.types.Argon2;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Argon2id password hashing (OWASP's minimum: 19 MiB, 2 passes, 1 lane). Slow on purpose, so it is
@@ -40,6 +49,32 @@ public final class Passwords {
         if (password.length() > MAX_LENGTH) {
             return "password must be at most " + MAX_LENGTH + " characters";
         }
+        if (CommonPasswords.SET.contains(password.toLowerCase(Locale.ROOT))) {
+            return "password is too common; choose one that is not on lists of leaked passwords";
+        }
         return null;
+    }
+
+    /**
+     * The ~49,000 most common passwords (zxcvbn's ranked list, shipped as a resource). Only those
+     * long enough to pass the length rule are kept in memory; loaded on first use.
+     */
+    private static final class CommonPasswords {
+        static final Set<String> SET = load();
+
+        private static Set<String> load() {
+            try (InputStream in = Passwords.class.getResourceAsStream("/common-passwords.txt")) {
+                if (in == null) {
+                    throw new IllegalStateException("common-passwords.txt is missing from the jar");
+                }
+                var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+                return reader.lines()
+                        .filter(line -> line.length() >= MIN_LENGTH)
+                        .map(line -> line.toLowerCase(Locale.ROOT))
+                        .collect(Collectors.toUnmodifiableSet());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }

@@ -54,11 +54,12 @@ CREATE TABLE scopes (
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL
 );
+-- Built-in scopes get the smallest UUIDv7 values (timestamp 0), so they list first like the oldest rows.
 INSERT INTO scopes (id, name, description, restricted, builtin, created_at, updated_at) VALUES
-    (gen_random_uuid(), 'admin:*', 'Full administrative access to Gatehouse', true, true, now(), now()),
-    (gen_random_uuid(), 'webhooks:manage', 'Receive and manage webhooks for the organization', false, true, now(), now()),
-    (gen_random_uuid(), 'connections:read', 'Read integration tokens from the vault', true, true, now(), now()),
-    (gen_random_uuid(), 'events:publish', 'Publish events to installed apps', true, true, now(), now());
+    ('00000000-0000-7000-8000-000000000001', 'admin:*', 'Full administrative access to Gatehouse', true, true, now(), now()),
+    ('00000000-0000-7000-8000-000000000002', 'webhooks:manage', 'Receive and manage webhooks for the organization', false, true, now(), now()),
+    ('00000000-0000-7000-8000-000000000003', 'connections:read', 'Read integration tokens from the vault', true, true, now(), now()),
+    ('00000000-0000-7000-8000-000000000004', 'events:publish', 'Publish events to installed apps', true, true, now(), now());
 
 -- An OAuth app. client_id is the public identifier and the key every grant record points at.
 CREATE TABLE clients (
