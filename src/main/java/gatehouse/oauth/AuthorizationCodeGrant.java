@@ -53,18 +53,8 @@ public final class AuthorizationCodeGrant implements Grant {
             throw OAuthException.invalidGrant("malformed code");
         }
         Instant now = clock.instant();
-        // Refusals are returned, not thrown, so that consuming the code (and revoking on replay) commits.
-        Outcome outcome = database.inTransaction(handle -> redeem(handle, client, code, params, now));
-        if (outcome.refusal() != null) {
-            throw OAuthException.invalidGrant(outcome.refusal());
-        }
-        return outcome.response();
-    }
-
-    private record Outcome(TokenResponse response, String refusal) {
-        static Outcome refused(String why) {
-            return new Outcome(null, why);
-        }
+        // Consuming the code, and revoking on replay, must commit even when the exchange is refused.
+        return database.inTransaction(handle -> redeem(handle, client, code, params, now)).orThrow();
     }
 
     private Outcome redeem(Handle handle, Client client, String code, Map<String, String> params, Instant now) {
@@ -78,7 +68,7 @@ public final class AuthorizationCodeGrant implements Grant {
         if (problem != null) {
             return Outcome.refused(problem);
         }
-        return new Outcome(issue(handle, client, authorization, now), null);
+        return Outcome.issued(issue(handle, client, authorization, now));
     }
 
     /** The code is unknown, another app's, or used: on replay, revoke what it issued. */

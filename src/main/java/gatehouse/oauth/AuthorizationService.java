@@ -18,7 +18,6 @@ import gatehouse.store.Database;
 import gatehouse.tokens.TokenCodec;
 import gatehouse.tokens.TokenKind;
 import gatehouse.web.FormParams;
-import gatehouse.web.JsonBody;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -117,7 +116,7 @@ public final class AuthorizationService {
         String challenge = Pkce.challengeOf(params.get("code_challenge"), params.get("code_challenge_method"),
                 !client.confidential());
         return new AuthorizationRequest(client, verified.redirectUri(), verified.redirectUriSent(), params.get("state"),
-                granted, challenge, actor, organizationOf(params.get("organization_id")), promptOf(params.get("prompt")));
+                granted, challenge, actor, Parameters.uuid("organization_id", params.get("organization_id")), promptOf(params.get("prompt")));
     }
 
     /** Organizations the user may authorize the request into (API.md §4). */
@@ -210,17 +209,6 @@ public final class AuthorizationService {
             throw OAuthException.invalidRequest("this app does not act as " + actor);
         }
         return actor;
-    }
-
-    private static UUID organizationOf(String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return JsonBody.parseUuid("organization_id", value);
-        } catch (OAuthException e) {
-            throw OAuthException.invalidRequest("organization_id must be a UUID");
-        }
     }
 
     private static Set<String> promptOf(String value) {

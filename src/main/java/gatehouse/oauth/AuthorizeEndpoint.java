@@ -9,7 +9,6 @@ import gatehouse.users.Caller;
 import gatehouse.users.CallerSource;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
-import gatehouse.web.JsonBody;
 import gatehouse.web.Pages;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -107,7 +106,7 @@ public final class AuthorizeEndpoint {
                 throw OAuthException.of(OAuthError.ACCESS_DENIED, "the user approved none of the requested scopes");
             }
             List<Organization> eligible = service.eligibleOrganizations(caller.get().userId(), request.actor());
-            UUID organizationId = service.chooseOrganization(request, uuidOrNull(form.get("organization_id")), eligible);
+            UUID organizationId = service.chooseOrganization(request, Parameters.uuid("organization_id", form.get("organization_id")), eligible);
             String code = service.approve(request, caller.get().userId(), organizationId, true);
             redirect(ctx, service.successRedirect(request, code).toString());
         } catch (OAuthException e) {
@@ -183,17 +182,6 @@ public final class AuthorizeEndpoint {
         if (presented == null || caller.csrfToken() == null || !MessageDigest.isEqual(
                 presented.getBytes(StandardCharsets.UTF_8), caller.csrfToken().getBytes(StandardCharsets.UTF_8))) {
             throw OAuthException.forbidden("the form has expired or did not come from Gatehouse; go back and try again");
-        }
-    }
-
-    private static UUID uuidOrNull(String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return JsonBody.parseUuid("organization_id", value);
-        } catch (OAuthException e) {
-            throw OAuthException.invalidRequest("organization_id must be a UUID");
         }
     }
 

@@ -5,7 +5,6 @@ import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.tokens.TokenService;
-import gatehouse.web.JsonBody;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -61,12 +60,7 @@ public final class ClientCredentialsGrant implements Grant {
         if (organizationId == null) {
             return null;
         }
-        UUID id;
-        try {
-            id = JsonBody.parseUuid("organization_id", organizationId);
-        } catch (OAuthException e) {
-            throw OAuthException.invalidRequest("organization_id must be a UUID");
-        }
+        UUID id = Parameters.uuid("organization_id", organizationId);
         if (!id.equals(client.ownerOrgId()) || !client.actorModes().contains("app")) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "the app is not installed in this organization");
         }

@@ -10,7 +10,6 @@ import gatehouse.tokens.TokenGrant;
 import gatehouse.tokens.TokenService;
 import gatehouse.users.User;
 import gatehouse.users.UserService;
-import gatehouse.web.JsonBody;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -58,7 +57,7 @@ public final class PasswordGrant implements Grant {
             throw OAuthException.invalidRequest("username and password are required");
         }
         String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), client.approvedScopes()));
-        UUID organizationId = organizationOf(params.get("organization_id"));
+        UUID organizationId = Parameters.uuid("organization_id", params.get("organization_id"));
         User user = users.authenticate(username, password)
                 .orElseThrow(() -> OAuthException.invalidGrant("wrong username or password"));
         if (organizationId != null && orgs.roleOf(organizationId, user.id()).isEmpty()) {
@@ -79,16 +78,5 @@ public final class PasswordGrant implements Grant {
             return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), refresh, scope, organizationId,
                     "self");
         });
-    }
-
-    private static UUID organizationOf(String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return JsonBody.parseUuid("organization_id", value);
-        } catch (OAuthException e) {
-            throw OAuthException.invalidRequest("organization_id must be a UUID");
-        }
     }
 }

@@ -62,18 +62,8 @@ public final class RefreshTokenGrant implements Grant {
             throw OAuthException.invalidGrant("malformed refresh token");
         }
         Instant now = clock.instant();
-        // Refusals are returned so that a reuse detection's revocation commits before we answer.
-        Outcome outcome = database.inTransaction(handle -> refresh(handle, client, value, params.get("scope"), now));
-        if (outcome.refusal() != null) {
-            throw OAuthException.invalidGrant(outcome.refusal());
-        }
-        return outcome.response();
-    }
-
-    private record Outcome(TokenResponse response, String refusal) {
-        static Outcome refused(String why) {
-            return new Outcome(null, why);
-        }
+        // A reuse detection's revocation must commit although the request is refused.
+        return database.inTransaction(handle -> refresh(handle, client, value, params.get("scope"), now)).orThrow();
     }
 
     private Outcome refresh(Handle handle, Client client, String value, String requestedScope, Instant now) {
@@ -114,8 +104,8 @@ public final class RefreshTokenGrant implements Grant {
         var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(), grant.tokenUserId(),
                 grant.organizationId(), grant.actor(), scopeText, grant.id(), type(), installationBound,
                 client.accessTokenTtl()));
-        return new Outcome(new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), nextRefresh, scopeText,
-                grant.organizationId(), grant.actor()), null);
+        return Outcome.issued(new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), nextRefresh,
+                scopeText, grant.organizationId(), grant.actor()));
     }
 
     /** The immediate predecessor of a live token, once, within refresh_token_grace_seconds of its use. */
