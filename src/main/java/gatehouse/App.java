@@ -73,7 +73,9 @@ public final class App implements AutoCloseable {
     private App(Config config, Database database) {
         this.config = config;
         this.database = database;
-        Clock clock = Clock.systemUTC();
+        // Microsecond ticks, as PostgreSQL stores them: an instant compared in Java and the same
+        // instant read back from the database are then equal, so expiry boundaries are exact.
+        Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofNanos(1_000));
         var codec = new TokenCodec(config.tokenPrefix(), new SecureRandom());
         var metrics = new Metrics();
         var pages = new Pages();

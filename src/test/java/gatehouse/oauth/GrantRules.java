@@ -1,0 +1,73 @@
+package gatehouse.oauth;
+
+import gatehouse.clients.Client;
+import gatehouse.clients.ClientRepository;
+import gatehouse.store.Database;
+import gatehouse.store.Ids;
+import gatehouse.testing.Fixtures;
+import gatehouse.testing.MutableClock;
+import gatehouse.testing.TestServer;
+import gatehouse.tokens.TokenCodec;
+import gatehouse.tokens.TokenKind;
+import gatehouse.tokens.TokenRepository;
+import gatehouse.tokens.TokenService;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The grants built directly (no HTTP) on the test database with a clock the test moves, plus an
+ * app and a user to exchange for. Apps and users are made through the API, so every foreign key
+ * holds.
+ */
+final class GrantRules {
+    final MutableClock clock = MutableClock.startingNow();
+    final Database database = TestServer.get().app().database();
+    final TokenCodec codec = new TokenCodec("fo", new SecureRandom());
+    final TokenRepository repository = new TokenRepository();
+    final TokenService tokens = new TokenService(database, repository, codec, clock);
+    final AuthorizationCodeRepository codes = new AuthorizationCodeRepository();
+    final AuthorizationCodeGrant authorizationCode = new AuthorizationCodeGrant(database, codes, tokens, codec, clock);
+    final RefreshTokenGrant refreshToken = new RefreshTokenGrant(database, repository, tokens, codec, clock);
+
+    final Fixtures.User user = Fixtures.newUser();
+    final String orgId = Fixtures.org(user.login());
+
+    /** An app as the token endpoint would see it after authentication. */
+    Client app(Map<String, Object> overrides) {
+        Fixtures.App created = Fixtures.app(Fixtures.admin(), orgId, overrides);
+        return database.withHandle(handle -> new ClientRepository().find(handle, created.clientId())).orElseThrow();
+    }
+
+    /** Stores a code as the consent step would, valid for five minutes from the clock's now. */
+    String code(Client client, String challenge) {
+        String value = codec.generate(TokenKind.AUTHORIZATION_CODE);
+        var code = new AuthorizationCode(client.clientId(), UUID.fromString(user.id()), UUID.fromString(orgId), "self",
+                "", Fixtures.REDIRECT_URI, true, challenge, Ids.newId(), clock.instant(),
+                clock.instant().plus(AuthorizationService.CODE_TTL), null);
+        database.withHandle(handle -> {
+            codes.insert(handle, code, TokenCodec.hash(value));
+            return null;
+        });
+        return value;
+    }
+
+    TokenResponse exchange(Client client, String code, String verifier) {
+        return authorizationCode.exchange(client, verifier == null
+                ? Map.of("code", code, "redirect_uri", Fixtures.REDIRECT_URI)
+                : Map.of("code", code, "redirect_uri", Fixtures.REDIRECT_URI, "code_verifier", verifier));
+    }
+
+    TokenResponse refresh(Client client, String refreshToken) {
+        return this.refreshToken.exchange(client, Map.of("refresh_token", refreshToken));
+    }
+
+    boolean active(String accessToken) {
+        return tokens.findActiveAccessToken(accessToken).isPresent();
+    }
+
+    static Map<String, Object> rotating(int graceSeconds) {
+        return Map.of("refresh_token_grace_seconds", graceSeconds, "grant_types", List.of("authorization_code", "refresh_token"));
+    }
+}
