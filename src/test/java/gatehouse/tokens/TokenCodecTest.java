@@ -295,7 +295,7 @@ class TokenCodecTest {
         return digits.toString();
     }
 
-    /** Returns 0, 1, 2, … (mod bound) from nextInt(bound), so generated strings are predictable. */
+    /** Returns the bytes 0, 1, 2, … (mod 62), so generated strings are predictable. */
     private static final class ScriptedRandom extends SecureRandom {
         private int next;
 
@@ -304,8 +304,10 @@ class TokenCodecTest {
         }
 
         @Override
-        public int nextInt(int bound) {
-            return next++ % bound;
+        public void nextBytes(byte[] bytes) {
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) (next++ % 62);
+            }
         }
     }
 }
