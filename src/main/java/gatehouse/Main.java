@@ -1,5 +1,6 @@
 package gatehouse;
 
+import ch.qos.logback.classic.LoggerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,13 @@ public final class Main {
         }
         try {
             App app = App.start(config);
-            Runtime.getRuntime().addShutdownHook(new Thread(app::close, "gatehouse-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                app.close();
+                // Flush the asynchronous log last, so the shutdown's own lines are written too.
+                if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+                    logging.stop();
+                }
+            }, "gatehouse-shutdown"));
         } catch (RuntimeException e) {
             log.error("Gatehouse could not start: {}", e.getMessage(), e);
             System.exit(1);

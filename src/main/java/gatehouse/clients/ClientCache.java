@@ -85,7 +85,7 @@ public final class ClientCache implements AutoCloseable {
                     }
                 }
             } catch (SQLException | RuntimeException e) {
-                if (listening) {
+                if (listening && !closed) {
                     log.warn("client cache: lost the change feed, bypassing the cache until it is back: {}", e.getMessage());
                 }
             } finally {
