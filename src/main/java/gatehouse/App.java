@@ -48,6 +48,9 @@ import gatehouse.users.UserService;
 import gatehouse.web.Bodies;
 import gatehouse.web.Pages;
 import io.javalin.Javalin;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import io.javalin.http.HttpResponseException;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -144,12 +147,15 @@ public final class App implements AutoCloseable {
     private static Javalin javalin(Routes routes, ErrorHandler errors, RequestLog requestLog) {
         return Javalin.create(cfg -> {
             cfg.concurrency.useVirtualThreads = true;
+            cfg.jetty.threadPool = threadPool();
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = Bodies.MAX_BODY_BYTES;
             cfg.http.prefer405over404 = true;
             cfg.jetty.modifyServer(server -> {
+                // Stopping waits up to 10 s for requests in flight (GracefulHandler tracks them).
                 server.setStopTimeout(10_000);
+                server.insertHandler(new GracefulHandler());
                 server.setErrorHandler(ErrorHandler.forJetty());
             });
             cfg.requestLogger.http(requestLog::finished);
@@ -162,6 +168,19 @@ public final class App implements AutoCloseable {
                 cfg.routes.addHttpHandler(route.method(), route.path(), route.handler());
             }
         });
+    }
+
+    /**
+     * Requests run on virtual threads; Jetty's acceptors and selectors keep platform threads, so
+     * CPU-heavy requests cannot starve the accepting of new connections (Javalin's own virtual
+     * pool would put those on virtual threads too).
+     */
+    private static QueuedThreadPool threadPool() {
+        var pool = new QueuedThreadPool(32, 4);
+        pool.setName("gatehouse-jetty");
+        pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("gatehouse-request-", 0).factory()));
+        return pool;
     }
 
     public int port() {

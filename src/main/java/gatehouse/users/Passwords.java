@@ -10,6 +10,10 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -21,19 +25,42 @@ public final class Passwords {
     public static final int MIN_LENGTH = 10;
     public static final int MAX_LENGTH = 256;
 
+    /**
+     * Argon2 runs on a few platform threads, one per core: requests wait for it on their virtual
+     * threads without holding a carrier, so a burst of logins cannot starve every other request.
+     */
+    private static final ExecutorService HASHING = Executors.newFixedThreadPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors()),
+            Thread.ofPlatform().daemon().name("gatehouse-argon2-", 0).factory());
+
     private static final Argon2Function ARGON2 = Argon2Function.getInstance(19_456, 2, 1, 32, Argon2.ID, 19);
-    /** Verified against when the user does not exist, so both paths take the same time. */
-    private static final String DUMMY_HASH = hash("gatehouse-timing-equalizer");
+    /**
+     * Verified against when the user does not exist, so both paths take the same time. Computed
+     * here, not on the hashing threads: they would wait for this class's initialization to finish.
+     */
+    private static final String DUMMY_HASH =
+            Password.hash("gatehouse-timing-equalizer").addRandomSalt(16).with(ARGON2).getResult();
 
     private Passwords() {
     }
 
     public static String hash(String password) {
-        return Password.hash(password).addRandomSalt(16).with(ARGON2).getResult();
+        return onHashingThreads(() -> Password.hash(password).addRandomSalt(16).with(ARGON2).getResult());
     }
 
     public static boolean verify(String password, String hash) {
-        return Password.check(password, hash).with(ARGON2);
+        return onHashingThreads(() -> Password.check(password, hash).with(ARGON2));
+    }
+
+    private static <T> T onHashingThreads(Callable<T> work) {
+        try {
+            return HASHING.submit(work).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while hashing a password", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("password hashing failed", e.getCause());
+        }
     }
 
     /** Spends the time a real verification would, for an account that does not exist. */
