@@ -181,14 +181,7 @@ class RefreshTokenGrantIT {
 
     /** Tokens for {@code app} through the browser flow and a code exchange. */
     private JsonNode tokensFor(Fixtures.App app, String requestedScope) {
-        var pkce = Fixtures.pkce();
-        String location = new OAuthBrowser(user).authorize(Http.form("response_type", "code",
-                "client_id", app.clientId(), "redirect_uri", Fixtures.REDIRECT_URI, "scope", requestedScope,
-                "state", "st", "code_challenge", pkce.challenge(), "code_challenge_method", "S256"));
-        String code = Http.queryOf(location).get("code");
-        assertThat(code).as(location).isNotNull();
-        JsonNode tokens = ok(api.postForm("/oauth/token", Http.form("grant_type", "authorization_code", "code", code,
-                "redirect_uri", Fixtures.REDIRECT_URI, "code_verifier", pkce.verifier()), "Authorization", app.basic()));
+        JsonNode tokens = app.exchange(new OAuthBrowser(user).authorizationCode(app, requestedScope));
         assertThat(tokens.get("refresh_token").asText()).startsWith("foor_");
         return tokens;
     }
@@ -200,10 +193,8 @@ class RefreshTokenGrantIT {
         return api.postForm("/oauth/token", form, "Authorization", app.basic());
     }
 
-    private boolean introspect(Fixtures.App app, String token) {
-        Http.Response response = api.postForm("/oauth/introspect", Http.form("token", token), "Authorization", app.basic());
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json().get("active").asBoolean();
+    private static boolean introspect(Fixtures.App app, String token) {
+        return app.isActive(token);
     }
 
     private static JsonNode ok(Http.Response response) {

@@ -81,7 +81,7 @@ class ConcurrencyIT {
     @Test
     void exchangeWhenSameCodePresented50TimesAtOnceThenExactlyOneSucceedsAndItsTokensRevoked() {
         Fixtures.App app = Fixtures.app(Fixtures.admin(), orgId, Map.of("scope", scope));
-        Code code = authorizationCode(app);
+        OAuthBrowser.Code code = authorizationCode(app);
 
         List<Http.Response> responses = race(50, i -> Http.anonymous().postForm("/oauth/token",
                 Http.form("grant_type", "authorization_code", "code", code.code(), "redirect_uri", Fixtures.REDIRECT_URI,
@@ -220,31 +220,16 @@ class ConcurrencyIT {
         }
     }
 
-    private record Code(String code, String verifier) {
+    private OAuthBrowser.Code authorizationCode(Fixtures.App app) {
+        return new OAuthBrowser(user).authorizationCode(app, scope);
     }
 
-    private Code authorizationCode(Fixtures.App app) {
-        var pkce = Fixtures.pkce();
-        String location = new OAuthBrowser(user).authorize(Http.form("response_type", "code",
-                "client_id", app.clientId(), "redirect_uri", Fixtures.REDIRECT_URI, "scope", scope,
-                "state", "st", "code_challenge", pkce.challenge(), "code_challenge_method", "S256"));
-        String code = Http.queryOf(location).get("code");
-        assertThat(code).as(location).isNotNull();
-        return new Code(code, pkce.verifier());
+    private static JsonNode exchange(Fixtures.App app, OAuthBrowser.Code code) {
+        return app.exchange(code);
     }
 
-    private JsonNode exchange(Fixtures.App app, Code code) {
-        Http.Response response = api.postForm("/oauth/token", Http.form("grant_type", "authorization_code",
-                "code", code.code(), "redirect_uri", Fixtures.REDIRECT_URI, "code_verifier", code.verifier()),
-                "Authorization", app.basic());
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json();
-    }
-
-    private boolean introspect(Fixtures.App app, String token) {
-        Http.Response response = api.postForm("/oauth/introspect", Http.form("token", token), "Authorization", app.basic());
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json().get("active").asBoolean();
+    private static boolean introspect(Fixtures.App app, String token) {
+        return app.isActive(token);
     }
 
     /** Runs {@code n} requests released at the same instant, each on its own thread and connection. */

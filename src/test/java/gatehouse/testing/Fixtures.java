@@ -81,6 +81,23 @@ public final class Fixtures {
         public String basic() {
             return Http.basic(clientId, secret);
         }
+
+        /** Whether introspection by this app says the token is active. */
+        public boolean isActive(String token) {
+            Http.Response response = Http.anonymous().postForm("/oauth/introspect", Http.form("token", token),
+                    "Authorization", basic());
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+            return response.json().get("active").asBoolean();
+        }
+
+        /** Exchanges a code (with its PKCE verifier) for tokens; asserts success. */
+        public JsonNode exchange(OAuthBrowser.Code code) {
+            Http.Response response = Http.anonymous().postForm("/oauth/token", Http.form("grant_type",
+                    "authorization_code", "code", code.code(), "redirect_uri", REDIRECT_URI,
+                    "code_verifier", code.verifier()), "Authorization", basic());
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+            return response.json();
+        }
     }
 
     /** Default app body for the owner organization; {@code overrides} replace members. */

@@ -88,6 +88,21 @@ public final class OAuthBrowser {
         return browser.postForm("/oauth/authorize", Http.form(fields.toArray(String[]::new)));
     }
 
+    /** A code just issued, with the PKCE verifier that redeems it. */
+    public record Code(String code, String verifier) {
+    }
+
+    /** The whole way for {@code app} (default redirect URI, PKCE S256), returning the code. */
+    public Code authorizationCode(Fixtures.App app, String scope) {
+        var pkce = Fixtures.pkce();
+        String location = authorize(Http.form("response_type", "code", "client_id", app.clientId(),
+                "redirect_uri", Fixtures.REDIRECT_URI, "scope", scope, "state", "st",
+                "code_challenge", pkce.challenge(), "code_challenge_method", "S256"));
+        String code = Http.queryOf(location).get("code");
+        assertThat(code).as(location).isNotNull();
+        return new Code(code, pkce.verifier());
+    }
+
     /** The whole way: open, sign in if asked, approve; returns where Gatehouse sent the browser. */
     public String authorize(String query) {
         Http.Response response = open(query);
