@@ -88,7 +88,7 @@ public final class App implements AutoCloseable {
         var sessions = new SessionService(database, new SessionRepository(), codec, clock, config.sessionTtl());
         var tokens = new TokenService(database, new TokenRepository(), codec, clock);
         var callers = new CallerResolver(sessions, tokens);
-        var orgs = new OrgService(database, new OrgRepository(), userRepository, clock);
+        var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock);
         var scopes = new ScopeService(database, new ScopeRepository(), clock);
         this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
         var clients = new ClientService(database, new ClientRepository(), clientCache, orgs, scopes, codec, clock,

@@ -7,7 +7,6 @@ import gatehouse.tokens.TokenCodec;
 import gatehouse.tokens.TokenKind;
 import java.security.MessageDigest;
 import java.time.Clock;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -70,8 +69,8 @@ public final class ClientAuthenticator {
 
     private Authenticated authenticateBasic(String authorization, String bodyClientId) {
         if (!authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            throw failed("unsupported Authorization scheme " + authorization.split(" ", 2)[0]
-                    .toLowerCase(Locale.ROOT));
+            // Never echo the header: a client that forgot the scheme word sent its secret there.
+            throw failed("Authorization header is not Basic");
         }
         ClientSecretBasic parsed;
         try {

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -30,6 +31,8 @@ public final class ClientCache implements AutoCloseable {
     private final Clock clock;
     private final Duration ttl;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Bumped by every eviction: a load that overlapped one must not be cached (it may be stale). */
+    private final AtomicLong evictions = new AtomicLong();
     private final Thread listener;
     private volatile boolean listening;
     private volatile boolean closed;
@@ -52,8 +55,9 @@ public final class ClientCache implements AutoCloseable {
         if (entry != null && listening && now.isBefore(entry.expires())) {
             return Optional.of(entry.client());
         }
+        long evictionsBefore = evictions.get();
         Optional<Client> loaded = loader.apply(clientId);
-        if (loaded.isPresent() && listening) {
+        if (loaded.isPresent() && listening && evictions.get() == evictionsBefore) {
             entries.put(clientId, new Entry(loaded.get(), now.plus(ttl)));
         } else {
             entries.remove(clientId);
@@ -63,6 +67,7 @@ public final class ClientCache implements AutoCloseable {
 
     /** Forgets one app on this node (other nodes hear the NOTIFY sent with the change). */
     public void evict(String clientId) {
+        evictions.incrementAndGet();
         entries.remove(clientId);
     }
 
@@ -71,13 +76,14 @@ public final class ClientCache implements AutoCloseable {
             try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
                 statement.execute("LISTEN " + CHANNEL);
                 PGConnection pg = connection.unwrap(PGConnection.class);
+                evictions.incrementAndGet();
                 entries.clear(); // changes made while we were not listening are unknown
                 listening = true;
                 while (!closed) {
                     PGNotification[] notifications = pg.getNotifications(5_000);
                     if (notifications != null) {
                         for (PGNotification notification : notifications) {
-                            entries.remove(notification.getParameter());
+                            evict(notification.getParameter());
                         }
                     }
                     if (!connection.isValid(2)) {
@@ -90,6 +96,7 @@ public final class ClientCache implements AutoCloseable {
                 }
             } finally {
                 listening = false;
+                evictions.incrementAndGet();
                 entries.clear();
             }
             pause();

@@ -92,7 +92,7 @@ public final class ClientService {
 
     /** Changes the members the request sent; the owner organization and confidentiality stay. */
     public Client update(Caller caller, String clientId, ClientSpec spec) {
-        Client current = get(caller, clientId);
+        Client current = getForChange(caller, clientId);
         if (spec.ownerOrgId() != null && !spec.ownerOrgId().equals(current.ownerOrgId())) {
             throw OAuthException.validation("owner_org_id cannot change");
         }
@@ -111,7 +111,7 @@ public final class ClientService {
 
     /** Deletes the app; its codes, tokens, grants and consents go with it (ON DELETE CASCADE). */
     public void delete(Caller caller, String clientId) {
-        Client client = get(caller, clientId);
+        Client client = getForChange(caller, clientId);
         database.inTransaction(handle -> {
             clients.delete(handle, client.clientId());
             clients.notifyChanged(handle, clientId);
@@ -122,7 +122,7 @@ public final class ClientService {
 
     /** A new secret, shown once; the old one keeps working for {@code graceSeconds} (0: not at all). */
     public Registered rotateSecret(Caller caller, String clientId, Integer graceSeconds) {
-        Client client = get(caller, clientId);
+        Client client = getForChange(caller, clientId);
         if (!client.confidential()) {
             throw OAuthException.validation("a public app has no secret to rotate");
         }
@@ -138,6 +138,27 @@ public final class ClientService {
         });
         cache.evict(clientId);
         return new Registered(find(clientId), secret);
+    }
+
+    /**
+     * The app, if the caller may change it. Members of the owner organization may, except for an
+     * app holding an approved restricted scope (admin:*, connections:read, …): its secret or grants
+     * in a plain member's hands would hand out what an admin approved for the organization, so only
+     * the organization's owners and admins (and platform admins) change it.
+     */
+    private Client getForChange(Caller caller, String clientId) {
+        Client client = get(caller, clientId);
+        if (caller.isPlatformAdmin() || client.approvedScopes().isEmpty()) {
+            return client;
+        }
+        boolean holdsRestricted = scopes.lookup(client.approvedScopes()).values().stream().anyMatch(Scope::restricted);
+        boolean orgAdministrator = orgs.roleOf(client.ownerOrgId(), caller.userId())
+                .filter(gatehouse.orgs.Membership::canAdminister).isPresent();
+        if (holdsRestricted && !orgAdministrator) {
+            throw OAuthException.forbidden("this app holds an approved restricted scope; only owners and admins of its "
+                    + "organization may change it");
+        }
+        return client;
     }
 
     /** The app with this client_id regardless of who asks; for the OAuth endpoints. */
@@ -183,9 +204,7 @@ public final class ClientService {
         if (actorModes.isEmpty() || !Client.ACTORS.containsAll(actorModes)) {
             throw OAuthException.validation("actor_modes must be a non-empty list of app and self");
         }
-        List<String> requested = spec.scope() != null || spec.has("scope")
-                ? List.copyOf(ScopeService.parse(spec.scope()).stream().toList())
-                : base.scopes();
+        List<String> requested = spec.scope() != null || spec.has("scope") ? parseScope(spec.scope()) : base.scopes();
         List<String> approved = approvedScopes(requested, base, admin);
 
         String format = spec.accessTokenFormat() != null ? spec.accessTokenFormat() : base.accessTokenFormat();
@@ -221,6 +240,14 @@ public final class ClientService {
                 grantTypes, requested, approved, base.confidential(), actorModes, format, ttl, rotation, grace,
                 refreshTtl, webhookUrl, webhookEvents, resourceServer, base.createdBy(), base.createdAt(),
                 creating ? base.updatedAt() : clock.instant());
+    }
+
+    private static List<String> parseScope(String scope) {
+        try {
+            return List.copyOf(ScopeService.parse(scope));
+        } catch (OAuthException e) {
+            throw OAuthException.validation("scope must be space-separated scope names (RFC 6749 §3.3)");
+        }
     }
 
     private static void validateGrantTypes(List<String> grantTypes, List<String> redirectUris, boolean confidential) {

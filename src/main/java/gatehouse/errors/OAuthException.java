@@ -92,6 +92,12 @@ public final class OAuthException extends RuntimeException {
     }
 
     public static OAuthException unauthenticated() {
-        return of(OAuthError.UNAUTHENTICATED, "authentication is required");
+        return of(OAuthError.UNAUTHENTICATED, "authentication is required").withChallenge("Bearer realm=\"gatehouse\"");
+    }
+
+    /** RFC 6750 §3.1: the token is valid but lacks the scope. */
+    public static OAuthException insufficientScope(String scope) {
+        return of(OAuthError.INSUFFICIENT_SCOPE, "this token lacks the scope " + scope)
+                .withChallenge("Bearer error=\"insufficient_scope\", scope=\"" + scope + "\"");
     }
 }

@@ -64,6 +64,7 @@ public final class ErrorHandler {
         body.put("error_description", error.description());
         body.put("error_uri", null);
         ctx.header("Cache-Control", "no-store")
+                .header("Pragma", "no-cache")
                 .status(error.error().status())
                 .contentType("application/json")
                 .result(Json.write(body));
@@ -88,7 +89,11 @@ public final class ErrorHandler {
             return OAuthException.of(OAuthError.TEMPORARILY_UNAVAILABLE, "the database is unavailable; try again shortly")
                     .withCause(exception);
         }
-        if (isForeignKeyViolation(exception)) {
+        if (hasSqlState(exception, "22021") || hasSqlState(exception, "22P05")) {
+            // Text PostgreSQL cannot store (a NUL byte) that came in through a path or header.
+            return OAuthException.invalidRequest("the request contains characters that are not allowed");
+        }
+        if (hasSqlState(exception, "23503")) {
             // Something the request points at was deleted meanwhile (an app, a user, an organization).
             return OAuthException.conflict("a resource this request refers to no longer exists");
         }
@@ -99,9 +104,9 @@ public final class ErrorHandler {
                 "internal error; quote request id " + RequestLog.requestId(ctx) + " when reporting it");
     }
 
-    private static boolean isForeignKeyViolation(Throwable error) {
+    private static boolean hasSqlState(Throwable error, String state) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && "23503".equals(sql.getSQLState())) {
+            if (t instanceof java.sql.SQLException sql && state.equals(sql.getSQLState())) {
                 return true;
             }
         }

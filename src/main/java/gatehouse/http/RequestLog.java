@@ -31,6 +31,7 @@ public final class RequestLog {
         String id = offered != null && ACCEPTABLE_ID.matcher(offered).matches() ? offered : newId();
         ctx.attribute(ATTRIBUTE, id);
         ctx.header("X-Request-Id", id);
+        ctx.header("X-Content-Type-Options", "nosniff");
     }
 
     /** The request logger: one line and one timer sample per finished request. */

@@ -63,6 +63,15 @@ public final class OrgRepository {
                 .list();
     }
 
+    /** Locks the organization's row until the transaction ends: membership changes queue up. */
+    public boolean lock(Handle handle, UUID orgId) {
+        return handle.createQuery("SELECT 1 FROM organizations WHERE id = :id FOR UPDATE")
+                .bind("id", orgId)
+                .mapTo(Integer.class)
+                .findOne()
+                .isPresent();
+    }
+
     public Optional<String> roleOf(Handle handle, UUID orgId, UUID userId) {
         return handle.createQuery("SELECT role FROM memberships WHERE organization_id = :orgId AND user_id = :userId")
                 .bind("orgId", orgId)

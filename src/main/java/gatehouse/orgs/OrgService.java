@@ -5,6 +5,7 @@ import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
+import gatehouse.tokens.TokenService;
 import gatehouse.users.Caller;
 import gatehouse.users.UserRepository;
 import java.time.Clock;
@@ -29,12 +30,14 @@ public final class OrgService {
     private final Database database;
     private final OrgRepository orgs;
     private final UserRepository users;
+    private final TokenService tokens;
     private final Clock clock;
 
-    public OrgService(Database database, OrgRepository orgs, UserRepository users, Clock clock) {
+    public OrgService(Database database, OrgRepository orgs, UserRepository users, TokenService tokens, Clock clock) {
         this.database = database;
         this.orgs = orgs;
         this.users = users;
+        this.tokens = tokens;
         this.clock = clock;
     }
 
@@ -118,6 +121,8 @@ public final class OrgService {
     /** Removes a member; owners/admins may remove anyone, anyone may leave; the last owner stays. */
     public void removeMember(Caller caller, UUID orgId, UUID userId) {
         database.inTransaction(handle -> {
+            // Serialized per organization, so two owners removing each other cannot leave none.
+            orgs.lock(handle, orgId);
             String callerRole = null;
             if (!userId.equals(caller.userId())) {
                 callerRole = requireAdministrator(handle, caller, orgId);
@@ -137,6 +142,8 @@ public final class OrgService {
                 throw OAuthException.conflict("an organization keeps at least one owner");
             }
             orgs.removeMember(handle, orgId, userId);
+            // What the user could do in this organization ends with the membership.
+            tokens.revokeUserInOrganization(handle, userId, orgId);
             return null;
         });
     }

@@ -14,6 +14,7 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementExceptions;
 import org.jdbi.v3.postgres.PostgresPlugin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,8 @@ public final class Database implements AutoCloseable {
         this.dataSource = dataSource;
         this.embedded = embedded;
         this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
+        // Exception messages must not carry bound arguments: they may be secrets and end up in logs.
+        jdbi.getConfig(StatementExceptions.class).setMessageRendering(StatementExceptions.MessageRendering.NONE);
     }
 
     /** Connects to the server at {@code url} and brings its schema up to date. */
@@ -77,6 +80,8 @@ public final class Database implements AutoCloseable {
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("connectTimeout", "5");
+        // Nothing Gatehouse does takes long: a stuck statement or lock wait fails instead of piling up.
+        config.addDataSourceProperty("options", "-c statement_timeout=30000 -c lock_timeout=10000");
         return new HikariDataSource(config);
     }
 

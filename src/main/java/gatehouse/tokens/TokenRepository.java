@@ -2,6 +2,7 @@ package gatehouse.tokens;
 
 import gatehouse.store.Rows;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -143,6 +144,25 @@ public final class TokenRepository {
         revokeGrantAccessTokens(handle, grantId, now);
         return handle.createUpdate("UPDATE token_grants SET revoked_at = :now WHERE id = :grantId AND revoked_at IS NULL")
                 .bind("grantId", grantId)
+                .bind("now", now)
+                .execute();
+    }
+
+    /** Revokes the user's actor-self grants (and their tokens) and access tokens in the organization. */
+    public void revokeUserInOrganization(Handle handle, UUID userId, UUID organizationId, Instant now) {
+        List<UUID> grants = handle.createQuery("""
+                        SELECT id FROM token_grants
+                        WHERE user_id = :userId AND organization_id = :orgId AND actor = 'self' AND revoked_at IS NULL""")
+                .bind("userId", userId)
+                .bind("orgId", organizationId)
+                .mapTo(UUID.class)
+                .list();
+        grants.forEach(grantId -> revokeGrant(handle, grantId, now));
+        handle.createUpdate("""
+                        UPDATE access_tokens SET revoked_at = :now
+                        WHERE user_id = :userId AND organization_id = :orgId AND revoked_at IS NULL""")
+                .bind("userId", userId)
+                .bind("orgId", organizationId)
                 .bind("now", now)
                 .execute();
     }

@@ -66,6 +66,11 @@ public final class TokenService {
         tokens.insertGrant(handle, grant);
     }
 
+    /** Revokes every grant and access token of the user acting as themselves in the organization. */
+    public void revokeUserInOrganization(Handle handle, UUID userId, UUID organizationId) {
+        tokens.revokeUserInOrganization(handle, userId, organizationId, clock.instant());
+    }
+
     public void revokeGrant(Handle handle, UUID grantId) {
         tokens.revokeGrant(handle, grantId, clock.instant());
     }

@@ -21,7 +21,7 @@ public final class AuthRoutes {
     public static final String SESSION_COOKIE = "gatehouse_session";
     /** Double-submit cookie guarding the login form, which has no session to bind a token to yet. */
     static final String LOGIN_CSRF_COOKIE = "gatehouse_login_csrf";
-    private static final int MAX_RETURN_TO = 4096;
+    private static final int MAX_RETURN_TO = 16_384;
 
     private final UserService users;
     private final SessionService sessions;

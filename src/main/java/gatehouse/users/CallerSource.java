@@ -24,8 +24,7 @@ public interface CallerSource {
     default Caller requireManager(Context ctx) {
         Caller caller = require(ctx);
         if (!caller.mayManage()) {
-            throw gatehouse.errors.OAuthException.of(gatehouse.errors.OAuthError.INSUFFICIENT_SCOPE,
-                    "this token lacks the scope admin:*");
+            throw gatehouse.errors.OAuthException.insufficientScope(Caller.ADMIN_SCOPE);
         }
         return caller;
     }

@@ -50,6 +50,9 @@ public final class FormParams {
             int eq = pair.indexOf('=');
             String name = decode(eq < 0 ? pair : pair.substring(0, eq));
             String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            if (name.indexOf('\0') >= 0 || value.indexOf('\0') >= 0) {
+                throw OAuthException.invalidRequest("parameters must not contain NUL characters");
+            }
             if (value.length() > MAX_VALUE_LENGTH) {
                 throw OAuthException.invalidRequest("parameter " + safeName(name) + " is too long");
             }
