@@ -10,24 +10,16 @@ import gatehouse.testing.TestServer;
 import java.util.List;
 import java.util.Map;
 import org.jsoup.Jsoup;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The authorization-code flow as a person and an app meet it: pages, redirects, token calls. */
 class AuthorizationCodeFlowIT {
     private final Http api = Http.anonymous();
-    private Fixtures.User user;
-    private String orgId;
-    private String scope;
-    private Fixtures.App app;
-
-    @BeforeEach
-    void setUp() {
-        user = Fixtures.newUser();
-        orgId = Fixtures.org(user.login());
-        scope = Fixtures.scope("tasks", false);
-        app = Fixtures.app(Fixtures.admin(), orgId, Map.of("scope", scope));
-    }
+    private final Fixtures.Tenant tenant = Fixtures.tenant("tasks");
+    private final Fixtures.User user = tenant.user();
+    private final String orgId = tenant.orgId();
+    private final String scope = tenant.scope();
+    private final Fixtures.App app = Fixtures.app(Fixtures.admin(), orgId, Map.of("scope", scope));
 
     private String authorizeQuery(Fixtures.PkcePair pkce, String state) {
         return Http.form("response_type", "code", "client_id", app.clientId(), "redirect_uri", Fixtures.REDIRECT_URI,

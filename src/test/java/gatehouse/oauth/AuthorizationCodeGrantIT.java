@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,18 +22,11 @@ class AuthorizationCodeGrantIT {
     private static final String OTHER_REDIRECT_URI = "https://app.example.test/other-callback";
 
     private final Http api = Http.anonymous();
-    private Fixtures.User user;
-    private String orgId;
-    private String scope;
-    private Fixtures.App app;
-
-    @BeforeEach
-    void setUp() {
-        user = Fixtures.newUser();
-        orgId = Fixtures.org(user.login());
-        scope = Fixtures.scope("codes", false);
-        app = Fixtures.app(Fixtures.admin(), orgId, Map.of("scope", scope));
-    }
+    private final Fixtures.Tenant tenant = Fixtures.tenant("codes");
+    private final Fixtures.User user = tenant.user();
+    private final String orgId = tenant.orgId();
+    private final String scope = tenant.scope();
+    private final Fixtures.App app = Fixtures.app(Fixtures.admin(), orgId, Map.of("scope", scope));
 
     // ---- token endpoint: the code ----
 

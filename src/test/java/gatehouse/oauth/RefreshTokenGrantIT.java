@@ -8,7 +8,6 @@ import gatehouse.testing.Http;
 import gatehouse.testing.OAuthBrowser;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,16 +16,10 @@ import org.junit.jupiter.api.Test;
  */
 class RefreshTokenGrantIT {
     private final Http api = Http.anonymous();
-    private Fixtures.User user;
-    private String orgId;
-    private String scope;
-
-    @BeforeEach
-    void setUp() {
-        user = Fixtures.newUser();
-        orgId = Fixtures.org(user.login());
-        scope = Fixtures.scope("refresh", false);
-    }
+    private final Fixtures.Tenant tenant = Fixtures.tenant("refresh");
+    private final Fixtures.User user = tenant.user();
+    private final String orgId = tenant.orgId();
+    private final String scope = tenant.scope();
 
     @Test
     void refreshWhenRotatingThenEachUseReturnsANewRefreshTokenAndRetiresTheOld() {

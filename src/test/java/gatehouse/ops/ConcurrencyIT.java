@@ -27,7 +27,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,16 +36,10 @@ import org.junit.jupiter.api.Test;
  */
 class ConcurrencyIT {
     private final Http api = Http.anonymous();
-    private Fixtures.User user;
-    private String orgId;
-    private String scope;
-
-    @BeforeEach
-    void setUp() {
-        user = Fixtures.newUser();
-        orgId = Fixtures.org(user.login());
-        scope = Fixtures.scope("race", false);
-    }
+    private final Fixtures.Tenant tenant = Fixtures.tenant("race");
+    private final Fixtures.User user = tenant.user();
+    private final String orgId = tenant.orgId();
+    private final String scope = tenant.scope();
 
     @Test
     void refreshWhenSameRotatingTokenPresented50TimesAtOnceThenExactlyOneSucceedsAndFamilyRevoked() {

@@ -22,7 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Element;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -38,16 +37,10 @@ class OperationsIT {
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final Http api = Http.anonymous();
-    private Fixtures.User user;
-    private String orgId;
-    private String scope;
-
-    @BeforeEach
-    void setUp() {
-        user = Fixtures.newUser();
-        orgId = Fixtures.org(user.login());
-        scope = Fixtures.scope("ops", false);
-    }
+    private final Fixtures.Tenant tenant = Fixtures.tenant("ops");
+    private final Fixtures.User user = tenant.user();
+    private final String orgId = tenant.orgId();
+    private final String scope = tenant.scope();
 
     @Test
     void healthWhenDatabaseUpThen200WithDatabaseOk() {

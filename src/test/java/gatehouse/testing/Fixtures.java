@@ -60,6 +60,15 @@ public final class Fixtures {
         return new User(response.text("id"), username, password);
     }
 
+    /** A fresh user who owns a fresh organization, and a fresh (unrestricted) scope. */
+    public record Tenant(User user, String orgId, String scope) {
+    }
+
+    public static Tenant tenant(String scopePrefix) {
+        User user = newUser();
+        return new Tenant(user, org(user.login()), scope(scopePrefix, false));
+    }
+
     /** Creates an organization owned by the session's user; returns its ID. */
     public static String org(Http session) {
         var response = session.postJson("/api/v1/orgs", Map.of("name", unique("Org")));
