@@ -36,6 +36,7 @@ import gatehouse.scopes.ScopeService;
 import gatehouse.store.Database;
 import gatehouse.store.DatabaseUrl;
 import gatehouse.tokens.ExpiredRecordsPurger;
+import gatehouse.tokens.OAuthSessionRoutes;
 import gatehouse.tokens.TokenCodec;
 import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenService;
@@ -112,6 +113,7 @@ public final class App implements AutoCloseable {
                 new RevocationEndpoint(authenticator, tokens),
                 new IntrospectionEndpoint(authenticator, tokens, config.issuer()),
                 new TokenInfoEndpoint(tokens),
+                new OAuthSessionRoutes(tokens, callers),
                 new AuthRoutes(users, sessions, callers, pages, codec, config.secureCookies()),
                 new UserRoutes(users, callers),
                 new OrgRoutes(orgs, callers),

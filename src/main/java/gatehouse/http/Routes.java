@@ -12,6 +12,7 @@ import gatehouse.ops.Metrics;
 import gatehouse.ops.OpenApiRoute;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.scopes.ScopeRoutes;
+import gatehouse.tokens.OAuthSessionRoutes;
 import gatehouse.users.AuthRoutes;
 import gatehouse.users.UserRoutes;
 import io.javalin.http.Handler;
@@ -37,6 +38,7 @@ public final class Routes {
             RevocationEndpoint revocation,
             IntrospectionEndpoint introspection,
             TokenInfoEndpoint tokenInfo,
+            OAuthSessionRoutes sessions,
             AuthRoutes auth,
             UserRoutes users,
             OrgRoutes orgs,
@@ -69,6 +71,11 @@ public final class Routes {
         post("/api/v1/oauth/introspect", h.introspection()::handle);
         get("/oauth/token/info", h.tokenInfo()::handle);
         get("/api/v1/oauth/token/info", h.tokenInfo()::handle);
+        get("/oauth/sessions", h.sessions()::list);
+        get("/api/v1/oauth/sessions", h.sessions()::list);
+        delete("/oauth/sessions/{token_id}", h.sessions()::end);
+        delete("/api/v1/oauth/sessions/{token_id}", h.sessions()::end);
+        post("/oauth/revoke-all", h.sessions()::endAll);
 
         // Signing in (API.md §3)
         get("/login", h.auth()::loginPage);

@@ -167,6 +167,23 @@ public final class TokenRepository {
                 .execute();
     }
 
+    /** The user's live refresh-token families (acting as themselves), newest first. */
+    public List<OAuthSession> listSessions(Handle handle, UUID userId, Instant now) {
+        return handle.createQuery("""
+                        SELECT g.id, c.name, g.client_id, g.created_at, g.scope
+                        FROM token_grants g JOIN clients c ON c.client_id = g.client_id
+                        WHERE g.user_id = :userId AND g.actor = 'self' AND g.revoked_at IS NULL
+                          AND EXISTS (SELECT 1 FROM refresh_tokens r
+                                      WHERE r.grant_id = g.id AND r.revoked_at IS NULL AND r.rotated_at IS NULL
+                                        AND (r.expires_at IS NULL OR r.expires_at > :now))
+                        ORDER BY g.created_at DESC, g.id""")
+                .bind("userId", userId)
+                .bind("now", now)
+                .map((rs, ctx) -> new OAuthSession(Rows.uuid(rs, "id"), rs.getString("name"), rs.getString("client_id"),
+                        Rows.instant(rs, "created_at").getEpochSecond(), rs.getString("scope")))
+                .list();
+    }
+
     /** The access token with the user it acts for; one indexed read, the introspection hot path. */
     public Optional<FoundAccess> findAccessToken(Handle handle, byte[] hash) {
         return handle.createQuery("SELECT " + ACCESS_COLUMNS + """

@@ -4,6 +4,7 @@ import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -60,6 +61,27 @@ public final class TokenService {
                 null, false, null);
         tokens.insertRefreshToken(handle, token, TokenCodec.hash(value));
         return value;
+    }
+
+    /** The user's OAuth sessions: refresh-token families they can still use. */
+    public List<OAuthSession> sessions(UUID userId) {
+        return database.withHandle(handle -> tokens.listSessions(handle, userId, clock.instant()));
+    }
+
+    /** Ends one of the user's OAuth sessions; false when it is not theirs or not live. */
+    public boolean endSession(UUID userId, UUID tokenId) {
+        return database.inTransaction(handle -> tokens.listSessions(handle, userId, clock.instant()).stream()
+                .anyMatch(session -> session.tokenId().equals(tokenId))
+                && tokens.revokeGrant(handle, tokenId, clock.instant()) == 1);
+    }
+
+    /** Ends every OAuth session of the user; returns how many there were. */
+    public int endAllSessions(UUID userId) {
+        return database.inTransaction(handle -> {
+            List<OAuthSession> sessions = tokens.listSessions(handle, userId, clock.instant());
+            sessions.forEach(session -> tokens.revokeGrant(handle, session.tokenId(), clock.instant()));
+            return sessions.size();
+        });
     }
 
     public void createGrant(Handle handle, TokenGrant grant) {
