@@ -37,6 +37,7 @@ import gatehouse.store.Database;
 import gatehouse.store.DatabaseUrl;
 import gatehouse.tokens.ExpiredRecordsPurger;
 import gatehouse.tokens.OAuthSessionRoutes;
+import gatehouse.tokens.TokenRoutes;
 import gatehouse.tokens.TokenCodec;
 import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenService;
@@ -114,6 +115,7 @@ public final class App implements AutoCloseable {
                 new IntrospectionEndpoint(authenticator, tokens, config.issuer()),
                 new TokenInfoEndpoint(tokens),
                 new OAuthSessionRoutes(tokens, callers),
+                new TokenRoutes(tokens, authenticator, callers),
                 new AuthRoutes(users, sessions, callers, pages, codec, config.secureCookies()),
                 new UserRoutes(users, callers),
                 new OrgRoutes(orgs, callers),

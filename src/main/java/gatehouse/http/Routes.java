@@ -13,6 +13,7 @@ import gatehouse.ops.OpenApiRoute;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.tokens.OAuthSessionRoutes;
+import gatehouse.tokens.TokenRoutes;
 import gatehouse.users.AuthRoutes;
 import gatehouse.users.UserRoutes;
 import io.javalin.http.Handler;
@@ -39,6 +40,7 @@ public final class Routes {
             IntrospectionEndpoint introspection,
             TokenInfoEndpoint tokenInfo,
             OAuthSessionRoutes sessions,
+            TokenRoutes tokens,
             AuthRoutes auth,
             UserRoutes users,
             OrgRoutes orgs,
@@ -76,6 +78,8 @@ public final class Routes {
         delete("/oauth/sessions/{token_id}", h.sessions()::end);
         delete("/api/v1/oauth/sessions/{token_id}", h.sessions()::end);
         post("/oauth/revoke-all", h.sessions()::endAll);
+        get("/api/v1/oauth/tokens", h.tokens()::list);
+        post("/api/v1/oauth/tokens/bulk-revoke", h.tokens()::bulkRevoke);
 
         // Signing in (API.md §3)
         get("/login", h.auth()::loginPage);

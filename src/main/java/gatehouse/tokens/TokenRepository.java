@@ -167,6 +167,67 @@ public final class TokenRepository {
                 .execute();
     }
 
+    private static final String FILTER = """
+             (CAST(:clientId AS text) IS NULL OR client_id = :clientId)
+            AND (CAST(:userId AS uuid) IS NULL OR user_id = :userId)
+            AND (CAST(:orgId AS uuid) IS NULL OR organization_id = :orgId)""";
+
+    /** Live access and refresh tokens matching the filter, in ID (creation) order, one page. */
+    public List<TokenListing> listLive(Handle handle, TokenListing.Filter filter, gatehouse.store.PageRequest page,
+                                       Instant now) {
+        return handle.createQuery("""
+                        SELECT * FROM (
+                            SELECT t.id, 'access' AS type, t.client_id, t.user_id, t.organization_id, t.actor, t.scope,
+                                   t.created_at, t.expires_at
+                            FROM access_tokens t WHERE t.revoked_at IS NULL AND t.expires_at > :now
+                            UNION ALL
+                            SELECT r.id, 'refresh', r.client_id, CASE WHEN g.actor = 'self' THEN g.user_id END,
+                                   g.organization_id, g.actor, r.scope, r.created_at, r.expires_at
+                            FROM refresh_tokens r JOIN token_grants g ON g.id = r.grant_id
+                            WHERE r.revoked_at IS NULL AND r.rotated_at IS NULL AND g.revoked_at IS NULL
+                              AND (r.expires_at IS NULL OR r.expires_at > :now)
+                        ) live WHERE id > :after AND""" + FILTER + " ORDER BY id LIMIT :limit")
+                .bind("now", now)
+                .bind("after", page.after())
+                .bind("limit", page.fetchSize())
+                .bind("clientId", filter.clientId())
+                .bind("userId", filter.userId())
+                .bind("orgId", filter.organizationId())
+                .map((rs, ctx) -> new TokenListing(Rows.uuid(rs, "id"), rs.getString("type"), rs.getString("client_id"),
+                        Rows.uuid(rs, "user_id"), Rows.uuid(rs, "organization_id"), rs.getString("actor"),
+                        rs.getString("scope"), Rows.instant(rs, "created_at"), Rows.instant(rs, "expires_at")))
+                .list();
+    }
+
+    /** Revokes every live token matching the filter (refresh tokens with their families); returns how many. */
+    public int revokeMatching(Handle handle, TokenListing.Filter filter, Instant now) {
+        // Access tokens first, so that those of the families revoked below are counted too.
+        int revoked = handle.createUpdate("UPDATE access_tokens SET revoked_at = :now WHERE revoked_at IS NULL"
+                        + " AND expires_at > :now AND" + FILTER)
+                .bind("now", now)
+                .bind("clientId", filter.clientId())
+                .bind("userId", filter.userId())
+                .bind("orgId", filter.organizationId())
+                .execute();
+        List<UUID> grants = handle.createQuery("""
+                        SELECT id FROM (SELECT id, client_id, CASE WHEN actor = 'self' THEN user_id END AS user_id,
+                                               organization_id FROM token_grants WHERE revoked_at IS NULL) g
+                        WHERE""" + FILTER)
+                .bind("clientId", filter.clientId())
+                .bind("userId", filter.userId())
+                .bind("orgId", filter.organizationId())
+                .mapTo(UUID.class)
+                .list();
+        for (UUID grantId : grants) {
+            revoked += handle.createUpdate("""
+                            UPDATE refresh_tokens SET revoked_at = :now
+                            WHERE grant_id = :grantId AND revoked_at IS NULL AND rotated_at IS NULL""")
+                    .bind("grantId", grantId).bind("now", now).execute();
+            revokeGrant(handle, grantId, now);
+        }
+        return revoked;
+    }
+
     /** The user's live refresh-token families (acting as themselves), newest first. */
     public List<OAuthSession> listSessions(Handle handle, UUID userId, Instant now) {
         return handle.createQuery("""

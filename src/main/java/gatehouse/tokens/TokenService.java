@@ -63,6 +63,17 @@ public final class TokenService {
         return value;
     }
 
+    /** Live tokens matching the filter, one page. */
+    public gatehouse.store.Page<TokenListing> list(TokenListing.Filter filter, gatehouse.store.PageRequest page) {
+        var rows = database.withHandle(handle -> tokens.listLive(handle, filter, page, clock.instant()));
+        return gatehouse.store.Page.of(rows, page.limit(), TokenListing::id);
+    }
+
+    /** Revokes every live token matching the filter; returns how many. */
+    public int revokeMatching(TokenListing.Filter filter) {
+        return database.inTransaction(handle -> tokens.revokeMatching(handle, filter, clock.instant()));
+    }
+
     /** The user's OAuth sessions: refresh-token families they can still use. */
     public List<OAuthSession> sessions(UUID userId) {
         return database.withHandle(handle -> tokens.listSessions(handle, userId, clock.instant()));
