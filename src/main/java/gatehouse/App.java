@@ -6,6 +6,7 @@ import gatehouse.clients.ClientRepository;
 import gatehouse.clients.ClientRoutes;
 import gatehouse.clients.ClientService;
 import gatehouse.consent.ConsentRepository;
+import gatehouse.consent.ConsentRoutes;
 import gatehouse.consent.ConsentService;
 import gatehouse.http.CallerResolver;
 import gatehouse.http.ErrorHandler;
@@ -95,7 +96,7 @@ public final class App implements AutoCloseable {
         this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
         var clients = new ClientService(database, new ClientRepository(), clientCache, orgs, scopes, codec, clock,
                 (int) config.accessTokenTtl().toSeconds());
-        var consents = new ConsentService(database, new ConsentRepository(), clock);
+        var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, clock);
         var authenticator = new ClientAuthenticator(clients, codec, clock);
         var codes = new AuthorizationCodeRepository();
 
@@ -116,6 +117,7 @@ public final class App implements AutoCloseable {
                 new TokenInfoEndpoint(tokens),
                 new OAuthSessionRoutes(tokens, callers),
                 new TokenRoutes(tokens, authenticator, callers),
+                new ConsentRoutes(consents, callers),
                 new AuthRoutes(users, sessions, callers, pages, codec, config.secureCookies()),
                 new UserRoutes(users, callers),
                 new OrgRoutes(orgs, callers),

@@ -1,6 +1,7 @@
 package gatehouse.http;
 
 import gatehouse.clients.ClientRoutes;
+import gatehouse.consent.ConsentRoutes;
 import gatehouse.oauth.AuthorizeEndpoint;
 import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.MetadataEndpoint;
@@ -41,6 +42,7 @@ public final class Routes {
             TokenInfoEndpoint tokenInfo,
             OAuthSessionRoutes sessions,
             TokenRoutes tokens,
+            ConsentRoutes consents,
             AuthRoutes auth,
             UserRoutes users,
             OrgRoutes orgs,
@@ -80,6 +82,10 @@ public final class Routes {
         post("/oauth/revoke-all", h.sessions()::endAll);
         get("/api/v1/oauth/tokens", h.tokens()::list);
         post("/api/v1/oauth/tokens/bulk-revoke", h.tokens()::bulkRevoke);
+        post("/api/v1/oauth/consents", h.consents()::create);
+        get("/api/v1/oauth/consents", h.consents()::list);
+        get("/api/v1/oauth/consents/history", h.consents()::history);
+        delete("/api/v1/oauth/consents/{consent_id}", h.consents()::revoke);
 
         // Signing in (API.md §3)
         get("/login", h.auth()::loginPage);

@@ -148,6 +148,36 @@ public final class TokenRepository {
                 .execute();
     }
 
+    /**
+     * Revokes the app's grants approved by the user under one consent (and their access tokens), and
+     * for actor self the app's access tokens acting as the user there.
+     */
+    public void revokeUnderConsent(Handle handle, UUID userId, String clientId, UUID organizationId, String actor,
+                                   Instant now) {
+        List<UUID> grants = handle.createQuery("""
+                        SELECT id FROM token_grants
+                        WHERE user_id = :userId AND client_id = :clientId AND actor = :actor
+                          AND organization_id IS NOT DISTINCT FROM :orgId AND revoked_at IS NULL""")
+                .bind("userId", userId)
+                .bind("clientId", clientId)
+                .bind("actor", actor)
+                .bind("orgId", organizationId)
+                .mapTo(UUID.class)
+                .list();
+        grants.forEach(grantId -> revokeGrant(handle, grantId, now));
+        if ("self".equals(actor)) {
+            handle.createUpdate("""
+                            UPDATE access_tokens SET revoked_at = :now
+                            WHERE user_id = :userId AND client_id = :clientId AND actor = 'self'
+                              AND organization_id IS NOT DISTINCT FROM :orgId AND revoked_at IS NULL""")
+                    .bind("userId", userId)
+                    .bind("clientId", clientId)
+                    .bind("orgId", organizationId)
+                    .bind("now", now)
+                    .execute();
+        }
+    }
+
     /** Revokes the user's actor-self grants (and their tokens) and access tokens in the organization. */
     public void revokeUserInOrganization(Handle handle, UUID userId, UUID organizationId, Instant now) {
         List<UUID> grants = handle.createQuery("""

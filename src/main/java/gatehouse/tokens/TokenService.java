@@ -99,6 +99,11 @@ public final class TokenService {
         tokens.insertGrant(handle, grant);
     }
 
+    /** Revokes what the app holds under one consent of the user: its grants, and their access tokens. */
+    public void revokeUnderConsent(Handle handle, UUID userId, String clientId, UUID organizationId, String actor) {
+        tokens.revokeUnderConsent(handle, userId, clientId, organizationId, actor, clock.instant());
+    }
+
     /** Revokes every grant and access token of the user acting as themselves in the organization. */
     public void revokeUserInOrganization(Handle handle, UUID userId, UUID organizationId) {
         tokens.revokeUserInOrganization(handle, userId, organizationId, clock.instant());
