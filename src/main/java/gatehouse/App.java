@@ -87,9 +87,10 @@ public final class App implements AutoCloseable {
         var pages = new Pages();
 
         var userRepository = new UserRepository();
-        var users = new UserService(database, userRepository, clock, config.registrationOpen());
-        var sessions = new SessionService(database, new SessionRepository(), codec, clock, config.sessionTtl());
+        var sessionRepository = new SessionRepository();
         var tokens = new TokenService(database, new TokenRepository(), codec, clock);
+        var users = new UserService(database, userRepository, sessionRepository, tokens, clock, config.registrationOpen());
+        var sessions = new SessionService(database, sessionRepository, codec, clock, config.sessionTtl());
         var callers = new CallerResolver(sessions, tokens);
         var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock);
         var scopes = new ScopeService(database, new ScopeRepository(), clock);

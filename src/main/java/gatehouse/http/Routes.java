@@ -98,6 +98,10 @@ public final class Routes {
         // Management API (API.md §5)
         post("/api/v1/users", h.users()::register);
         get("/api/v1/users/me", h.users()::me);
+        get("/api/v1/users", h.users()::list);
+        put("/api/v1/users/profile", h.users()::updateProfile);
+        put("/api/v1/users/{user_id}", h.users()::update);
+        delete("/api/v1/users/{user_id}", h.users()::delete);
         post("/api/v1/orgs", h.orgs()::create);
         get("/api/v1/orgs", h.orgs()::list);
         get("/api/v1/orgs/{id}", h.orgs()::get);

@@ -25,12 +25,13 @@ public final class AuthorizationCodeRepository {
     }
 
     /**
-     * Marks the code used, in one statement, if it is unused and belongs to {@code clientId}.
-     * Returns the code as it was; empty means unknown, foreign or already used.
+     * Marks the code used, in one statement, if it is unused, belongs to {@code clientId} and its
+     * user is not disabled. Returns the code as it was; empty means unknown, foreign, used or refused.
      */
     public Optional<AuthorizationCode> consume(Handle handle, byte[] hash, String clientId, Instant now) {
         return handle.createQuery("UPDATE authorization_codes SET consumed_at = :now"
-                        + " WHERE code_hash = :hash AND client_id = :clientId AND consumed_at IS NULL RETURNING " + COLUMNS)
+                        + " WHERE code_hash = :hash AND client_id = :clientId AND consumed_at IS NULL"
+                        + " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = user_id AND u.disabled) RETURNING " + COLUMNS)
                 .bind("hash", hash)
                 .bind("clientId", clientId)
                 .bind("now", now)

@@ -79,6 +79,9 @@ public final class RefreshTokenGrant implements Grant {
         if (token.isExpired(now)) {
             return Outcome.refused("refresh token expired");
         }
+        if (found.get().ownerDisabled()) {
+            return Outcome.refused("the user is disabled");
+        }
         // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
         Set<String> scope = ScopeRequest.resolve(requestedScope, java.util.List.of(token.scope().split(" ")));
         String nextRefresh;

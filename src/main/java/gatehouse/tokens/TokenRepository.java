@@ -29,14 +29,14 @@ public final class TokenRepository {
             r.grace_used, r.revoked_at,
             g.id AS g_id, g.client_id AS g_client_id, g.user_id AS g_user_id, g.organization_id AS g_organization_id,
             g.actor AS g_actor, g.scope AS g_scope, g.grant_type AS g_grant_type, g.created_at AS g_created_at,
-            g.revoked_at AS g_revoked_at""";
+            g.revoked_at AS g_revoked_at, coalesce(u.disabled, false) AS owner_disabled""";
 
     /** An access token with the user it acts for. */
     public record FoundAccess(AccessToken token, TokenOwner owner) {
     }
 
-    /** A refresh token with its grant. */
-    public record FoundRefresh(RefreshToken token, TokenGrant grant) {
+    /** A refresh token with its grant, and whether the user who approved the grant is disabled. */
+    public record FoundRefresh(RefreshToken token, TokenGrant grant, boolean ownerDisabled) {
     }
 
     public void insertGrant(Handle handle, TokenGrant grant) {
@@ -110,9 +110,10 @@ public final class TokenRepository {
 
     private Optional<FoundRefresh> findRefresh(Handle handle, byte[] hash, String lock) {
         return handle.createQuery("SELECT " + REFRESH_COLUMNS
-                        + " FROM refresh_tokens r JOIN token_grants g ON g.id = r.grant_id WHERE r.token_hash = :hash" + lock)
+                        + " FROM refresh_tokens r JOIN token_grants g ON g.id = r.grant_id"
+                        + " LEFT JOIN users u ON u.id = g.user_id WHERE r.token_hash = :hash" + lock)
                 .bind("hash", hash)
-                .map((rs, ctx) -> new FoundRefresh(REFRESH.map(rs, ctx), GRANT.map(rs, ctx)))
+                .map((rs, ctx) -> new FoundRefresh(REFRESH.map(rs, ctx), GRANT.map(rs, ctx), rs.getBoolean("owner_disabled")))
                 .findOne();
     }
 
@@ -176,6 +177,18 @@ public final class TokenRepository {
                     .bind("now", now)
                     .execute();
         }
+    }
+
+    public void revokeAllOfUser(Handle handle, UUID userId, Instant now) {
+        handle.createQuery("SELECT id FROM token_grants WHERE user_id = :userId AND revoked_at IS NULL")
+                .bind("userId", userId)
+                .mapTo(UUID.class)
+                .list()
+                .forEach(grantId -> revokeGrant(handle, grantId, now));
+        handle.createUpdate("UPDATE access_tokens SET revoked_at = :now WHERE user_id = :userId AND revoked_at IS NULL")
+                .bind("userId", userId)
+                .bind("now", now)
+                .execute();
     }
 
     /** Revokes the user's actor-self grants (and their tokens) and access tokens in the organization. */

@@ -99,6 +99,11 @@ public final class TokenService {
         tokens.insertGrant(handle, grant);
     }
 
+    /** Revokes every grant the user approved and every access token acting as them. */
+    public void revokeAllOfUser(Handle handle, UUID userId) {
+        tokens.revokeAllOfUser(handle, userId, clock.instant());
+    }
+
     /** Revokes what the app holds under one consent of the user: its grants, and their access tokens. */
     public void revokeUnderConsent(Handle handle, UUID userId, String clientId, UUID organizationId, String actor) {
         tokens.revokeUnderConsent(handle, userId, clientId, organizationId, actor, clock.instant());
@@ -134,7 +139,7 @@ public final class TokenService {
         Instant now = clock.instant();
         return database.withHandle(handle -> tokens.findRefreshToken(handle, TokenCodec.hash(value)))
                 .filter(found -> found.token().revokedAt() == null && found.grant().revokedAt() == null
-                        && found.token().rotatedAt() == null && !found.token().isExpired(now));
+                        && found.token().rotatedAt() == null && !found.token().isExpired(now) && !found.ownerDisabled());
     }
 
     /**

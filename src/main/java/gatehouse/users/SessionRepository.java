@@ -71,6 +71,7 @@ public final class SessionRepository {
                 .execute() == 1;
     }
 
+    /** Ends every session of the user (a disabled account, a password reset). */
     public int endAll(Handle handle, UUID userId, Instant now) {
         return handle.createUpdate("UPDATE browser_sessions SET ended_at = :now WHERE user_id = :userId AND ended_at IS NULL")
                 .bind("userId", userId)

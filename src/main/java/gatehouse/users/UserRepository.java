@@ -38,6 +38,28 @@ public final class UserRepository {
                 .findOne();
     }
 
+    public List<User> list(Handle handle, gatehouse.store.PageRequest page) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM users WHERE id > :after ORDER BY id LIMIT :limit")
+                .bind("after", page.after())
+                .bind("limit", page.fetchSize())
+                .map(MAPPER)
+                .list();
+    }
+
+    public void update(Handle handle, User user) {
+        handle.createUpdate("""
+                        UPDATE users SET name = :name, roles = :roles, disabled = :disabled, updated_at = :updatedAt
+                        WHERE id = :id""")
+                .bindMethods(user)
+                .bind("roles", user.roles().toArray(String[]::new))
+                .execute();
+    }
+
+    /** Deletes the user; their sessions, memberships, consents, grants and tokens go with them. */
+    public boolean delete(Handle handle, UUID id) {
+        return handle.createUpdate("DELETE FROM users WHERE id = :id").bind("id", id).execute() == 1;
+    }
+
     public boolean anyAdmin(Handle handle) {
         return handle.createQuery("SELECT EXISTS (SELECT 1 FROM users WHERE 'admin' = ANY (roles))")
                 .mapTo(Boolean.class)

@@ -27,6 +27,36 @@ public final class UserRoutes {
         Responses.created(ctx, users.register(registration, caller).view());
     }
 
+    /** GET /api/v1/users (admins) */
+    public void list(Context ctx) {
+        var query = Bodies.query(ctx);
+        Responses.ok(ctx, users.list(callers.requireManager(ctx),
+                gatehouse.store.PageRequest.parse(query.get("limit"), query.get("cursor"))).map(User::view));
+    }
+
+    /** PUT /api/v1/users/profile */
+    public void updateProfile(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        JsonBody body = Bodies.json(ctx);
+        Responses.ok(ctx, users.updateProfile(caller, body.string("name", UserService.MAX_NAME + 1)).view());
+    }
+
+    /** PUT /api/v1/users/{user_id} (admins) */
+    public void update(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        JsonBody body = Bodies.json(ctx);
+        var userId = JsonBody.parseUuid("user_id", ctx.pathParam("user_id"));
+        Responses.ok(ctx, users.adminUpdate(caller, userId, body.string("name", UserService.MAX_NAME + 1),
+                body.strings("roles", 10, 50), body.bool("disabled")).view());
+    }
+
+    /** DELETE /api/v1/users/{user_id} (admins) */
+    public void delete(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        users.delete(caller, JsonBody.parseUuid("user_id", ctx.pathParam("user_id")));
+        Responses.noContent(ctx);
+    }
+
     /** GET /api/v1/users/me */
     public void me(Context ctx) {
         Caller caller = callers.require(ctx);

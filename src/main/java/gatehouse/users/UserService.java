@@ -24,12 +24,17 @@ public final class UserService {
 
     private final Database database;
     private final UserRepository users;
+    private final SessionRepository sessions;
+    private final gatehouse.tokens.TokenService tokens;
     private final Clock clock;
     private final boolean registrationOpen;
 
-    public UserService(Database database, UserRepository users, Clock clock, boolean registrationOpen) {
+    public UserService(Database database, UserRepository users, SessionRepository sessions,
+                       gatehouse.tokens.TokenService tokens, Clock clock, boolean registrationOpen) {
         this.database = database;
         this.users = users;
+        this.sessions = sessions;
+        this.tokens = tokens;
         this.clock = clock;
         this.registrationOpen = registrationOpen;
     }
@@ -83,6 +88,70 @@ public final class UserService {
             return Optional.empty();
         }
         return user;
+    }
+
+    public gatehouse.store.Page<User> list(Caller caller, gatehouse.store.PageRequest page) {
+        requireAdmin(caller);
+        return gatehouse.store.Page.of(database.withHandle(handle -> users.list(handle, page)), page.limit(), User::id);
+    }
+
+    /** PUT /api/v1/users/profile: the caller changes their own display name. */
+    public User updateProfile(Caller caller, String name) {
+        if (caller.userId() == null) {
+            throw OAuthException.forbidden("an app token has no profile");
+        }
+        return change(caller.userId(), name, null, null);
+    }
+
+    /**
+     * PUT /api/v1/users/{id} by an admin: name, roles, disabled. Disabling ends the user's browser
+     * sessions and revokes every token acting as them, in the same transaction. Admins do not
+     * demote or disable themselves (the last admin would lock everyone out).
+     */
+    public User adminUpdate(Caller caller, UUID userId, String name, List<String> roles, Boolean disabled) {
+        requireAdmin(caller);
+        if (userId.equals(caller.userId()) && (Boolean.TRUE.equals(disabled)
+                || (roles != null && !roles.contains(User.ROLE_ADMIN)))) {
+            throw OAuthException.conflict("you cannot disable yourself or remove your own admin role");
+        }
+        return change(userId, name, roles == null ? null : validRoles(roles), disabled);
+    }
+
+    /** DELETE /api/v1/users/{id} by an admin: everything the user held goes with them. */
+    public void delete(Caller caller, UUID userId) {
+        requireAdmin(caller);
+        if (userId.equals(caller.userId())) {
+            throw OAuthException.conflict("you cannot delete yourself");
+        }
+        if (!database.withHandle(handle -> users.delete(handle, userId))) {
+            throw OAuthException.notFound("no such user");
+        }
+        log.info("user deleted: id={}", userId);
+    }
+
+    private User change(UUID userId, String name, List<String> roles, Boolean disabled) {
+        if (name != null && name.strip().length() > MAX_NAME) {
+            throw OAuthException.validation("name must be at most " + MAX_NAME + " characters");
+        }
+        Instant now = clock.instant();
+        return database.inTransaction(handle -> {
+            User current = users.findById(handle, userId).orElseThrow(() -> OAuthException.notFound("no such user"));
+            var updated = new User(current.id(), current.username(), current.passwordHash(),
+                    name == null ? current.name() : name.strip(), roles == null ? current.roles() : roles,
+                    current.emailVerified(), disabled == null ? current.disabled() : disabled, current.createdAt(), now);
+            users.update(handle, updated);
+            if (updated.disabled() && !current.disabled()) {
+                sessions.endAll(handle, userId, now);
+                tokens.revokeAllOfUser(handle, userId);
+            }
+            return updated;
+        });
+    }
+
+    private static void requireAdmin(Caller caller) {
+        if (!caller.isPlatformAdmin()) {
+            throw OAuthException.forbidden("only admins may manage users");
+        }
     }
 
     public User get(UUID id) {
