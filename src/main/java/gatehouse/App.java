@@ -1,9 +1,24 @@
 package gatehouse;
 
+import gatehouse.audit.AuditLog;
+import gatehouse.audit.AuditRepository;
+import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientAuthenticator;
+import gatehouse.audit.AuditLog;
+import gatehouse.audit.AuditRepository;
+import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientCache;
+import gatehouse.audit.AuditLog;
+import gatehouse.audit.AuditRepository;
+import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientRepository;
+import gatehouse.audit.AuditLog;
+import gatehouse.audit.AuditRepository;
+import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientRoutes;
+import gatehouse.audit.AuditLog;
+import gatehouse.audit.AuditRepository;
+import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientService;
 import gatehouse.consent.ConsentRepository;
 import gatehouse.consent.ConsentRoutes;
@@ -88,16 +103,18 @@ public final class App implements AutoCloseable {
 
         var userRepository = new UserRepository();
         var sessionRepository = new SessionRepository();
+        var audit = new AuditLog(database, new AuditRepository(), clock);
         var tokens = new TokenService(database, new TokenRepository(), codec, clock);
-        var users = new UserService(database, userRepository, sessionRepository, tokens, clock, config.registrationOpen());
+        var users = new UserService(database, userRepository, sessionRepository, tokens, audit, clock,
+                config.registrationOpen());
         var sessions = new SessionService(database, sessionRepository, codec, clock, config.sessionTtl());
         var callers = new CallerResolver(sessions, tokens);
         var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock);
         var scopes = new ScopeService(database, new ScopeRepository(), clock);
         this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
-        var clients = new ClientService(database, new ClientRepository(), clientCache, orgs, scopes, codec, clock,
+        var clients = new ClientService(database, new ClientRepository(), clientCache, audit, orgs, scopes, codec, clock,
                 (int) config.accessTokenTtl().toSeconds());
-        var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, clock);
+        var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
         var authenticator = new ClientAuthenticator(clients, codec, clock);
         var codes = new AuthorizationCodeRepository();
 
@@ -119,6 +136,7 @@ public final class App implements AutoCloseable {
                 new OAuthSessionRoutes(tokens, callers),
                 new TokenRoutes(tokens, authenticator, callers),
                 new ConsentRoutes(consents, callers),
+                new AuditRoutes(audit, orgs, callers),
                 new AuthRoutes(users, sessions, callers, pages, codec, config.secureCookies()),
                 new UserRoutes(users, callers),
                 new OrgRoutes(orgs, callers),

@@ -1,5 +1,6 @@
 package gatehouse.clients;
 
+import gatehouse.audit.AuditLog;
 import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
 import gatehouse.orgs.Organization;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -36,17 +38,19 @@ public final class ClientService {
     private final Database database;
     private final ClientRepository clients;
     private final ClientCache cache;
+    private final AuditLog audit;
     private final OrgService orgs;
     private final ScopeService scopes;
     private final TokenCodec codec;
     private final Clock clock;
     private final int defaultAccessTokenTtl;
 
-    public ClientService(Database database, ClientRepository clients, ClientCache cache, OrgService orgs,
+    public ClientService(Database database, ClientRepository clients, ClientCache cache, AuditLog audit, OrgService orgs,
                          ScopeService scopes, TokenCodec codec, Clock clock, int defaultAccessTokenTtl) {
         this.database = database;
         this.clients = clients;
         this.cache = cache;
+        this.audit = audit;
         this.orgs = orgs;
         this.scopes = scopes;
         this.codec = codec;
@@ -70,8 +74,11 @@ public final class ClientService {
                 List.of(), List.of(), confidential, List.of("self"), "opaque", defaultAccessTokenTtl, true, 0, null,
                 null, List.of(), false, caller.userId(), now, now);
         Client client = apply(caller, blank, spec, true);
-        database.withHandle(handle -> {
+        database.inTransaction(handle -> {
             clients.insert(handle, client);
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.created").client(client.clientId())
+                    .organization(client.ownerOrgId()).details(Map.of("name", client.name(),
+                            "scope", String.join(" ", client.scopes()), "approved_scopes", String.join(" ", client.approvedScopes()))));
             return null;
         });
         return new Registered(client, secret);
@@ -103,6 +110,8 @@ public final class ClientService {
         database.inTransaction(handle -> {
             clients.update(handle, updated);
             clients.notifyChanged(handle, clientId);
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.updated").client(clientId)
+                    .organization(updated.ownerOrgId()).details(Map.of("fields", List.copyOf(new java.util.TreeSet<>(spec.present())))));
             return null;
         });
         cache.evict(clientId);
@@ -115,6 +124,8 @@ public final class ClientService {
         database.inTransaction(handle -> {
             clients.delete(handle, client.clientId());
             clients.notifyChanged(handle, clientId);
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.deleted").client(clientId)
+                    .organization(client.ownerOrgId()).details(Map.of("name", client.name())));
             return null;
         });
         cache.evict(clientId);
@@ -134,6 +145,8 @@ public final class ClientService {
         database.inTransaction(handle -> {
             clients.replaceSecret(handle, client.clientId(), TokenCodec.hash(secret), previous, previousExpires, now);
             clients.notifyChanged(handle, clientId);
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.secret_rotated").client(clientId)
+                    .organization(client.ownerOrgId()).details(Map.of("grace_seconds", grace)));
             return null;
         });
         cache.evict(clientId);

@@ -1,5 +1,7 @@
 package gatehouse.consent;
 
+import gatehouse.audit.Actor;
+import gatehouse.audit.AuditLog;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientService;
 import gatehouse.errors.OAuthException;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -32,15 +35,17 @@ public final class ConsentService {
     private final ClientService clients;
     private final OrgService orgs;
     private final TokenService tokens;
+    private final AuditLog audit;
     private final Clock clock;
 
     public ConsentService(Database database, ConsentRepository consents, ClientService clients, OrgService orgs,
-                          TokenService tokens, Clock clock) {
+                          TokenService tokens, AuditLog audit, Clock clock) {
         this.database = database;
         this.consents = consents;
         this.clients = clients;
         this.orgs = orgs;
         this.tokens = tokens;
+        this.audit = audit;
         this.clock = clock;
     }
 
@@ -66,6 +71,15 @@ public final class ConsentService {
      */
     public Consent grant(Handle handle, UUID userId, String clientId, UUID organizationId, String actor,
                          Collection<String> scopes) {
+        Consent consent = recordGrant(handle, userId, clientId, organizationId, actor, scopes);
+        audit.record(handle, Actor.user(userId, null), AuditLog.Event.of("consent.granted").client(clientId)
+                .organization(organizationId).details(Map.of("consent_id", consent.id().toString(), "actor", actor,
+                        "scopes", consent.scopes())));
+        return consent;
+    }
+
+    private Consent recordGrant(Handle handle, UUID userId, String clientId, UUID organizationId, String actor,
+                                Collection<String> scopes) {
         Instant now = clock.instant();
         Optional<Consent> active = consents.lockActive(handle, userId, clientId, organizationId, actor);
         if (active.isEmpty()) {
@@ -138,6 +152,9 @@ public final class ConsentService {
             Consent consent = consents.revoke(handle, userId, consentId, now)
                     .orElseThrow(() -> OAuthException.notFound("no such consent"));
             record(handle, consent, "revoked", consent.scopes(), now);
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of("consent.revoked").client(consent.clientId())
+                    .organization(consent.organizationId()).details(Map.of("consent_id", consent.id().toString(),
+                            "actor", consent.actor())));
             tokens.revokeUnderConsent(handle, userId, consent.clientId(), consent.organizationId(), consent.actor());
             return null;
         });

@@ -1,5 +1,6 @@
 package gatehouse.http;
 
+import gatehouse.audit.RequestOrigin;
 import gatehouse.ops.Metrics;
 import io.javalin.http.Context;
 import io.javalin.router.Endpoint;
@@ -32,10 +33,12 @@ public final class RequestLog {
         ctx.attribute(ATTRIBUTE, id);
         ctx.header("X-Request-Id", id);
         ctx.header("X-Content-Type-Options", "nosniff");
+        RequestOrigin.set(ctx.ip(), ctx.header("User-Agent"));
     }
 
     /** The request logger: one line and one timer sample per finished request. */
     public void finished(Context ctx, Float millis) {
+        RequestOrigin.clear();
         String route = route(ctx);
         metrics.recordRequest(ctx.method().name(), route, ctx.statusCode(), millis);
         if (log.isInfoEnabled()) {

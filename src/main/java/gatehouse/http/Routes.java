@@ -1,5 +1,6 @@
 package gatehouse.http;
 
+import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientRoutes;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.oauth.AuthorizeEndpoint;
@@ -43,6 +44,7 @@ public final class Routes {
             OAuthSessionRoutes sessions,
             TokenRoutes tokens,
             ConsentRoutes consents,
+            AuditRoutes audit,
             AuthRoutes auth,
             UserRoutes users,
             OrgRoutes orgs,
@@ -86,6 +88,7 @@ public final class Routes {
         get("/api/v1/oauth/consents", h.consents()::list);
         get("/api/v1/oauth/consents/history", h.consents()::history);
         delete("/api/v1/oauth/consents/{consent_id}", h.consents()::revoke);
+        get("/api/v1/audit-logs", h.audit()::list);
 
         // Signing in (API.md §3)
         get("/login", h.auth()::loginPage);

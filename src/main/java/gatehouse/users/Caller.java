@@ -47,6 +47,11 @@ public record Caller(
         return userId == null || roles.contains(User.ROLE_ADMIN);
     }
 
+    /** The caller as the audit log records it. */
+    public gatehouse.audit.Actor auditActor() {
+        return userId != null ? gatehouse.audit.Actor.user(userId, clientId) : gatehouse.audit.Actor.client(clientId);
+    }
+
     /** True when this caller may use the management API as its user: a session, or a token with admin:*. */
     public boolean mayManage() {
         return kind == Kind.SESSION || scopes.contains(ADMIN_SCOPE);

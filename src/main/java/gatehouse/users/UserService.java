@@ -1,5 +1,6 @@
 package gatehouse.users;
 
+import gatehouse.audit.AuditLog;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
@@ -7,6 +8,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -26,15 +28,17 @@ public final class UserService {
     private final UserRepository users;
     private final SessionRepository sessions;
     private final gatehouse.tokens.TokenService tokens;
+    private final AuditLog audit;
     private final Clock clock;
     private final boolean registrationOpen;
 
     public UserService(Database database, UserRepository users, SessionRepository sessions,
-                       gatehouse.tokens.TokenService tokens, Clock clock, boolean registrationOpen) {
+                       gatehouse.tokens.TokenService tokens, AuditLog audit, Clock clock, boolean registrationOpen) {
         this.database = database;
         this.users = users;
         this.sessions = sessions;
         this.tokens = tokens;
+        this.audit = audit;
         this.clock = clock;
         this.registrationOpen = registrationOpen;
     }
@@ -62,7 +66,15 @@ public final class UserService {
         }
         List<String> roles = validRoles(registration.roles());
         User user = newUser(username, registration.password(), registration.name(), roles);
-        boolean inserted = database.withHandle(handle -> users.insert(handle, user));
+        gatehouse.audit.Actor actor = caller != null ? caller.auditActor() : gatehouse.audit.Actor.user(user.id(), null);
+        boolean inserted = database.inTransaction(handle -> {
+            if (!users.insert(handle, user)) {
+                return false;
+            }
+            audit.record(handle, actor, AuditLog.Event.of("user.created")
+                    .details(Map.of("user_id", user.id().toString(), "username", username, "roles", roles)));
+            return true;
+        });
         if (!inserted) {
             throw OAuthException.conflict("a user with this username already exists");
         }
@@ -100,7 +112,7 @@ public final class UserService {
         if (caller.userId() == null) {
             throw OAuthException.forbidden("an app token has no profile");
         }
-        return change(caller.userId(), name, null, null);
+        return change(caller, caller.userId(), name, null, null);
     }
 
     /**
@@ -114,7 +126,7 @@ public final class UserService {
                 || (roles != null && !roles.contains(User.ROLE_ADMIN)))) {
             throw OAuthException.conflict("you cannot disable yourself or remove your own admin role");
         }
-        return change(userId, name, roles == null ? null : validRoles(roles), disabled);
+        return change(caller, userId, name, roles == null ? null : validRoles(roles), disabled);
     }
 
     /** DELETE /api/v1/users/{id} by an admin: everything the user held goes with them. */
@@ -123,13 +135,21 @@ public final class UserService {
         if (userId.equals(caller.userId())) {
             throw OAuthException.conflict("you cannot delete yourself");
         }
-        if (!database.withHandle(handle -> users.delete(handle, userId))) {
+        boolean deleted = database.inTransaction(handle -> {
+            if (!users.delete(handle, userId)) {
+                return false;
+            }
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of("user.deleted")
+                    .details(Map.of("user_id", userId.toString())));
+            return true;
+        });
+        if (!deleted) {
             throw OAuthException.notFound("no such user");
         }
         log.info("user deleted: id={}", userId);
     }
 
-    private User change(UUID userId, String name, List<String> roles, Boolean disabled) {
+    private User change(Caller caller, UUID userId, String name, List<String> roles, Boolean disabled) {
         if (name != null && name.strip().length() > MAX_NAME) {
             throw OAuthException.validation("name must be at most " + MAX_NAME + " characters");
         }
@@ -140,6 +160,8 @@ public final class UserService {
                     name == null ? current.name() : name.strip(), roles == null ? current.roles() : roles,
                     current.emailVerified(), disabled == null ? current.disabled() : disabled, current.createdAt(), now);
             users.update(handle, updated);
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of("user.updated").details(Map.of(
+                    "user_id", userId.toString(), "roles", updated.roles(), "disabled", updated.disabled())));
             if (updated.disabled() && !current.disabled()) {
                 sessions.endAll(handle, userId, now);
                 tokens.revokeAllOfUser(handle, userId);

@@ -1,0 +1,70 @@
+package gatehouse.audit;
+
+import gatehouse.errors.OAuthException;
+import gatehouse.orgs.OrgService;
+import gatehouse.orgs.Organization;
+import gatehouse.store.PageRequest;
+import gatehouse.users.Caller;
+import gatehouse.users.CallerSource;
+import gatehouse.web.Bodies;
+import gatehouse.web.FormParams;
+import gatehouse.web.JsonBody;
+import gatehouse.web.Responses;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * {@code GET /api/v1/audit-logs}: platform admins see every entry; an organization's owners and
+ * admins see their organizations' entries only.
+ */
+public final class AuditRoutes {
+    private final AuditLog audit;
+    private final OrgService orgs;
+    private final CallerSource callers;
+
+    public AuditRoutes(AuditLog audit, OrgService orgs, CallerSource callers) {
+        this.audit = audit;
+        this.orgs = orgs;
+        this.callers = callers;
+    }
+
+    public void list(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        FormParams query = Bodies.query(ctx);
+        UUID organizationId = query.get("organization_id") == null ? null
+                : JsonBody.parseUuid("organization_id", query.get("organization_id"));
+        var filter = new AuditLog.Query(query.get("action"), query.get("actor_id"), query.get("client_id"),
+                organizationId, instant(query, "since"), instant(query, "until"));
+        var page = PageRequest.parse(query.get("limit"), query.get("cursor"));
+        Responses.ok(ctx, audit.find(filter, visibleOrganizations(caller, organizationId), page));
+    }
+
+    /** Null for platform admins (everything); otherwise the organizations the caller administers. */
+    private List<UUID> visibleOrganizations(Caller caller, UUID requested) {
+        if (caller.isPlatformAdmin()) {
+            return null;
+        }
+        List<UUID> administered = caller.userId() == null ? List.of()
+                : orgs.eligibleFor(caller.userId(), "app").stream().map(Organization::id).toList();
+        if (administered.isEmpty() || (requested != null && !administered.contains(requested))) {
+            throw OAuthException.forbidden("only admins, and organization owners and admins for their organization, "
+                    + "may read the audit log");
+        }
+        return administered;
+    }
+
+    private static Instant instant(FormParams query, String name) {
+        String value = query.get(name);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw OAuthException.validation(name + " must be an RFC 3339 UTC time, e.g. 2026-01-31T12:00:00Z");
+        }
+    }
+}
