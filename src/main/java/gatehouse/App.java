@@ -104,7 +104,7 @@ public final class App implements AutoCloseable {
         var userRepository = new UserRepository();
         var sessionRepository = new SessionRepository();
         var audit = new AuditLog(database, new AuditRepository(), clock);
-        var tokens = new TokenService(database, new TokenRepository(), codec, clock);
+        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock);
         var users = new UserService(database, userRepository, sessionRepository, tokens, audit, clock,
                 config.registrationOpen());
         var sessions = new SessionService(database, sessionRepository, codec, clock, config.sessionTtl());
@@ -120,7 +120,7 @@ public final class App implements AutoCloseable {
 
         List<Grant> grants = List.of(
                 new AuthorizationCodeGrant(database, codes, tokens, codec, clock),
-                new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, clock),
+                new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, audit, clock),
                 new ClientCredentialsGrant(database, tokens),
                 new PasswordGrant(database, users, orgs, tokens, clock));
         var authorization = new AuthorizationService(database, clients, orgs, consents, codes, codec, clock,

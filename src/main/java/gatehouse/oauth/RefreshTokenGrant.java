@@ -1,5 +1,7 @@
 package gatehouse.oauth;
 
+import gatehouse.audit.Actor;
+import gatehouse.audit.AuditLog;
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
@@ -26,11 +28,13 @@ public final class RefreshTokenGrant implements Grant {
     private final TokenRepository repository;
     private final TokenService tokens;
     private final TokenCodec codec;
+    private final AuditLog audit;
     private final Clock clock;
 
     public RefreshTokenGrant(Database database, TokenRepository repository, TokenService tokens, TokenCodec codec,
-                             Clock clock) {
+                             AuditLog audit, Clock clock) {
         this.database = database;
+        this.audit = audit;
         this.repository = repository;
         this.tokens = tokens;
         this.codec = codec;
@@ -95,6 +99,9 @@ public final class RefreshTokenGrant implements Grant {
             nextRefresh = tokens.issueRefreshToken(handle, grant.id(), token.id(), client.clientId(), token.scope(), token.expiresAt());
         } else {
             tokens.revokeGrant(handle, grant.id());
+            audit.record(handle, Actor.client(client.clientId()), AuditLog.Event.of("token.reuse_detected")
+                    .client(client.clientId()).organization(grant.organizationId())
+                    .details(java.util.Map.of("grant_id", grant.id().toString())));
             return Outcome.refused("refresh token reused; grant " + grant.id() + " revoked");
         }
         String scopeText = ScopeRequest.join(scope);

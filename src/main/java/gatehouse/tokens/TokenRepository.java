@@ -47,14 +47,30 @@ public final class TokenRepository {
                 .execute();
     }
 
-    public void insertAccessToken(Handle handle, AccessToken token, byte[] hash) {
+    /**
+     * Stores the token and its audit entry ({@code action} by the app) in one statement: one round
+     * trip and one commit on the token endpoint's hot path, and never one without the other.
+     */
+    public void insertAccessToken(Handle handle, AccessToken token, byte[] hash, String action, UUID auditId,
+                                  String ip, String userAgent, String detailsJson) {
         handle.createUpdate("""
-                        INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope, grant_id,
-                            grant_type, single_per_installation, created_at, expires_at)
-                        VALUES (:hash, :id, :clientId, :userId, :organizationId, :actor, :scope, :grantId,
-                            :grantType, :singlePerInstallation, :createdAt, :expiresAt)""")
+                        WITH issued AS (
+                            INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope,
+                                grant_id, grant_type, single_per_installation, created_at, expires_at)
+                            VALUES (:hash, :id, :clientId, :userId, :organizationId, :actor, :scope, :grantId,
+                                :grantType, :singlePerInstallation, :createdAt, :expiresAt)
+                            RETURNING id)
+                        INSERT INTO audit_logs (id, at, action, actor_type, actor_id, client_id, organization_id, ip,
+                            user_agent, outcome, details)
+                        SELECT :auditId, :createdAt, :action, 'client', :clientId, :clientId, :organizationId, :ip,
+                            :userAgent, 'success', CAST(:details AS jsonb) FROM issued""")
                 .bindMethods(token)
                 .bind("hash", hash)
+                .bind("action", action)
+                .bind("auditId", auditId)
+                .bind("ip", ip)
+                .bind("userAgent", userAgent)
+                .bind("details", detailsJson)
                 .execute();
     }
 

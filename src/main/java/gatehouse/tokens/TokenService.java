@@ -1,5 +1,8 @@
 package gatehouse.tokens;
 
+import gatehouse.audit.Actor;
+import gatehouse.audit.AuditLog;
+import gatehouse.audit.RequestOrigin;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import java.time.Clock;
@@ -17,10 +20,12 @@ public final class TokenService {
     private final Database database;
     private final TokenRepository tokens;
     private final TokenCodec codec;
+    private final AuditLog audit;
     private final Clock clock;
 
-    public TokenService(Database database, TokenRepository tokens, TokenCodec codec, Clock clock) {
+    public TokenService(Database database, TokenRepository tokens, TokenCodec codec, AuditLog audit, Clock clock) {
         this.database = database;
+        this.audit = audit;
         this.tokens = tokens;
         this.codec = codec;
         this.clock = clock;
@@ -49,8 +54,23 @@ public final class TokenService {
         var token = new AccessToken(Ids.newId(), spec.clientId(), spec.userId(), spec.organizationId(), spec.actor(),
                 spec.scope(), spec.grantId(), spec.grantType(), spec.singlePerInstallation(), now,
                 now.plusSeconds(spec.ttlSeconds()), null);
-        tokens.insertAccessToken(handle, token, TokenCodec.hash(value));
+        var origin = RequestOrigin.current();
+        tokens.insertAccessToken(handle, token, TokenCodec.hash(value),
+                "refresh_token".equals(spec.grantType()) ? "token.refreshed" : "token.issued", Ids.newId(),
+                origin.ip(), origin.userAgent(), issuedDetails(token));
         return new Issued(value, token);
+    }
+
+    private static String issuedDetails(AccessToken token) {
+        var details = new java.util.LinkedHashMap<String, Object>();
+        details.put("token_id", token.id().toString());
+        details.put("grant_type", token.grantType());
+        details.put("actor", token.actor());
+        details.put("scope", token.scope());
+        if (token.userId() != null) {
+            details.put("user_id", token.userId().toString());
+        }
+        return gatehouse.web.Json.writeString(details);
     }
 
     /** Stores a new refresh token of {@code grantId}; returns its value, shown once. */
@@ -154,15 +174,20 @@ public final class TokenService {
         byte[] hash = TokenCodec.hash(value);
         Instant now = clock.instant();
         database.inTransaction(handle -> {
+            boolean revoked = false;
             if (kind == TokenKind.ACCESS_TOKEN) {
-                return tokens.revokeAccessToken(handle, hash, clientId, now);
+                revoked = tokens.revokeAccessToken(handle, hash, clientId, now);
+            } else {
+                var found = tokens.findRefreshToken(handle, hash);
+                if (found.isPresent() && found.get().token().clientId().equals(clientId)) {
+                    revoked = tokens.revokeGrant(handle, found.get().token().grantId(), now) > 0;
+                }
             }
-            var found = tokens.findRefreshToken(handle, hash);
-            if (found.isPresent() && found.get().token().clientId().equals(clientId)) {
-                tokens.revokeGrant(handle, found.get().token().grantId(), now);
-                return true;
+            if (revoked) {
+                audit.record(handle, Actor.client(clientId), AuditLog.Event.of("token.revoked").client(clientId)
+                        .details(java.util.Map.of("token_type", kind == TokenKind.ACCESS_TOKEN ? "access_token" : "refresh_token")));
             }
-            return false;
+            return revoked;
         });
     }
 

@@ -94,11 +94,15 @@ public final class UserService {
         Optional<User> user = database.withHandle(handle -> users.findByUsername(handle, username.trim()));
         if (user.isEmpty()) {
             Passwords.verifyDummy(password);
-            return Optional.empty();
+            return loginFailed(username);
         }
         if (!Passwords.verify(password, user.get().passwordHash()) || user.get().disabled()) {
-            return Optional.empty();
+            return loginFailed(username);
         }
+        database.withHandle(handle -> {
+            audit.record(handle, gatehouse.audit.Actor.user(user.get().id(), null), AuditLog.Event.of("login.succeeded"));
+            return null;
+        });
         return user;
     }
 
@@ -174,6 +178,14 @@ public final class UserService {
         if (!caller.isPlatformAdmin()) {
             throw OAuthException.forbidden("only admins may manage users");
         }
+    }
+
+    /** Records the failure (the name tried, never the password) and answers "no such login". */
+    private Optional<User> loginFailed(String username) {
+        String tried = username.trim();
+        audit.recordFailure(gatehouse.audit.Actor.ANONYMOUS, AuditLog.Event.of("login.failed")
+                .details(Map.of("username", tried.length() > 100 ? tried.substring(0, 100) : tried)));
+        return Optional.empty();
     }
 
     public User get(UUID id) {

@@ -126,4 +126,52 @@ class AuditLogIT {
                 .hasMessageContaining("cannot be changed");
         assertThat(entries(Fixtures.admin(), "action=client.created")).isNotEmpty();
     }
+
+    @Test
+    void tokenIssuedRefreshedRevokedAndReuseDetectedAreRecordedWithoutTokenValues() {
+        Fixtures.App app = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", tenant.scope()));
+        JsonNode tokens = app.exchange(new OAuthBrowser(tenant.user()).authorizationCode(app, tenant.scope()));
+        JsonNode issued = onlyEntry("token.issued", app.clientId());
+        assertThat(issued.get("actor_type").asText()).isEqualTo("client");
+        assertThat(issued.get("details").get("grant_type").asText()).isEqualTo("authorization_code");
+        assertThat(issued.get("details").get("user_id").asText()).isEqualTo(tenant.user().id());
+        assertThat(issued.toString()).doesNotContain(tokens.get("access_token").asText());
+
+        Http api = Http.anonymous();
+        String rotated = tokens.get("refresh_token").asText();
+        JsonNode refreshed = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token", "refresh_token",
+                rotated), "Authorization", app.basic()).json();
+        assertThat(onlyEntry("token.refreshed", app.clientId()).get("details").get("grant_type").asText())
+                .isEqualTo("refresh_token");
+        api.postForm("/oauth/token", Http.form("grant_type", "refresh_token", "refresh_token", rotated),
+                "Authorization", app.basic());
+        assertThat(onlyEntry("token.reuse_detected", app.clientId()).get("organization_id").asText())
+                .isEqualTo(tenant.orgId());
+
+        Fixtures.App service = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("grant_types",
+                List.of("client_credentials"), "actor_modes", List.of("app"), "redirect_uris", List.of()));
+        String token = api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+                "Authorization", service.basic()).text("access_token");
+        assertThat(onlyEntry("token.issued", service.clientId()).get("details").get("grant_type").asText())
+                .isEqualTo("client_credentials");
+        api.postForm("/oauth/revoke", Http.form("token", token), "Authorization", service.basic());
+        assertThat(onlyEntry("token.revoked", service.clientId()).get("details").get("token_type").asText())
+                .isEqualTo("access_token");
+        assertThat(refreshed.get("access_token").asText()).isNotBlank();
+    }
+
+    @Test
+    void loginSucceededAndFailedAreRecordedWithoutPasswords() {
+        var user = Fixtures.newUser();
+        user.login();
+        Http.browser().postJson("/api/v1/auth/login", Map.of("username", user.username(), "password", "wrong-password-123"));
+        assertThat(entries(Fixtures.admin(), "action=login.succeeded&actor_id=" + user.id())).isNotEmpty();
+        List<JsonNode> failed = entries(Fixtures.admin(), "action=login.failed");
+        assertThat(failed).anySatisfy(e -> {
+            assertThat(e.get("details").get("username").asText()).isEqualTo(user.username());
+            assertThat(e.get("outcome").asText()).isEqualTo("failure");
+            assertThat(e.get("actor_type").asText()).isEqualTo("anonymous");
+        });
+        assertThat(failed.toString()).doesNotContain("wrong-password-123").doesNotContain(user.password());
+    }
 }

@@ -1,5 +1,7 @@
 package gatehouse.oauth;
 
+import gatehouse.audit.AuditLog;
+import gatehouse.audit.AuditRepository;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientRepository;
 import gatehouse.store.Database;
@@ -26,10 +28,11 @@ final class GrantRules {
     final Database database = TestServer.get().app().database();
     final TokenCodec codec = new TokenCodec("fo", new SecureRandom());
     final TokenRepository repository = new TokenRepository();
-    final TokenService tokens = new TokenService(database, repository, codec, clock);
+    final AuditLog audit = new AuditLog(database, new AuditRepository(), clock);
+    final TokenService tokens = new TokenService(database, repository, codec, audit, clock);
     final AuthorizationCodeRepository codes = new AuthorizationCodeRepository();
     final AuthorizationCodeGrant authorizationCode = new AuthorizationCodeGrant(database, codes, tokens, codec, clock);
-    final RefreshTokenGrant refreshToken = new RefreshTokenGrant(database, repository, tokens, codec, clock);
+    final RefreshTokenGrant refreshToken = new RefreshTokenGrant(database, repository, tokens, codec, audit, clock);
 
     final Fixtures.User user = Fixtures.newUser();
     final String orgId = Fixtures.org(user.login());
