@@ -3,7 +3,6 @@ package gatehouse.audit;
 import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
 import gatehouse.orgs.Organization;
-import gatehouse.store.PageRequest;
 import gatehouse.users.Caller;
 import gatehouse.users.CallerSource;
 import gatehouse.web.Bodies;
@@ -38,7 +37,7 @@ public final class AuditRoutes {
                 : JsonBody.parseUuid("organization_id", query.get("organization_id"));
         var filter = new AuditLog.Query(query.get("action"), query.get("actor_id"), query.get("client_id"),
                 organizationId, instant(query, "since"), instant(query, "until"));
-        var page = PageRequest.parse(query.get("limit"), query.get("cursor"));
+        var page = Bodies.page(ctx);
         Responses.ok(ctx, audit.find(filter, visibleOrganizations(caller, organizationId), page));
     }
 

@@ -1,6 +1,5 @@
 package gatehouse.clients;
 
-import gatehouse.store.PageRequest;
 import gatehouse.users.Caller;
 import gatehouse.users.CallerSource;
 import gatehouse.web.Bodies;
@@ -33,7 +32,7 @@ public final class ClientRoutes {
 
     public void list(Context ctx) {
         Caller caller = callers.requireManager(ctx);
-        var page = PageRequest.parse(Bodies.query(ctx).get("limit"), Bodies.query(ctx).get("cursor"));
+        var page = Bodies.page(ctx);
         Responses.ok(ctx, clients.list(caller, page).map(client -> client.view(null)));
     }
 

@@ -1,10 +1,8 @@
 package gatehouse.consent;
 
-import gatehouse.store.PageRequest;
 import gatehouse.users.Caller;
 import gatehouse.users.CallerSource;
 import gatehouse.web.Bodies;
-import gatehouse.web.FormParams;
 import gatehouse.web.JsonBody;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
@@ -39,11 +37,11 @@ public final class ConsentRoutes {
     }
 
     public void list(Context ctx) {
-        Responses.ok(ctx, consents.list(callers.requireManager(ctx), page(ctx)).map(View::of));
+        Responses.ok(ctx, consents.list(callers.requireManager(ctx), Bodies.page(ctx)).map(View::of));
     }
 
     public void history(Context ctx) {
-        Responses.ok(ctx, consents.history(callers.requireManager(ctx), page(ctx)));
+        Responses.ok(ctx, consents.history(callers.requireManager(ctx), Bodies.page(ctx)));
     }
 
     public void revoke(Context ctx) {
@@ -52,8 +50,4 @@ public final class ConsentRoutes {
         Responses.noContent(ctx);
     }
 
-    private static PageRequest page(Context ctx) {
-        FormParams query = Bodies.query(ctx);
-        return PageRequest.parse(query.get("limit"), query.get("cursor"));
-    }
 }

@@ -1,7 +1,6 @@
 package gatehouse.orgs;
 
 import gatehouse.errors.OAuthException;
-import gatehouse.store.PageRequest;
 import gatehouse.users.Caller;
 import gatehouse.users.CallerSource;
 import gatehouse.web.Bodies;
@@ -32,7 +31,7 @@ public final class OrgRoutes {
         if (all != null && !all.equals("true") && !all.equals("false")) {
             throw OAuthException.validation("all must be true or false");
         }
-        Responses.ok(ctx, orgs.list(caller, "true".equals(all), page(ctx)));
+        Responses.ok(ctx, orgs.list(caller, "true".equals(all), Bodies.page(ctx)));
     }
 
     public void get(Context ctx) {
@@ -46,7 +45,7 @@ public final class OrgRoutes {
     }
 
     public void members(Context ctx) {
-        Responses.ok(ctx, orgs.members(callers.requireManager(ctx), orgId(ctx), page(ctx)));
+        Responses.ok(ctx, orgs.members(callers.requireManager(ctx), orgId(ctx), Bodies.page(ctx)));
     }
 
     public void removeMember(Context ctx) {
@@ -59,7 +58,4 @@ public final class OrgRoutes {
         return JsonBody.parseUuid("id", ctx.pathParam("id"));
     }
 
-    static PageRequest page(Context ctx) {
-        return PageRequest.parse(Bodies.query(ctx).get("limit"), Bodies.query(ctx).get("cursor"));
-    }
 }

@@ -1,6 +1,5 @@
 package gatehouse.scopes;
 
-import gatehouse.store.PageRequest;
 import gatehouse.users.Caller;
 import gatehouse.users.CallerSource;
 import gatehouse.web.Bodies;
@@ -27,7 +26,7 @@ public final class ScopeRoutes {
 
     public void list(Context ctx) {
         callers.requireManager(ctx);
-        Responses.ok(ctx, scopes.list(PageRequest.parse(Bodies.query(ctx).get("limit"), Bodies.query(ctx).get("cursor"))));
+        Responses.ok(ctx, scopes.list(Bodies.page(ctx)));
     }
 
     public void update(Context ctx) {

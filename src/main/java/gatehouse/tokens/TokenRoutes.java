@@ -2,7 +2,6 @@ package gatehouse.tokens;
 
 import gatehouse.clients.ClientAuthenticator;
 import gatehouse.errors.OAuthException;
-import gatehouse.store.PageRequest;
 import gatehouse.users.Caller;
 import gatehouse.users.CallerSource;
 import gatehouse.web.Bodies;
@@ -31,7 +30,7 @@ public final class TokenRoutes {
     public void list(Context ctx) {
         FormParams query = Bodies.query(ctx);
         var filter = new TokenListing.Filter(query.get("client_id"), uuid(query, "user_id"), uuid(query, "organization_id"));
-        var page = PageRequest.parse(query.get("limit"), query.get("cursor"));
+        var page = Bodies.page(ctx);
         Responses.ok(ctx, tokens.list(scoped(ctx, filter), page));
     }
 

@@ -31,7 +31,7 @@ public final class UserRoutes {
     public void list(Context ctx) {
         var query = Bodies.query(ctx);
         Responses.ok(ctx, users.list(callers.requireManager(ctx),
-                gatehouse.store.PageRequest.parse(query.get("limit"), query.get("cursor"))).map(User::view));
+                Bodies.page(ctx)).map(User::view));
     }
 
     /** PUT /api/v1/users/profile */

@@ -49,6 +49,12 @@ public final class Bodies {
         return FormParams.parse(ctx.queryString());
     }
 
+    /** {@code ?limit=} and {@code ?cursor=} of a list request. */
+    public static gatehouse.store.PageRequest page(Context ctx) {
+        FormParams query = query(ctx);
+        return gatehouse.store.PageRequest.parse(query.get("limit"), query.get("cursor"));
+    }
+
     /** The OAuth endpoints take only form bodies; anything else is invalid_request (API.md §1). */
     public static FormParams oauthForm(Context ctx) {
         if (!"application/x-www-form-urlencoded".equals(mediaType(ctx))) {
