@@ -46,6 +46,7 @@ import gatehouse.ops.OpenApiRoute;
 import gatehouse.orgs.OrgRepository;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.orgs.OrgService;
+import gatehouse.ratelimit.LoginThrottle;
 import gatehouse.scopes.ScopeRepository;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.scopes.ScopeService;
@@ -105,7 +106,9 @@ public final class App implements AutoCloseable {
         var sessionRepository = new SessionRepository();
         var audit = new AuditLog(database, new AuditRepository(), clock);
         var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock);
-        var users = new UserService(database, userRepository, sessionRepository, tokens, audit, clock,
+        var throttle = new LoginThrottle(config.rateLimitsEnabled(), config.loginFailuresPerAccount(),
+                config.loginFailuresPerIp());
+        var users = new UserService(database, userRepository, sessionRepository, tokens, audit, throttle, clock,
                 config.registrationOpen());
         var sessions = new SessionService(database, sessionRepository, codec, clock, config.sessionTtl());
         var callers = new CallerResolver(sessions, tokens);

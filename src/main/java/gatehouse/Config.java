@@ -28,6 +28,8 @@ public record Config(
         boolean registrationOpen,
         boolean requireVerifiedEmail,
         boolean rateLimitsEnabled,
+        int loginFailuresPerAccount,
+        int loginFailuresPerIp,
         int databasePoolSize) {
 
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
@@ -60,6 +62,8 @@ public record Config(
                 !"closed".equals(reader.oneOf("GATEHOUSE_REGISTRATION", "open", List.of("open", "closed"))),
                 reader.bool("GATEHOUSE_REQUIRE_VERIFIED_EMAIL", false),
                 reader.bool("GATEHOUSE_RATE_LIMITS_ENABLED", true),
+                reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000_000),
+                reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", 30, 1, 1_000_000),
                 reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500));
         if ((config.adminUsername == null) != (config.adminPassword == null)) {
             reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");

@@ -12,17 +12,30 @@ public final class OAuthException extends RuntimeException {
     private final String description;
     private final String detail;
     private final transient String wwwAuthenticate;
+    private final long retryAfterSeconds;
 
-    private OAuthException(OAuthError error, String description, String detail, String wwwAuthenticate, Throwable cause) {
+    private OAuthException(OAuthError error, String description, String detail, String wwwAuthenticate, Throwable cause,
+                           long retryAfterSeconds) {
         super(error.code() + ": " + (detail != null ? detail : description), cause, false, false);
         this.error = Objects.requireNonNull(error);
         this.description = description;
         this.detail = detail;
         this.wwwAuthenticate = wwwAuthenticate;
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public static OAuthException of(OAuthError error, String description) {
-        return new OAuthException(error, description, null, null, null);
+        return new OAuthException(error, description, null, null, null, 0);
+    }
+
+    /** 429: try again in {@code seconds} (sent as Retry-After). */
+    public static OAuthException rateLimited(String description, long seconds) {
+        return new OAuthException(OAuthError.RATE_LIMIT_EXCEEDED, description, null, null, null, Math.max(1, seconds));
+    }
+
+    /** Seconds to wait before trying again, or 0 when the error says nothing about it. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public OAuthError error() {
@@ -43,15 +56,15 @@ public final class OAuthException extends RuntimeException {
     }
 
     public OAuthException withDetail(String newDetail) {
-        return new OAuthException(error, description, newDetail, wwwAuthenticate, getCause());
+        return new OAuthException(error, description, newDetail, wwwAuthenticate, getCause(), retryAfterSeconds);
     }
 
     public OAuthException withChallenge(String challenge) {
-        return new OAuthException(error, description, detail, challenge, getCause());
+        return new OAuthException(error, description, detail, challenge, getCause(), retryAfterSeconds);
     }
 
     public OAuthException withCause(Throwable cause) {
-        return new OAuthException(error, description, detail, wwwAuthenticate, cause);
+        return new OAuthException(error, description, detail, wwwAuthenticate, cause, retryAfterSeconds);
     }
 
     // Shorthands for the codes thrown most often; the rest go through of(…).

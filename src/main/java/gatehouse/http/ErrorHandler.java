@@ -59,6 +59,9 @@ public final class ErrorHandler {
         if (error.error() == OAuthError.TEMPORARILY_UNAVAILABLE) {
             ctx.header("Retry-After", "5");
         }
+        if (error.retryAfterSeconds() > 0) {
+            ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error.error().code());
         body.put("error_description", error.description());

@@ -12,6 +12,7 @@ import io.javalin.http.HttpStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Signing in and out: the HTML login page (for the OAuth flow), the JSON login of the management
@@ -57,7 +58,19 @@ public final class AuthRoutes {
                     "The sign-in form expired. Please try again."));
             return;
         }
-        var user = users.authenticate(form.get("username"), form.get("password"));
+        Optional<User> user;
+        try {
+            user = users.authenticate(form.get("username"), form.get("password"));
+        } catch (OAuthException e) {
+            if (e.error() != gatehouse.errors.OAuthError.RATE_LIMIT_EXCEEDED) {
+                throw e;
+            }
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            pages.render(ctx, 429, "login.jte", new LoginPage(loginCsrf(ctx), returnTo, nullToEmpty(form.get("username")),
+                    "Too many failed sign-ins. Try again in " + Math.max(1, (e.retryAfterSeconds() + 59) / 60)
+                            + " minutes."));
+            return;
+        }
         if (user.isEmpty()) {
             pages.render(ctx, 401, "login.jte", new LoginPage(loginCsrf(ctx), returnTo, nullToEmpty(form.get("username")),
                     "Invalid email or password."));

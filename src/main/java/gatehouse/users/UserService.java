@@ -29,16 +29,19 @@ public final class UserService {
     private final SessionRepository sessions;
     private final gatehouse.tokens.TokenService tokens;
     private final AuditLog audit;
+    private final gatehouse.ratelimit.LoginThrottle throttle;
     private final Clock clock;
     private final boolean registrationOpen;
 
     public UserService(Database database, UserRepository users, SessionRepository sessions,
-                       gatehouse.tokens.TokenService tokens, AuditLog audit, Clock clock, boolean registrationOpen) {
+                       gatehouse.tokens.TokenService tokens, AuditLog audit, gatehouse.ratelimit.LoginThrottle throttle,
+                       Clock clock, boolean registrationOpen) {
         this.database = database;
         this.users = users;
         this.sessions = sessions;
         this.tokens = tokens;
         this.audit = audit;
+        this.throttle = throttle;
         this.clock = clock;
         this.registrationOpen = registrationOpen;
     }
@@ -91,12 +94,22 @@ public final class UserService {
                 || password.length() > Passwords.MAX_LENGTH) {
             return Optional.empty();
         }
+        String ip = gatehouse.audit.RequestOrigin.current().ip();
+        try {
+            throttle.checkAllowed(username, ip);
+        } catch (OAuthException e) {
+            audit.recordFailure(gatehouse.audit.Actor.ANONYMOUS, AuditLog.Event.of("rate_limit.exceeded")
+                    .details(Map.of("limit", "login_failures", "username", clip(username.trim()))));
+            throw e;
+        }
         Optional<User> user = database.withHandle(handle -> users.findByUsername(handle, username.trim()));
         if (user.isEmpty()) {
             Passwords.verifyDummy(password);
+            throttle.recordFailure(username, ip);
             return loginFailed(username);
         }
         if (!Passwords.verify(password, user.get().passwordHash()) || user.get().disabled()) {
+            throttle.recordFailure(username, ip);
             return loginFailed(username);
         }
         database.withHandle(handle -> {
@@ -182,10 +195,13 @@ public final class UserService {
 
     /** Records the failure (the name tried, never the password) and answers "no such login". */
     private Optional<User> loginFailed(String username) {
-        String tried = username.trim();
         audit.recordFailure(gatehouse.audit.Actor.ANONYMOUS, AuditLog.Event.of("login.failed")
-                .details(Map.of("username", tried.length() > 100 ? tried.substring(0, 100) : tried)));
+                .details(Map.of("username", clip(username.trim()))));
         return Optional.empty();
+    }
+
+    private static String clip(String text) {
+        return text.length() > 100 ? text.substring(0, 100) : text;
     }
 
     public User get(UUID id) {

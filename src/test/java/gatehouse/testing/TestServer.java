@@ -47,6 +47,10 @@ public final class TestServer {
         env.put("GATEHOUSE_ADMIN_USERNAME", ADMIN_USERNAME);
         env.put("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.put("GATEHOUSE_DATABASE_POOL_SIZE", "10");
+        // Every test logs in from 127.0.0.1: the shared server must not lock it out. LoginLockoutIT
+        // starts its own server with small budgets.
+        env.put("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "100000");
+        env.put("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", "100000");
         try {
             env.put("GATEHOUSE_DATA_DIR", Files.createTempDirectory("gatehouse-test").toString());
         } catch (IOException e) {

@@ -1,0 +1,92 @@
+package gatehouse.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import gatehouse.testing.Fixtures;
+import gatehouse.testing.Http;
+import gatehouse.testing.TestServer;
+import java.util.List;
+import java.util.Map;
+import org.jsoup.Jsoup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Login lockout per account and per IP (API.md §5), on a server of its own with small budgets. */
+class LoginLockoutIT {
+    private TestServer server;
+    private Http api;
+
+    @BeforeEach
+    void startServer() {
+        server = TestServer.start(Map.of("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "3",
+                "GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", "6"));
+        api = Http.browser(server.baseUrl());
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    private Http.Response login(String username, String password) {
+        return api.postJson("/api/v1/auth/login", Map.of("username", username, "password", password));
+    }
+
+    @Test
+    void repeatedBadPasswordsLockTheAccountAndTheRightPasswordIsThenRefusedToo() {
+        var user = Fixtures.newUser();
+        for (int i = 0; i < 3; i++) {
+            assertThat(login(user.username(), "wrong-password-" + i).status()).isEqualTo(401);
+        }
+        Http.Response locked = login(user.username(), user.password());
+        assertThat(locked.status()).isEqualTo(429);
+        assertThat(locked.text("error")).isEqualTo("rate_limit_exceeded");
+        assertThat(Long.parseLong(locked.header("Retry-After"))).isBetween(1L, 15 * 60L + 1);
+
+        Fixtures.App app = Fixtures.app(Fixtures.admin(), Fixtures.org(Fixtures.admin()),
+                Map.of("grant_types", List.of("password")));
+        Http.Response grant = Http.anonymous(server.baseUrl()).postForm("/oauth/token", Http.form("grant_type", "password",
+                "username", user.username(), "password", user.password()), "Authorization", app.basic());
+        assertThat(grant.status()).isEqualTo(429);
+
+        // Another account from the same IP is not locked by this one's failures alone.
+        var other = Fixtures.newUser();
+        assertThat(login(other.username(), other.password()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void unknownAccountIsLockedTheSameWaySoTheAnswerTellsNothing() {
+        var user = Fixtures.newUser();
+        String unknown = Fixtures.unique("ghost") + "@example.test";
+        for (int i = 0; i < 3; i++) {
+            login(user.username(), "wrong-password-" + i);
+            login(unknown, "wrong-password-" + i);
+        }
+        Http.Response real = login(user.username(), "another-wrong-1");
+        Http.Response ghost = login(unknown, "another-wrong-1");
+        assertThat(real.status()).isEqualTo(429);
+        assertThat(ghost.status()).isEqualTo(429);
+        assertThat(ghost.body()).isEqualTo(real.body());
+    }
+
+    @Test
+    void failuresSpreadOverAccountsLockTheIpAndTheHtmlLoginSaysSo() {
+        for (int i = 0; i < 6; i++) {
+            assertThat(login(Fixtures.unique("spray") + "@example.test", "wrong-password-x").status()).isEqualTo(401);
+        }
+        var fresh = Fixtures.newUser();
+        assertThat(login(fresh.username(), fresh.password()).status()).isEqualTo(429);
+
+        Http browser = Http.browser(server.baseUrl());
+        var page = browser.get("/login");
+        String csrf = Jsoup.parse(page.body()).selectFirst("input[name=csrf_token]").attr("value");
+        var form = browser.postForm("/login", Http.form("csrf_token", csrf, "username", fresh.username(),
+                "password", fresh.password()));
+        assertThat(form.status()).isEqualTo(429);
+        assertThat(form.header("Retry-After")).isNotNull();
+        assertThat(Jsoup.parse(form.body()).text()).contains("Too many failed sign-ins");
+        assertThat(Fixtures.admin().get("/api/v1/audit-logs?action=rate_limit.exceeded").json().get("data"))
+                .isNotEmpty();
+    }
+}
