@@ -47,6 +47,8 @@ import gatehouse.orgs.OrgRepository;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.orgs.OrgService;
 import gatehouse.ratelimit.LoginThrottle;
+import gatehouse.ratelimit.RateLimitRoutes;
+import gatehouse.ratelimit.RateLimiter;
 import gatehouse.scopes.ScopeRepository;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.scopes.ScopeService;
@@ -111,7 +113,12 @@ public final class App implements AutoCloseable {
         var users = new UserService(database, userRepository, sessionRepository, tokens, audit, throttle, clock,
                 config.registrationOpen());
         var sessions = new SessionService(database, sessionRepository, codec, clock, config.sessionTtl());
-        var callers = new CallerResolver(sessions, tokens);
+        var limiter = new RateLimiter(config.rateLimitsEnabled());
+        var tokenLimit = new RateLimiter.Limit("token", config.tokenPerMinute());
+        var introspectLimit = new RateLimiter.Limit("introspection", config.introspectPerMinute());
+        var revokeLimit = new RateLimiter.Limit("revocation", config.revokePerMinute());
+        var apiLimit = new RateLimiter.Limit("api", config.apiPerMinute());
+        var callers = new CallerResolver(sessions, tokens, limiter, apiLimit);
         var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock);
         var scopes = new ScopeService(database, new ScopeRepository(), clock);
         this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
@@ -132,14 +139,16 @@ public final class App implements AutoCloseable {
         this.routes = new Routes(new Routes.Handlers(
                 new MetadataEndpoint(config.issuer(), scopes, grants.stream().map(Grant::type).toList()),
                 new AuthorizeEndpoint(authorization, scopes, orgs, callers, pages),
-                new TokenEndpoint(authenticator, grants, metrics.registry()),
-                new RevocationEndpoint(authenticator, tokens),
-                new IntrospectionEndpoint(authenticator, tokens, config.issuer()),
+                new TokenEndpoint(authenticator, grants, metrics.registry(), limiter, tokenLimit),
+                new RevocationEndpoint(authenticator, tokens, limiter, revokeLimit),
+                new IntrospectionEndpoint(authenticator, tokens, config.issuer(), limiter, introspectLimit),
                 new TokenInfoEndpoint(tokens),
                 new OAuthSessionRoutes(tokens, callers),
                 new TokenRoutes(tokens, authenticator, callers),
                 new ConsentRoutes(consents, callers),
                 new AuditRoutes(audit, orgs, callers),
+                new RateLimitRoutes(limiter, List.of(tokenLimit, introspectLimit, revokeLimit), apiLimit, authenticator,
+                        callers),
                 new AuthRoutes(users, sessions, callers, pages, codec, config.secureCookies()),
                 new UserRoutes(users, callers),
                 new OrgRoutes(orgs, callers),

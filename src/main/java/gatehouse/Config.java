@@ -28,6 +28,10 @@ public record Config(
         boolean registrationOpen,
         boolean requireVerifiedEmail,
         boolean rateLimitsEnabled,
+        int tokenPerMinute,
+        int introspectPerMinute,
+        int revokePerMinute,
+        int apiPerMinute,
         int loginFailuresPerAccount,
         int loginFailuresPerIp,
         int databasePoolSize) {
@@ -62,6 +66,10 @@ public record Config(
                 !"closed".equals(reader.oneOf("GATEHOUSE_REGISTRATION", "open", List.of("open", "closed"))),
                 reader.bool("GATEHOUSE_REQUIRE_VERIFIED_EMAIL", false),
                 reader.bool("GATEHOUSE_RATE_LIMITS_ENABLED", true),
+                reader.integer("GATEHOUSE_RATE_LIMIT_TOKEN_PER_MINUTE", 600, 1, 10_000_000),
+                reader.integer("GATEHOUSE_RATE_LIMIT_INTROSPECT_PER_MINUTE", 1200, 1, 10_000_000),
+                reader.integer("GATEHOUSE_RATE_LIMIT_REVOKE_PER_MINUTE", 600, 1, 10_000_000),
+                reader.integer("GATEHOUSE_RATE_LIMIT_API_PER_MINUTE", 1200, 1, 10_000_000),
                 reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000_000),
                 reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", 30, 1, 1_000_000),
                 reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500));

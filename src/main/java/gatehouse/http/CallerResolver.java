@@ -2,6 +2,7 @@ package gatehouse.http;
 
 import gatehouse.errors.OAuthException;
 import gatehouse.oauth.TokenInfoEndpoint;
+import gatehouse.ratelimit.RateLimiter;
 import gatehouse.tokens.AccessToken;
 import gatehouse.tokens.TokenService;
 import gatehouse.users.AuthRoutes;
@@ -29,9 +30,14 @@ public final class CallerResolver implements CallerSource {
     private final SessionService sessions;
     private final TokenService tokens;
 
-    public CallerResolver(SessionService sessions, TokenService tokens) {
+    private final RateLimiter limiter;
+    private final RateLimiter.Limit apiLimit;
+
+    public CallerResolver(SessionService sessions, TokenService tokens, RateLimiter limiter, RateLimiter.Limit apiLimit) {
         this.sessions = sessions;
         this.tokens = tokens;
+        this.limiter = limiter;
+        this.apiLimit = apiLimit;
     }
 
     @Override
@@ -42,6 +48,8 @@ public final class CallerResolver implements CallerSource {
         }
         Optional<Caller> caller = resolve(ctx);
         ctx.attribute(ATTRIBUTE, caller);
+        // Once per request (the answer is cached above): the management API's budget per credential.
+        caller.ifPresent(c -> limiter.consume(ctx, apiLimit, c.rateLimitKey()));
         return caller;
     }
 
@@ -69,7 +77,7 @@ public final class CallerResolver implements CallerSource {
         AccessToken token = found.token();
         Set<String> scopes = token.scope().isEmpty() ? Set.of() : new HashSet<>(Arrays.asList(token.scope().split(" ")));
         return new Caller(Caller.Kind.BEARER, token.userId(), found.owner().username(), Set.copyOf(found.owner().roles()),
-                null, null, token.clientId(), Set.copyOf(scopes), token.organizationId(), token.actor());
+                null, null, token.clientId(), Set.copyOf(scopes), token.organizationId(), token.actor(), token.id());
     }
 
     private static void requireCsrf(String presented, Caller caller) {

@@ -13,6 +13,7 @@ import gatehouse.ops.HealthRoutes;
 import gatehouse.ops.Metrics;
 import gatehouse.ops.OpenApiRoute;
 import gatehouse.orgs.OrgRoutes;
+import gatehouse.ratelimit.RateLimitRoutes;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.tokens.OAuthSessionRoutes;
 import gatehouse.tokens.TokenRoutes;
@@ -45,6 +46,7 @@ public final class Routes {
             TokenRoutes tokens,
             ConsentRoutes consents,
             AuditRoutes audit,
+            RateLimitRoutes rateLimits,
             AuthRoutes auth,
             UserRoutes users,
             OrgRoutes orgs,
@@ -89,6 +91,7 @@ public final class Routes {
         get("/api/v1/oauth/consents/history", h.consents()::history);
         delete("/api/v1/oauth/consents/{consent_id}", h.consents()::revoke);
         get("/api/v1/audit-logs", h.audit()::list);
+        get("/api/v1/oauth/rate-limits", h.rateLimits()::list);
 
         // Signing in (API.md §3)
         get("/login", h.auth()::loginPage);

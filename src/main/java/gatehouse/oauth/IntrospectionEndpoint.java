@@ -9,6 +9,7 @@ import gatehouse.tokens.TokenService;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.Responses;
+import gatehouse.ratelimit.RateLimiter;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,8 +26,14 @@ public final class IntrospectionEndpoint {
     private final TokenService tokens;
     private final String issuer;
 
-    public IntrospectionEndpoint(ClientAuthenticator authenticator, TokenService tokens, String issuer) {
+    private final RateLimiter limiter;
+    private final RateLimiter.Limit limit;
+
+    public IntrospectionEndpoint(ClientAuthenticator authenticator, TokenService tokens, String issuer,
+                                 RateLimiter limiter, RateLimiter.Limit limit) {
         this.authenticator = authenticator;
+        this.limiter = limiter;
+        this.limit = limit;
         this.tokens = tokens;
         this.issuer = issuer;
     }
@@ -35,6 +42,7 @@ public final class IntrospectionEndpoint {
         FormParams form = Bodies.oauthForm(ctx).rejectRepeated();
         Client caller = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
                 form.get("client_secret"), false).client();
+        limiter.consume(ctx, limit, caller.clientId());
         String token = form.get("token");
         if (token == null) {
             throw OAuthException.invalidRequest("token is required");

@@ -7,6 +7,7 @@ import gatehouse.tokens.TokenService;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.Responses;
+import gatehouse.ratelimit.RateLimiter;
 import io.javalin.http.Context;
 
 /**
@@ -17,8 +18,14 @@ public final class RevocationEndpoint {
     private final ClientAuthenticator authenticator;
     private final TokenService tokens;
 
-    public RevocationEndpoint(ClientAuthenticator authenticator, TokenService tokens) {
+    private final RateLimiter limiter;
+    private final RateLimiter.Limit limit;
+
+    public RevocationEndpoint(ClientAuthenticator authenticator, TokenService tokens, RateLimiter limiter,
+                              RateLimiter.Limit limit) {
         this.authenticator = authenticator;
+        this.limiter = limiter;
+        this.limit = limit;
         this.tokens = tokens;
     }
 
@@ -26,6 +33,7 @@ public final class RevocationEndpoint {
         FormParams form = Bodies.oauthForm(ctx).rejectRepeated();
         Client client = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
                 form.get("client_secret"), true).client();
+        limiter.consume(ctx, limit, client.clientId());
         String token = form.get("token");
         if (token == null) {
             throw OAuthException.invalidRequest("token is required");

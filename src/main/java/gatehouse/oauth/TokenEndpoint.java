@@ -9,6 +9,7 @@ import gatehouse.web.FormParams;
 import gatehouse.web.Responses;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import gatehouse.ratelimit.RateLimiter;
 import io.javalin.http.Context;
 import java.util.HashMap;
 import java.util.List;
@@ -21,8 +22,14 @@ public final class TokenEndpoint {
     private final Map<String, Grant> grants;
     private final Map<String, Counter> issued;
 
-    public TokenEndpoint(ClientAuthenticator authenticator, List<Grant> grants, MeterRegistry metrics) {
+    private final RateLimiter limiter;
+    private final RateLimiter.Limit limit;
+
+    public TokenEndpoint(ClientAuthenticator authenticator, List<Grant> grants, MeterRegistry metrics,
+                         RateLimiter limiter, RateLimiter.Limit limit) {
         this.authenticator = authenticator;
+        this.limiter = limiter;
+        this.limit = limit;
         this.grants = grants.stream().collect(Collectors.toUnmodifiableMap(Grant::type, g -> g));
         this.issued = grants.stream().collect(Collectors.toUnmodifiableMap(Grant::type, g -> Counter
                 .builder("gatehouse_tokens_issued").description("Access tokens issued, by grant type")
@@ -34,6 +41,7 @@ public final class TokenEndpoint {
         Grant grant = grantFor(form.get("grant_type"));
         Client client = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
                 form.get("client_secret"), true).client();
+        limiter.consume(ctx, limit, client.clientId());
         if (!client.allowsGrant(grant.type())) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app may not use " + grant.type());
         }

@@ -17,7 +17,8 @@ public record Caller(
         String clientId,
         Set<String> scopes,
         UUID organizationId,
-        String actor) {
+        String actor,
+        UUID tokenId) {
 
     public static final String ADMIN_SCOPE = "admin:*";
 
@@ -25,7 +26,7 @@ public record Caller(
 
     public static Caller session(User user, UUID sessionId, String csrfToken) {
         return new Caller(Kind.SESSION, user.id(), user.username(), Set.copyOf(user.roles()), sessionId, csrfToken,
-                null, Set.of(), null, "self");
+                null, Set.of(), null, "self", null);
     }
 
     public boolean isSession() {
@@ -45,6 +46,11 @@ public record Caller(
             return false;
         }
         return userId == null || roles.contains(User.ROLE_ADMIN);
+    }
+
+    /** What the management API's rate limit counts by: the browser session or the access token. */
+    public String rateLimitKey() {
+        return sessionId != null ? "session:" + sessionId : "token:" + tokenId;
     }
 
     /** The caller as the audit log records it. */

@@ -51,6 +51,9 @@ public final class TestServer {
         // starts its own server with small budgets.
         env.put("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "100000");
         env.put("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", "100000");
+        for (String limit : new String[] {"TOKEN", "INTROSPECT", "REVOKE", "API"}) {
+            env.put("GATEHOUSE_RATE_LIMIT_" + limit + "_PER_MINUTE", "1000000");
+        }
         try {
             env.put("GATEHOUSE_DATA_DIR", Files.createTempDirectory("gatehouse-test").toString());
         } catch (IOException e) {

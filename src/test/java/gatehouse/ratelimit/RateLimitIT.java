@@ -1,0 +1,90 @@
+package gatehouse.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import gatehouse.testing.Fixtures;
+import gatehouse.testing.Http;
+import gatehouse.testing.TestServer;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Endpoint budgets per app and per credential (API.md §5), on a server of its own with tiny budgets. */
+class RateLimitIT {
+    private static TestServer server;
+    private static Http api;
+
+    @BeforeAll
+    static void startServer() {
+        server = TestServer.start(Map.of("GATEHOUSE_RATE_LIMIT_TOKEN_PER_MINUTE", "3",
+                "GATEHOUSE_RATE_LIMIT_INTROSPECT_PER_MINUTE", "3", "GATEHOUSE_RATE_LIMIT_API_PER_MINUTE", "3"));
+        api = Http.anonymous(server.baseUrl());
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    private static Fixtures.App serviceApp() {
+        return Fixtures.app(Fixtures.admin(), Fixtures.org(Fixtures.admin()), Map.of("grant_types",
+                List.of("client_credentials"), "actor_modes", List.of("app"), "redirect_uris", List.of()));
+    }
+
+    private static Http.Response token(Fixtures.App app) {
+        return api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"), "Authorization", app.basic());
+    }
+
+    @Test
+    void tokenEndpointBurstGets429WithRetryAfterAndRateLimitHeaders() {
+        Fixtures.App app = serviceApp();
+        Http.Response first = token(app);
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(first.header("RateLimit-Limit")).isEqualTo("3");
+        assertThat(first.header("RateLimit-Remaining")).isEqualTo("2");
+        assertThat(Long.parseLong(first.header("RateLimit-Reset"))).isBetween(1L, 61L);
+        assertThat(token(app).header("RateLimit-Remaining")).isEqualTo("1");
+        assertThat(token(app).header("RateLimit-Remaining")).isEqualTo("0");
+
+        Http.Response refused = token(app);
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.text("error")).isEqualTo("rate_limit_exceeded");
+        assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 61L);
+        assertThat(refused.header("RateLimit-Remaining")).isEqualTo("0");
+
+        // Budgets are per app: another app is unaffected.
+        assertThat(token(serviceApp()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void rateLimitsEndpointShowsAnAppItsBudgetsWithoutSpendingThem() {
+        Fixtures.App app = serviceApp();
+        token(app);
+        JsonNode limits = api.get("/api/v1/oauth/rate-limits", "Authorization", app.basic()).json().get("limits");
+        assertThat(limits).extracting(l -> l.get("name").asText()).containsExactly("token", "introspection", "revocation");
+        JsonNode tokenLimit = limits.get(0);
+        assertThat(tokenLimit.get("limit").asInt()).isEqualTo(3);
+        assertThat(tokenLimit.get("remaining").asInt()).isEqualTo(2);
+        assertThat(tokenLimit.get("window_seconds").asInt()).isEqualTo(60);
+        JsonNode again = api.get("/api/v1/oauth/rate-limits", "Authorization", app.basic()).json().get("limits").get(0);
+        assertThat(again.get("remaining").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void managementApiIsLimitedPerSession() {
+        var user = Fixtures.newUser();
+        Http session = Http.browser(server.baseUrl());
+        String csrf = session.postJson("/api/v1/auth/login", Map.of("username", user.username(),
+                "password", user.password())).text("csrf_token");
+        session.csrf(csrf);
+        for (int i = 0; i < 3; i++) {
+            assertThat(session.get("/api/v1/users/me").status()).isEqualTo(200);
+        }
+        Http.Response refused = session.get("/api/v1/users/me");
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isNotNull();
+    }
+}
