@@ -24,6 +24,8 @@ public final class LoginThrottle {
     private final int perIp;
     private final Map<String, Bucket> accounts = new ConcurrentHashMap<>();
     private final Map<String, Bucket> ips = new ConcurrentHashMap<>();
+    /** (account, IP) → when the lockout already reported ends, in System.nanoTime() terms. */
+    private final Map<String, Long> reported = new ConcurrentHashMap<>();
 
     public LoginThrottle(boolean enabled, int perAccount, int perIp) {
         this.enabled = enabled;
@@ -31,13 +33,26 @@ public final class LoginThrottle {
         this.perIp = perIp;
     }
 
-    /** Refuses with 429 and Retry-After when the account's or the IP's failures are used up. */
-    public void checkAllowed(String username, String ip) {
+    /**
+     * Refuses with 429 and Retry-After when the account's or the IP's failures are used up.
+     * {@code onFirstRefusal} runs once per lockout period and key (to audit it), not per attempt: a
+     * locked attempt costs no hashing, so a flood of them must not turn into a flood of writes.
+     */
+    public void checkAllowed(String username, String ip, Runnable onFirstRefusal) {
         if (!enabled) {
             return;
         }
         long wait = Math.max(waitSeconds(accounts.get(key(username))), waitSeconds(ips.get(String.valueOf(ip))));
         if (wait > 0) {
+            long now = System.nanoTime();
+            Long reportedUntil = reported.get(key(username) + "|" + ip);
+            if (reportedUntil == null || reportedUntil - now < 0) {
+                if (reported.size() > MAX_TRACKED) {
+                    reported.clear();
+                }
+                reported.put(key(username) + "|" + ip, now + TimeUnit.SECONDS.toNanos(wait));
+                onFirstRefusal.run();
+            }
             throw OAuthException.rateLimited("too many failed logins; try again later", wait);
         }
     }

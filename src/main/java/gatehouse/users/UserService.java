@@ -95,13 +95,9 @@ public final class UserService {
             return Optional.empty();
         }
         String ip = gatehouse.audit.RequestOrigin.current().ip();
-        try {
-            throttle.checkAllowed(username, ip);
-        } catch (OAuthException e) {
-            audit.recordFailure(gatehouse.audit.Actor.ANONYMOUS, AuditLog.Event.of("rate_limit.exceeded")
-                    .details(Map.of("limit", "login_failures", "username", clip(username.trim()))));
-            throw e;
-        }
+        throttle.checkAllowed(username, ip, () -> audit.recordFailure(gatehouse.audit.Actor.ANONYMOUS,
+                AuditLog.Event.of("rate_limit.exceeded")
+                        .details(Map.of("limit", "login_failures", "username", clip(username.trim())))));
         Optional<User> user = database.withHandle(handle -> users.findByUsername(handle, username.trim()));
         if (user.isEmpty()) {
             Passwords.verifyDummy(password);
