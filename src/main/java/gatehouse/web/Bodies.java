@@ -11,6 +11,7 @@ import java.util.Locale;
 /** Reads request bodies with the 64 KiB limit of API.md §1 and checks their media type. */
 public final class Bodies {
     public static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final long DRAIN_LIMIT = 1024 * 1024;
 
     private Bodies() {
     }
@@ -18,13 +19,13 @@ public final class Bodies {
     /** The body, refusing more than 64 KiB whether or not Content-Length announced it. */
     public static byte[] read(Context ctx) {
         long declared = ctx.req().getContentLengthLong();
-        if (declared > MAX_BODY_BYTES) {
-            throw tooLarge();
-        }
         try (InputStream in = ctx.bodyInputStream()) {
+            if (declared > MAX_BODY_BYTES) {
+                throw tooLarge(in, declared);
+            }
             byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
             if (body.length > MAX_BODY_BYTES) {
-                throw tooLarge();
+                throw tooLarge(in, -1);
             }
             return body;
         } catch (IOException e) {
@@ -76,7 +77,20 @@ public final class Bodies {
         return JsonBody.parse(read(ctx));
     }
 
-    private static OAuthException tooLarge() {
+    /**
+     * The 413, after reading and dropping the rest of a moderately large body: a client still
+     * writing its body when the connection closes may never see the answer. Beyond 1 MiB we stop
+     * reading and let the connection close.
+     */
+    private static OAuthException tooLarge(InputStream in, long declared) throws IOException {
+        if (declared <= DRAIN_LIMIT) {
+            long skipped = 0;
+            byte[] sink = new byte[8192];
+            int read;
+            while (skipped < DRAIN_LIMIT && (read = in.read(sink)) > 0) {
+                skipped += read;
+            }
+        }
         return OAuthException.of(OAuthError.PAYLOAD_TOO_LARGE, "the request body exceeds " + MAX_BODY_BYTES + " bytes");
     }
 }
