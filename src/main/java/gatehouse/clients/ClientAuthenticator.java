@@ -27,6 +27,11 @@ public final class ClientAuthenticator {
         this.clock = clock;
     }
 
+    /** True when the Authorization header uses the Basic scheme (RFC 7617), whatever its case. */
+    public static boolean isBasic(String authorization) {
+        return authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6);
+    }
+
     /** How the client authenticated. */
     public enum Method { CLIENT_SECRET_BASIC, CLIENT_SECRET_POST, NONE }
 
@@ -68,7 +73,7 @@ public final class ClientAuthenticator {
     }
 
     private Authenticated authenticateBasic(String authorization, String bodyClientId) {
-        if (!authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+        if (!isBasic(authorization)) {
             // Never echo the header: a client that forgot the scheme word sent its secret there.
             throw failed("Authorization header is not Basic");
         }

@@ -32,7 +32,7 @@ public final class RateLimitRoutes {
     public void list(Context ctx) {
         String authorization = ctx.header("Authorization");
         List<RateLimiter.Status> limits = new ArrayList<>();
-        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+        if (ClientAuthenticator.isBasic(authorization)) {
             String clientId = authenticator.authenticate(authorization, null, null, false).client().clientId();
             limits.addAll(limiter.status(clientId, perApp));
         } else {

@@ -154,13 +154,25 @@ public final class TokenRepository {
 
     /** Revokes the grant and every refresh and access token of it; returns how many grants changed. */
     public int revokeGrant(Handle handle, UUID grantId, Instant now) {
-        handle.createUpdate("UPDATE refresh_tokens SET revoked_at = :now WHERE grant_id = :grantId AND revoked_at IS NULL")
-                .bind("grantId", grantId)
+        return revokeGrants(handle, List.of(grantId), now);
+    }
+
+    /** Revokes the grants and every refresh and access token of them, three statements for any number. */
+    public int revokeGrants(Handle handle, List<UUID> grantIds, Instant now) {
+        if (grantIds.isEmpty()) {
+            return 0;
+        }
+        UUID[] ids = grantIds.toArray(UUID[]::new);
+        handle.createUpdate("UPDATE refresh_tokens SET revoked_at = :now WHERE grant_id = ANY (:ids) AND revoked_at IS NULL")
+                .bind("ids", ids)
                 .bind("now", now)
                 .execute();
-        revokeGrantAccessTokens(handle, grantId, now);
-        return handle.createUpdate("UPDATE token_grants SET revoked_at = :now WHERE id = :grantId AND revoked_at IS NULL")
-                .bind("grantId", grantId)
+        handle.createUpdate("UPDATE access_tokens SET revoked_at = :now WHERE grant_id = ANY (:ids) AND revoked_at IS NULL")
+                .bind("ids", ids)
+                .bind("now", now)
+                .execute();
+        return handle.createUpdate("UPDATE token_grants SET revoked_at = :now WHERE id = ANY (:ids) AND revoked_at IS NULL")
+                .bind("ids", ids)
                 .bind("now", now)
                 .execute();
     }
@@ -181,7 +193,7 @@ public final class TokenRepository {
                 .bind("orgId", organizationId)
                 .mapTo(UUID.class)
                 .list();
-        grants.forEach(grantId -> revokeGrant(handle, grantId, now));
+        revokeGrants(handle, grants, now);
         if ("self".equals(actor)) {
             handle.createUpdate("""
                             UPDATE access_tokens SET revoked_at = :now
@@ -196,11 +208,10 @@ public final class TokenRepository {
     }
 
     public void revokeAllOfUser(Handle handle, UUID userId, Instant now) {
-        handle.createQuery("SELECT id FROM token_grants WHERE user_id = :userId AND revoked_at IS NULL")
+        revokeGrants(handle, handle.createQuery("SELECT id FROM token_grants WHERE user_id = :userId AND revoked_at IS NULL")
                 .bind("userId", userId)
                 .mapTo(UUID.class)
-                .list()
-                .forEach(grantId -> revokeGrant(handle, grantId, now));
+                .list(), now);
         handle.createUpdate("UPDATE access_tokens SET revoked_at = :now WHERE user_id = :userId AND revoked_at IS NULL")
                 .bind("userId", userId)
                 .bind("now", now)
@@ -216,7 +227,7 @@ public final class TokenRepository {
                 .bind("orgId", organizationId)
                 .mapTo(UUID.class)
                 .list();
-        grants.forEach(grantId -> revokeGrant(handle, grantId, now));
+        revokeGrants(handle, grants, now);
         handle.createUpdate("""
                         UPDATE access_tokens SET revoked_at = :now
                         WHERE user_id = :userId AND organization_id = :orgId AND revoked_at IS NULL""")
@@ -277,13 +288,14 @@ public final class TokenRepository {
                 .bind("orgId", filter.organizationId())
                 .mapTo(UUID.class)
                 .list();
-        for (UUID grantId : grants) {
-            revoked += handle.createUpdate("""
-                            UPDATE refresh_tokens SET revoked_at = :now
-                            WHERE grant_id = :grantId AND revoked_at IS NULL AND rotated_at IS NULL""")
-                    .bind("grantId", grantId).bind("now", now).execute();
-            revokeGrant(handle, grantId, now);
-        }
+        // Counted: the live refresh token of each family (its retired predecessors are not tokens anyone holds).
+        revoked += handle.createUpdate("""
+                        UPDATE refresh_tokens SET revoked_at = :now
+                        WHERE grant_id = ANY (:ids) AND revoked_at IS NULL AND rotated_at IS NULL""")
+                .bind("ids", grants.toArray(UUID[]::new))
+                .bind("now", now)
+                .execute();
+        revokeGrants(handle, grants, now);
         return revoked;
     }
 

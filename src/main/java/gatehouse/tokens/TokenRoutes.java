@@ -47,7 +47,7 @@ public final class TokenRoutes {
     /** An app is held to its own tokens; anyone else must be a platform admin. */
     private TokenListing.Filter scoped(Context ctx, TokenListing.Filter filter) {
         String authorization = ctx.header("Authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+        if (ClientAuthenticator.isBasic(authorization)) {
             String clientId = authenticator.authenticate(authorization, null, null, false).client().clientId();
             if (filter.clientId() != null && !filter.clientId().equals(clientId)) {
                 throw OAuthException.forbidden("an app sees only its own tokens");

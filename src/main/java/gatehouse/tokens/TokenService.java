@@ -110,7 +110,7 @@ public final class TokenService {
     public int endAllSessions(UUID userId) {
         return database.inTransaction(handle -> {
             List<OAuthSession> sessions = tokens.listSessions(handle, userId, clock.instant());
-            sessions.forEach(session -> tokens.revokeGrant(handle, session.tokenId(), clock.instant()));
+            tokens.revokeGrants(handle, sessions.stream().map(OAuthSession::tokenId).toList(), clock.instant());
             return sessions.size();
         });
     }
