@@ -46,6 +46,9 @@ import gatehouse.ops.OpenApiRoute;
 import gatehouse.orgs.OrgRepository;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.orgs.OrgService;
+import gatehouse.mail.LogMailer;
+import gatehouse.mail.MailQueue;
+import gatehouse.mail.SmtpMailer;
 import gatehouse.ratelimit.LoginThrottle;
 import gatehouse.ratelimit.RateLimitRoutes;
 import gatehouse.ratelimit.RateLimiter;
@@ -60,7 +63,11 @@ import gatehouse.tokens.TokenRoutes;
 import gatehouse.tokens.TokenCodec;
 import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenService;
+import gatehouse.users.AccountEmails;
+import gatehouse.users.AccountPages;
 import gatehouse.users.AuthRoutes;
+import gatehouse.users.FormCsrf;
+import gatehouse.users.UserTokenRepository;
 import gatehouse.users.SessionRepository;
 import gatehouse.users.SessionService;
 import gatehouse.users.UserRepository;
@@ -91,6 +98,7 @@ public final class App implements AutoCloseable {
     private final Database database;
     private final ClientCache clientCache;
     private final ExpiredRecordsPurger purger;
+    private final MailQueue mail;
     private final Routes routes;
     private final Javalin server;
 
@@ -110,8 +118,13 @@ public final class App implements AutoCloseable {
         var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock);
         var throttle = new LoginThrottle(config.rateLimitsEnabled(), config.loginFailuresPerAccount(),
                 config.loginFailuresPerIp());
-        var users = new UserService(database, userRepository, sessionRepository, tokens, audit, throttle, clock,
-                config.registrationOpen());
+        this.mail = new MailQueue(config.smtp() == null ? new LogMailer() : new SmtpMailer(config.smtp(), clock),
+                Duration.ofSeconds(2));
+        var accountEmails = new AccountEmails(database, userRepository, new UserTokenRepository(), sessionRepository,
+                tokens, audit, codec, mail, config.issuer(), clock);
+        var users = new UserService(database, userRepository, sessionRepository, tokens, audit, throttle, accountEmails,
+                clock, config.registrationOpen(), config.requireVerifiedEmail());
+        var formCsrf = new FormCsrf(codec, config.secureCookies());
         var sessions = new SessionService(database, sessionRepository, codec, clock, config.sessionTtl());
         var limiter = new RateLimiter(config.rateLimitsEnabled());
         var tokenLimit = new RateLimiter.Limit("token", config.tokenPerMinute());
@@ -149,8 +162,9 @@ public final class App implements AutoCloseable {
                 new AuditRoutes(audit, orgs, callers),
                 new RateLimitRoutes(limiter, List.of(tokenLimit, introspectLimit, revokeLimit), apiLimit, authenticator,
                         callers),
-                new AuthRoutes(users, sessions, callers, pages, codec, config.secureCookies()),
-                new UserRoutes(users, callers),
+                new AuthRoutes(users, sessions, callers, pages, formCsrf),
+                new AccountPages(accountEmails, pages, formCsrf),
+                new UserRoutes(users, accountEmails, callers),
                 new OrgRoutes(orgs, callers),
                 new ClientRoutes(clients, callers),
                 new ScopeRoutes(scopes, callers),
@@ -241,6 +255,7 @@ public final class App implements AutoCloseable {
     public void close() {
         server.stop();
         purger.close();
+        mail.close();
         clientCache.close();
         database.close();
         log.info("Gatehouse stopped");

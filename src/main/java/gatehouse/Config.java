@@ -34,7 +34,8 @@ public record Config(
         int apiPerMinute,
         int loginFailuresPerAccount,
         int loginFailuresPerIp,
-        int databasePoolSize) {
+        int databasePoolSize,
+        Smtp smtp) {
 
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
@@ -72,7 +73,8 @@ public record Config(
                 reader.integer("GATEHOUSE_RATE_LIMIT_API_PER_MINUTE", 1200, 1, 10_000_000),
                 reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000_000),
                 reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", 30, 1, 1_000_000),
-                reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500));
+                reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500),
+                reader.smtp(issuer));
         if ((config.adminUsername == null) != (config.adminPassword == null)) {
             reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");
         }
@@ -88,6 +90,19 @@ public record Config(
 
     public boolean embeddedDatabase() {
         return databaseUrl == null;
+    }
+
+    /**
+     * The SMTP server emails go through; null when GATEHOUSE_SMTP_HOST is unset (emails are then
+     * written to the log). STARTTLS is required unless turned off, so credentials and links never
+     * cross the network in the clear by default.
+     */
+    public record Smtp(String host, int port, String username, String password, String from, boolean startTls) {
+        @Override
+        public String toString() {
+            return "Smtp[host=" + host + ", port=" + port + ", username=" + username + ", from=" + from
+                    + ", startTls=" + startTls + "]";
+        }
     }
 
     /** Reads variables, collecting problems instead of stopping at the first one. */
@@ -153,6 +168,36 @@ public record Config(
                 return fallback;
             }
             return value;
+        }
+
+        Smtp smtp(String issuer) {
+            String host = string("GATEHOUSE_SMTP_HOST", null);
+            boolean startTls = bool("GATEHOUSE_SMTP_STARTTLS", true);
+            int port = integer("GATEHOUSE_SMTP_PORT", startTls ? 587 : 25, 1, 65535);
+            String username = string("GATEHOUSE_SMTP_USERNAME", null);
+            String password = env.get("GATEHOUSE_SMTP_PASSWORD");
+            String from = string("GATEHOUSE_SMTP_FROM", null);
+            if (host == null) {
+                return null;
+            }
+            if (from == null) {
+                from = "gatehouse@" + mailDomain(issuer);
+            } else if (!from.matches("[^@\\s<>]+@[^@\\s<>]+|[^<>]*<[^@\\s<>]+@[^@\\s<>]+>")) {
+                problems.add("GATEHOUSE_SMTP_FROM must be an email address, optionally as 'Name <address>', got '" + from + "'");
+            }
+            if ((username == null) != (password == null || password.isEmpty())) {
+                problems.add("GATEHOUSE_SMTP_USERNAME and GATEHOUSE_SMTP_PASSWORD must be set together");
+            }
+            return new Smtp(host, port, username, password, from, startTls);
+        }
+
+        private static String mailDomain(String issuer) {
+            try {
+                String host = URI.create(issuer).getHost();
+                return host == null || !host.contains(".") ? "localhost.localdomain" : host;
+            } catch (IllegalArgumentException e) {
+                return "localhost.localdomain"; // the issuer problem is reported on its own
+            }
         }
 
         String issuer(int port) {

@@ -162,6 +162,39 @@ class ConfigTest {
                 .message().doesNotContain("s3cret-do-not-log");
     }
 
+    @Test
+    void fromEnvWhenSmtpHostUnsetThenNoSmtp() {
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_SMTP_USERNAME", "ignored")).smtp()).isNull();
+    }
+
+    @Test
+    void fromEnvWhenSmtpHostSetThenStartTlsOnPort587AndFromAtTheIssuerHostByDefault() {
+        Config config = Config.fromEnv(Map.of("GATEHOUSE_SMTP_HOST", "mail.example.com",
+                "GATEHOUSE_ISSUER", "https://auth.example.com"));
+        assertThat(config.smtp()).isEqualTo(new Config.Smtp("mail.example.com", 587, null, null,
+                "gatehouse@auth.example.com", true));
+    }
+
+    @Test
+    void fromEnvWhenSmtpFullySetThenUsedAndPasswordKeptOutOfToString() {
+        Config.Smtp smtp = Config.fromEnv(Map.of("GATEHOUSE_SMTP_HOST", "mail.example.com", "GATEHOUSE_SMTP_PORT", "2525",
+                "GATEHOUSE_SMTP_USERNAME", "mailer", "GATEHOUSE_SMTP_PASSWORD", "smtp-secret",
+                "GATEHOUSE_SMTP_FROM", "Gatehouse <no-reply@example.com>", "GATEHOUSE_SMTP_STARTTLS", "false")).smtp();
+        assertThat(smtp).isEqualTo(new Config.Smtp("mail.example.com", 2525, "mailer", "smtp-secret",
+                "Gatehouse <no-reply@example.com>", false));
+        assertThat(smtp.toString()).doesNotContain("smtp-secret");
+    }
+
+    @Test
+    void fromEnvWhenSmtpUsernameWithoutPasswordOrBadFromThenInvalidConfig() {
+        assertProblem(Map.of("GATEHOUSE_SMTP_HOST", "mail.example.com", "GATEHOUSE_SMTP_USERNAME", "mailer"),
+                "GATEHOUSE_SMTP_USERNAME");
+        assertProblem(Map.of("GATEHOUSE_SMTP_HOST", "mail.example.com", "GATEHOUSE_SMTP_FROM", "not an address"),
+                "GATEHOUSE_SMTP_FROM");
+        assertProblem(Map.of("GATEHOUSE_SMTP_HOST", "mail.example.com", "GATEHOUSE_SMTP_PORT", "0"),
+                "GATEHOUSE_SMTP_PORT");
+    }
+
     private static void assertProblem(Map<String, String> env, String variable) {
         assertThatThrownBy(() -> Config.fromEnv(env))
                 .isInstanceOf(InvalidConfigException.class)

@@ -86,8 +86,13 @@ public final class ClientRepository {
                 .execute() == 1;
     }
 
-    public List<Client> listAll(Handle handle, PageRequest page) {
-        return handle.createQuery("SELECT " + COLUMNS + " FROM clients WHERE id > :after ORDER BY id LIMIT :limit")
+    /** A restricted scope requested but not approved yet: scopes is not within approved_scopes. */
+    private static final String PENDING = " AND (NOT :pending OR NOT (scopes <@ approved_scopes))";
+
+    public List<Client> listAll(Handle handle, boolean pending, PageRequest page) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM clients WHERE id > :after" + PENDING
+                        + " ORDER BY id LIMIT :limit")
+                .bind("pending", pending)
                 .bind("after", page.after())
                 .bind("limit", page.fetchSize())
                 .map(MAPPER)
@@ -95,10 +100,11 @@ public final class ClientRepository {
     }
 
     /** Apps owned by organizations the user belongs to. */
-    public List<Client> listForMember(Handle handle, UUID userId, PageRequest page) {
+    public List<Client> listForMember(Handle handle, UUID userId, boolean pending, PageRequest page) {
         return handle.createQuery("SELECT " + COLUMNS + """
                          FROM clients WHERE owner_org_id IN (SELECT organization_id FROM memberships WHERE user_id = :userId)
-                        AND id > :after ORDER BY id LIMIT :limit""")
+                        AND id > :after""" + PENDING + " ORDER BY id LIMIT :limit")
+                .bind("pending", pending)
                 .bind("userId", userId)
                 .bind("after", page.after())
                 .bind("limit", page.fetchSize())

@@ -33,7 +33,8 @@ public final class ClientRoutes {
     public void list(Context ctx) {
         Caller caller = callers.requireManager(ctx);
         var page = Bodies.page(ctx);
-        Responses.ok(ctx, clients.list(caller, page).map(client -> client.view(null)));
+        boolean pending = Bodies.queryFlag(ctx, "pending_approval");
+        Responses.ok(ctx, clients.list(caller, pending, page).map(client -> client.view(null)));
     }
 
     public void get(Context ctx) {

@@ -90,10 +90,14 @@ public final class ClientService {
         return client;
     }
 
-    public Page<Client> list(Caller caller, PageRequest page) {
+    /**
+     * The apps the caller sees (admins: all; others: their organizations'); with
+     * {@code pendingApproval}, only those with a restricted scope waiting for an admin's approval.
+     */
+    public Page<Client> list(Caller caller, boolean pendingApproval, PageRequest page) {
         List<Client> rows = database.withHandle(handle -> caller.isPlatformAdmin()
-                ? clients.listAll(handle, page)
-                : clients.listForMember(handle, caller.userId(), page));
+                ? clients.listAll(handle, pendingApproval, page)
+                : clients.listForMember(handle, caller.userId(), pendingApproval, page));
         return Page.of(rows, page.limit(), Client::id);
     }
 

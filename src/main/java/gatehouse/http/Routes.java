@@ -17,6 +17,7 @@ import gatehouse.ratelimit.RateLimitRoutes;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.tokens.OAuthSessionRoutes;
 import gatehouse.tokens.TokenRoutes;
+import gatehouse.users.AccountPages;
 import gatehouse.users.AuthRoutes;
 import gatehouse.users.UserRoutes;
 import io.javalin.http.Handler;
@@ -48,6 +49,7 @@ public final class Routes {
             AuditRoutes audit,
             RateLimitRoutes rateLimits,
             AuthRoutes auth,
+            AccountPages accountPages,
             UserRoutes users,
             OrgRoutes orgs,
             ClientRoutes clients,
@@ -100,10 +102,16 @@ public final class Routes {
         post("/api/v1/auth/logout", h.auth()::logout);
         get("/api/v1/auth/sessions", h.auth()::listSessions);
         delete("/api/v1/auth/sessions/{id}", h.auth()::endSession);
+        get("/verify-email", h.accountPages()::verifyEmailPage);
+        post("/verify-email", h.accountPages()::verifyEmailForm);
+        get("/reset-password", h.accountPages()::resetPasswordPage);
+        post("/reset-password", h.accountPages()::resetPasswordForm);
 
         // Management API (API.md §5)
         post("/api/v1/users", h.users()::register);
         get("/api/v1/users/me", h.users()::me);
+        post("/api/v1/users/verify-email", h.users()::verifyEmail);
+        post("/api/v1/users/reset-password", h.users()::resetPassword);
         get("/api/v1/users", h.users()::list);
         put("/api/v1/users/profile", h.users()::updateProfile);
         put("/api/v1/users/{user_id}", h.users()::update);

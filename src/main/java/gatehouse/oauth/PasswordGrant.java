@@ -58,8 +58,7 @@ public final class PasswordGrant implements Grant {
         }
         String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), client.approvedScopes()));
         UUID organizationId = Parameters.uuid("organization_id", params.get("organization_id"));
-        User user = users.authenticate(username, password)
-                .orElseThrow(() -> OAuthException.invalidGrant("wrong username or password"));
+        User user = authenticate(username, password);
         if (organizationId != null && orgs.roleOf(organizationId, user.id()).isEmpty()) {
             throw OAuthException.invalidGrant("user is not a member of organization " + organizationId);
         }
@@ -78,5 +77,18 @@ public final class PasswordGrant implements Grant {
             return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), refresh, scope, organizationId,
                     "self");
         });
+    }
+
+    /** The user, or invalid_grant: at the token endpoint an unverified email is a refused grant too. */
+    private User authenticate(String username, String password) {
+        try {
+            return users.authenticate(username, password)
+                    .orElseThrow(() -> OAuthException.invalidGrant("wrong username or password"));
+        } catch (OAuthException e) {
+            if (e.error() == gatehouse.errors.OAuthError.FORBIDDEN) {
+                throw OAuthException.invalidGrant(e.description());
+            }
+            throw e;
+        }
     }
 }

@@ -1,6 +1,5 @@
 package gatehouse.orgs;
 
-import gatehouse.errors.OAuthException;
 import gatehouse.users.Caller;
 import gatehouse.users.CallerSource;
 import gatehouse.web.Bodies;
@@ -27,11 +26,7 @@ public final class OrgRoutes {
 
     public void list(Context ctx) {
         Caller caller = callers.requireManager(ctx);
-        String all = Bodies.query(ctx).get("all");
-        if (all != null && !all.equals("true") && !all.equals("false")) {
-            throw OAuthException.validation("all must be true or false");
-        }
-        Responses.ok(ctx, orgs.list(caller, "true".equals(all), Bodies.page(ctx)));
+        Responses.ok(ctx, orgs.list(caller, Bodies.queryFlag(ctx, "all"), Bodies.page(ctx)));
     }
 
     public void get(Context ctx) {

@@ -86,14 +86,15 @@ public final class Database implements AutoCloseable {
     }
 
     private void migrate() {
-        var result = Flyway.configure()
+        var flyway = Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
                 .connectRetries(5)
-                .load()
-                .migrate();
+                .load();
+        var result = flyway.migrate();
+        var current = flyway.info().current();
         log.info("database: schema at version {} ({} migrations applied now)",
-                result.targetSchemaVersion, result.migrationsExecuted);
+                current == null ? "none" : current.getVersion(), result.migrationsExecuted);
     }
 
     public Jdbi jdbi() {

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes what can no longer be used or matter: codes and access tokens a day past expiry,
+ * email verification and password reset links once expired,
  * browser sessions a week past their end, grants revoked a month ago. One node at a time does it
  * (a session-level advisory lock it only tries to take).
  */
@@ -54,6 +55,8 @@ public final class ExpiredRecordsPurger implements AutoCloseable {
                 deleted += handle.createUpdate("""
                                 DELETE FROM browser_sessions WHERE expires_at < :before OR ended_at < :before""")
                         .bind("before", now.minus(SESSIONS_KEPT)).execute();
+                deleted += handle.createUpdate("DELETE FROM user_tokens WHERE expires_at < :now")
+                        .bind("now", now).execute();
                 deleted += handle.createUpdate("DELETE FROM token_grants WHERE revoked_at < :before")
                         .bind("before", now.minus(REVOKED_GRANTS_KEPT)).execute();
                 return deleted;

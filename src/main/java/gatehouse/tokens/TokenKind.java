@@ -6,7 +6,9 @@ public enum TokenKind {
     AUTHORIZATION_CODE("oc"),
     ACCESS_TOKEN("ot"),
     REFRESH_TOKEN("or"),
-    SESSION("ses");
+    SESSION("ses"),
+    EMAIL_VERIFICATION("ev"),
+    PASSWORD_RESET("pr");
 
     private final String suffix;
 

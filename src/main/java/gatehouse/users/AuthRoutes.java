@@ -1,7 +1,6 @@
 package gatehouse.users;
 
 import gatehouse.errors.OAuthException;
-import gatehouse.tokens.TokenCodec;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.JsonBody;
@@ -9,8 +8,6 @@ import gatehouse.web.Pages;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,32 +17,27 @@ import java.util.Optional;
  */
 public final class AuthRoutes {
     public static final String SESSION_COOKIE = "gatehouse_session";
-    /** Double-submit cookie guarding the login form, which has no session to bind a token to yet. */
-    static final String LOGIN_CSRF_COOKIE = "gatehouse_login_csrf";
     private static final int MAX_RETURN_TO = 16_384;
 
     private final UserService users;
     private final SessionService sessions;
     private final CallerSource callers;
     private final Pages pages;
-    private final TokenCodec codec;
-    private final boolean secureCookies;
+    private final FormCsrf csrf;
 
-    public AuthRoutes(UserService users, SessionService sessions, CallerSource callers, Pages pages, TokenCodec codec,
-                      boolean secureCookies) {
+    public AuthRoutes(UserService users, SessionService sessions, CallerSource callers, Pages pages, FormCsrf csrf) {
         this.users = users;
         this.sessions = sessions;
         this.callers = callers;
         this.pages = pages;
-        this.codec = codec;
-        this.secureCookies = secureCookies;
+        this.csrf = csrf;
     }
 
     /** GET /login */
     public void loginPage(Context ctx) {
         ctx.attribute(Pages.HTML_ERRORS, true);
         String returnTo = safeReturnTo(FormParams.parse(ctx.queryString()).get("return_to"));
-        pages.render(ctx, 200, "login.jte", new LoginPage(loginCsrf(ctx), returnTo, "", null));
+        pages.render(ctx, 200, "login.jte", new LoginPage(csrf.token(ctx), returnTo, "", null));
     }
 
     /** POST /login (the HTML form) */
@@ -53,8 +45,8 @@ public final class AuthRoutes {
         ctx.attribute(Pages.HTML_ERRORS, true);
         FormParams form = Bodies.htmlForm(ctx);
         String returnTo = safeReturnTo(form.get("return_to"));
-        if (!sameSecret(form.get("csrf_token"), ctx.cookie(LOGIN_CSRF_COOKIE))) {
-            pages.render(ctx, 403, "login.jte", new LoginPage(loginCsrf(ctx), returnTo, nullToEmpty(form.get("username")),
+        if (!csrf.matches(ctx, form)) {
+            pages.render(ctx, 403, "login.jte", new LoginPage(csrf.token(ctx), returnTo, nullToEmpty(form.get("username")),
                     "The sign-in form expired. Please try again."));
             return;
         }
@@ -62,17 +54,23 @@ public final class AuthRoutes {
         try {
             user = users.authenticate(form.get("username"), form.get("password"));
         } catch (OAuthException e) {
+            if (e.error() == gatehouse.errors.OAuthError.FORBIDDEN) {
+                pages.render(ctx, 403, "login.jte", new LoginPage(csrf.token(ctx), returnTo,
+                        nullToEmpty(form.get("username")), "Your email address is not verified yet. We sent you a "
+                        + "new verification link: open it, then sign in again."));
+                return;
+            }
             if (e.error() != gatehouse.errors.OAuthError.RATE_LIMIT_EXCEEDED) {
                 throw e;
             }
             ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
-            pages.render(ctx, 429, "login.jte", new LoginPage(loginCsrf(ctx), returnTo, nullToEmpty(form.get("username")),
+            pages.render(ctx, 429, "login.jte", new LoginPage(csrf.token(ctx), returnTo, nullToEmpty(form.get("username")),
                     "Too many failed sign-ins. Try again in " + Math.max(1, (e.retryAfterSeconds() + 59) / 60)
                             + " minutes."));
             return;
         }
         if (user.isEmpty()) {
-            pages.render(ctx, 401, "login.jte", new LoginPage(loginCsrf(ctx), returnTo, nullToEmpty(form.get("username")),
+            pages.render(ctx, 401, "login.jte", new LoginPage(csrf.token(ctx), returnTo, nullToEmpty(form.get("username")),
                     "Invalid email or password."));
             return;
         }
@@ -100,7 +98,7 @@ public final class AuthRoutes {
     public void logout(Context ctx) {
         Caller caller = callers.require(ctx);
         sessions.end(caller);
-        ctx.header("Set-Cookie", cookie(SESSION_COOKIE, "", 0));
+        ctx.header("Set-Cookie", csrf.cookie(SESSION_COOKIE, "", 0));
         Responses.ok(ctx, Map.of("message", "signed out"));
     }
 
@@ -119,7 +117,7 @@ public final class AuthRoutes {
 
     private SessionService.Started startSession(Context ctx, User user) {
         var started = sessions.start(user, ctx.ip(), ctx.header("User-Agent"));
-        ctx.header("Set-Cookie", cookie(SESSION_COOKIE, started.cookieValue(), sessions.ttl().toSeconds()));
+        ctx.header("Set-Cookie", csrf.cookie(SESSION_COOKIE, started.cookieValue(), sessions.ttl().toSeconds()));
         return started;
     }
 
@@ -131,21 +129,6 @@ public final class AuthRoutes {
         return caller;
     }
 
-    private String loginCsrf(Context ctx) {
-        String existing = ctx.cookie(LOGIN_CSRF_COOKIE);
-        if (existing != null && existing.length() == 43 && existing.chars().allMatch(Character::isLetterOrDigit)) {
-            return existing;
-        }
-        String fresh = codec.randomBase62(43);
-        ctx.res().addHeader("Set-Cookie", cookie(LOGIN_CSRF_COOKIE, fresh, 3600));
-        return fresh;
-    }
-
-    private String cookie(String name, String value, long maxAgeSeconds) {
-        return name + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Lax"
-                + (secureCookies ? "; Secure" : "");
-    }
-
     /** Only a local path may be returned to, so the login page cannot be an open redirect. */
     static String safeReturnTo(String returnTo) {
         if (returnTo == null || returnTo.length() > MAX_RETURN_TO || !returnTo.startsWith("/")
@@ -154,11 +137,6 @@ public final class AuthRoutes {
             return null;
         }
         return returnTo;
-    }
-
-    private static boolean sameSecret(String a, String b) {
-        return a != null && b != null
-                && MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
 
     private static String nullToEmpty(String value) {

@@ -55,6 +55,18 @@ public final class UserRepository {
                 .execute();
     }
 
+    /** Records that the user proved they receive mail at their username. */
+    public void markEmailVerified(Handle handle, UUID id, java.time.Instant now) {
+        handle.createUpdate("UPDATE users SET email_verified = true, updated_at = :now WHERE id = :id AND NOT email_verified")
+                .bind("id", id).bind("now", now).execute();
+    }
+
+    /** Sets a new password (an Argon2id hash); a password reset also proves the email address. */
+    public void resetPassword(Handle handle, UUID id, String passwordHash, java.time.Instant now) {
+        handle.createUpdate("UPDATE users SET password_hash = :hash, email_verified = true, updated_at = :now WHERE id = :id")
+                .bind("id", id).bind("hash", passwordHash).bind("now", now).execute();
+    }
+
     /** Deletes the user; their sessions, memberships, consents, grants and tokens go with them. */
     public boolean delete(Handle handle, UUID id) {
         return handle.createUpdate("DELETE FROM users WHERE id = :id").bind("id", id).execute() == 1;

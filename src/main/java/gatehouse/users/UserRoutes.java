@@ -7,11 +7,15 @@ import io.javalin.http.Context;
 
 /** {@code /api/v1/users}: registration and the caller's own profile. */
 public final class UserRoutes {
+    private static final int MAX_TOKEN = 100;
+
     private final UserService users;
+    private final AccountEmails emails;
     private final CallerSource callers;
 
-    public UserRoutes(UserService users, CallerSource callers) {
+    public UserRoutes(UserService users, AccountEmails emails, CallerSource callers) {
         this.users = users;
+        this.emails = emails;
         this.callers = callers;
     }
 
@@ -64,5 +68,48 @@ public final class UserRoutes {
             throw gatehouse.errors.OAuthException.forbidden("an app token has no user");
         }
         Responses.ok(ctx, users.get(caller.userId()).view());
+    }
+
+    /** POST /api/v1/users/verify-email — {token} verifies (200 with the user); {username} resends (202). */
+    public void verifyEmail(Context ctx) {
+        JsonBody body = Bodies.json(ctx);
+        if (exactlyOne(body, "token", "username").equals("token")) {
+            Responses.ok(Responses.noStore(ctx), emails.verifyEmail(body.string("token", MAX_TOKEN)).view());
+            return;
+        }
+        emails.resendVerification(username(body));
+        Responses.json(ctx, 202, java.util.Map.of("message",
+                "if the account exists and is not verified yet, a verification email is on its way"));
+    }
+
+    /**
+     * POST /api/v1/users/reset-password — {username} asks for a reset email (202 whether or not
+     * the account exists); {token, new_password} sets the password (200).
+     */
+    public void resetPassword(Context ctx) {
+        JsonBody body = Bodies.json(ctx);
+        if (exactlyOne(body, "token", "username").equals("token")) {
+            emails.resetPassword(body.string("token", MAX_TOKEN), body.string("new_password", Passwords.MAX_LENGTH + 1));
+            Responses.ok(Responses.noStore(ctx), java.util.Map.of("message",
+                    "password changed; every session and token of the account has ended"));
+            return;
+        }
+        if (body.has("new_password")) {
+            throw gatehouse.errors.OAuthException.validation("new_password goes with token, not with username");
+        }
+        emails.requestPasswordReset(username(body));
+        Responses.json(ctx, 202, java.util.Map.of("message", "if the account exists, a reset email is on its way"));
+    }
+
+    private static String username(JsonBody body) {
+        return body.requiredString("username", UserService.MAX_USERNAME);
+    }
+
+    /** Which of two mutually exclusive members the body has; 400 when it has both or neither. */
+    private static String exactlyOne(JsonBody body, String first, String second) {
+        if (body.has(first) == body.has(second)) {
+            throw gatehouse.errors.OAuthException.validation("send either " + first + " or " + second);
+        }
+        return body.has(first) ? first : second;
     }
 }

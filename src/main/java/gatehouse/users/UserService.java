@@ -23,6 +23,8 @@ public final class UserService {
     private static final Set<String> ROLES = Set.of(User.ROLE_ADMIN, User.ROLE_USER);
     public static final int MAX_USERNAME = 254;
     public static final int MAX_NAME = 200;
+    public static final String EMAIL_NOT_VERIFIED =
+            "the email address is not verified yet: open the link in the verification email (a new one is on its way)";
 
     private final Database database;
     private final UserRepository users;
@@ -30,20 +32,24 @@ public final class UserService {
     private final gatehouse.tokens.TokenService tokens;
     private final AuditLog audit;
     private final gatehouse.ratelimit.LoginThrottle throttle;
+    private final AccountEmails emails;
     private final Clock clock;
     private final boolean registrationOpen;
+    private final boolean requireVerifiedEmail;
 
     public UserService(Database database, UserRepository users, SessionRepository sessions,
                        gatehouse.tokens.TokenService tokens, AuditLog audit, gatehouse.ratelimit.LoginThrottle throttle,
-                       Clock clock, boolean registrationOpen) {
+                       AccountEmails emails, Clock clock, boolean registrationOpen, boolean requireVerifiedEmail) {
         this.database = database;
         this.users = users;
         this.sessions = sessions;
         this.tokens = tokens;
         this.audit = audit;
         this.throttle = throttle;
+        this.emails = emails;
         this.clock = clock;
         this.registrationOpen = registrationOpen;
+        this.requireVerifiedEmail = requireVerifiedEmail;
     }
 
     /** A registration as the API receives it; {@code roles} null means "user". */
@@ -51,8 +57,9 @@ public final class UserService {
     }
 
     /**
-     * Creates a user. Anyone may register while registration is open; only admins may set roles or
-     * register while it is closed. A taken username is 409.
+     * Creates a user and emails them a verification link (sent once the user is committed). Anyone
+     * may register while registration is open; only admins may set roles or register while it is
+     * closed. A taken username is 409.
      */
     public User register(Registration registration, Caller caller) {
         boolean admin = caller != null && caller.isPlatformAdmin();
@@ -68,26 +75,27 @@ public final class UserService {
             throw OAuthException.validation(violation);
         }
         List<String> roles = validRoles(registration.roles());
-        User user = newUser(username, registration.password(), registration.name(), roles);
+        User user = newUser(username, registration.password(), registration.name(), roles, false);
         gatehouse.audit.Actor actor = caller != null ? caller.auditActor() : gatehouse.audit.Actor.user(user.id(), null);
-        boolean inserted = database.inTransaction(handle -> {
+        var verification = database.inTransaction(handle -> {
             if (!users.insert(handle, user)) {
-                return false;
+                return Optional.<gatehouse.mail.Email>empty();
             }
             audit.record(handle, actor, AuditLog.Event.of("user.created")
                     .details(Map.of("user_id", user.id().toString(), "username", username, "roles", roles)));
-            return true;
+            return Optional.of(emails.verificationEmail(handle, user));
         });
-        if (!inserted) {
-            throw OAuthException.conflict("a user with this username already exists");
-        }
+        emails.send(verification.orElseThrow(
+                () -> OAuthException.conflict("a user with this username already exists")));
         log.info("user registered: id={} roles={}", user.id(), roles);
         return user;
     }
 
     /**
      * The user whose username and password match, or empty. Takes the same time whether or not the
-     * username exists, so the answer does not tell which.
+     * username exists, so the answer does not tell which. With GATEHOUSE_REQUIRE_VERIFIED_EMAIL, a
+     * right password of an unverified account is refused with 403 (and a new link is sent): only
+     * the account's owner learns that, since it takes the password.
      */
     public Optional<User> authenticate(String username, String password) {
         if (username == null || password == null || username.length() > MAX_USERNAME
@@ -107,6 +115,12 @@ public final class UserService {
         if (!Passwords.verify(password, user.get().passwordHash()) || user.get().disabled()) {
             throttle.recordFailure(username, ip);
             return loginFailed(username);
+        }
+        if (requireVerifiedEmail && !user.get().emailVerified()) {
+            audit.recordFailure(gatehouse.audit.Actor.user(user.get().id(), null), AuditLog.Event.of("login.failed")
+                    .details(Map.of("username", user.get().username(), "reason", "email_not_verified")));
+            emails.resendVerification(user.get());
+            throw OAuthException.forbidden(EMAIL_NOT_VERIFIED);
         }
         database.withHandle(handle -> {
             audit.record(handle, gatehouse.audit.Actor.user(user.get().id(), null), AuditLog.Event.of("login.succeeded"));
@@ -226,19 +240,20 @@ public final class UserService {
             throw new IllegalArgumentException("GATEHOUSE_ADMIN_PASSWORD: " + violation);
         }
         String normalized = username.trim().toLowerCase(Locale.ROOT);
-        User admin = newUser(normalized, password, "Administrator", List.of(User.ROLE_ADMIN));
+        // The operator chose this address: nothing to prove by email.
+        User admin = newUser(normalized, password, "Administrator", List.of(User.ROLE_ADMIN), true);
         if (database.withHandle(handle -> users.insert(handle, admin))) {
             log.info("bootstrap admin created: {}", normalized);
         }
     }
 
-    private User newUser(String username, String password, String name, List<String> roles) {
+    private User newUser(String username, String password, String name, List<String> roles, boolean emailVerified) {
         Instant now = clock.instant();
         String cleanName = name == null ? "" : name.strip();
         if (cleanName.length() > MAX_NAME) {
             throw OAuthException.validation("name must be at most " + MAX_NAME + " characters");
         }
-        return new User(Ids.newId(), username, Passwords.hash(password), cleanName, roles, false, false, now, now);
+        return new User(Ids.newId(), username, Passwords.hash(password), cleanName, roles, emailVerified, false, now, now);
     }
 
     private static String normalizeEmail(String username) {

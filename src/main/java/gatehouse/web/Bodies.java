@@ -50,6 +50,15 @@ public final class Bodies {
         return FormParams.parse(ctx.queryString());
     }
 
+    /** A {@code ?name=true|false} query flag; absent is false, anything else 400. */
+    public static boolean queryFlag(Context ctx, String name) {
+        String value = query(ctx).get(name);
+        if (value != null && !value.equals("true") && !value.equals("false")) {
+            throw gatehouse.errors.OAuthException.validation(name + " must be true or false");
+        }
+        return "true".equals(value);
+    }
+
     /** {@code ?limit=} and {@code ?cursor=} of a list request. */
     public static gatehouse.store.PageRequest page(Context ctx) {
         FormParams query = query(ctx);

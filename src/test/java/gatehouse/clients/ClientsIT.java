@@ -352,6 +352,30 @@ class ClientsIT {
     }
 
     @Test
+    void pendingRestrictedScopeIsListedForAdminsWhoRefuseItByRemovingIt() {
+        String clientId = create(ownerSession, Map.of("scope", read + " " + restricted)).text("client_id");
+        String approvedId = create(ownerSession, Map.of("scope", read)).text("client_id");
+
+        assertThat(listedIds(Fixtures.admin(), "?pending_approval=true&limit=200")).contains(clientId).doesNotContain(approvedId);
+        assertThat(listedIds(ownerSession, "?pending_approval=true")).containsExactly(clientId);
+        assertError(ownerSession.get(CLIENTS + "?pending_approval=maybe"), 400, "validation_failed");
+
+        Http.Response refused = Fixtures.admin().putJson(CLIENTS + "/" + clientId, Map.of("scope", read));
+        assertThat(refused.status()).as(refused.body()).isEqualTo(200);
+        assertThat(scopes(refused.json().get("scope"))).containsExactly(read);
+        assertThat(scopes(refused.json().get("approved_scopes"))).containsExactly(read);
+        assertThat(listedIds(ownerSession, "?pending_approval=true")).isEmpty();
+    }
+
+    private static List<String> listedIds(Http session, String query) {
+        Http.Response list = session.get(CLIENTS + query);
+        assertThat(list.status()).as(list.body()).isEqualTo(200);
+        List<String> ids = new java.util.ArrayList<>();
+        list.json().get("data").forEach(app -> ids.add(app.get("client_id").asText()));
+        return ids;
+    }
+
+    @Test
     void resourceServerSetByNonAdminThenForbidden() {
         assertError(create(ownerSession, Map.of("resource_server", true)), 403, "forbidden");
 

@@ -25,7 +25,9 @@ class TokenCodecTest {
             TokenKind.REFRESH_TOKEN, "foor_",
             TokenKind.AUTHORIZATION_CODE, "fooc_",
             TokenKind.CLIENT_SECRET, "fosec_",
-            TokenKind.SESSION, "foses_");
+            TokenKind.SESSION, "foses_",
+            TokenKind.EMAIL_VERIFICATION, "foev_",
+            TokenKind.PASSWORD_RESET, "fopr_");
 
     private final TokenCodec codec = new TokenCodec("fo", new SecureRandom());
 
