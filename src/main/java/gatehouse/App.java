@@ -1,24 +1,13 @@
 package gatehouse;
 
+import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.audit.AuditRepository;
 import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientAuthenticator;
-import gatehouse.audit.AuditLog;
-import gatehouse.audit.AuditRepository;
-import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientCache;
-import gatehouse.audit.AuditLog;
-import gatehouse.audit.AuditRepository;
-import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientRepository;
-import gatehouse.audit.AuditLog;
-import gatehouse.audit.AuditRepository;
-import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientRoutes;
-import gatehouse.audit.AuditLog;
-import gatehouse.audit.AuditRepository;
-import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientService;
 import gatehouse.consent.ConsentRepository;
 import gatehouse.consent.ConsentRoutes;
@@ -27,6 +16,9 @@ import gatehouse.http.CallerResolver;
 import gatehouse.http.ErrorHandler;
 import gatehouse.http.RequestLog;
 import gatehouse.http.Routes;
+import gatehouse.mail.LogMailer;
+import gatehouse.mail.MailQueue;
+import gatehouse.mail.SmtpMailer;
 import gatehouse.oauth.AuthorizationCodeGrant;
 import gatehouse.oauth.AuthorizationCodeRepository;
 import gatehouse.oauth.AuthorizationService;
@@ -46,12 +38,12 @@ import gatehouse.ops.OpenApiRoute;
 import gatehouse.orgs.OrgRepository;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.orgs.OrgService;
-import gatehouse.mail.LogMailer;
-import gatehouse.mail.MailQueue;
-import gatehouse.mail.SmtpMailer;
+import gatehouse.ratelimit.BucketStore;
+import gatehouse.ratelimit.LocalBuckets;
 import gatehouse.ratelimit.LoginThrottle;
 import gatehouse.ratelimit.RateLimitRoutes;
 import gatehouse.ratelimit.RateLimiter;
+import gatehouse.ratelimit.RedisBuckets;
 import gatehouse.scopes.ScopeRepository;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.scopes.ScopeService;
@@ -59,31 +51,32 @@ import gatehouse.store.Database;
 import gatehouse.store.DatabaseUrl;
 import gatehouse.tokens.ExpiredRecordsPurger;
 import gatehouse.tokens.OAuthSessionRoutes;
-import gatehouse.tokens.TokenRoutes;
 import gatehouse.tokens.TokenCodec;
 import gatehouse.tokens.TokenRepository;
+import gatehouse.tokens.TokenRoutes;
 import gatehouse.tokens.TokenService;
 import gatehouse.users.AccountEmails;
 import gatehouse.users.AccountPages;
 import gatehouse.users.AuthRoutes;
 import gatehouse.users.FormCsrf;
-import gatehouse.users.UserTokenRepository;
 import gatehouse.users.SessionRepository;
 import gatehouse.users.SessionService;
 import gatehouse.users.UserRepository;
 import gatehouse.users.UserRoutes;
 import gatehouse.users.UserService;
+import gatehouse.users.UserTokenRepository;
 import gatehouse.web.Bodies;
 import gatehouse.web.Pages;
 import io.javalin.Javalin;
-import java.util.concurrent.Executors;
-import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import io.javalin.http.HttpResponseException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,6 +92,7 @@ public final class App implements AutoCloseable {
     private final ClientCache clientCache;
     private final ExpiredRecordsPurger purger;
     private final MailQueue mail;
+    private final BucketStore buckets;
     private final Routes routes;
     private final Javalin server;
 
@@ -116,8 +110,10 @@ public final class App implements AutoCloseable {
         var sessionRepository = new SessionRepository();
         var audit = new AuditLog(database, new AuditRepository(), clock);
         var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock);
+        this.buckets = config.redis() == null ? new LocalBuckets()
+                : new RedisBuckets(config.redis().url(), config.redis().keyPrefix());
         var throttle = new LoginThrottle(config.rateLimitsEnabled(), config.loginFailuresPerAccount(),
-                config.loginFailuresPerIp());
+                config.loginFailuresPerIp(), buckets);
         this.mail = new MailQueue(config.smtp() == null ? new LogMailer() : new SmtpMailer(config.smtp(), clock),
                 Duration.ofSeconds(2));
         var accountEmails = new AccountEmails(database, userRepository, new UserTokenRepository(), sessionRepository,
@@ -126,7 +122,7 @@ public final class App implements AutoCloseable {
                 clock, config.registrationOpen(), config.requireVerifiedEmail());
         var formCsrf = new FormCsrf(codec, config.secureCookies());
         var sessions = new SessionService(database, sessionRepository, codec, clock, config.sessionTtl());
-        var limiter = new RateLimiter(config.rateLimitsEnabled());
+        var limiter = new RateLimiter(config.rateLimitsEnabled(), buckets, auditExceeded(audit));
         var tokenLimit = new RateLimiter.Limit("token", config.tokenPerMinute());
         var introspectLimit = new RateLimiter.Limit("introspection", config.introspectPerMinute());
         var revokeLimit = new RateLimiter.Limit("revocation", config.revokePerMinute());
@@ -168,7 +164,7 @@ public final class App implements AutoCloseable {
                 new OrgRoutes(orgs, callers),
                 new ClientRoutes(clients, callers),
                 new ScopeRoutes(scopes, callers),
-                new HealthRoutes(database),
+                new HealthRoutes(database, buckets),
                 metrics,
                 new OpenApiRoute()));
         this.server = javalin(routes, new ErrorHandler(pages), new RequestLog(metrics));
@@ -176,6 +172,18 @@ public final class App implements AutoCloseable {
         users.bootstrapAdmin(config.adminUsername(), config.adminPassword());
         this.purger = new ExpiredRecordsPurger(database, clock);
         purger.start(Duration.ofMinutes(10));
+    }
+
+    /**
+     * A spent budget as {@code rate_limit.exceeded} (once per window and key): by the app for the
+     * per-app limits, by the session or token ID for the management API.
+     */
+    private static RateLimiter.ExceededListener auditExceeded(AuditLog audit) {
+        return (limit, key) -> {
+            boolean perApp = !"api".equals(limit.name());
+            var event = AuditLog.Event.of("rate_limit.exceeded").details(Map.of("limit", limit.name(), "key", key));
+            audit.recordFailure(perApp ? Actor.client(key) : Actor.ANONYMOUS, perApp ? event.client(key) : event);
+        };
     }
 
     /** Connects the database (starting the embedded one if needed), migrates, and starts serving. */
@@ -257,6 +265,7 @@ public final class App implements AutoCloseable {
         purger.close();
         mail.close();
         clientCache.close();
+        buckets.close();
         database.close();
         log.info("Gatehouse stopped");
     }

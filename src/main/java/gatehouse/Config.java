@@ -35,7 +35,8 @@ public record Config(
         int loginFailuresPerAccount,
         int loginFailuresPerIp,
         int databasePoolSize,
-        Smtp smtp) {
+        Smtp smtp,
+        Redis redis) {
 
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
@@ -74,7 +75,8 @@ public record Config(
                 reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000_000),
                 reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", 30, 1, 1_000_000),
                 reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500),
-                reader.smtp(issuer));
+                reader.smtp(issuer),
+                reader.redis());
         if ((config.adminUsername == null) != (config.adminPassword == null)) {
             reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");
         }
@@ -102,6 +104,18 @@ public record Config(
         public String toString() {
             return "Smtp[host=" + host + ", port=" + port + ", username=" + username + ", from=" + from
                     + ", startTls=" + startTls + "]";
+        }
+    }
+
+    /**
+     * The Redis that rate-limit buckets live in, shared by every node; null when GATEHOUSE_REDIS_URL
+     * is unset (each node then counts alone). Keys start with {@code keyPrefix}, so several
+     * deployments can share one Redis.
+     */
+    public record Redis(String url, String keyPrefix) {
+        @Override
+        public String toString() {
+            return "Redis[url=" + url.replaceAll("//[^@/]*@", "//***@") + ", keyPrefix=" + keyPrefix + "]";
         }
     }
 
@@ -189,6 +203,25 @@ public record Config(
                 problems.add("GATEHOUSE_SMTP_USERNAME and GATEHOUSE_SMTP_PASSWORD must be set together");
             }
             return new Smtp(host, port, username, password, from, startTls);
+        }
+
+        Redis redis() {
+            String url = string("GATEHOUSE_REDIS_URL", null);
+            String keyPrefix = string("GATEHOUSE_REDIS_KEY_PREFIX", "gatehouse:");
+            if (url == null) {
+                return null;
+            }
+            try {
+                URI uri = URI.create(url);
+                boolean redis = "redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme());
+                if (!redis || uri.getHost() == null) {
+                    problems.add("GATEHOUSE_REDIS_URL must be a redis:// or rediss:// URL with a host");
+                }
+            } catch (IllegalArgumentException e) {
+                // Not echoed: the URL may carry a password.
+                problems.add("GATEHOUSE_REDIS_URL is not a valid URL");
+            }
+            return new Redis(url, keyPrefix);
         }
 
         private static String mailDomain(String issuer) {

@@ -200,4 +200,30 @@ class ConfigTest {
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining(variable);
     }
+
+    @Test
+    void fromEnvWhenRedisUrlUnsetThenEachNodeCountsAlone() {
+        assertThat(Config.fromEnv(Map.of()).redis()).isNull();
+    }
+
+    @Test
+    void fromEnvWhenRedisUrlSetThenSharedBucketsUnderTheDefaultKeyPrefixAndPasswordKeptOutOfToString() {
+        Config config = Config.fromEnv(Map.of("GATEHOUSE_REDIS_URL", "redis://:s3cret@redis.internal:6380/2"));
+        assertThat(config.redis().url()).isEqualTo("redis://:s3cret@redis.internal:6380/2");
+        assertThat(config.redis().keyPrefix()).isEqualTo("gatehouse:");
+        assertThat(config.redis().toString()).doesNotContain("s3cret");
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_REDIS_URL", "rediss://redis.internal",
+                "GATEHOUSE_REDIS_KEY_PREFIX", "staging:")).redis().keyPrefix()).isEqualTo("staging:");
+    }
+
+    @Test
+    void fromEnvWhenRedisUrlIsNotRedisThenRefusedWithoutEchoingIt() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_REDIS_URL", "http://user:s3cret@redis.internal")))
+                .isInstanceOf(Config.InvalidConfigException.class)
+                .hasMessageContaining("GATEHOUSE_REDIS_URL must be a redis:// or rediss:// URL")
+                .hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_REDIS_URL", "redis://s3cret with spaces")))
+                .isInstanceOf(Config.InvalidConfigException.class)
+                .hasMessageNotContaining("s3cret");
+    }
 }

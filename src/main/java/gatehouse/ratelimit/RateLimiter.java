@@ -2,39 +2,50 @@ package gatehouse.ratelimit;
 
 import gatehouse.errors.OAuthException;
 import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Request budgets per minute (API.md §5): per app on the token, introspection and revocation
  * endpoints, per token or session on the management API. Each answer carries RateLimit-Limit,
- * RateLimit-Remaining and RateLimit-Reset; past the budget, 429 with Retry-After. Counted on this
- * node for now.
+ * RateLimit-Remaining and RateLimit-Reset; past the budget, 429 with Retry-After. The buckets live
+ * in a {@link BucketStore}: Redis shared by every node, or this node's memory.
  */
 public final class RateLimiter {
     static final Duration WINDOW = Duration.ofMinutes(1);
-    private static final int MAX_TRACKED = 200_000;
 
-    /** A limit's name and its budget per minute. */
-    public record Limit(String name, int perMinute) {
+    /** A limit's name and its budget per minute (with the bucket shape that enforces it). */
+    public record Limit(String name, int perMinute, BucketConfiguration configuration) {
+        public Limit(String name, int perMinute) {
+            this(name, perMinute, BucketConfiguration.builder()
+                    .addLimit(Bandwidth.builder().capacity(perMinute).refillIntervally(perMinute, WINDOW).build())
+                    .build());
+        }
     }
 
     /** What {@code GET /api/v1/oauth/rate-limits} shows of one limit. */
     public record Status(String name, int limit, long remaining, long resetSeconds, long windowSeconds) {
     }
 
-    private final boolean enabled;
-    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    /** Told once per window and key when a budget runs out (to audit it without a write per refusal). */
+    public interface ExceededListener {
+        void exceeded(Limit limit, String key);
+    }
 
-    public RateLimiter(boolean enabled) {
+    private final boolean enabled;
+    private final BucketStore store;
+    private final ExceededListener listener;
+    private final OncePerPeriod reported = new OncePerPeriod();
+
+    public RateLimiter(boolean enabled, BucketStore store, ExceededListener listener) {
         this.enabled = enabled;
+        this.store = store;
+        this.listener = listener;
     }
 
     /** Spends one request of {@code limit} for {@code key}, setting the headers; 429 when spent. */
@@ -42,17 +53,18 @@ public final class RateLimiter {
         if (!enabled) {
             return;
         }
-        if (buckets.size() > MAX_TRACKED) {
-            buckets.clear(); // a flood of keys: start over rather than grow without bound
-        }
-        ConsumptionProbe probe = bucket(limit, key).tryConsumeAndReturnRemaining(1);
+        ConsumptionProbe probe = store.apply(bucketKey(limit, key), limit.configuration(),
+                bucket -> bucket.tryConsumeAndReturnRemaining(1));
         long reset = seconds(probe.getNanosToWaitForReset());
         ctx.header("RateLimit-Limit", Integer.toString(limit.perMinute()))
                 .header("RateLimit-Remaining", Long.toString(probe.getRemainingTokens()))
                 .header("RateLimit-Reset", Long.toString(reset));
         if (!probe.isConsumed()) {
-            throw OAuthException.rateLimited("rate limit " + limit.name() + " exceeded; try again later",
-                    seconds(probe.getNanosToWaitForRefill()));
+            long retryAfter = seconds(probe.getNanosToWaitForRefill());
+            if (reported.first(bucketKey(limit, key), retryAfter)) {
+                listener.exceeded(limit, key);
+            }
+            throw OAuthException.rateLimited("rate limit " + limit.name() + " exceeded; try again later", retryAfter);
         }
     }
 
@@ -60,22 +72,18 @@ public final class RateLimiter {
     public List<Status> status(String key, List<Limit> limits) {
         List<Status> statuses = new ArrayList<>();
         for (Limit limit : limits) {
-            Bucket bucket = buckets.get(bucketKey(limit, key));
-            long remaining = bucket == null ? limit.perMinute() : bucket.getAvailableTokens();
-            long reset = bucket == null ? 0 : seconds(bucket.estimateAbilityToConsume(limit.perMinute()).getNanosToWaitForRefill());
-            statuses.add(new Status(limit.name(), limit.perMinute(), remaining, reset, WINDOW.toSeconds()));
+            long[] state = enabled
+                    ? store.apply(bucketKey(limit, key), limit.configuration(), bucket -> new long[] {
+                            bucket.getAvailableTokens(),
+                            bucket.estimateAbilityToConsume(limit.perMinute()).getNanosToWaitForRefill()})
+                    : new long[] {limit.perMinute(), 0};
+            statuses.add(new Status(limit.name(), limit.perMinute(), state[0], seconds(state[1]), WINDOW.toSeconds()));
         }
         return statuses;
     }
 
     public boolean enabled() {
         return enabled;
-    }
-
-    private Bucket bucket(Limit limit, String key) {
-        return buckets.computeIfAbsent(bucketKey(limit, key), k -> Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(limit.perMinute()).refillIntervally(limit.perMinute(), WINDOW).build())
-                .build());
     }
 
     private static String bucketKey(Limit limit, String key) {

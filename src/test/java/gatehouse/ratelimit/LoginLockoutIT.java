@@ -89,7 +89,7 @@ class LoginLockoutIT {
         // Audited once per lockout, not once per refused attempt.
         var audited = Fixtures.admin().get("/api/v1/audit-logs?limit=200&action=rate_limit.exceeded").json().get("data");
         long forFresh = java.util.stream.StreamSupport.stream(audited.spliterator(), false)
-                .filter(e -> e.get("details").get("username").asText().equals(fresh.username())).count();
+                .filter(e -> e.path("details").path("username").asText().equals(fresh.username())).count();
         assertThat(forFresh).isEqualTo(1);
     }
 }

@@ -87,4 +87,19 @@ class RateLimitIT {
         assertThat(refused.status()).isEqualTo(429);
         assertThat(refused.header("Retry-After")).isNotNull();
     }
+
+    @Test
+    void exceededBudgetIsAuditedOncePerWindowNotOncePerRefusal() {
+        Fixtures.App app = serviceApp();
+        for (int i = 0; i < 6; i++) {
+            token(app);
+        }
+        JsonNode entries = Fixtures.admin().get("/api/v1/audit-logs?limit=200&action=rate_limit.exceeded&client_id="
+                + app.clientId()).json().get("data");
+        assertThat(entries).hasSize(1);
+        JsonNode entry = entries.get(0);
+        assertThat(entry.get("outcome").asText()).isEqualTo("failure");
+        assertThat(entry.get("client_id").asText()).isEqualTo(app.clientId());
+        assertThat(entry.get("details").get("limit").asText()).isEqualTo("token");
+    }
 }
