@@ -13,6 +13,9 @@ import gatehouse.consent.ConsentRepository;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.consent.ConsentService;
 import gatehouse.http.CallerResolver;
+import gatehouse.installations.InstallationRepository;
+import gatehouse.installations.InstallationRoutes;
+import gatehouse.installations.InstallationService;
 import gatehouse.http.ErrorHandler;
 import gatehouse.http.RequestLog;
 import gatehouse.http.Routes;
@@ -134,16 +137,18 @@ public final class App implements AutoCloseable {
         var clients = new ClientService(database, new ClientRepository(), clientCache, audit, orgs, scopes, codec, clock,
                 (int) config.accessTokenTtl().toSeconds());
         var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
+        var installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
+                audit, InstallationService.InstallationEvents.NONE, clock);
         var authenticator = new ClientAuthenticator(clients, codec, clock);
         var codes = new AuthorizationCodeRepository();
 
         List<Grant> grants = List.of(
                 new AuthorizationCodeGrant(database, codes, tokens, codec, clock),
                 new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, audit, clock),
-                new ClientCredentialsGrant(database, tokens),
+                new ClientCredentialsGrant(database, tokens, installations),
                 new PasswordGrant(database, users, orgs, tokens, clock));
-        var authorization = new AuthorizationService(database, clients, orgs, consents, codes, codec, clock,
-                config.issuer());
+        var authorization = new AuthorizationService(database, clients, orgs, consents, installations, codes, codec,
+                clock, config.issuer());
 
         this.routes = new Routes(new Routes.Handlers(
                 new MetadataEndpoint(config.issuer(), scopes, grants.stream().map(Grant::type).toList()),
@@ -162,6 +167,7 @@ public final class App implements AutoCloseable {
                 new AccountPages(accountEmails, pages, formCsrf),
                 new UserRoutes(users, accountEmails, callers),
                 new OrgRoutes(orgs, callers),
+                new InstallationRoutes(installations, callers),
                 new ClientRoutes(clients, callers),
                 new ScopeRoutes(scopes, callers),
                 new HealthRoutes(database, buckets),

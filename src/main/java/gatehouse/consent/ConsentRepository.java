@@ -74,6 +74,18 @@ public final class ConsentRepository {
                 .findOne();
     }
 
+    /** Revokes every active consent given to the app in the organization; returns them. */
+    public List<Consent> revokeAllForApp(Handle handle, String clientId, UUID orgId, Instant now) {
+        return handle.createQuery("UPDATE consents SET revoked_at = :now"
+                        + " WHERE client_id = :clientId AND organization_id = :orgId AND revoked_at IS NULL RETURNING "
+                        + COLUMNS)
+                .bind("clientId", clientId)
+                .bind("orgId", orgId)
+                .bind("now", now)
+                .map(MAPPER)
+                .list();
+    }
+
     public List<Consent> listActive(Handle handle, UUID userId, PageRequest page) {
         return handle.createQuery("SELECT " + COLUMNS + """
                          FROM consents WHERE user_id = :userId AND revoked_at IS NULL AND id > :after

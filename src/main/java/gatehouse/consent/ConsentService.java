@@ -160,6 +160,17 @@ public final class ConsentService {
         });
     }
 
+    /**
+     * Revokes, in the caller's transaction, every consent given to the app in the organization
+     * (its installation there was disconnected), each with a "revoked" history event.
+     */
+    public void revokeAllForApp(Handle handle, String clientId, UUID organizationId) {
+        Instant now = clock.instant();
+        for (Consent consent : consents.revokeAllForApp(handle, clientId, organizationId, now)) {
+            record(handle, consent, "revoked", consent.scopes(), now);
+        }
+    }
+
     private void record(Handle handle, Consent consent, String event, List<String> scopes, Instant now) {
         consents.insertEvent(handle, new ConsentEvent(Ids.newId(), consent.id(), consent.clientId(),
                 consent.organizationId(), consent.actor(), event, scopes, now), consent.userId());

@@ -3,6 +3,7 @@ package gatehouse.http;
 import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientRoutes;
 import gatehouse.consent.ConsentRoutes;
+import gatehouse.installations.InstallationRoutes;
 import gatehouse.oauth.AuthorizeEndpoint;
 import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.MetadataEndpoint;
@@ -52,6 +53,7 @@ public final class Routes {
             AccountPages accountPages,
             UserRoutes users,
             OrgRoutes orgs,
+            InstallationRoutes installations,
             ClientRoutes clients,
             ScopeRoutes scopes,
             HealthRoutes health,
@@ -122,6 +124,8 @@ public final class Routes {
         post("/api/v1/orgs/{id}/members", h.orgs()::addMember);
         get("/api/v1/orgs/{id}/members", h.orgs()::members);
         delete("/api/v1/orgs/{id}/members/{user_id}", h.orgs()::removeMember);
+        get("/api/v1/orgs/{id}/installations", h.installations()::list);
+        delete("/api/v1/orgs/{id}/installations/{installation_id}", h.installations()::disconnect);
         post("/api/v1/oauth/clients", h.clients()::create);
         get("/api/v1/oauth/clients", h.clients()::list);
         get("/api/v1/oauth/clients/{client_id}", h.clients()::get);

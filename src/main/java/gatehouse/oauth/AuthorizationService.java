@@ -12,6 +12,7 @@ import gatehouse.clients.RedirectUris;
 import gatehouse.consent.ConsentService;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
+import gatehouse.installations.InstallationService;
 import gatehouse.orgs.OrgService;
 import gatehouse.orgs.Organization;
 import gatehouse.store.Database;
@@ -45,17 +46,20 @@ public final class AuthorizationService {
     private final ClientService clients;
     private final OrgService orgs;
     private final ConsentService consents;
+    private final InstallationService installations;
     private final AuthorizationCodeRepository codes;
     private final TokenCodec codec;
     private final Clock clock;
     private final Issuer issuer;
 
     public AuthorizationService(Database database, ClientService clients, OrgService orgs, ConsentService consents,
-                                AuthorizationCodeRepository codes, TokenCodec codec, Clock clock, String issuer) {
+                                InstallationService installations, AuthorizationCodeRepository codes, TokenCodec codec,
+                                Clock clock, String issuer) {
         this.database = database;
         this.clients = clients;
         this.orgs = orgs;
         this.consents = consents;
+        this.installations = installations;
         this.codes = codes;
         this.codec = codec;
         this.clock = clock;
@@ -161,8 +165,9 @@ public final class AuthorizationService {
     }
 
     /**
-     * Records the consent (when {@code recordConsent}) and issues a single-use code, in one
-     * transaction. Returns the code's value.
+     * Records the consent (when {@code recordConsent}), installs the app in the organization for
+     * actor {@code app} (the organization was checked to be one the user administers), and issues a
+     * single-use code, in one transaction. Returns the code's value.
      */
     public String approve(AuthorizationRequest request, UUID userId, UUID organizationId, boolean recordConsent) {
         Instant now = clock.instant();
@@ -173,6 +178,9 @@ public final class AuthorizationService {
         database.inTransaction(handle -> {
             if (recordConsent) {
                 consents.grant(handle, userId, request.client().clientId(), organizationId, request.actor(), request.scopes());
+            }
+            if ("app".equals(request.actor())) {
+                installations.install(handle, userId, request.client().clientId(), organizationId, request.scopes());
             }
             codes.insert(handle, stored, TokenCodec.hash(code));
             return null;

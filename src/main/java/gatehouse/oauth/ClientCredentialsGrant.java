@@ -3,8 +3,10 @@ package gatehouse.oauth;
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
+import gatehouse.installations.InstallationService;
 import gatehouse.store.Database;
 import gatehouse.tokens.TokenService;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -12,15 +14,19 @@ import java.util.UUID;
 /**
  * {@code client_credentials} (RFC 6749 §4.4): the app acts as itself. Without
  * {@code organization_id} it gets a service token in its owner organization (any number may be
- * live); with one, an installation token that replaces the previous one (API.md §4).
+ * live); with one, an installation token that replaces the previous one (API.md §4), for an
+ * organization that installed the app (or its owner organization), limited to the scopes that
+ * organization approved.
  */
 public final class ClientCredentialsGrant implements Grant {
     private final Database database;
     private final TokenService tokens;
+    private final InstallationService installations;
 
-    public ClientCredentialsGrant(Database database, TokenService tokens) {
+    public ClientCredentialsGrant(Database database, TokenService tokens, InstallationService installations) {
         this.database = database;
         this.tokens = tokens;
+        this.installations = installations;
     }
 
     @Override
@@ -38,8 +44,11 @@ public final class ClientCredentialsGrant implements Grant {
         if (!client.confidential()) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "public apps cannot use client_credentials");
         }
-        String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), client.approvedScopes()));
-        UUID organizationId = installationOf(client, params.get("organization_id"));
+        UUID organizationId = params.get("organization_id") == null ? null
+                : Parameters.uuid("organization_id", params.get("organization_id"));
+        List<String> allowed = organizationId == null ? client.approvedScopes()
+                : installedScopes(client, organizationId);
+        String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), allowed));
         boolean installation = organizationId != null;
         var spec = new TokenService.AccessSpec(client.clientId(), null,
                 installation ? organizationId : client.ownerOrgId(), "app", scope, null, type(), installation,
@@ -53,17 +62,19 @@ public final class ClientCredentialsGrant implements Grant {
     }
 
     /**
-     * The organization the token is for, when one is named. Until installations exist (the
-     * organizations issue), an app is installed in its owner organization only.
+     * The scopes the app may hold acting as itself in the organization: all its approved scopes in
+     * its owner organization, those the organization's admins approved where it is installed.
      */
-    private static UUID installationOf(Client client, String organizationId) {
-        if (organizationId == null) {
-            return null;
+    private List<String> installedScopes(Client client, UUID organizationId) {
+        if (!client.actorModes().contains("app")) {
+            throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app does not act as itself");
         }
-        UUID id = Parameters.uuid("organization_id", organizationId);
-        if (!id.equals(client.ownerOrgId()) || !client.actorModes().contains("app")) {
-            throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "the app is not installed in this organization");
+        if (organizationId.equals(client.ownerOrgId())) {
+            return client.approvedScopes();
         }
-        return id;
+        return installations.findActive(client.clientId(), organizationId)
+                .map(installation -> installation.scopes().stream().filter(client.approvedScopes()::contains).toList())
+                .orElseThrow(() -> OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT,
+                        "the app is not installed in this organization"));
     }
 }

@@ -169,6 +169,11 @@ public final class OrgService {
         return database.withHandle(handle -> orgs.listWithRole(handle, userId, roles));
     }
 
+    /** Refuses unless the caller is an owner or admin of the organization, or a platform admin. */
+    public void requireAdministrator(Caller caller, UUID orgId) {
+        database.withHandle(handle -> requireAdministrator(handle, caller, orgId));
+    }
+
     private String requireAdministrator(org.jdbi.v3.core.Handle handle, Caller caller, UUID orgId) {
         orgs.find(handle, orgId).orElseThrow(OrgService::noSuchOrg);
         Optional<String> role = orgs.roleOf(handle, orgId, caller.userId());

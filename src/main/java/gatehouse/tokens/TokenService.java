@@ -134,6 +134,11 @@ public final class TokenService {
         tokens.revokeUserInOrganization(handle, userId, organizationId, clock.instant());
     }
 
+    /** Revokes every grant and access token of the app in the organization, whatever the actor. */
+    public void revokeAppInOrganization(Handle handle, String clientId, UUID organizationId) {
+        tokens.revokeMatching(handle, new TokenListing.Filter(clientId, null, organizationId), clock.instant());
+    }
+
     public void revokeGrant(Handle handle, UUID grantId) {
         tokens.revokeGrant(handle, grantId, clock.instant());
     }
