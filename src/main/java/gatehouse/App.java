@@ -117,7 +117,7 @@ public final class App implements AutoCloseable {
                 : new RedisBuckets(config.redis().url(), config.redis().keyPrefix());
         var throttle = new LoginThrottle(config.rateLimitsEnabled(), config.loginFailuresPerAccount(),
                 config.loginFailuresPerIp(), buckets);
-        this.mail = new MailQueue(config.smtp() == null ? new LogMailer() : new SmtpMailer(config.smtp(), clock),
+        this.mail = new MailQueue(config.smtp() == null ? new LogMailer(config.secureCookies()) : new SmtpMailer(config.smtp(), clock),
                 Duration.ofSeconds(2));
         var accountEmails = new AccountEmails(database, userRepository, new UserTokenRepository(), sessionRepository,
                 tokens, audit, codec, mail, config.issuer(), clock);

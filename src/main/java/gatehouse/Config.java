@@ -192,6 +192,11 @@ public record Config(
             String password = env.get("GATEHOUSE_SMTP_PASSWORD");
             String from = string("GATEHOUSE_SMTP_FROM", null);
             if (host == null) {
+                if (username != null || password != null || from != null
+                        || env.containsKey("GATEHOUSE_SMTP_PORT") || env.containsKey("GATEHOUSE_SMTP_STARTTLS")) {
+                    // Likely a misspelt host: without this, reset links would quietly go to the log.
+                    problems.add("GATEHOUSE_SMTP_HOST is required when other GATEHOUSE_SMTP_* variables are set");
+                }
                 return null;
             }
             if (from == null) {

@@ -164,7 +164,16 @@ class ConfigTest {
 
     @Test
     void fromEnvWhenSmtpHostUnsetThenNoSmtp() {
-        assertThat(Config.fromEnv(Map.of("GATEHOUSE_SMTP_USERNAME", "ignored")).smtp()).isNull();
+        assertThat(Config.fromEnv(Map.of()).smtp()).isNull();
+    }
+
+    @Test
+    void fromEnvWhenSmtpSettingsWithoutHostThenRefusedRatherThanLinksQuietlyLogged() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_SMTP_USERNAME", "mailer",
+                "GATEHOUSE_SMTP_PASSWORD", "s3cret", "GATEHOUSE_SMTP_HOTS", "mail.example.com")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("GATEHOUSE_SMTP_HOST is required")
+                .message().doesNotContain("s3cret");
     }
 
     @Test

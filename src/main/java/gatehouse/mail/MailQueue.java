@@ -1,9 +1,9 @@
 package gatehouse.mail;
 
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,11 +17,18 @@ import org.slf4j.LoggerFactory;
 public final class MailQueue implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MailQueue.class);
     private static final int ATTEMPTS = 4;
+    private static final int QUEUE_CAPACITY = 1_000;
 
     private final Mailer mailer;
     private final Duration firstPause;
-    private final ExecutorService executor = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("gatehouse-mail-", 0).factory());
+    /**
+     * Four platform threads and a bounded queue: a flood of "send me a link" requests cannot turn into
+     * unbounded threads all waiting for a database connection, and SMTP I/O (which holds monitors
+     * in the mail library) never pins the carriers that request threads run on. Past the queue,
+     * tasks are dropped with a log line; the answer was 202 either way.
+     */
+    private final ThreadPoolExecutor executor = new ThreadPoolExecutor(4, 4, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUE_CAPACITY), Thread.ofPlatform().daemon().name("gatehouse-mail-", 0).factory());
 
     public MailQueue(Mailer mailer, Duration firstPause) {
         this.mailer = mailer;
@@ -44,7 +51,8 @@ public final class MailQueue implements AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException e) {
-            log.warn("shutting down: an email task was dropped");
+            log.warn(executor.isShutdown() ? "shutting down: an email task was dropped"
+                    : "email queue full ({} waiting): an email task was dropped", QUEUE_CAPACITY);
         }
     }
 

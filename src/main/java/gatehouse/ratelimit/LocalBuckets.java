@@ -5,6 +5,7 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /** Buckets in this node's memory: each node counts alone. */
@@ -15,6 +16,7 @@ public final class LocalBuckets implements BucketStore {
     }
 
     private final Map<String, Entry> buckets = new ConcurrentHashMap<>();
+    private final AtomicBoolean sweeping = new AtomicBoolean(false);
 
     @Override
     public String health() {
@@ -23,8 +25,12 @@ public final class LocalBuckets implements BucketStore {
 
     @Override
     public <T> T apply(String key, BucketConfiguration configuration, Function<Bucket, T> operation) {
-        if (buckets.size() > MAX_TRACKED) {
-            forgetFull();
+        if (buckets.size() > MAX_TRACKED && sweeping.compareAndSet(false, true)) {
+            try {
+                forgetFull();
+            } finally {
+                sweeping.set(false);
+            }
         }
         Entry entry = buckets.computeIfAbsent(key, k -> newEntry(configuration));
         return operation.apply(entry.bucket());
@@ -39,14 +45,13 @@ public final class LocalBuckets implements BucketStore {
     }
 
     /**
-     * A flood of keys: buckets that are full again hold no information and go first; if that is not
-     * enough, every bucket goes, rather than memory growing without bound.
+     * Many keys: buckets that are full again hold no information and go. Partly spent ones stay,
+     * whatever their number: dropping them would hand a locked-out password guesser a fresh budget.
+     * (They grow only as fast as failed logins, each of which costs an Argon2 hash, or as
+     * authenticated apps and sessions.)
      */
     private void forgetFull() {
         buckets.values().removeIf(entry -> entry.bucket().getAvailableTokens() >= entry.capacity());
-        if (buckets.size() > MAX_TRACKED / 2) {
-            buckets.clear();
-        }
     }
 
     @Override

@@ -145,10 +145,18 @@ public final class AccountEmails {
             throw OAuthException.validation("new_password: " + violation);
         }
         byte[] hash = wellFormedHash(TokenKind.PASSWORD_RESET, token);
-        String passwordHash = Passwords.hash(newPassword);
         Instant now = clock.instant();
+        // The checksum is no secret, so a forged link passes it: look the link up before spending an
+        // Argon2 hash on it, or anyone could keep the hashing threads busy.
+        if (!database.withHandle(handle -> links.isLive(handle, Purpose.RESET_PASSWORD, hash, now))) {
+            throw badLink();
+        }
+        String passwordHash = Passwords.hash(newPassword);
         UUID userId = database.inTransaction(handle -> {
             UUID id = links.consume(handle, Purpose.RESET_PASSWORD, hash, now).orElseThrow(AccountEmails::badLink);
+            if (users.findById(handle, id).map(User::disabled).orElse(true)) {
+                throw badLink(); // rolls the consumption back; a disabled account stays disabled
+            }
             users.resetPassword(handle, id, passwordHash, now);
             links.deleteAll(handle, id);
             int ended = sessions.endAll(handle, id, now);
@@ -167,7 +175,12 @@ public final class AccountEmails {
         return token;
     }
 
+    /**
+     * Whether a link of {@code purpose} went out within the pause. Locks first, so two requests at
+     * once cannot both pass and leave two live links.
+     */
     private boolean recentlySent(Handle handle, UUID userId, Purpose purpose) {
+        links.lock(handle, userId, purpose);
         return links.issuedSince(handle, userId, purpose, clock.instant().minus(RESEND_PAUSE));
     }
 

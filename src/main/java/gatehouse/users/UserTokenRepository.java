@@ -32,6 +32,14 @@ public final class UserTokenRepository {
     }
 
     /** True when a link of {@code purpose} was sent to the user after {@code since}. */
+    /** Serializes link issuing for (user, purpose) until the transaction ends. */
+    public void lock(Handle handle, UUID userId, Purpose purpose) {
+        handle.createQuery("SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(:key, 0))")
+                .bind("key", "user_tokens:" + userId + ":" + purpose.column)
+                .mapTo(Integer.class)
+                .one();
+    }
+
     public boolean issuedSince(Handle handle, UUID userId, Purpose purpose, Instant since) {
         return handle.createQuery("""
                         SELECT EXISTS (SELECT 1 FROM user_tokens
@@ -61,6 +69,16 @@ public final class UserTokenRepository {
     }
 
     /** Forgets every link of the user (after a reset, earlier links must not work). */
+    /** Whether an unexpired link with this hash exists; a read, to check before costly work. */
+    public boolean isLive(Handle handle, Purpose purpose, byte[] tokenHash, Instant now) {
+        return handle.createQuery("""
+                        SELECT EXISTS (SELECT 1 FROM user_tokens
+                                       WHERE token_hash = :hash AND purpose = :purpose AND expires_at > :now)""")
+                .bind("hash", tokenHash).bind("purpose", purpose.column).bind("now", now)
+                .mapTo(Boolean.class)
+                .one();
+    }
+
     public void deleteAll(Handle handle, UUID userId) {
         handle.createUpdate("DELETE FROM user_tokens WHERE user_id = :userId").bind("userId", userId).execute();
     }
