@@ -12,6 +12,7 @@ import gatehouse.clients.ClientService;
 import gatehouse.consent.ConsentRepository;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.consent.ConsentService;
+import gatehouse.crypto.Encryption;
 import gatehouse.http.CallerResolver;
 import gatehouse.installations.InstallationRepository;
 import gatehouse.installations.InstallationRoutes;
@@ -92,6 +93,7 @@ public final class App implements AutoCloseable {
 
     private final Config config;
     private final Database database;
+    private final Encryption encryption;
     private final ClientCache clientCache;
     private final ExpiredRecordsPurger purger;
     private final MailQueue mail;
@@ -108,6 +110,8 @@ public final class App implements AutoCloseable {
         var codec = new TokenCodec(config.tokenPrefix(), new SecureRandom());
         var metrics = new Metrics();
         var pages = new Pages();
+        this.encryption = config.encryptionKeys() == null ? Encryption.withDevelopmentKey(config.dataDir())
+                : new Encryption(config.encryptionKeys().keys());
 
         var userRepository = new UserRepository();
         var sessionRepository = new SessionRepository();
@@ -258,6 +262,10 @@ public final class App implements AutoCloseable {
 
     public Database database() {
         return database;
+    }
+
+    public Encryption encryption() {
+        return encryption;
     }
 
     public List<Routes.Route> routes() {

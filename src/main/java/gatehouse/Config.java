@@ -1,5 +1,6 @@
 package gatehouse;
 
+import gatehouse.crypto.Encryption;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,8 @@ public record Config(
         int loginFailuresPerIp,
         int databasePoolSize,
         Smtp smtp,
-        Redis redis) {
+        Redis redis,
+        EncryptionKeys encryptionKeys) {
 
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
@@ -76,7 +78,8 @@ public record Config(
                 reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", 30, 1, 1_000_000),
                 reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500),
                 reader.smtp(issuer),
-                reader.redis());
+                reader.redis(),
+                reader.encryptionKeys(issuer));
         if ((config.adminUsername == null) != (config.adminPassword == null)) {
             reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");
         }
@@ -116,6 +119,21 @@ public record Config(
         @Override
         public String toString() {
             return "Redis[url=" + url.replaceAll("//[^@/]*@", "//***@") + ", keyPrefix=" + keyPrefix + "]";
+        }
+    }
+
+    /**
+     * The Fernet keys of GATEHOUSE_ENCRYPTION_KEYS, the first one encrypting; null when unset (a
+     * development key is then generated in the data directory). Never printed.
+     */
+    public record EncryptionKeys(List<String> keys) {
+        public EncryptionKeys {
+            keys = List.copyOf(keys);
+        }
+
+        @Override
+        public String toString() {
+            return "EncryptionKeys[" + keys.size() + " keys]";
         }
     }
 
@@ -227,6 +245,33 @@ public record Config(
                 problems.add("GATEHOUSE_REDIS_URL is not a valid URL");
             }
             return new Redis(url, keyPrefix);
+        }
+
+        /**
+         * Unset is allowed only for a plain-http (development) issuer: in production a generated key
+         * would live on one node's disk, and losing it loses every secret it encrypted.
+         */
+        EncryptionKeys encryptionKeys(String issuer) {
+            String value = string("GATEHOUSE_ENCRYPTION_KEYS", null);
+            if (value == null) {
+                if (issuer.startsWith("https://")) {
+                    problems.add("GATEHOUSE_ENCRYPTION_KEYS is required when the issuer is https");
+                }
+                return null;
+            }
+            List<String> keys = new ArrayList<>();
+            String[] parts = value.split(",", -1);
+            for (int i = 0; i < parts.length; i++) {
+                String key = parts[i].trim();
+                if (Encryption.isValidKey(key)) {
+                    keys.add(key);
+                } else {
+                    // Position only: the value is a secret, even a broken one.
+                    problems.add("GATEHOUSE_ENCRYPTION_KEYS: key " + (i + 1) + " of " + parts.length
+                            + " is not a Fernet key (32 bytes, url-safe base64)");
+                }
+            }
+            return keys.isEmpty() ? null : new EncryptionKeys(keys);
         }
 
         private static String mailDomain(String issuer) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import gatehouse.Config.InvalidConfigException;
+import gatehouse.crypto.Encryption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -14,6 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** GATEHOUSE_* environment variables, validated as a whole. */
 class ConfigTest {
+    private static final String KEY = Encryption.generateKey();
+    private static final String OLD_KEY = Encryption.generateKey();
 
     @Test
     void fromEnvWhenNothingSetThenDefaults() {
@@ -46,12 +49,13 @@ class ConfigTest {
 
     @Test
     void fromEnvWhenValuesSetThenUsed() {
-        Config config = Config.fromEnv(Map.of(
+        Config config = Config.fromEnv(env(
                 "GATEHOUSE_HOST", "127.0.0.1",
                 "GATEHOUSE_PORT", "9090",
                 "GATEHOUSE_TOKEN_PREFIX", "gh",
                 "GATEHOUSE_DATABASE_URL", "jdbc:postgresql://db:5432/gatehouse",
                 "GATEHOUSE_ISSUER", "https://auth.example.com/",
+                "GATEHOUSE_ENCRYPTION_KEYS", KEY,
                 "GATEHOUSE_REGISTRATION", "closed",
                 "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "TRUE",
                 "GATEHOUSE_RATE_LIMITS_ENABLED", "false",
@@ -132,7 +136,7 @@ class ConfigTest {
 
     @Test
     void fromEnvWhenIssuerHasPathThenKeptWithoutTrailingSlash() {
-        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://example.com/auth/")).issuer())
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://example.com/auth/", "GATEHOUSE_ENCRYPTION_KEYS", KEY)).issuer())
                 .isEqualTo("https://example.com/auth");
     }
 
@@ -179,7 +183,7 @@ class ConfigTest {
     @Test
     void fromEnvWhenSmtpHostSetThenStartTlsOnPort587AndFromAtTheIssuerHostByDefault() {
         Config config = Config.fromEnv(Map.of("GATEHOUSE_SMTP_HOST", "mail.example.com",
-                "GATEHOUSE_ISSUER", "https://auth.example.com"));
+                "GATEHOUSE_ISSUER", "https://auth.example.com", "GATEHOUSE_ENCRYPTION_KEYS", KEY));
         assertThat(config.smtp()).isEqualTo(new Config.Smtp("mail.example.com", 587, null, null,
                 "gatehouse@auth.example.com", true));
     }
@@ -202,6 +206,14 @@ class ConfigTest {
                 "GATEHOUSE_SMTP_FROM");
         assertProblem(Map.of("GATEHOUSE_SMTP_HOST", "mail.example.com", "GATEHOUSE_SMTP_PORT", "0"),
                 "GATEHOUSE_SMTP_PORT");
+    }
+
+    private static Map<String, String> env(String... namesAndValues) {
+        Map<String, String> env = new HashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            env.put(namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return env;
     }
 
     private static void assertProblem(Map<String, String> env, String variable) {
@@ -233,6 +245,38 @@ class ConfigTest {
                 .hasMessageNotContaining("s3cret");
         assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_REDIS_URL", "redis://s3cret with spaces")))
                 .isInstanceOf(Config.InvalidConfigException.class)
+                .hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void fromEnvWhenEncryptionKeysUnsetAndIssuerHttpThenNoneAndADevelopmentKeyLater() {
+        assertThat(Config.fromEnv(Map.of()).encryptionKeys()).isNull();
+    }
+
+    @Test
+    void fromEnvWhenEncryptionKeysUnsetAndIssuerHttpsThenRefusedToStart() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://auth.example.com")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("GATEHOUSE_ENCRYPTION_KEYS is required when the issuer is https");
+    }
+
+    @Test
+    void fromEnvWhenSeveralEncryptionKeysThenFirstEncryptsInOrderAndNoneInToString() {
+        Config config = Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://auth.example.com",
+                "GATEHOUSE_ENCRYPTION_KEYS", KEY + " , " + OLD_KEY));
+
+        assertThat(config.encryptionKeys().keys()).containsExactly(KEY, OLD_KEY);
+        assertThat(config.encryptionKeys().toString()).doesNotContain(KEY).doesNotContain(OLD_KEY);
+        assertThat(config.toString()).doesNotContain(KEY).doesNotContain(OLD_KEY);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"c2VjcmV0LXRvby1zaG9ydA==", "s3cret not base64!", "s3cretKey,", ","})
+    void fromEnvWhenAnEncryptionKeyIsBadThenRefusedWithoutEchoingIt(String keys) {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_ENCRYPTION_KEYS", keys)))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("GATEHOUSE_ENCRYPTION_KEYS")
+                .hasMessageNotContaining("c2VjcmV0")
                 .hasMessageNotContaining("s3cret");
     }
 }
