@@ -9,17 +9,18 @@ import gatehouse.clients.ClientCache;
 import gatehouse.clients.ClientRepository;
 import gatehouse.clients.ClientRoutes;
 import gatehouse.clients.ClientService;
+import gatehouse.clients.WebhookSecrets;
 import gatehouse.consent.ConsentRepository;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.consent.ConsentService;
 import gatehouse.crypto.Encryption;
 import gatehouse.http.CallerResolver;
-import gatehouse.installations.InstallationRepository;
-import gatehouse.installations.InstallationRoutes;
-import gatehouse.installations.InstallationService;
 import gatehouse.http.ErrorHandler;
 import gatehouse.http.RequestLog;
 import gatehouse.http.Routes;
+import gatehouse.installations.InstallationRepository;
+import gatehouse.installations.InstallationRoutes;
+import gatehouse.installations.InstallationService;
 import gatehouse.mail.LogMailer;
 import gatehouse.mail.MailQueue;
 import gatehouse.mail.SmtpMailer;
@@ -71,6 +72,10 @@ import gatehouse.users.UserService;
 import gatehouse.users.UserTokenRepository;
 import gatehouse.web.Bodies;
 import gatehouse.web.Pages;
+import gatehouse.webhooks.WebhookDispatcher;
+import gatehouse.webhooks.WebhookRepository;
+import gatehouse.webhooks.WebhookRoutes;
+import gatehouse.webhooks.WebhookService;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import java.security.SecureRandom;
@@ -94,6 +99,7 @@ public final class App implements AutoCloseable {
     private final Config config;
     private final Database database;
     private final Encryption encryption;
+    private final WebhookDispatcher dispatcher;
     private final ClientCache clientCache;
     private final ExpiredRecordsPurger purger;
     private final MailQueue mail;
@@ -138,11 +144,14 @@ public final class App implements AutoCloseable {
         var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock);
         var scopes = new ScopeService(database, new ScopeRepository(), clock);
         this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
+        var webhookSecrets = new WebhookSecrets(encryption, new SecureRandom(), clock);
         var clients = new ClientService(database, new ClientRepository(), clientCache, audit, orgs, scopes, codec, clock,
-                (int) config.accessTokenTtl().toSeconds());
+                (int) config.accessTokenTtl().toSeconds(), webhookSecrets, config.webhookAllowPrivate());
         var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
+        var webhookRepository = new WebhookRepository();
+        var webhooks = new WebhookService(database, webhookRepository, webhookSecrets, clients, orgs, clock);
         var installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
-                audit, InstallationService.InstallationEvents.NONE, clock);
+                audit, webhooks, clock);
         var authenticator = new ClientAuthenticator(clients, codec, clock);
         var codes = new AuthorizationCodeRepository();
 
@@ -173,6 +182,7 @@ public final class App implements AutoCloseable {
                 new OrgRoutes(orgs, callers),
                 new InstallationRoutes(installations, callers),
                 new ClientRoutes(clients, callers),
+                new WebhookRoutes(webhooks, callers),
                 new ScopeRoutes(scopes, callers),
                 new HealthRoutes(database, buckets),
                 metrics,
@@ -182,6 +192,9 @@ public final class App implements AutoCloseable {
         users.bootstrapAdmin(config.adminUsername(), config.adminPassword());
         this.purger = new ExpiredRecordsPurger(database, clock);
         purger.start(Duration.ofMinutes(10));
+        this.dispatcher = new WebhookDispatcher(database, webhookRepository, webhookSecrets, clock,
+                config.webhookAllowPrivate(), config.webhookRetryBase(), Duration.ofMillis(500), metrics.registry());
+        dispatcher.start();
     }
 
     /**
@@ -278,6 +291,7 @@ public final class App implements AutoCloseable {
         server.stop();
         purger.close();
         mail.close();
+        dispatcher.close();
         clientCache.close();
         buckets.close();
         database.close();

@@ -38,6 +38,8 @@ public record Config(
         int databasePoolSize,
         Smtp smtp,
         Redis redis,
+        boolean webhookAllowPrivate,
+        Duration webhookRetryBase,
         EncryptionKeys encryptionKeys) {
 
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
@@ -79,6 +81,8 @@ public record Config(
                 reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500),
                 reader.smtp(issuer),
                 reader.redis(),
+                reader.bool("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", false),
+                Duration.ofSeconds(reader.integer("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", 5, 1, 3600)),
                 reader.encryptionKeys(issuer));
         if ((config.adminUsername == null) != (config.adminPassword == null)) {
             reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");

@@ -27,7 +27,11 @@ public final class ClientRoutes {
     public void create(Context ctx) {
         Caller caller = callers.requireManager(ctx);
         var registered = clients.create(caller, spec(Bodies.json(ctx)));
-        Responses.created(Responses.noStore(ctx), registered.client().view(registered.secret()));
+        // webhook_secret: shown this once, like client_secret (API.md §2).
+        var view = gatehouse.web.Json.MAPPER.<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(
+                registered.client().view(registered.secret()));
+        view.put("webhook_secret", registered.webhookSecret());
+        Responses.created(Responses.noStore(ctx), view);
     }
 
     public void list(Context ctx) {

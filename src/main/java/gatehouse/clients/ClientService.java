@@ -44,8 +44,14 @@ public final class ClientService {
     private final Clock clock;
     private final int defaultAccessTokenTtl;
 
+    private final WebhookSecrets webhookSecrets;
+    private final boolean allowPrivateWebhooks;
+
     public ClientService(Database database, ClientRepository clients, ClientCache cache, AuditLog audit, OrgService orgs,
-                         ScopeService scopes, TokenCodec codec, Clock clock, int defaultAccessTokenTtl) {
+                         ScopeService scopes, TokenCodec codec, Clock clock, int defaultAccessTokenTtl,
+                         WebhookSecrets webhookSecrets, boolean allowPrivateWebhooks) {
+        this.webhookSecrets = webhookSecrets;
+        this.allowPrivateWebhooks = allowPrivateWebhooks;
         this.database = database;
         this.clients = clients;
         this.cache = cache;
@@ -58,7 +64,7 @@ public final class ClientService {
     }
 
     /** A new app and its secret in plain text (confidential apps only), shown this once. */
-    public record Registered(Client client, String secret) {
+    public record Registered(Client client, String secret, String webhookSecret) {
     }
 
     public Registered create(Caller caller, ClientSpec spec) {
@@ -73,14 +79,14 @@ public final class ClientService {
                 List.of(), List.of(), confidential, List.of("self"), "opaque", defaultAccessTokenTtl, true, 0, null,
                 null, List.of(), false, caller.userId(), now, now);
         Client client = apply(caller, blank, spec, true);
-        database.inTransaction(handle -> {
+        String webhookSecret = database.inTransaction(handle -> {
             clients.insert(handle, client);
             audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.created").client(client.clientId())
                     .organization(client.ownerOrgId()).details(Map.of("name", client.name(),
                             "scope", String.join(" ", client.scopes()), "approved_scopes", String.join(" ", client.approvedScopes()))));
-            return null;
+            return webhookSecrets.issue(handle, client.clientId());
         });
-        return new Registered(client, secret);
+        return new Registered(client, secret, webhookSecret);
     }
 
     public Client get(Caller caller, String clientId) {
@@ -153,7 +159,12 @@ public final class ClientService {
             return null;
         });
         cache.evict(clientId);
-        return new Registered(find(clientId), secret);
+        return new Registered(find(clientId), secret, null);
+    }
+
+    /** Refuses unless the caller may change the app (see {@link #getForChange}). */
+    public void requireEditable(Caller caller, String clientId) {
+        getForChange(caller, clientId);
     }
 
     /**
@@ -245,7 +256,11 @@ public final class ClientService {
             throw OAuthException.validation("refresh_token_ttl must be null or between 60 and " + 366 * 86_400);
         }
         String webhookUrl = spec.has("webhook_url") ? spec.webhookUrl() : base.webhookUrl();
-        requireWebUrl("webhook_url", webhookUrl, true);
+        String webhookProblem = webhookUrl == null ? null : webhookUrl.length() > WebhookUrls.MAX_LENGTH
+                ? "webhook_url is too long" : WebhookUrls.problemWith(webhookUrl, allowPrivateWebhooks);
+        if (webhookProblem != null) {
+            throw OAuthException.validation(webhookProblem);
+        }
         List<String> webhookEvents = spec.webhookEvents() != null ? distinct(spec.webhookEvents()) : base.webhookEvents();
         boolean resourceServer = spec.resourceServer() != null ? spec.resourceServer() : base.resourceServer();
         if (resourceServer != base.resourceServer() && !admin) {

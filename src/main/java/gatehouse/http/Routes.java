@@ -21,6 +21,7 @@ import gatehouse.tokens.TokenRoutes;
 import gatehouse.users.AccountPages;
 import gatehouse.users.AuthRoutes;
 import gatehouse.users.UserRoutes;
+import gatehouse.webhooks.WebhookRoutes;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import java.util.ArrayList;
@@ -55,6 +56,7 @@ public final class Routes {
             OrgRoutes orgs,
             InstallationRoutes installations,
             ClientRoutes clients,
+            WebhookRoutes webhooks,
             ScopeRoutes scopes,
             HealthRoutes health,
             Metrics metrics,
@@ -132,6 +134,10 @@ public final class Routes {
         put("/api/v1/oauth/clients/{client_id}", h.clients()::update);
         delete("/api/v1/oauth/clients/{client_id}", h.clients()::delete);
         post("/api/v1/oauth/clients/{client_id}/secret", h.clients()::rotateSecret);
+        post("/api/v1/oauth/clients/{client_id}/webhook-secret", h.webhooks()::rotateSecret);
+        get("/api/v1/oauth/clients/{client_id}/webhook-deliveries", h.webhooks()::deliveries);
+        post("/api/v1/oauth/clients/{client_id}/webhook-deliveries/{id}/redeliver", h.webhooks()::redeliver);
+        post("/api/v1/events", h.webhooks()::publish);
         post("/api/v1/oauth/scopes", h.scopes()::create);
         get("/api/v1/oauth/scopes", h.scopes()::list);
         put("/api/v1/oauth/scopes/{scope_id}", h.scopes()::update);

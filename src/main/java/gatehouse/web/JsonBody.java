@@ -50,6 +50,12 @@ public final class JsonBody {
         return object.has(name);
     }
 
+    /** The member as it was sent, any JSON type; null when absent or null. */
+    public JsonNode node(String name) {
+        JsonNode node = object.get(name);
+        return node == null || node.isNull() ? null : node;
+    }
+
     public String string(String name) {
         return string(name, DEFAULT_MAX_STRING);
     }

@@ -29,6 +29,14 @@ public final class TestDatabase {
         return jdbcUrl;
     }
 
+    /**
+     * Another fresh database on the same server, for tests that need Gatehouse nodes of their own:
+     * the shared server works the webhook outbox of {@link #url()} too.
+     */
+    public static synchronized String another() {
+        return freshDatabaseOn(url());
+    }
+
     private static String embedded() {
         try {
             EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();

@@ -47,6 +47,12 @@ public final class TestServer {
         env.put("GATEHOUSE_ADMIN_USERNAME", ADMIN_USERNAME);
         env.put("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.put("GATEHOUSE_DATABASE_POOL_SIZE", "10");
+        // Webhook receivers in the tests listen on 127.0.0.1, and retries should come within seconds.
+        env.put("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", "true");
+        // One key for every node of the run, as a deployment shares it: what one node encrypts
+        // (webhook secrets, signing keys) the others can read.
+        env.put("GATEHOUSE_ENCRYPTION_KEYS", "Y-Bk8-BKNQxyFhxBWwu8XKJGWKiXdR4x5ZP8Jf_1AZU=");
+        env.put("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", "1");
         // Every test logs in from 127.0.0.1: the shared server must not lock it out. LoginLockoutIT
         // starts its own server with small budgets.
         env.put("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "100000");

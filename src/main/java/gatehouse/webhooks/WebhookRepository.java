@@ -1,0 +1,132 @@
+package gatehouse.webhooks;
+
+import gatehouse.store.PageRequest;
+import gatehouse.store.Rows;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** The webhook outbox. */
+public final class WebhookRepository {
+    private static final RowMapper<WebhookDelivery> MAPPER = (rs, ctx) -> new WebhookDelivery(Rows.uuid(rs, "id"),
+            rs.getString("client_id"), Rows.uuid(rs, "event_id"), rs.getString("event_type"),
+            Rows.uuid(rs, "organization_id"), rs.getString("payload"), rs.getString("status"), rs.getInt("attempts"),
+            Rows.instant(rs, "next_attempt_at"), Rows.instant(rs, "give_up_at"), Rows.instant(rs, "last_attempt_at"),
+            Rows.integerOrNull(rs, "last_status"), rs.getString("last_error"), Rows.instant(rs, "created_at"),
+            Rows.instant(rs, "delivered_at"));
+    private static final String COLUMNS = """
+            id, client_id, event_id, event_type, organization_id, payload, status, attempts, next_attempt_at,
+            give_up_at, last_attempt_at, last_status, last_error, created_at, delivered_at""";
+
+    /** Apps to tell about {@code type} in the organization: subscribed, with a URL and webhooks:manage there. */
+    public List<String> subscribers(Handle handle, UUID orgId, String type) {
+        return handle.createQuery("""
+                        SELECT c.client_id FROM clients c
+                        WHERE c.webhook_url IS NOT NULL AND :type = ANY (c.webhook_events)
+                          AND (EXISTS (SELECT 1 FROM installations i
+                                       WHERE i.client_id = c.client_id AND i.organization_id = :orgId
+                                         AND i.revoked_at IS NULL AND 'webhooks:manage' = ANY (i.scopes))
+                               OR c.owner_org_id = :orgId AND 'webhooks:manage' = ANY (c.approved_scopes))""")
+                .bind("orgId", orgId)
+                .bind("type", type)
+                .mapTo(String.class)
+                .list();
+    }
+
+    /** Whether the app wants {@code type} at all (subscribed, with a URL). */
+    public boolean subscribed(Handle handle, String clientId, String type) {
+        return handle.createQuery("""
+                        SELECT EXISTS (SELECT 1 FROM clients WHERE client_id = :clientId
+                                       AND webhook_url IS NOT NULL AND :type = ANY (webhook_events))""")
+                .bind("clientId", clientId)
+                .bind("type", type)
+                .mapTo(Boolean.class)
+                .one();
+    }
+
+    public void insert(Handle handle, UUID id, String clientId, UUID eventId, String type, UUID orgId, String payload,
+                       Instant now, Instant giveUpAt) {
+        handle.createUpdate("""
+                        INSERT INTO webhook_deliveries (id, client_id, event_id, event_type, organization_id, payload,
+                                                        status, next_attempt_at, give_up_at, created_at)
+                        VALUES (:id, :clientId, :eventId, :type, :orgId, :payload, 'pending', :now, :giveUpAt, :now)""")
+                .bind("id", id)
+                .bind("clientId", clientId)
+                .bind("eventId", eventId)
+                .bind("type", type)
+                .bind("orgId", orgId)
+                .bind("payload", payload)
+                .bind("now", now)
+                .bind("giveUpAt", giveUpAt)
+                .execute();
+    }
+
+    /**
+     * Claims up to {@code limit} due deliveries for this node: counts the attempt and leases the row
+     * until {@code now + lease}, in one statement that skips rows another node is claiming.
+     */
+    public List<WebhookDelivery> claimDue(Handle handle, int limit, Instant now, Duration lease) {
+        return handle.createQuery("""
+                        UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = :now,
+                                                      next_attempt_at = :leaseEnd
+                        WHERE id IN (SELECT id FROM webhook_deliveries
+                                     WHERE status = 'pending' AND next_attempt_at <= :now
+                                     ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+                        RETURNING""" + " " + COLUMNS)
+                .bind("now", now)
+                .bind("leaseEnd", now.plus(lease))
+                .bind("limit", limit)
+                .map(MAPPER)
+                .list();
+    }
+
+    public void markDelivered(Handle handle, UUID id, int status, Instant now) {
+        handle.createUpdate("""
+                        UPDATE webhook_deliveries SET status = 'delivered', delivered_at = :now, last_status = :status,
+                                                      last_error = NULL
+                        WHERE id = :id""")
+                .bind("id", id).bind("status", status).bind("now", now).execute();
+    }
+
+    /** Records a failed attempt: retried at {@code nextAttempt}, or given up when that is null. */
+    public void markAttemptFailed(Handle handle, UUID id, Integer status, String error, Instant nextAttempt) {
+        handle.createUpdate("""
+                        UPDATE webhook_deliveries SET last_status = :status, last_error = :error,
+                               status = CASE WHEN CAST(:next AS timestamptz) IS NULL THEN 'failed' ELSE 'pending' END,
+                               next_attempt_at = coalesce(CAST(:next AS timestamptz), next_attempt_at)
+                        WHERE id = :id""")
+                .bind("id", id).bind("status", status).bind("error", error).bind("next", nextAttempt).execute();
+    }
+
+    public String webhookUrl(Handle handle, String clientId) {
+        return handle.createQuery("SELECT webhook_url FROM clients WHERE client_id = :clientId")
+                .bind("clientId", clientId).mapTo(String.class).findOne().orElse(null);
+    }
+
+    public List<WebhookDelivery> list(Handle handle, String clientId, PageRequest page) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM webhook_deliveries"
+                        + " WHERE client_id = :clientId AND id > :after ORDER BY id LIMIT :limit")
+                .bind("clientId", clientId)
+                .bind("after", page.after())
+                .bind("limit", page.fetchSize())
+                .map(MAPPER)
+                .list();
+    }
+
+    /** Queues the delivery again from now (same webhook-id, so receivers can tell it is the same). */
+    public Optional<WebhookDelivery> requeue(Handle handle, String clientId, UUID id, Instant now, Instant giveUpAt) {
+        return handle.createQuery("""
+                        UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = :now, give_up_at = :giveUpAt
+                        WHERE id = :id AND client_id = :clientId RETURNING""" + " " + COLUMNS)
+                .bind("id", id)
+                .bind("clientId", clientId)
+                .bind("now", now)
+                .bind("giveUpAt", giveUpAt)
+                .map(MAPPER)
+                .findOne();
+    }
+}

@@ -1,0 +1,146 @@
+package gatehouse.webhooks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import gatehouse.clients.ClientService;
+import gatehouse.clients.WebhookSecrets;
+import gatehouse.errors.OAuthException;
+import gatehouse.installations.Installation;
+import gatehouse.installations.InstallationService;
+import gatehouse.orgs.OrgService;
+import gatehouse.store.Database;
+import gatehouse.store.Ids;
+import gatehouse.store.Page;
+import gatehouse.store.PageRequest;
+import gatehouse.users.Caller;
+import gatehouse.web.Json;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Webhooks to apps (API.md §5): events are written to the outbox in the transaction of the change
+ * they report, one row per subscribed app, and sent by {@link WebhookDispatcher}. Apps hear of an
+ * organization's events when they are installed there (or owned by it) with {@code webhooks:manage}
+ * and subscribed to the event type.
+ */
+public final class WebhookService implements InstallationService.InstallationEvents {
+    public static final String PUBLISH_SCOPE = "events:publish";
+    public static final String MANAGE_SCOPE = "webhooks:manage";
+    static final Duration DELIVERY_WINDOW = Duration.ofHours(24);
+    private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+){1,4}");
+
+    private final Database database;
+    private final WebhookRepository deliveries;
+    private final WebhookSecrets secrets;
+    private final ClientService clients;
+    private final OrgService orgs;
+    private final Clock clock;
+
+    public WebhookService(Database database, WebhookRepository deliveries, WebhookSecrets secrets,
+                          ClientService clients, OrgService orgs, Clock clock) {
+        this.database = database;
+        this.deliveries = deliveries;
+        this.secrets = secrets;
+        this.clients = clients;
+        this.orgs = orgs;
+        this.clock = clock;
+    }
+
+    /** What {@code POST /api/v1/events} answers. */
+    public record Published(UUID id, String type, UUID organizationId, int deliveries) {
+    }
+
+    /** {@code POST /api/v1/events}: the SaaS's own event, fanned out to the apps that want it. */
+    public Published publish(Caller caller, UUID orgId, String type, JsonNode data) {
+        if (!caller.isPlatformAdmin() && !caller.scopes().contains(PUBLISH_SCOPE)) {
+            throw OAuthException.forbidden("publishing events needs scope " + PUBLISH_SCOPE);
+        }
+        if (orgId == null) {
+            throw OAuthException.validation("organization_id is required");
+        }
+        if (type == null || type.length() > 100 || !TYPE.matcher(type).matches()) {
+            throw OAuthException.validation("type must look like resource.action: lowercase words joined by dots");
+        }
+        if (type.startsWith("installation.") || type.startsWith("token.")) {
+            throw OAuthException.validation("type " + type + " is reserved for events Gatehouse sends itself");
+        }
+        if (data != null && !data.isObject()) {
+            throw OAuthException.validation("data must be a JSON object");
+        }
+        if (orgs.findName(orgId).isEmpty()) {
+            throw OAuthException.notFound("no such organization");
+        }
+        UUID eventId = Ids.newId();
+        int count = database.inTransaction(handle -> {
+            List<String> subscribers = deliveries.subscribers(handle, orgId, type);
+            enqueue(handle, subscribers, eventId, type, orgId, data == null ? Json.MAPPER.createObjectNode() : data);
+            return subscribers.size();
+        });
+        return new Published(eventId, type, orgId, count);
+    }
+
+    @Override
+    public void created(Handle handle, Installation installation) {
+        tellInstalledApp(handle, installation, "installation.created");
+    }
+
+    @Override
+    public void revoked(Handle handle, Installation installation) {
+        tellInstalledApp(handle, installation, "installation.revoked");
+    }
+
+    /** The app itself hears of its installation when it asked for webhooks:manage there. */
+    private void tellInstalledApp(Handle handle, Installation installation, String type) {
+        if (!installation.scopes().contains(MANAGE_SCOPE) || !deliveries.subscribed(handle, installation.clientId(), type)) {
+            return;
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("installation_id", installation.id().toString());
+        data.put("client_id", installation.clientId());
+        data.put("organization_id", installation.organizationId().toString());
+        data.put("scopes", installation.scopes());
+        enqueue(handle, List.of(installation.clientId()), Ids.newId(), type, installation.organizationId(), data);
+    }
+
+    private void enqueue(Handle handle, List<String> clientIds, UUID eventId, String type, UUID orgId, Object data) {
+        Instant now = clock.instant();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", eventId.toString());
+        body.put("type", type);
+        body.put("created_at", Json.instant(now));
+        body.put("organization_id", orgId == null ? null : orgId.toString());
+        body.put("data", data);
+        String payload = Json.writeString(body);
+        for (String clientId : clientIds) {
+            deliveries.insert(handle, Ids.newId(), clientId, eventId, type, orgId, payload, now, now.plus(DELIVERY_WINDOW));
+        }
+    }
+
+    /** The app's delivery log, for those who may see the app. */
+    public Page<WebhookDelivery> deliveries(Caller caller, String clientId, PageRequest page) {
+        clients.get(caller, clientId);
+        return Page.of(database.withHandle(handle -> deliveries.list(handle, clientId, page)), page.limit(),
+                WebhookDelivery::id);
+    }
+
+    /** Sends a delivery again, from now, for another 24 hours of retries. */
+    public WebhookDelivery redeliver(Caller caller, String clientId, UUID deliveryId) {
+        clients.get(caller, clientId);
+        Instant now = clock.instant();
+        return database.inTransaction(handle -> deliveries.requeue(handle, clientId, deliveryId, now,
+                        now.plus(DELIVERY_WINDOW)))
+                .orElseThrow(() -> OAuthException.notFound("no such delivery"));
+    }
+
+    /** A new webhook secret for the app (the old one stops signing at once); shown this once. */
+    public String rotateSecret(Caller caller, String clientId) {
+        clients.requireEditable(caller, clientId);
+        return database.inTransaction(handle -> secrets.issue(handle, clientId));
+    }
+}
