@@ -38,7 +38,8 @@ public record Config(
         int databasePoolSize,
         Smtp smtp,
         Redis redis,
-        EncryptionKeys encryptionKeys) {
+        EncryptionKeys encryptionKeys,
+        String jwtAudience) {
 
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
@@ -79,7 +80,9 @@ public record Config(
                 reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500),
                 reader.smtp(issuer),
                 reader.redis(),
-                reader.encryptionKeys(issuer));
+                reader.encryptionKeys(issuer),
+                // RFC 9068 aud: whom JWT access tokens are for; the issuer unless the resource servers say otherwise.
+                reader.string("GATEHOUSE_JWT_AUDIENCE", issuer));
         if ((config.adminUsername == null) != (config.adminPassword == null)) {
             reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");
         }

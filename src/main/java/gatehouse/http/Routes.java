@@ -3,6 +3,7 @@ package gatehouse.http;
 import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientRoutes;
 import gatehouse.consent.ConsentRoutes;
+import gatehouse.jwt.SigningKeyRoutes;
 import gatehouse.oauth.AuthorizeEndpoint;
 import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.MetadataEndpoint;
@@ -54,6 +55,7 @@ public final class Routes {
             OrgRoutes orgs,
             ClientRoutes clients,
             ScopeRoutes scopes,
+            SigningKeyRoutes signingKeys,
             HealthRoutes health,
             Metrics metrics,
             OpenApiRoute openApi) {
@@ -132,6 +134,8 @@ public final class Routes {
         get("/api/v1/oauth/scopes", h.scopes()::list);
         put("/api/v1/oauth/scopes/{scope_id}", h.scopes()::update);
         delete("/api/v1/oauth/scopes/{scope_id}", h.scopes()::delete);
+        get("/api/v1/admin/signing-keys", h.signingKeys()::list);
+        post("/api/v1/admin/signing-keys/rotate", h.signingKeys()::rotate);
     }
 
     public List<Route> all() {
