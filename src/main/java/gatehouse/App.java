@@ -21,6 +21,10 @@ import gatehouse.http.Routes;
 import gatehouse.installations.InstallationRepository;
 import gatehouse.installations.InstallationRoutes;
 import gatehouse.installations.InstallationService;
+import gatehouse.jwt.JwtAccessTokens;
+import gatehouse.jwt.SigningKeyRepository;
+import gatehouse.jwt.SigningKeyRoutes;
+import gatehouse.jwt.SigningKeys;
 import gatehouse.mail.LogMailer;
 import gatehouse.mail.MailQueue;
 import gatehouse.mail.SmtpMailer;
@@ -54,6 +58,7 @@ import gatehouse.scopes.ScopeRoutes;
 import gatehouse.scopes.ScopeService;
 import gatehouse.store.Database;
 import gatehouse.store.DatabaseUrl;
+import gatehouse.tokens.AccessTokenSigner;
 import gatehouse.tokens.ExpiredRecordsPurger;
 import gatehouse.tokens.OAuthSessionRoutes;
 import gatehouse.tokens.TokenCodec;
@@ -100,6 +105,8 @@ public final class App implements AutoCloseable {
     private final Database database;
     private final Encryption encryption;
     private final WebhookDispatcher dispatcher;
+    private final SigningKeys signingKeys;
+    private final AccessTokenSigner accessTokenSigner;
     private final ClientCache clientCache;
     private final ExpiredRecordsPurger purger;
     private final MailQueue mail;
@@ -110,19 +117,18 @@ public final class App implements AutoCloseable {
     private App(Config config, Database database) {
         this.config = config;
         this.database = database;
-        // Microsecond ticks, as PostgreSQL stores them: an instant compared in Java and the same
-        // instant read back from the database are then equal, so expiry boundaries are exact.
-        Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofNanos(1_000));
+        Clock clock = clock();
         var codec = new TokenCodec(config.tokenPrefix(), new SecureRandom());
         var metrics = new Metrics();
         var pages = new Pages();
-        this.encryption = config.encryptionKeys() == null ? Encryption.withDevelopmentKey(config.dataDir())
-                : new Encryption(config.encryptionKeys().keys());
+        this.encryption = encryption(config);
 
         var userRepository = new UserRepository();
         var sessionRepository = new SessionRepository();
         var audit = new AuditLog(database, new AuditRepository(), clock);
-        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock);
+        this.signingKeys = new SigningKeys(database, new SigningKeyRepository(), encryption, audit, clock);
+        this.accessTokenSigner = new JwtAccessTokens(signingKeys, config.issuer(), config.jwtAudience());
+        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, accessTokenSigner);
         this.buckets = config.redis() == null ? new LocalBuckets()
                 : new RedisBuckets(config.redis().url(), config.redis().keyPrefix());
         var throttle = new LoginThrottle(config.rateLimitsEnabled(), config.loginFailuresPerAccount(),
@@ -164,7 +170,7 @@ public final class App implements AutoCloseable {
                 clock, config.issuer());
 
         this.routes = new Routes(new Routes.Handlers(
-                new MetadataEndpoint(config.issuer(), scopes, grants.stream().map(Grant::type).toList()),
+                new MetadataEndpoint(config.issuer(), scopes, grants.stream().map(Grant::type).toList(), signingKeys),
                 new AuthorizeEndpoint(authorization, scopes, orgs, callers, pages),
                 new TokenEndpoint(authenticator, grants, metrics.registry(), limiter, tokenLimit),
                 new RevocationEndpoint(authenticator, tokens, limiter, revokeLimit),
@@ -184,6 +190,7 @@ public final class App implements AutoCloseable {
                 new ClientRoutes(clients, callers),
                 new WebhookRoutes(webhooks, callers),
                 new ScopeRoutes(scopes, callers),
+                new SigningKeyRoutes(signingKeys, callers),
                 new HealthRoutes(database, buckets),
                 metrics,
                 new OpenApiRoute()));
@@ -209,12 +216,31 @@ public final class App implements AutoCloseable {
         };
     }
 
-    /** Connects the database (starting the embedded one if needed), migrates, and starts serving. */
-    public static App start(Config config) {
-        Database database = config.embeddedDatabase()
+    /**
+     * Microsecond ticks, as PostgreSQL stores them: an instant compared in Java and the same
+     * instant read back from the database are then equal, so expiry boundaries are exact.
+     */
+    static Clock clock() {
+        return Clock.tick(Clock.systemUTC(), Duration.ofNanos(1_000));
+    }
+
+    /** GATEHOUSE_ENCRYPTION_KEYS, or (development only; Config refuses it for https) the data directory's key. */
+    static Encryption encryption(Config config) {
+        return config.encryptionKeys() == null ? Encryption.withDevelopmentKey(config.dataDir())
+                : new Encryption(config.encryptionKeys().keys());
+    }
+
+    /** Connects the database (starting the embedded one if needed) and migrates it. */
+    static Database openDatabase(Config config) {
+        return config.embeddedDatabase()
                 ? Database.embedded(config.dataDir(), config.databasePoolSize())
                 : Database.external(DatabaseUrl.parse(config.databaseUrl(), config.databaseUser(),
                         config.databasePassword()), config.databasePoolSize());
+    }
+
+    /** Connects the database, migrates, and starts serving. */
+    public static App start(Config config) {
+        Database database = openDatabase(config);
         try {
             App app = new App(config, database);
             app.server.start(config.host(), config.port());
@@ -279,6 +305,14 @@ public final class App implements AutoCloseable {
 
     public Encryption encryption() {
         return encryption;
+    }
+
+    public SigningKeys signingKeys() {
+        return signingKeys;
+    }
+
+    public AccessTokenSigner accessTokenSigner() {
+        return accessTokenSigner;
     }
 
     public List<Routes.Route> routes() {

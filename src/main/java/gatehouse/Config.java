@@ -40,7 +40,8 @@ public record Config(
         Redis redis,
         boolean webhookAllowPrivate,
         Duration webhookRetryBase,
-        EncryptionKeys encryptionKeys) {
+        EncryptionKeys encryptionKeys,
+        String jwtAudience) {
 
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
@@ -83,7 +84,9 @@ public record Config(
                 reader.redis(),
                 reader.bool("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", false),
                 Duration.ofSeconds(reader.integer("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", 5, 1, 3600)),
-                reader.encryptionKeys(issuer));
+                reader.encryptionKeys(issuer),
+                // RFC 9068 aud: whom JWT access tokens are for; the issuer unless the resource servers say otherwise.
+                reader.string("GATEHOUSE_JWT_AUDIENCE", issuer));
         if ((config.adminUsername == null) != (config.adminPassword == null)) {
             reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");
         }

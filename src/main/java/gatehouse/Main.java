@@ -4,7 +4,10 @@ import ch.qos.logback.classic.LoggerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code java -jar gatehouse.jar}: reads GATEHOUSE_* variables and runs until stopped. */
+/**
+ * {@code java -jar gatehouse.jar}: reads GATEHOUSE_* variables and runs until stopped; with a
+ * command ({@code rotate-signing-keys}), runs that instead and exits.
+ */
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
@@ -12,6 +15,15 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0) {
+            // A command (rotate-signing-keys) instead of the server.
+            int code = Commands.run(java.util.List.of(args), System.getenv(), System.out, System.err);
+            if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+                logging.stop();
+            }
+            System.exit(code);
+            return;
+        }
         Config config;
         try {
             config = Config.fromEnv(System.getenv());

@@ -279,4 +279,12 @@ class ConfigTest {
                 .hasMessageNotContaining("c2VjcmV0")
                 .hasMessageNotContaining("s3cret");
     }
+
+    @Test
+    void fromEnvWhenJwtAudienceUnsetThenTheIssuerElseAsSet() {
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "http://auth.example.com/")).jwtAudience())
+                .isEqualTo("http://auth.example.com");
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_JWT_AUDIENCE", " https://api.example.com ")).jwtAudience())
+                .isEqualTo("https://api.example.com");
+    }
 }

@@ -23,6 +23,7 @@ public record Client(
         boolean confidential,
         List<String> actorModes,
         String accessTokenFormat,
+        String accessTokenSigningAlg,
         int accessTokenTtl,
         boolean refreshTokenRotation,
         int refreshTokenGraceSeconds,
@@ -41,6 +42,14 @@ public record Client(
     public static final List<String> GRANT_TYPES = List.of(AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, PASSWORD);
     public static final List<String> ACTORS = List.of("app", "self");
 
+    public static final String JWT = "jwt";
+    public static final List<String> SIGNING_ALGS = List.of("ES256", "RS256");
+
+    /** The algorithm to sign this app's access tokens with; null when they are opaque. */
+    public String jwtSigningAlg() {
+        return JWT.equals(accessTokenFormat) ? accessTokenSigningAlg : null;
+    }
+
     public boolean allowsGrant(String grantType) {
         return grantTypes.contains(grantType);
     }
@@ -53,7 +62,7 @@ public record Client(
     public View view(String clientSecret) {
         return new View(id, clientId, clientSecret, name, description, homepageUrl, ownerOrgId, redirectUris,
                 grantTypes, String.join(" ", scopes), String.join(" ", approvedScopes), confidential,
-                confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenTtl,
+                confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenSigningAlg, accessTokenTtl,
                 refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl, webhookEvents,
                 resourceServer, createdAt, updatedAt);
     }
@@ -75,6 +84,7 @@ public record Client(
             String tokenEndpointAuthMethod,
             List<String> actorModes,
             String accessTokenFormat,
+            String accessTokenSigningAlg,
             int accessTokenTtl,
             boolean refreshTokenRotation,
             int refreshTokenGraceSeconds,

@@ -18,14 +18,14 @@ public final class ClientRepository {
             rs.getString("description"), rs.getString("homepage_url"), Rows.uuid(rs, "owner_org_id"),
             Rows.texts(rs, "redirect_uris"), Rows.texts(rs, "grant_types"), Rows.texts(rs, "scopes"),
             Rows.texts(rs, "approved_scopes"), rs.getBoolean("confidential"), Rows.texts(rs, "actor_modes"),
-            rs.getString("access_token_format"), rs.getInt("access_token_ttl"), rs.getBoolean("refresh_token_rotation"),
+            rs.getString("access_token_format"), rs.getString("access_token_signing_alg"), rs.getInt("access_token_ttl"), rs.getBoolean("refresh_token_rotation"),
             rs.getInt("refresh_token_grace_seconds"), Rows.integerOrNull(rs, "refresh_token_ttl"),
             rs.getString("webhook_url"), Rows.texts(rs, "webhook_events"), rs.getBoolean("resource_server"),
             Rows.uuid(rs, "created_by"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
     private static final String COLUMNS = """
             client_id, id, secret_hash, previous_secret_hash, previous_secret_expires_at, name, description,
             homepage_url, owner_org_id, redirect_uris, grant_types, scopes, approved_scopes, confidential,
-            actor_modes, access_token_format, access_token_ttl, refresh_token_rotation,
+            actor_modes, access_token_format, access_token_signing_alg, access_token_ttl, refresh_token_rotation,
             refresh_token_grace_seconds, refresh_token_ttl, webhook_url, webhook_events, resource_server,
             created_by, created_at, updated_at""";
 
@@ -56,7 +56,8 @@ public final class ClientRepository {
                         UPDATE clients SET name = :name, description = :description, homepage_url = :homepage_url,
                             redirect_uris = :redirect_uris, grant_types = :grant_types, scopes = :scopes,
                             approved_scopes = :approved_scopes, actor_modes = :actor_modes,
-                            access_token_format = :access_token_format, access_token_ttl = :access_token_ttl,
+                            access_token_format = :access_token_format,
+                            access_token_signing_alg = :access_token_signing_alg, access_token_ttl = :access_token_ttl,
                             refresh_token_rotation = :refresh_token_rotation,
                             refresh_token_grace_seconds = :refresh_token_grace_seconds,
                             refresh_token_ttl = :refresh_token_ttl, webhook_url = :webhook_url,
@@ -130,6 +131,7 @@ public final class ClientRepository {
                 .bind("confidential", c.confidential())
                 .bind("actor_modes", c.actorModes().toArray(String[]::new))
                 .bind("access_token_format", c.accessTokenFormat())
+                .bind("access_token_signing_alg", c.accessTokenSigningAlg())
                 .bind("access_token_ttl", c.accessTokenTtl())
                 .bind("refresh_token_rotation", c.refreshTokenRotation())
                 .bind("refresh_token_grace_seconds", c.refreshTokenGraceSeconds())

@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 public final class ClientRoutes {
     private static final Set<String> MEMBERS = Set.of("name", "description", "homepage_url", "owner_org_id",
             "redirect_uris", "grant_types", "scope", "confidential", "actor_modes", "access_token_format",
-            "access_token_ttl", "refresh_token_rotation", "refresh_token_grace_seconds", "refresh_token_ttl",
+            "access_token_signing_alg", "access_token_ttl", "refresh_token_rotation", "refresh_token_grace_seconds", "refresh_token_ttl",
             "webhook_url", "webhook_events", "resource_server");
 
     private final ClientService clients;
@@ -77,6 +77,7 @@ public final class ClientRoutes {
                 body.bool("confidential"),
                 body.strings("actor_modes", 5, 10),
                 body.string("access_token_format", 20),
+                body.string("access_token_signing_alg", 20),
                 body.integer("access_token_ttl", Integer.MIN_VALUE, Integer.MAX_VALUE),
                 body.bool("refresh_token_rotation"),
                 body.integer("refresh_token_grace_seconds", Integer.MIN_VALUE, Integer.MAX_VALUE),

@@ -76,7 +76,7 @@ public final class ClientService {
         Client blank = new Client(codec.generateClientId(), Ids.newId(),
                 secret == null ? null : TokenCodec.hash(secret), null, null,
                 null, "", null, ownerOrgId, List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
-                List.of(), List.of(), confidential, List.of("self"), "opaque", defaultAccessTokenTtl, true, 0, null,
+                List.of(), List.of(), confidential, List.of("self"), "opaque", "ES256", defaultAccessTokenTtl, true, 0, null,
                 null, List.of(), false, caller.userId(), now, now);
         Client client = apply(caller, blank, spec, true);
         String webhookSecret = database.inTransaction(handle -> {
@@ -238,9 +238,9 @@ public final class ClientService {
         if (!"opaque".equals(format) && !"jwt".equals(format)) {
             throw OAuthException.validation("access_token_format must be opaque or jwt");
         }
-        if ("jwt".equals(format)) {
-            // TODO(JWT access tokens issue): RFC 9068 tokens and /oauth/jwks keys arrive with installations.
-            throw OAuthException.validation("access_token_format jwt is not available yet; use opaque");
+        String signingAlg = spec.accessTokenSigningAlg() != null ? spec.accessTokenSigningAlg() : base.accessTokenSigningAlg();
+        if (!Client.SIGNING_ALGS.contains(signingAlg)) {
+            throw OAuthException.validation("access_token_signing_alg must be one of " + Client.SIGNING_ALGS);
         }
         int ttl = valueOr(spec.accessTokenTtl(), base.accessTokenTtl());
         if (ttl < 60 || ttl > MAX_TOKEN_TTL) {
@@ -268,7 +268,7 @@ public final class ClientService {
         }
         return new Client(base.clientId(), base.id(), base.secretHash(), base.previousSecretHash(),
                 base.previousSecretExpiresAt(), name.strip(), description, homepage, base.ownerOrgId(), redirectUris,
-                grantTypes, requested, approved, base.confidential(), actorModes, format, ttl, rotation, grace,
+                grantTypes, requested, approved, base.confidential(), actorModes, format, signingAlg, ttl, rotation, grace,
                 refreshTtl, webhookUrl, webhookEvents, resourceServer, base.createdBy(), base.createdAt(),
                 creating ? base.updatedAt() : clock.instant());
     }

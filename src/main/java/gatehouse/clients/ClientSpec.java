@@ -21,6 +21,7 @@ public record ClientSpec(
         Boolean confidential,
         List<String> actorModes,
         String accessTokenFormat,
+        String accessTokenSigningAlg,
         Integer accessTokenTtl,
         Boolean refreshTokenRotation,
         Integer refreshTokenGraceSeconds,

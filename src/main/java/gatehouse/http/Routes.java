@@ -4,6 +4,7 @@ import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientRoutes;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.installations.InstallationRoutes;
+import gatehouse.jwt.SigningKeyRoutes;
 import gatehouse.oauth.AuthorizeEndpoint;
 import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.MetadataEndpoint;
@@ -58,6 +59,7 @@ public final class Routes {
             ClientRoutes clients,
             WebhookRoutes webhooks,
             ScopeRoutes scopes,
+            SigningKeyRoutes signingKeys,
             HealthRoutes health,
             Metrics metrics,
             OpenApiRoute openApi) {
@@ -142,6 +144,8 @@ public final class Routes {
         get("/api/v1/oauth/scopes", h.scopes()::list);
         put("/api/v1/oauth/scopes/{scope_id}", h.scopes()::update);
         delete("/api/v1/oauth/scopes/{scope_id}", h.scopes()::delete);
+        get("/api/v1/admin/signing-keys", h.signingKeys()::list);
+        post("/api/v1/admin/signing-keys/rotate", h.signingKeys()::rotate);
     }
 
     public List<Route> all() {

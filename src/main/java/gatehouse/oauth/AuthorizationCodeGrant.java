@@ -107,7 +107,7 @@ public final class AuthorizationCodeGrant implements Grant {
         // Actor app acts as the app itself: the token has no user, whoever approved it.
         var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(),
                 TokenGrant.userFor(code.actor(), code.userId()), code.organizationId(), code.actor(), code.scope(), code.grantId(), type(), true,
-                client.accessTokenTtl()));
+                client.accessTokenTtl(), client.jwtSigningAlg()));
         String refresh = client.allowsGrant(Client.REFRESH_TOKEN)
                 ? tokens.issueRefreshToken(handle, code.grantId(), null, client.clientId(), code.scope(),
                         RefreshTokenGrant.expiryFor(client, now))

@@ -52,7 +52,7 @@ public final class ClientCredentialsGrant implements Grant {
         boolean installation = organizationId != null;
         var spec = new TokenService.AccessSpec(client.clientId(), null,
                 installation ? organizationId : client.ownerOrgId(), "app", scope, null, type(), installation,
-                client.accessTokenTtl());
+                client.accessTokenTtl(), client.jwtSigningAlg());
         // A service token is one INSERT; an installation token also retires its predecessor, atomically.
         var issued = installation
                 ? database.inTransaction(handle -> tokens.issueAccessToken(handle, spec))

@@ -51,7 +51,7 @@ public final class IntrospectionEndpoint {
     }
 
     private Map<String, Object> introspect(Client caller, String token) {
-        TokenKind kind = tokens.codec().kindOf(token);
+        TokenKind kind = tokens.kindOf(token);
         if (kind == TokenKind.ACCESS_TOKEN) {
             return tokens.findActiveAccessToken(token)
                     .filter(found -> visibleTo(caller, found.token().clientId()))

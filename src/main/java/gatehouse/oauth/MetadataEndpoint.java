@@ -8,19 +8,22 @@ import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
 import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import gatehouse.jwt.SigningKeys;
 import gatehouse.scopes.ScopeService;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
 import java.net.URI;
 import java.util.List;
 
-/** RFC 8414 metadata, and the (for now empty) JWKS it points at. */
+/** RFC 8414 metadata, and the JWKS it points at. */
 public final class MetadataEndpoint {
     private final String issuer;
     private final ScopeService scopes;
     private final List<String> grantTypes;
+    private final SigningKeys signingKeys;
 
-    public MetadataEndpoint(String issuer, ScopeService scopes, List<String> grantTypes) {
+    public MetadataEndpoint(String issuer, ScopeService scopes, List<String> grantTypes, SigningKeys signingKeys) {
+        this.signingKeys = signingKeys;
         this.issuer = issuer;
         this.scopes = scopes;
         this.grantTypes = grantTypes;
@@ -50,8 +53,12 @@ public final class MetadataEndpoint {
         Responses.ok(ctx, metadata.toJSONObject());
     }
 
+    /**
+     * The public signing keys. Verifiers may cache the set briefly; one meeting an unknown kid
+     * (after a rotation) fetches it again.
+     */
     public void jwks(Context ctx) {
-        // TODO(JWT access tokens issue): publish the signing keys once JWT access tokens exist.
-        ctx.contentType("application/json").result("{\"keys\":[]}");
+        ctx.header("Cache-Control", "public, max-age=60");
+        ctx.contentType("application/json").result(signingKeys.jwks());
     }
 }

@@ -69,7 +69,8 @@ public final class PasswordGrant implements Grant {
                     scope, type(), now, null));
             // Not installation-bound: a first-party app signs the same user in on several devices.
             var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(), user.id(),
-                    organizationId, "self", scope, grantId, type(), false, client.accessTokenTtl()));
+                    organizationId, "self", scope, grantId, type(), false, client.accessTokenTtl(),
+                    client.jwtSigningAlg()));
             String refresh = client.allowsGrant(Client.REFRESH_TOKEN)
                     ? tokens.issueRefreshToken(handle, grantId, null, client.clientId(), scope,
                             RefreshTokenGrant.expiryFor(client, now))

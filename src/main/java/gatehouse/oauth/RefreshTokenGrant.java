@@ -113,7 +113,7 @@ public final class RefreshTokenGrant implements Grant {
         }
         var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(), grant.tokenUserId(),
                 grant.organizationId(), grant.actor(), scopeText, grant.id(), type(), installationBound,
-                client.accessTokenTtl()));
+                client.accessTokenTtl(), client.jwtSigningAlg()));
         return Outcome.issued(new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), nextRefresh,
                 scopeText, grant.organizationId(), grant.actor()));
     }

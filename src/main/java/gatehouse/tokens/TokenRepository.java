@@ -51,14 +51,14 @@ public final class TokenRepository {
      * Stores the token and its audit entry ({@code action} by the app) in one statement: one round
      * trip and one commit on the token endpoint's hot path, and never one without the other.
      */
-    public void insertAccessToken(Handle handle, AccessToken token, byte[] hash, String action, UUID auditId,
-                                  String ip, String userAgent, String detailsJson) {
+    public void insertAccessToken(Handle handle, AccessToken token, byte[] hash, UUID signingKeyId, String action,
+                                  UUID auditId, String ip, String userAgent, String detailsJson) {
         handle.createUpdate("""
                         WITH issued AS (
                             INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope,
-                                grant_id, grant_type, single_per_installation, created_at, expires_at)
+                                grant_id, grant_type, single_per_installation, created_at, expires_at, signing_key_id)
                             VALUES (:hash, :id, :clientId, :userId, :organizationId, :actor, :scope, :grantId,
-                                :grantType, :singlePerInstallation, :createdAt, :expiresAt)
+                                :grantType, :singlePerInstallation, :createdAt, :expiresAt, :signingKeyId)
                             RETURNING id)
                         INSERT INTO audit_logs (id, at, action, actor_type, actor_id, client_id, organization_id, ip,
                             user_agent, outcome, details)
@@ -66,6 +66,7 @@ public final class TokenRepository {
                             :userAgent, 'success', CAST(:details AS jsonb) FROM issued""")
                 .bindMethods(token)
                 .bind("hash", hash)
+                .bind("signingKeyId", signingKeyId)
                 .bind("action", action)
                 .bind("auditId", auditId)
                 .bind("ip", ip)

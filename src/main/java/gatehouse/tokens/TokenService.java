@@ -22,8 +22,19 @@ public final class TokenService {
     private final TokenCodec codec;
     private final AuditLog audit;
     private final Clock clock;
+    private final AccessTokenSigner signer;
 
-    public TokenService(Database database, TokenRepository tokens, TokenCodec codec, AuditLog audit, Clock clock) {
+    /**
+     * A JWT access token as a value: three base64url segments (header, claims, signature). Only its
+     * hash is looked up, so the signature need not be checked here: a forged one matches no row.
+     */
+    private static final java.util.regex.Pattern JWT_SHAPE =
+            java.util.regex.Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+    private static final int MAX_JWT_LENGTH = 8192;
+
+    public TokenService(Database database, TokenRepository tokens, TokenCodec codec, AuditLog audit, Clock clock,
+                        AccessTokenSigner signer) {
+        this.signer = signer;
         this.database = database;
         this.audit = audit;
         this.tokens = tokens;
@@ -31,9 +42,13 @@ public final class TokenService {
         this.clock = clock;
     }
 
-    /** What to issue: who it acts for and how long it lives. */
+    /**
+     * What to issue: who it acts for and how long it lives; {@code signingAlg} is the app's JWT
+     * algorithm ({@code Client.jwtSigningAlg()}), null for an opaque token.
+     */
     public record AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
-                             UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds) {
+                             UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
+                             String signingAlg) {
     }
 
     /** An access token just issued: its value (returned once) and its stored facts. */
@@ -50,12 +65,14 @@ public final class TokenService {
             tokens.lockInstallation(handle, spec.clientId(), spec.organizationId(), spec.actor(), spec.userId());
             tokens.revokeInstallationTokens(handle, spec.clientId(), spec.organizationId(), spec.actor(), spec.userId(), now);
         }
-        String value = codec.generate(TokenKind.ACCESS_TOKEN);
         var token = new AccessToken(Ids.newId(), spec.clientId(), spec.userId(), spec.organizationId(), spec.actor(),
                 spec.scope(), spec.grantId(), spec.grantType(), spec.singlePerInstallation(), now,
                 now.plusSeconds(spec.ttlSeconds()), null);
+        // A JWT is stored exactly like an opaque token (by hash), so every lookup treats both alike.
+        var signed = spec.signingAlg() == null ? null : signer.sign(handle, token, spec.signingAlg());
+        String value = signed == null ? codec.generate(TokenKind.ACCESS_TOKEN) : signed.value();
         var origin = RequestOrigin.current();
-        tokens.insertAccessToken(handle, token, TokenCodec.hash(value),
+        tokens.insertAccessToken(handle, token, TokenCodec.hash(value), signed == null ? null : signed.keyId(),
                 "refresh_token".equals(spec.grantType()) ? "token.refreshed" : "token.issued", Ids.newId(),
                 origin.ip(), origin.userAgent(), issuedDetails(token));
         return new Issued(value, token);
@@ -148,7 +165,7 @@ public final class TokenService {
      * its user still enabled; empty otherwise. One database read, none for a bad checksum.
      */
     public Optional<TokenRepository.FoundAccess> findActiveAccessToken(String value) {
-        if (!codec.isWellFormed(TokenKind.ACCESS_TOKEN, value)) {
+        if (!isWellFormedAccessToken(value)) {
             return Optional.empty();
         }
         Instant now = clock.instant();
@@ -172,8 +189,9 @@ public final class TokenService {
      * token takes its whole grant with it. Unknown and foreign tokens are left alone, silently.
      */
     public void revoke(String clientId, String value, String hint) {
-        TokenKind kind = codec.kindOf(value);
-        if (kind != TokenKind.ACCESS_TOKEN && kind != TokenKind.REFRESH_TOKEN || !codec.isWellFormed(kind, value)) {
+        TokenKind kind = kindOf(value);
+        if (kind == TokenKind.ACCESS_TOKEN ? !isWellFormedAccessToken(value)
+                : kind != TokenKind.REFRESH_TOKEN || !codec.isWellFormed(kind, value)) {
             return;
         }
         byte[] hash = TokenCodec.hash(value);
@@ -198,5 +216,19 @@ public final class TokenService {
 
     public TokenCodec codec() {
         return codec;
+    }
+
+    /** Which kind {@code value} claims to be: a JWT is an access token; otherwise by its prefix, or null. */
+    public TokenKind kindOf(String value) {
+        return isJwtShaped(value) ? TokenKind.ACCESS_TOKEN : codec.kindOf(value);
+    }
+
+    /** A well-formed opaque access token (checksum included) or something shaped like a JWT. */
+    private boolean isWellFormedAccessToken(String value) {
+        return codec.isWellFormed(TokenKind.ACCESS_TOKEN, value) || isJwtShaped(value);
+    }
+
+    static boolean isJwtShaped(String value) {
+        return value != null && value.length() <= MAX_JWT_LENGTH && JWT_SHAPE.matcher(value).matches();
     }
 }

@@ -301,6 +301,7 @@ class RedirectUrisTest {
                     confidential,
                     List.of("self"),
                     "opaque",
+                    "ES256",
                     3600,
                     true,
                     0,

@@ -29,7 +29,8 @@ final class GrantRules {
     final TokenCodec codec = new TokenCodec("fo", new SecureRandom());
     final TokenRepository repository = new TokenRepository();
     final AuditLog audit = new AuditLog(database, new AuditRepository(), clock);
-    final TokenService tokens = new TokenService(database, repository, codec, audit, clock);
+    final TokenService tokens = new TokenService(database, repository, codec, audit, clock,
+            TestServer.get().app().accessTokenSigner());
     final AuthorizationCodeRepository codes = new AuthorizationCodeRepository();
     final AuthorizationCodeGrant authorizationCode = new AuthorizationCodeGrant(database, codes, tokens, codec, clock);
     final RefreshTokenGrant refreshToken = new RefreshTokenGrant(database, repository, tokens, codec, audit, clock);

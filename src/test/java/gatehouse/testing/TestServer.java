@@ -2,6 +2,7 @@ package gatehouse.testing;
 
 import gatehouse.App;
 import gatehouse.Config;
+import gatehouse.crypto.Encryption;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -17,6 +18,11 @@ import java.util.Map;
 public final class TestServer {
     public static final String ADMIN_USERNAME = "admin@gatehouse.test";
     public static final String ADMIN_PASSWORD = "admin-password-for-tests";
+    /**
+     * One key for every instance of the run, as every node of a deployment shares its keys: the
+     * instances share the database, so each must open the signing keys another made.
+     */
+    public static final String ENCRYPTION_KEY = Encryption.generateKey();
 
     private static TestServer instance;
 
@@ -49,10 +55,10 @@ public final class TestServer {
         env.put("GATEHOUSE_DATABASE_POOL_SIZE", "10");
         // Webhook receivers in the tests listen on 127.0.0.1, and retries should come within seconds.
         env.put("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", "true");
+        env.put("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", "1");
         // One key for every node of the run, as a deployment shares it: what one node encrypts
         // (webhook secrets, signing keys) the others can read.
-        env.put("GATEHOUSE_ENCRYPTION_KEYS", "Y-Bk8-BKNQxyFhxBWwu8XKJGWKiXdR4x5ZP8Jf_1AZU=");
-        env.put("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", "1");
+        env.put("GATEHOUSE_ENCRYPTION_KEYS", ENCRYPTION_KEY);
         // Every test logs in from 127.0.0.1: the shared server must not lock it out. LoginLockoutIT
         // starts its own server with small budgets.
         env.put("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "100000");

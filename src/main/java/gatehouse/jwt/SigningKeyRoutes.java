@@ -1,0 +1,42 @@
+package gatehouse.jwt;
+
+import gatehouse.errors.OAuthException;
+import gatehouse.users.Caller;
+import gatehouse.users.CallerSource;
+import gatehouse.web.Responses;
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Map;
+
+/** {@code /api/v1/admin/signing-keys}: platform admins list and rotate the JWT signing keys. */
+public final class SigningKeyRoutes {
+    private final SigningKeys keys;
+    private final CallerSource callers;
+
+    public SigningKeyRoutes(SigningKeys keys, CallerSource callers) {
+        this.keys = keys;
+        this.callers = callers;
+    }
+
+    public void list(Context ctx) {
+        requireAdmin(ctx);
+        Responses.ok(ctx, body(keys.all()));
+    }
+
+    public void rotate(Context ctx) {
+        Caller caller = requireAdmin(ctx);
+        Responses.ok(ctx, body(keys.rotate(caller.auditActor())));
+    }
+
+    private Caller requireAdmin(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        if (!caller.isPlatformAdmin()) {
+            throw OAuthException.forbidden("only admins may manage signing keys");
+        }
+        return caller;
+    }
+
+    private static Map<String, Object> body(List<SigningKey> all) {
+        return Map.of("keys", all.stream().map(SigningKey::view).toList());
+    }
+}
