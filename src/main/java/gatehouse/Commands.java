@@ -54,7 +54,7 @@ final class Commands {
         var audit = new AuditLog(database, new AuditRepository(), clock);
         var keys = new SigningKeys(database, new SigningKeyRepository(), App.encryption(config), audit, clock);
         List<SigningKey> all = keys.rotate(new Actor("system", ROTATE_SIGNING_KEYS, null));
-        out.println("signing keys rotated; published and past keys, newest first:");
+        out.println("signing keys rotated; every key, newest first:");
         for (SigningKey key : all) {
             out.printf("  %s  %s  created %s  %s%n", key.kid(), key.alg(), key.createdAt(),
                     key.current() ? "current" : "retired " + key.retiredAt());

@@ -210,6 +210,10 @@ class JwtAccessTokensIT {
                 Map.of("access_token_format", "jwt", "access_token_signing_alg", "HS256")));
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.text("error")).isEqualTo("validation_failed");
+        Http.Response wrongType = Fixtures.admin().postJson("/api/v1/oauth/clients", Fixtures.appBody(orgId,
+                Map.of("access_token_format", "jwt", "access_token_signing_alg", 256)));
+        assertThat(wrongType.status()).isEqualTo(400);
+        assertThat(wrongType.text("error")).isEqualTo("validation_failed");
 
         Fixtures.App app = Fixtures.app(Fixtures.admin(), orgId, Map.of("grant_types", List.of("client_credentials"),
                 "actor_modes", List.of("app"), "scope", scope));
