@@ -156,6 +156,7 @@ public final class App implements AutoCloseable {
         var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
         var webhookRepository = new WebhookRepository();
         var webhooks = new WebhookService(database, webhookRepository, webhookSecrets, clients, orgs, clock);
+        tokens.tellRevocationsTo(webhooks);
         var installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
                 audit, webhooks, clock);
         var authenticator = new ClientAuthenticator(clients, codec, clock);

@@ -154,6 +154,20 @@ public final class TokenRepository {
     }
 
     /** Revokes the grant and every refresh and access token of it; returns how many grants changed. */
+    /** Who a grant is for: its app, organization and user (null for an app acting as itself). */
+    public record GrantParties(String clientId, UUID organizationId, UUID userId) {
+    }
+
+    public List<GrantParties> partiesOf(Handle handle, List<UUID> grantIds) {
+        return handle.createQuery("""
+                        SELECT client_id, organization_id, CASE WHEN actor = 'self' THEN user_id END AS user_id
+                        FROM token_grants WHERE id = ANY (:ids)""")
+                .bind("ids", grantIds.toArray(UUID[]::new))
+                .map((rs, ctx) -> new GrantParties(rs.getString("client_id"),
+                        gatehouse.store.Rows.uuid(rs, "organization_id"), gatehouse.store.Rows.uuid(rs, "user_id")))
+                .list();
+    }
+
     public int revokeGrant(Handle handle, UUID grantId, Instant now) {
         return revokeGrants(handle, List.of(grantId), now);
     }

@@ -22,6 +22,7 @@ public final class TokenService {
     private final TokenCodec codec;
     private final AuditLog audit;
     private final Clock clock;
+    private volatile TokenEvents events = TokenEvents.NONE;
     private final AccessTokenSigner signer;
 
     /**
@@ -118,18 +119,40 @@ public final class TokenService {
 
     /** Ends one of the user's OAuth sessions; false when it is not theirs or not live. */
     public boolean endSession(UUID userId, UUID tokenId) {
-        return database.inTransaction(handle -> tokens.listSessions(handle, userId, clock.instant()).stream()
-                .anyMatch(session -> session.tokenId().equals(tokenId))
-                && tokens.revokeGrant(handle, tokenId, clock.instant()) == 1);
+        return database.inTransaction(handle -> {
+            boolean ended = tokens.listSessions(handle, userId, clock.instant()).stream()
+                    .anyMatch(session -> session.tokenId().equals(tokenId))
+                    && tokens.revokeGrant(handle, tokenId, clock.instant()) == 1;
+            if (ended) {
+                tellRevoked(handle, List.of(tokenId), "session_ended");
+            }
+            return ended;
+        });
     }
 
     /** Ends every OAuth session of the user; returns how many there were. */
     public int endAllSessions(UUID userId) {
         return database.inTransaction(handle -> {
-            List<OAuthSession> sessions = tokens.listSessions(handle, userId, clock.instant());
-            tokens.revokeGrants(handle, sessions.stream().map(OAuthSession::tokenId).toList(), clock.instant());
-            return sessions.size();
+            List<UUID> grants = tokens.listSessions(handle, userId, clock.instant()).stream()
+                    .map(OAuthSession::tokenId).toList();
+            tokens.revokeGrants(handle, grants, clock.instant());
+            tellRevoked(handle, grants, "session_ended");
+            return grants.size();
         });
+    }
+
+    /**
+     * Where user-initiated revocations are reported (webhooks); set once by the App, after the
+     * webhook service exists (it needs services built on this one).
+     */
+    public void tellRevocationsTo(TokenEvents listener) {
+        this.events = listener;
+    }
+
+    private void tellRevoked(Handle handle, List<UUID> grantIds, String reason) {
+        for (var parties : new java.util.LinkedHashSet<>(tokens.partiesOf(handle, grantIds))) {
+            events.tokensRevoked(handle, parties.clientId(), parties.organizationId(), parties.userId(), reason);
+        }
     }
 
     public void createGrant(Handle handle, TokenGrant grant) {
@@ -144,6 +167,7 @@ public final class TokenService {
     /** Revokes what the app holds under one consent of the user: its grants, and their access tokens. */
     public void revokeUnderConsent(Handle handle, UUID userId, String clientId, UUID organizationId, String actor) {
         tokens.revokeUnderConsent(handle, userId, clientId, organizationId, actor, clock.instant());
+        events.tokensRevoked(handle, clientId, organizationId, "self".equals(actor) ? userId : null, "consent_revoked");
     }
 
     /** Revokes every grant and access token of the user acting as themselves in the organization. */

@@ -11,6 +11,7 @@ import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
+import gatehouse.tokens.TokenEvents;
 import gatehouse.users.Caller;
 import gatehouse.web.Json;
 import java.time.Clock;
@@ -29,7 +30,7 @@ import org.jdbi.v3.core.Handle;
  * organization's events when they are installed there (or owned by it) with {@code webhooks:manage}
  * and subscribed to the event type.
  */
-public final class WebhookService implements InstallationService.InstallationEvents {
+public final class WebhookService implements InstallationService.InstallationEvents, TokenEvents {
     public static final String PUBLISH_SCOPE = "events:publish";
     public static final String MANAGE_SCOPE = "webhooks:manage";
     static final Duration DELIVERY_WINDOW = Duration.ofHours(24);
@@ -93,6 +94,19 @@ public final class WebhookService implements InstallationService.InstallationEve
     @Override
     public void revoked(Handle handle, Installation installation) {
         tellInstalledApp(handle, installation, "installation.revoked");
+    }
+
+    /** {@code token.revoked}: a user took the app's tokens away in an organization (consent or session ended). */
+    @Override
+    public void tokensRevoked(Handle handle, String clientId, UUID organizationId, UUID userId, String reason) {
+        if (organizationId == null || !deliveries.subscribers(handle, organizationId, "token.revoked").contains(clientId)) {
+            return;
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("client_id", clientId);
+        data.put("user_id", userId == null ? null : userId.toString());
+        data.put("reason", reason);
+        enqueue(handle, List.of(clientId), Ids.newId(), "token.revoked", organizationId, data);
     }
 
     /** The app itself hears of its installation when it asked for webhooks:manage there. */

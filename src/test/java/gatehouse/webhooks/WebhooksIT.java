@@ -46,7 +46,7 @@ class WebhooksIT {
     }
 
     private static Map<String, Object> webhookApp(String orgId, WebhookReceiver receiver, List<String> events) {
-        return Fixtures.appBody(orgId, Map.of("actor_modes", List.of("app"), "scope", "webhooks:manage",
+        return Fixtures.appBody(orgId, Map.of("actor_modes", List.of("app", "self"), "scope", "webhooks:manage",
                 "grant_types", List.of("authorization_code", "client_credentials"),
                 "webhook_url", receiver.url(), "webhook_events", events));
     }
@@ -60,7 +60,7 @@ class WebhooksIT {
         Http session = developer.login();
         String ownerOrg = Fixtures.org(session);
         var response = session.postJson("/api/v1/oauth/clients", webhookApp(ownerOrg, receiver,
-                List.of("installation.created", "installation.revoked", "task.created")));
+                List.of("installation.created", "installation.revoked", "task.created", "token.revoked")));
         assertThat(response.status()).as(response.body()).isEqualTo(201);
         assertThat(response.text("webhook_secret")).startsWith("whsec_");
         receiver.secret(response.text("webhook_secret"));
@@ -163,6 +163,31 @@ class WebhooksIT {
         eventually(() -> ofType(receiver, "installation.revoked").size() == 1);
         JsonNode revoked = body(ofType(receiver, "installation.revoked").getFirst());
         assertThat(revoked.get("data").get("installation_id").asText()).isEqualTo(installationId);
+    }
+
+    @Test
+    void userRevokingTheirConsentTellsTheAppItsTokensAreRevoked() throws Exception {
+        var receiver = receiver();
+        Installed installed = installedApp(receiver);
+        var pkce = Fixtures.pkce();
+        String location = new OAuthBrowser(installed.targetAdmin()).authorize(Http.form("response_type", "code",
+                "client_id", installed.app().clientId(), "redirect_uri", Fixtures.REDIRECT_URI, "scope", "webhooks:manage",
+                "state", "s", "actor", "self", "organization_id", installed.targetOrg(),
+                "code_challenge", pkce.challenge(), "code_challenge_method", "S256"));
+        installed.app().exchange(new OAuthBrowser.Code(Http.queryOf(location).get("code"), pkce.verifier()));
+        Http user = installed.targetAdmin().login();
+        String consentId = null;
+        for (JsonNode consent : user.get("/api/v1/oauth/consents").json().get("data")) {
+            if (consent.get("actor").asText().equals("self")) {
+                consentId = consent.get("id").asText();
+            }
+        }
+        assertThat(user.delete("/api/v1/oauth/consents/" + consentId).status()).isEqualTo(204);
+        eventually(() -> ofType(receiver, "token.revoked").size() == 1);
+        JsonNode revoked = body(ofType(receiver, "token.revoked").getFirst());
+        assertThat(revoked.get("organization_id").asText()).isEqualTo(installed.targetOrg());
+        assertThat(revoked.get("data").get("user_id").asText()).isEqualTo(installed.targetAdmin().id());
+        assertThat(revoked.get("data").get("reason").asText()).isEqualTo("consent_revoked");
     }
 
     // --- nodes of their own, on a database of their own (the shared server works the shared outbox) ---
