@@ -2,16 +2,15 @@ package gatehouse.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import gatehouse.testing.Eventually;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.TcpProxy;
 import gatehouse.testing.TestRedis;
 import gatehouse.testing.TestServer;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.Test;
  * Redis is the one at GATEHOUSE_TEST_REDIS_URL or an embedded one; each test has its own key prefix.
  */
 class SharedRateLimitIT {
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     private final List<AutoCloseable> started = new java.util.ArrayList<>();
 
@@ -55,14 +53,6 @@ class SharedRateLimitIT {
         Http.Response health = Http.anonymous(node.baseUrl()).get("/health");
         assertThat(health.status()).isEqualTo(200);
         return health.json().path("checks").path("redis").asText();
-    }
-
-    private static void eventually(Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.get()) {
-            assertThat(System.nanoTime()).as("condition not met within %s", PATIENCE).isLessThan(deadline);
-            Thread.sleep(200);
-        }
     }
 
     @Test
@@ -127,7 +117,7 @@ class SharedRateLimitIT {
         assertThat(redisHealth(node)).isEqualTo("degraded");
 
         redis.restore();
-        eventually(() -> redisHealth(node).equals("ok"));
+        Eventually.until(() -> redisHealth(node).equals("ok"));
         assertThat(token(node, app).status()).isEqualTo(200);
     }
 
@@ -144,11 +134,11 @@ class SharedRateLimitIT {
         assertThat(redisHealth(node)).isEqualTo("degraded");
 
         redis.restore();
-        eventually(() -> redisHealth(node).equals("ok"));
+        Eventually.until(() -> redisHealth(node).equals("ok"));
         // Shared from now on: a second node on the same Redis sees what the first one spends.
         TestServer other = node(TestRedis.url(), prefix, budget);
         Fixtures.App fresh = serviceApp();
-        eventually(() -> {
+        Eventually.until(() -> {
             long first = Long.parseLong(token(node, fresh).header("RateLimit-Remaining"));
             long second = Long.parseLong(token(other, fresh).header("RateLimit-Remaining"));
             return second == first - 1;

@@ -3,25 +3,23 @@ package gatehouse.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import gatehouse.testing.Eventually;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.OAuthBrowser;
 import gatehouse.testing.TestDatabase;
 import gatehouse.testing.TestServer;
 import gatehouse.web.Json;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Webhooks to apps (API.md §5): signed, retried until acknowledged, kept across restarts, sent once per attempt. */
 class WebhooksIT {
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
     private final List<AutoCloseable> opened = new ArrayList<>();
 
     @AfterEach
@@ -35,14 +33,6 @@ class WebhooksIT {
         var receiver = new WebhookReceiver();
         opened.add(receiver);
         return receiver;
-    }
-
-    private static void eventually(Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (!condition.get()) {
-            assertThat(System.nanoTime()).as("condition not met within %s", PATIENCE).isLessThan(deadline);
-            Thread.sleep(100);
-        }
     }
 
     private static Map<String, Object> webhookApp(String orgId, WebhookReceiver receiver, List<String> events) {
@@ -102,7 +92,7 @@ class WebhooksIT {
     void installedAppReceivesSignedInstallationAndPublishedEvents() throws Exception {
         var receiver = receiver();
         Installed installed = installedApp(receiver);
-        eventually(() -> ofType(receiver, "installation.created").size() == 1);
+        Eventually.until(() -> ofType(receiver, "installation.created").size() == 1);
         JsonNode created = body(ofType(receiver, "installation.created").getFirst());
         assertThat(created.get("organization_id").asText()).isEqualTo(installed.targetOrg());
         assertThat(created.get("data").get("client_id").asText()).isEqualTo(installed.app().clientId());
@@ -113,7 +103,7 @@ class WebhooksIT {
                 "Authorization", "Bearer " + publisherToken());
         assertThat(published.status()).as(published.body()).isEqualTo(202);
         assertThat(published.json().get("deliveries").asInt()).isEqualTo(1);
-        eventually(() -> ofType(receiver, "task.created").size() == 1);
+        Eventually.until(() -> ofType(receiver, "task.created").size() == 1);
         JsonNode task = body(ofType(receiver, "task.created").getFirst());
         assertThat(task.get("id").asText()).isEqualTo(published.text("id"));
         assertThat(task.get("data").get("task_id").asInt()).isEqualTo(42);
@@ -132,7 +122,7 @@ class WebhooksIT {
         var receiver = receiver();
         receiver.failNext(2);
         Installed installed = installedApp(receiver);
-        eventually(() -> ofType(receiver, "installation.created").size() == 1);
+        Eventually.until(() -> ofType(receiver, "installation.created").size() == 1);
         Thread.sleep(1500); // room for a wrong extra attempt to show up
         assertThat(ofType(receiver, "installation.created")).hasSize(1);
         assertThat(receiver.received()).hasSize(3);
@@ -147,7 +137,7 @@ class WebhooksIT {
         Http.Response again = Fixtures.admin().postJson("/api/v1/oauth/clients/" + installed.app().clientId()
                 + "/webhook-deliveries/" + delivery.get("id").asText() + "/redeliver", Map.of());
         assertThat(again.status()).as(again.body()).isEqualTo(202);
-        eventually(() -> ofType(receiver, "installation.created").size() == 2);
+        Eventually.until(() -> ofType(receiver, "installation.created").size() == 2);
         assertThat(ofType(receiver, "installation.created").get(1).id()).isEqualTo(delivery.get("id").asText());
     }
 
@@ -160,7 +150,7 @@ class WebhooksIT {
                 .get("data").get(0).get("id").asText();
         assertThat(admin.delete("/api/v1/orgs/" + installed.targetOrg() + "/installations/" + installationId).status())
                 .isEqualTo(204);
-        eventually(() -> ofType(receiver, "installation.revoked").size() == 1);
+        Eventually.until(() -> ofType(receiver, "installation.revoked").size() == 1);
         JsonNode revoked = body(ofType(receiver, "installation.revoked").getFirst());
         assertThat(revoked.get("data").get("installation_id").asText()).isEqualTo(installationId);
     }
@@ -183,7 +173,7 @@ class WebhooksIT {
             }
         }
         assertThat(user.delete("/api/v1/oauth/consents/" + consentId).status()).isEqualTo(204);
-        eventually(() -> ofType(receiver, "token.revoked").size() == 1);
+        Eventually.until(() -> ofType(receiver, "token.revoked").size() == 1);
         JsonNode revoked = body(ofType(receiver, "token.revoked").getFirst());
         assertThat(revoked.get("organization_id").asText()).isEqualTo(installed.targetOrg());
         assertThat(revoked.get("data").get("user_id").asText()).isEqualTo(installed.targetAdmin().id());
@@ -231,13 +221,13 @@ class WebhooksIT {
         Http admin = adminOf(first);
         String org = orgWithListeningApp(admin, receiver);
         publish(admin, org, 1);
-        eventually(() -> !receiver.received().isEmpty());
+        Eventually.until(() -> !receiver.received().isEmpty());
         first.close();
         receiver.failNext(0);
         int before = receiver.received().size();
 
         node(database);
-        eventually(() -> receiver.acknowledged().size() == 1);
+        Eventually.until(() -> receiver.acknowledged().size() == 1);
         assertThat(receiver.received().size()).isGreaterThan(before);
         assertThat(body(receiver.acknowledged().getFirst()).get("data").get("n").asInt()).isEqualTo(1);
     }
@@ -254,7 +244,7 @@ class WebhooksIT {
         for (int i = 0; i < events; i++) {
             publish(admin, org, i);
         }
-        eventually(() -> receiver.acknowledged().size() >= events);
+        Eventually.until(() -> receiver.acknowledged().size() >= events);
         Thread.sleep(1500);
         Map<String, Long> perMessage = receiver.received().stream()
                 .collect(Collectors.groupingBy(WebhookReceiver.Received::id, Collectors.counting()));
