@@ -1,0 +1,21 @@
+package gatehouse.vault;
+
+import java.util.List;
+
+/**
+ * What a completed flow yields: one credential and the external accounts it reaches — one GitHub
+ * organization or user, one Slack workspace (or Enterprise Grid org), or every Jira site of the
+ * grant (each becomes its own connection sharing the credential).
+ */
+public record Authorization(Credential credential, List<ExternalAccount> accounts) {
+    public Authorization {
+        accounts = List.copyOf(accounts);
+    }
+
+    /**
+     * An account at the provider. {@code externalId} is the stable ID a lookup uses (GitHub
+     * account id, Slack team or enterprise id = workspace_id, Jira cloud id = site_id).
+     */
+    public record ExternalAccount(String externalId, String externalName) {
+    }
+}

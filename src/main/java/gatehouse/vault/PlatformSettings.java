@@ -1,0 +1,44 @@
+package gatehouse.vault;
+
+import java.util.List;
+
+/**
+ * The providers' settings from GATEHOUSE_GITHUB_*, GATEHOUSE_JIRA_*, GATEHOUSE_SLACK_* (API.md §6).
+ * A platform (or GitHub flavour) is configured when its client ID (GitHub App: app ID) is set; the
+ * records are null otherwise. Secrets stay out of toString.
+ */
+public final class PlatformSettings {
+    private PlatformSettings() {
+    }
+
+    public record GitHubOAuth(String clientId, String clientSecret, List<String> scopes, String webUrl, String apiUrl) {
+        @Override
+        public String toString() {
+            return "GitHubOAuth[clientId=" + clientId + ", scopes=" + scopes + ", webUrl=" + webUrl + ", apiUrl=" + apiUrl + "]";
+        }
+    }
+
+    /** {@code privateKeyPem}: PKCS#1 or PKCS#8 PEM text of the app's RSA key. */
+    public record GitHubApp(String appId, String slug, String privateKeyPem, String webUrl, String apiUrl) {
+        @Override
+        public String toString() {
+            return "GitHubApp[appId=" + appId + ", slug=" + slug + ", webUrl=" + webUrl + ", apiUrl=" + apiUrl + "]";
+        }
+    }
+
+    public record Jira(String clientId, String clientSecret, List<String> scopes, String authUrl, String apiUrl) {
+        @Override
+        public String toString() {
+            return "Jira[clientId=" + clientId + ", scopes=" + scopes + ", authUrl=" + authUrl + ", apiUrl=" + apiUrl + "]";
+        }
+    }
+
+    public record Slack(String clientId, String clientSecret, List<String> scopes, List<String> userScopes,
+                        String webUrl, String apiUrl) {
+        @Override
+        public String toString() {
+            return "Slack[clientId=" + clientId + ", scopes=" + scopes + ", userScopes=" + userScopes + ", webUrl="
+                    + webUrl + ", apiUrl=" + apiUrl + "]";
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package gatehouse.vault;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+
+/**
+ * HTTP to providers: 10 s timeouts (API.md §6), no redirects, a User-Agent (GitHub refuses requests
+ * without one). A timeout or a broken connection is a {@link ProviderException.Kind#TRANSIENT}
+ * failure; statuses and bodies are the caller's to judge, since providers answer errors with 200.
+ */
+public final class ProviderHttp {
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    /** A provider's answer. */
+    public record Answer(int status, String body, java.net.http.HttpHeaders headers) {
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+
+        /** Retry-After in seconds, or 0. */
+        public long retryAfter() {
+            try {
+                String value = header("Retry-After");
+                return value == null ? 0 : Math.max(0, Long.parseLong(value.trim()));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+    }
+
+    private final HttpClient client = HttpClient.newBuilder()
+            .connectTimeout(TIMEOUT)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
+
+    public Answer send(HttpRequest.Builder request, String provider) throws ProviderException {
+        HttpRequest built = request.timeout(TIMEOUT).header("User-Agent", "Gatehouse").build();
+        try {
+            HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Answer(response.statusCode(), response.body(), response.headers());
+        } catch (HttpTimeoutException e) {
+            throw new ProviderException(ProviderException.Kind.TRANSIENT, "timeout", provider + " did not answer in time");
+        } catch (IOException e) {
+            throw new ProviderException(ProviderException.Kind.TRANSIENT, "unreachable",
+                    provider + " could not be reached: " + e.getClass().getSimpleName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProviderException(ProviderException.Kind.TRANSIENT, "interrupted", provider + " call interrupted");
+        }
+    }
+
+    public static HttpRequest.BodyPublisher form(Map<String, String> fields) {
+        return HttpRequest.BodyPublishers.ofString(fields.entrySet().stream()
+                .filter(e -> e.getValue() != null)
+                .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
+                .collect(Collectors.joining("&")));
+    }
+
+    public static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    public static URI uri(String base, String path) {
+        return URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) + path : base + path);
+    }
+}
