@@ -75,6 +75,12 @@ import gatehouse.users.UserRepository;
 import gatehouse.users.UserRoutes;
 import gatehouse.users.UserService;
 import gatehouse.users.UserTokenRepository;
+import gatehouse.vault.Platforms;
+import gatehouse.vault.ProviderHttp;
+import gatehouse.vault.VaultRefresher;
+import gatehouse.vault.VaultRepository;
+import gatehouse.vault.VaultRoutes;
+import gatehouse.vault.VaultService;
 import gatehouse.web.Bodies;
 import gatehouse.web.Pages;
 import gatehouse.webhooks.WebhookDispatcher;
@@ -105,6 +111,7 @@ public final class App implements AutoCloseable {
     private final Database database;
     private final Encryption encryption;
     private final WebhookDispatcher dispatcher;
+    private final VaultRefresher vaultRefresher;
     private final SigningKeys signingKeys;
     private final AccessTokenSigner accessTokenSigner;
     private final ClientCache clientCache;
@@ -159,6 +166,10 @@ public final class App implements AutoCloseable {
         tokens.tellRevocationsTo(webhooks);
         var installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
                 audit, webhooks, clock);
+        var vaultRepository = new VaultRepository();
+        var vaultService = new VaultService(database, vaultRepository, new Platforms(config.vault(), new ProviderHttp(), clock),
+                encryption, orgs, audit, clock, config.vault(), config.issuer());
+        this.vaultRefresher = new VaultRefresher(database, vaultRepository, vaultService, clock, config.vault().refreshSkew());
         var authenticator = new ClientAuthenticator(clients, codec, clock);
         var codes = new AuthorizationCodeRepository();
 
@@ -190,6 +201,7 @@ public final class App implements AutoCloseable {
                 new InstallationRoutes(installations, callers),
                 new ClientRoutes(clients, callers),
                 new WebhookRoutes(webhooks, callers),
+                new VaultRoutes(vaultService, vaultRefresher, callers),
                 new ScopeRoutes(scopes, callers),
                 new SigningKeyRoutes(signingKeys, callers),
                 new HealthRoutes(database, buckets),
@@ -203,6 +215,7 @@ public final class App implements AutoCloseable {
         this.dispatcher = new WebhookDispatcher(database, webhookRepository, webhookSecrets, clock,
                 config.webhookAllowPrivate(), config.webhookRetryBase(), Duration.ofMillis(500), metrics.registry());
         dispatcher.start();
+        vaultRefresher.start(Duration.ofSeconds(60));
     }
 
     /**
@@ -327,6 +340,7 @@ public final class App implements AutoCloseable {
         purger.close();
         mail.close();
         dispatcher.close();
+        vaultRefresher.close();
         clientCache.close();
         buckets.close();
         database.close();

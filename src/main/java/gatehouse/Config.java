@@ -41,7 +41,8 @@ public record Config(
         boolean webhookAllowPrivate,
         Duration webhookRetryBase,
         EncryptionKeys encryptionKeys,
-        String jwtAudience) {
+        String jwtAudience,
+        Vault vault) {
 
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
@@ -86,7 +87,8 @@ public record Config(
                 Duration.ofSeconds(reader.integer("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", 5, 1, 3600)),
                 reader.encryptionKeys(issuer),
                 // RFC 9068 aud: whom JWT access tokens are for; the issuer unless the resource servers say otherwise.
-                reader.string("GATEHOUSE_JWT_AUDIENCE", issuer));
+                reader.string("GATEHOUSE_JWT_AUDIENCE", issuer),
+                reader.vault());
         if ((config.adminUsername == null) != (config.adminPassword == null)) {
             reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");
         }
@@ -142,6 +144,19 @@ public record Config(
         public String toString() {
             return "EncryptionKeys[" + keys.size() + " keys]";
         }
+    }
+
+    /**
+     * The integration token vault (API.md §6): each provider's settings (null when not configured),
+     * the URL prefixes allowed as {@code return_to}, and how early tokens are refreshed.
+     */
+    public record Vault(gatehouse.vault.PlatformSettings.GitHubOAuth githubOAuth,
+                        gatehouse.vault.PlatformSettings.GitHubApp githubApp,
+                        gatehouse.vault.PlatformSettings.Jira jira,
+                        gatehouse.vault.PlatformSettings.Slack slack,
+                        List<String> returnUrls,
+                        Duration refreshSkew,
+                        boolean allowHttp) {
     }
 
     /** Reads variables, collecting problems instead of stopping at the first one. */
@@ -233,6 +248,93 @@ public record Config(
                 problems.add("GATEHOUSE_SMTP_USERNAME and GATEHOUSE_SMTP_PASSWORD must be set together");
             }
             return new Smtp(host, port, username, password, from, startTls);
+        }
+
+        Vault vault() {
+            boolean allowHttp = bool("GATEHOUSE_VAULT_ALLOW_HTTP", false);
+            String githubWeb = baseUrl("GATEHOUSE_GITHUB_WEB_URL", "https://github.com", allowHttp);
+            String githubApi = baseUrl("GATEHOUSE_GITHUB_API_URL", "https://api.github.com", allowHttp);
+            var githubOAuth = string("GATEHOUSE_GITHUB_CLIENT_ID", null) == null ? null
+                    : new gatehouse.vault.PlatformSettings.GitHubOAuth(string("GATEHOUSE_GITHUB_CLIENT_ID", null),
+                            secret("GATEHOUSE_GITHUB_CLIENT_SECRET"), words("GATEHOUSE_GITHUB_SCOPES", "read:org repo"),
+                            githubWeb, githubApi);
+            var githubApp = string("GATEHOUSE_GITHUB_APP_ID", null) == null ? null
+                    : new gatehouse.vault.PlatformSettings.GitHubApp(string("GATEHOUSE_GITHUB_APP_ID", null),
+                            required("GATEHOUSE_GITHUB_APP_SLUG"), githubPrivateKey(), githubWeb, githubApi);
+            var jira = string("GATEHOUSE_JIRA_CLIENT_ID", null) == null ? null
+                    : new gatehouse.vault.PlatformSettings.Jira(string("GATEHOUSE_JIRA_CLIENT_ID", null),
+                            secret("GATEHOUSE_JIRA_CLIENT_SECRET"),
+                            words("GATEHOUSE_JIRA_SCOPES", "read:jira-work write:jira-work read:me offline_access"),
+                            baseUrl("GATEHOUSE_JIRA_AUTH_URL", "https://auth.atlassian.com", allowHttp),
+                            baseUrl("GATEHOUSE_JIRA_API_URL", "https://api.atlassian.com", allowHttp));
+            var slack = string("GATEHOUSE_SLACK_CLIENT_ID", null) == null ? null
+                    : new gatehouse.vault.PlatformSettings.Slack(string("GATEHOUSE_SLACK_CLIENT_ID", null),
+                            secret("GATEHOUSE_SLACK_CLIENT_SECRET"), words("GATEHOUSE_SLACK_SCOPES", "chat:write channels:read"),
+                            words("GATEHOUSE_SLACK_USER_SCOPES", ""),
+                            baseUrl("GATEHOUSE_SLACK_WEB_URL", "https://slack.com", allowHttp),
+                            baseUrl("GATEHOUSE_SLACK_API_URL", "https://slack.com/api", allowHttp));
+            List<String> returnUrls = new ArrayList<>();
+            for (String prefix : words("GATEHOUSE_CONNECT_RETURN_URLS", "")) {
+                returnUrls.add(baseUrl("GATEHOUSE_CONNECT_RETURN_URLS", prefix.replaceAll(",$", ""), true));
+            }
+            Duration skew = Duration.ofSeconds(integer("GATEHOUSE_VAULT_REFRESH_SKEW", 300, 0, 86_400));
+            return new Vault(githubOAuth, githubApp, jira, slack, List.copyOf(returnUrls), skew, allowHttp);
+        }
+
+        /** Space- or comma-separated words. */
+        private List<String> words(String name, String fallback) {
+            String value = string(name, fallback);
+            return value.isBlank() ? List.of() : List.of(value.trim().split("[\\s,]+"));
+        }
+
+        private String secret(String name) {
+            String value = env.get(name);
+            if (value == null || value.isBlank()) {
+                problems.add(name + " is required when the platform's client ID is set");
+                return null;
+            }
+            return value.trim();
+        }
+
+        private String required(String name) {
+            String value = string(name, null);
+            if (value == null) {
+                problems.add(name + " is required");
+            }
+            return value;
+        }
+
+        private String githubPrivateKey() {
+            String pem = env.get("GATEHOUSE_GITHUB_APP_PRIVATE_KEY");
+            String file = string("GATEHOUSE_GITHUB_APP_PRIVATE_KEY_FILE", null);
+            if ((pem == null || pem.isBlank()) && file != null) {
+                try {
+                    pem = java.nio.file.Files.readString(Path.of(file));
+                } catch (java.io.IOException | RuntimeException e) {
+                    problems.add("GATEHOUSE_GITHUB_APP_PRIVATE_KEY_FILE cannot be read: " + file);
+                    return null;
+                }
+            }
+            if (pem == null || !pem.contains("-----BEGIN")) {
+                problems.add("GATEHOUSE_GITHUB_APP_PRIVATE_KEY (PEM text) or _FILE is required with GATEHOUSE_GITHUB_APP_ID");
+                return null;
+            }
+            return pem;
+        }
+
+        /** An https base URL (http too with GATEHOUSE_VAULT_ALLOW_HTTP), without a trailing slash. */
+        private String baseUrl(String name, String fallback, boolean allowHttp) {
+            String value = string(name, fallback);
+            try {
+                URI uri = URI.create(value);
+                boolean ok = "https".equals(uri.getScheme()) || allowHttp && "http".equals(uri.getScheme());
+                if (!ok || uri.getHost() == null) {
+                    problems.add(name + " must be an https URL" + (allowHttp ? " or http URL" : "") + ", got '" + value + "'");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(name + " is not a valid URL: '" + value + "'");
+            }
+            return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
         }
 
         Redis redis() {

@@ -22,6 +22,7 @@ import gatehouse.tokens.TokenRoutes;
 import gatehouse.users.AccountPages;
 import gatehouse.users.AuthRoutes;
 import gatehouse.users.UserRoutes;
+import gatehouse.vault.VaultRoutes;
 import gatehouse.webhooks.WebhookRoutes;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
@@ -58,6 +59,7 @@ public final class Routes {
             InstallationRoutes installations,
             ClientRoutes clients,
             WebhookRoutes webhooks,
+            VaultRoutes vault,
             ScopeRoutes scopes,
             SigningKeyRoutes signingKeys,
             HealthRoutes health,
@@ -140,6 +142,14 @@ public final class Routes {
         get("/api/v1/oauth/clients/{client_id}/webhook-deliveries", h.webhooks()::deliveries);
         post("/api/v1/oauth/clients/{client_id}/webhook-deliveries/{id}/redeliver", h.webhooks()::redeliver);
         post("/api/v1/events", h.webhooks()::publish);
+        get("/oauth/install/{platform}", h.vault()::install);
+        get("/oauth/callback/{platform}", h.vault()::callback);
+        get("/oauth/token/{platform}", h.vault()::token);
+        get("/oauth/installations", h.vault()::list);
+        get("/api/v1/connections", h.vault()::list);
+        delete("/oauth/installations/{id}", h.vault()::disconnect);
+        delete("/api/v1/connections/{id}", h.vault()::disconnect);
+        get("/oauth/status", h.vault()::status);
         post("/api/v1/oauth/scopes", h.scopes()::create);
         get("/api/v1/oauth/scopes", h.scopes()::list);
         put("/api/v1/oauth/scopes/{scope_id}", h.scopes()::update);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class OpenApiIT {
     private static final Set<String> METHODS =
             Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
-    private static final Set<String> TAGS = Set.of("oauth", "auth", "users", "orgs", "clients", "scopes", "webhooks", "ops");
+    private static final Set<String> TAGS = Set.of("oauth", "auth", "users", "orgs", "clients", "scopes", "webhooks", "vault", "ops");
     private static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
 
     private static Http.Response served;

@@ -1,0 +1,296 @@
+package gatehouse.vault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import gatehouse.testing.Fixtures;
+import gatehouse.testing.Http;
+import gatehouse.testing.TestDatabase;
+import gatehouse.testing.TestServer;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The vault end to end with Slack (API.md §6): connect through Gatehouse's HTTP API against a fake
+ * Slack, look tokens up, refresh them exactly once across two nodes, and fail the way the contract
+ * says. Two Gatehouse nodes share a database of their own.
+ */
+class SlackVaultIT {
+    private static final ListAppender<ILoggingEvent> LOGS = new ListAppender<>();
+    private static FakeSlack slack;
+    private static String database;
+    private static TestServer a;
+    private static TestServer b;
+    private static Http admin;
+    private static String serviceToken;
+
+    private String org;
+
+    @BeforeAll
+    static void start() {
+        LOGS.start();
+        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(LOGS);
+        slack = new FakeSlack();
+        database = TestDatabase.another();
+        Map<String, String> env = new HashMap<>(slack.settings());
+        env.put("GATEHOUSE_DATABASE_URL", database);
+        env.put("GATEHOUSE_CONNECT_RETURN_URLS", "https://saas.example.test/settings/");
+        a = TestServer.start(env);
+        b = TestServer.start(env);
+        admin = adminOf(a);
+        String serviceOrg = admin.postJson("/api/v1/orgs", Map.of("name", "Internal")).text("id");
+        var app = admin.postJson("/api/v1/oauth/clients", Fixtures.appBody(serviceOrg, Map.of("grant_types",
+                List.of("client_credentials"), "actor_modes", List.of("app"), "redirect_uris", List.of(),
+                "scope", "connections:read")));
+        assertThat(app.status()).as(app.body()).isEqualTo(201);
+        serviceToken = Http.anonymous(a.baseUrl()).postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+                "Authorization", Http.basic(app.text("client_id"), app.text("client_secret"))).text("access_token");
+    }
+
+    @AfterAll
+    static void stop() {
+        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAppender(LOGS);
+        a.close();
+        b.close();
+        slack.close();
+    }
+
+    @BeforeEach
+    void freshOrganization() {
+        slack.rotation = true;
+        slack.expiresIn = 43_200;
+        slack.failing = false;
+        slack.rateLimited = false;
+        slack.refreshDelayMillis = 0;
+        org = admin.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Org"))).text("id");
+    }
+
+    private static Http adminOf(TestServer server) {
+        Http session = Http.browser(server.baseUrl());
+        var login = session.postJson("/api/v1/auth/login", Map.of("username", TestServer.ADMIN_USERNAME,
+                "password", TestServer.ADMIN_PASSWORD));
+        return session.csrf(login.text("csrf_token"));
+    }
+
+    /** Install → Slack (approves) → callback; returns the callback's answer. */
+    private static Http.Response connect(Http session, String orgId, String returnTo) {
+        Http.Response started = session.get("/oauth/install/slack?organization_id=" + orgId
+                + (returnTo == null ? "" : "&return_to=" + Http.form("x", returnTo).substring(2)));
+        assertThat(started.status()).as(started.body()).isEqualTo(302);
+        assertThat(started.location()).startsWith(slack.url() + "/oauth/v2/authorize?");
+        Http.Response approved = Http.anonymous().get(started.location());
+        assertThat(approved.status()).isEqualTo(302);
+        return session.get(approved.location());
+    }
+
+    private static Http.Response lookup(TestServer node, String query) {
+        return Http.anonymous(node.baseUrl()).get("/oauth/token/slack?" + query, "Authorization", "Bearer " + serviceToken);
+    }
+
+    private static void expireStoredTokens() throws Exception {
+        try (var connection = DriverManager.getConnection(database)) {
+            connection.createStatement().execute("UPDATE vault_credentials SET expires_at = now() + interval '1 minute'");
+        }
+    }
+
+    @Test
+    void adminConnectsSlackAndServicesLookTheTokenUpByWorkspaceOrOrganization() {
+        Http.Response callback = connect(admin, org, null);
+        assertThat(callback.status()).as(callback.body()).isEqualTo(200);
+        JsonNode connection = callback.json().get("connections").get(0);
+        assertThat(connection.get("external_id").asText()).isEqualTo(FakeSlack.TEAM_ID);
+        assertThat(connection.get("status").asText()).isEqualTo("active");
+        assertThat(connection.toString()).doesNotContain("xox");
+
+        Http.Response byOrg = lookup(a, "organization_id=" + org);
+        assertThat(byOrg.status()).as(byOrg.body()).isEqualTo(200);
+        assertThat(byOrg.text("access_token")).startsWith("xoxe.xoxb-");
+        assertThat(byOrg.text("connection_id")).isEqualTo(connection.get("id").asText());
+        assertThat(byOrg.header("Cache-Control")).contains("no-store");
+        Http.Response byWorkspace = lookup(b, "workspace_id=" + FakeSlack.TEAM_ID);
+        assertThat(byWorkspace.status()).isEqualTo(200);
+
+        assertThat(Http.anonymous(a.baseUrl()).get("/oauth/token/slack?organization_id=" + org).status()).isEqualTo(401);
+        Http.Response twoKeys = lookup(a, "organization_id=" + org + "&workspace_id=T1");
+        assertThat(twoKeys.status()).isEqualTo(400);
+        assertThat(lookup(a, "workspace_id=TNOPE").status()).isEqualTo(404);
+        assertThat(lookup(a, "site_id=x").status()).isEqualTo(400);
+        assertThat(Http.anonymous(a.baseUrl()).get("/oauth/token/jira?site_id=x", "Authorization",
+                "Bearer " + serviceToken).status()).isEqualTo(404);
+
+        JsonNode listed = admin.get("/api/v1/connections?organization_id=" + org).json().get("data");
+        assertThat(listed).hasSize(1);
+        assertThat(listed.toString()).doesNotContain("xox");
+        JsonNode status = admin.get("/oauth/status").json().get("platforms");
+        assertThat(status.get("slack").get("configured").asBoolean()).isTrue();
+        assertThat(status.get("jira").get("configured").asBoolean()).isFalse();
+        assertThat(admin.get("/oauth/install/jira?organization_id=" + org).status()).isEqualTo(404);
+    }
+
+    @Test
+    void fiftyConcurrentLookupsOverTwoNodesRefreshOnceAndAllGetTheNewToken() throws Exception {
+        assertThat(connect(admin, org, null).status()).isEqualTo(200);
+        String before = lookup(a, "organization_id=" + org).text("access_token");
+        expireStoredTokens();
+        slack.refreshDelayMillis = 300;
+        int refreshesBefore = slack.refreshes.get();
+
+        List<Callable<Http.Response>> calls = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            TestServer node = i % 2 == 0 ? a : b;
+            calls.add(() -> lookup(node, "workspace_id=" + FakeSlack.TEAM_ID));
+        }
+        Set<String> tokens = new HashSet<>();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Future<Http.Response> result : pool.invokeAll(calls)) {
+                assertThat(result.get().status()).as(result.get().body()).isEqualTo(200);
+                tokens.add(result.get().text("access_token"));
+            }
+        }
+        assertThat(slack.refreshes.get() - refreshesBefore).isEqualTo(1);
+        assertThat(tokens).hasSize(1).doesNotContain(before);
+    }
+
+    @Test
+    void deadRefreshTokenMarksTheConnectionForReauthorizationAndLookupsGet409() throws Exception {
+        assertThat(connect(admin, org, null).status()).isEqualTo(200);
+        expireStoredTokens();
+        slack.revokeAllRefreshTokens();
+        Http.Response refused = lookup(a, "organization_id=" + org);
+        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+        assertThat(refused.text("error")).isEqualTo("reauthorization_required");
+        JsonNode connection = admin.get("/api/v1/connections?organization_id=" + org).json().get("data").get(0);
+        assertThat(connection.get("status").asText()).isEqualTo("needs_reauth");
+        assertThat(connection.get("last_error").asText()).isEqualTo("invalid_refresh_token");
+        assertThat(lookup(b, "organization_id=" + org).status()).isEqualTo(409);
+        JsonNode audit = admin.get("/api/v1/audit-logs?action=connection.refresh_failed&organization_id=" + org)
+                .json().get("data");
+        assertThat(audit).hasSize(1);
+        assertThat(admin.get("/api/v1/connections?status=needs_reauth&organization_id=" + org).json().get("data")).hasSize(1);
+
+        // Connecting again repairs it.
+        assertThat(connect(admin, org, null).status()).isEqualTo(200);
+        assertThat(lookup(a, "organization_id=" + org).status()).isEqualTo(200);
+    }
+
+    @Test
+    void providerOutageIs503AndTheStoredTokenSurvivesForTheNextTry() throws Exception {
+        assertThat(connect(admin, org, null).status()).isEqualTo(200);
+        expireStoredTokens();
+        slack.failing = true;
+        Http.Response down = lookup(a, "organization_id=" + org);
+        assertThat(down.status()).as(down.body()).isEqualTo(503);
+        assertThat(down.text("error")).isEqualTo("provider_unavailable");
+        slack.failing = false;
+        slack.rateLimited = true;
+        assertThat(lookup(a, "organization_id=" + org).status()).isEqualTo(503);
+        slack.rateLimited = false;
+        // The refresh token was never spent: the next try succeeds with it.
+        Http.Response back = lookup(a, "organization_id=" + org);
+        assertThat(back.status()).as(back.body()).isEqualTo(200);
+        assertThat(admin.get("/api/v1/connections?organization_id=" + org).json().get("data").get(0)
+                .get("status").asText()).isEqualTo("active");
+    }
+
+    @Test
+    void replayedForeignOrExpiredStatesAndForeignReturnUrlsAreRefusedWithoutCallingSlack() throws Exception {
+        Http.Response started = admin.get("/oauth/install/slack?organization_id=" + org);
+        String callback = Http.anonymous().get(started.location()).location();
+        int exchanges = slack.exchanges.get();
+
+        // Another user's session presenting this state.
+        var other = Fixtures.newUser();
+        Http otherSession = Http.browser(a.baseUrl());
+        otherSession.postJson("/api/v1/auth/login", Map.of("username", TestServer.ADMIN_USERNAME,
+                "password", TestServer.ADMIN_PASSWORD));
+        assertThat(other).isNotNull();
+        Http stranger = Http.browser(a.baseUrl());
+        var user = stranger.postJson("/api/v1/users", Map.of("username", Fixtures.unique("u") + "@example.test",
+                "password", "a-long-password-1", "name", "Stranger"));
+        assertThat(user.status()).isEqualTo(201);
+        var login = stranger.postJson("/api/v1/auth/login", Map.of("username", user.text("username"),
+                "password", "a-long-password-1"));
+        assertThat(login.status()).isEqualTo(200);
+        assertThat(stranger.get(callback).status()).isEqualTo(400);
+        // Used up by that attempt: the rightful user cannot replay it either.
+        assertThat(admin.get(callback).status()).isEqualTo(400);
+
+        // Expired.
+        Http.Response again = admin.get("/oauth/install/slack?organization_id=" + org);
+        String expiredCallback = Http.anonymous().get(again.location()).location();
+        try (var connection = DriverManager.getConnection(database)) {
+            connection.createStatement().execute("UPDATE connect_states SET expires_at = now() - interval '1 second'");
+        }
+        Http.Response expired = admin.get(expiredCallback);
+        assertThat(expired.status()).isEqualTo(400);
+        assertThat(expired.text("error_description")).contains("expired");
+
+        assertThat(admin.get(callback.replaceAll("state=[^&]+", "state=forged")).status()).isEqualTo(400);
+        assertThat(slack.exchanges.get()).isEqualTo(exchanges);
+
+        Http.Response foreign = admin.get("/oauth/install/slack?organization_id=" + org + "&return_to="
+                + Http.form("x", "https://saas.example.test.evil.example/settings/").substring(2));
+        assertThat(foreign.status()).isEqualTo(400);
+        Http.Response allowed = connect(admin, org, "https://saas.example.test/settings/integrations");
+        assertThat(allowed.status()).isEqualTo(302);
+        assertThat(allowed.location()).startsWith("https://saas.example.test/settings/integrations?status=connected");
+    }
+
+    @Test
+    void onlyOrganizationAdminsConnect() {
+        var member = Fixtures.newUser();
+        assertThat(member).isNotNull();
+        Http stranger = Http.browser(a.baseUrl());
+        var user = stranger.postJson("/api/v1/users", Map.of("username", Fixtures.unique("m") + "@example.test",
+                "password", "a-long-password-2", "name", "Member"));
+        admin.postJson("/api/v1/orgs/" + org + "/members", Map.of("username", user.text("username"), "role", "member"));
+        var login = stranger.postJson("/api/v1/auth/login", Map.of("username", user.text("username"),
+                "password", "a-long-password-2"));
+        stranger.csrf(login.text("csrf_token"));
+        assertThat(stranger.get("/oauth/install/slack?organization_id=" + org).status()).isEqualTo(403);
+        assertThat(Http.anonymous(a.baseUrl()).get("/oauth/install/slack?organization_id=" + org).status()).isEqualTo(401);
+    }
+
+    @Test
+    void disconnectRevokesAtSlackAndDestroysTheTokens() {
+        JsonNode connection = connect(admin, org, null).json().get("connections").get(0);
+        String token = lookup(a, "organization_id=" + org).text("access_token");
+        Http.Response gone = admin.delete("/oauth/installations/" + connection.get("id").asText());
+        assertThat(gone.status()).as(gone.body()).isEqualTo(204);
+        assertThat(slack.revoked()).contains(token);
+        assertThat(lookup(a, "organization_id=" + org).status()).isEqualTo(404);
+        assertThat(admin.get("/api/v1/connections?organization_id=" + org + "&status=revoked").json().get("data"))
+                .hasSize(1);
+        assertThat(admin.delete("/api/v1/connections/" + connection.get("id").asText()).status()).isEqualTo(404);
+    }
+
+    @Test
+    void noTokenEverAppearsInTheLogs() throws Exception {
+        assertThat(connect(admin, org, null).status()).isEqualTo(200);
+        expireStoredTokens();
+        lookup(a, "organization_id=" + org);
+        slack.failing = true;
+        expireStoredTokens();
+        lookup(b, "organization_id=" + org);
+        slack.failing = false;
+        for (ILoggingEvent event : LOGS.list) {
+            assertThat(event.getFormattedMessage()).doesNotContain("xoxe", "xoxb", "xoxp", FakeSlack.CLIENT_SECRET);
+        }
+    }
+}
