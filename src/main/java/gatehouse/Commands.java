@@ -16,16 +16,17 @@ import java.util.Map;
  * {@code java -jar gatehouse.jar <command>}: one-off operations run against the same database and
  * keys as the server, instead of serving.
  */
-final class Commands {
+public final class Commands {
     static final String ROTATE_SIGNING_KEYS = "rotate-signing-keys";
-    private static final String USAGE = "usage: java -jar gatehouse.jar [" + ROTATE_SIGNING_KEYS + "]";
+    static final String REENCRYPT = "reencrypt";
+    private static final String USAGE = "usage: java -jar gatehouse.jar [" + ROTATE_SIGNING_KEYS + " | " + REENCRYPT + "]";
 
     private Commands() {
     }
 
     /** Runs {@code args}; returns the process exit code (0 done, 1 failed, 2 bad command or configuration). */
-    static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        if (args.size() != 1 || !ROTATE_SIGNING_KEYS.equals(args.getFirst())) {
+    public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        if (args.size() != 1 || !List.of(ROTATE_SIGNING_KEYS, REENCRYPT).contains(args.getFirst())) {
             err.println(USAGE);
             return 2;
         }
@@ -37,12 +38,23 @@ final class Commands {
             return 2;
         }
         try (Database database = App.openDatabase(config)) {
-            rotateSigningKeys(config, database, out);
+            if (REENCRYPT.equals(args.getFirst())) {
+                reencrypt(config, database, out);
+            } else {
+                rotateSigningKeys(config, database, out);
+            }
             return 0;
         } catch (RuntimeException e) {
-            err.println(ROTATE_SIGNING_KEYS + " failed: " + e.getMessage());
+            err.println(args.getFirst() + " failed: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** Re-encrypts every stored secret under the first key of GATEHOUSE_ENCRYPTION_KEYS. */
+    private static void reencrypt(Config config, Database database, PrintStream out) {
+        var counts = new gatehouse.crypto.Reencryption(database, App.encryption(config)).run();
+        out.println("re-encrypted under the first key of GATEHOUSE_ENCRYPTION_KEYS:");
+        counts.forEach((table, n) -> out.printf("  %s: %d%n", table, n));
     }
 
     /**

@@ -293,4 +293,44 @@ class SlackVaultIT {
             assertThat(event.getFormattedMessage()).doesNotContain("xoxe", "xoxb", "xoxp", FakeSlack.CLIENT_SECRET);
         }
     }
+
+    @Test
+    void keyRotationWithReencryptionLeavesEveryConnectionReadable() throws Exception {
+        // A database of its own: after re-encryption, nodes that lack the new key read nothing there.
+        String ownDatabase = TestDatabase.another();
+        Map<String, String> oldKey = new HashMap<>(slack.settings());
+        oldKey.put("GATEHOUSE_DATABASE_URL", ownDatabase);
+        TestServer before = TestServer.start(oldKey);
+        String token;
+        String orgId;
+        try {
+            Http session = adminOf(before);
+            orgId = session.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Org"))).text("id");
+            assertThat(connect(session, orgId, null).status()).isEqualTo(200);
+            token = session.get("/oauth/token/slack?organization_id=" + orgId).text("access_token");
+            assertThat(token).startsWith("xox");
+        } finally {
+            before.close();
+        }
+        String newKey = gatehouse.crypto.Encryption.generateKey();
+        var out = new java.io.ByteArrayOutputStream();
+        Map<String, String> env = new HashMap<>(oldKey);
+        env.put("GATEHOUSE_ENCRYPTION_KEYS", newKey + "," + TestServer.ENCRYPTION_KEY);
+        env.put("GATEHOUSE_DATA_DIR", java.nio.file.Files.createTempDirectory("gatehouse-reencrypt").toString());
+        int code = gatehouse.Commands.run(List.of("reencrypt"), env, new java.io.PrintStream(out, true), System.err);
+        assertThat(code).as(out.toString()).isZero();
+        assertThat(out.toString()).contains("vault_credentials: 1");
+
+        // A node that knows only the new key reads every connection.
+        Map<String, String> onlyNew = new HashMap<>(oldKey);
+        onlyNew.put("GATEHOUSE_ENCRYPTION_KEYS", newKey);
+        TestServer after = TestServer.start(onlyNew);
+        try {
+            Http.Response read = adminOf(after).get("/oauth/token/slack?organization_id=" + orgId);
+            assertThat(read.status()).as(read.body()).isEqualTo(200);
+            assertThat(read.text("access_token")).isEqualTo(token);
+        } finally {
+            after.close();
+        }
+    }
 }
