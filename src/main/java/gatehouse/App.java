@@ -317,6 +317,11 @@ public final class App implements AutoCloseable {
         return database;
     }
 
+    /** The vault's background refresher (tests run a pass at once instead of waiting a minute). */
+    public VaultRefresher vaultRefresher() {
+        return vaultRefresher;
+    }
+
     public Encryption encryption() {
         return encryption;
     }

@@ -65,7 +65,7 @@ public final class VaultRefresher implements AutoCloseable {
             Instant now = clock.instant();
             List<UUID> due = database.withHandle(h -> vault.dueForRefresh(h, now.plus(horizon), now, 100));
             for (UUID id : due) {
-                if (!service.refreshQuietly(id)) {
+                if (!service.refreshQuietly(id, horizon)) {
                     backOff(id);
                 }
             }

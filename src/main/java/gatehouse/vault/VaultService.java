@@ -222,20 +222,27 @@ public final class VaultService {
         if (!needsRefresh(stored)) {
             return seal.open(stored.material());
         }
-        return refreshShared(credentialId, platforms.forCredential(platformName, kind));
+        return refreshShared(credentialId, platforms.forCredential(platformName, kind), settings.refreshSkew());
     }
 
     private boolean needsRefresh(VaultRepository.StoredCredential stored) {
-        return stored.expiresAt() != null && stored.expiresAt().isBefore(clock.instant().plus(settings.refreshSkew()));
+        return expiresWithin(stored, settings.refreshSkew());
     }
 
-    /** Joins this node's refresh of the credential in flight, or runs one. */
-    Credential refreshShared(UUID credentialId, Platform platform) {
+    private boolean expiresWithin(VaultRepository.StoredCredential stored, Duration window) {
+        return stored.expiresAt() != null && stored.expiresAt().isBefore(clock.instant().plus(window));
+    }
+
+    /**
+     * Joins this node's refresh of the credential in flight, or runs one, for a credential expiring
+     * within {@code window} (the lookups' skew, or the refresher's longer horizon).
+     */
+    Credential refreshShared(UUID credentialId, Platform platform, Duration window) {
         CompletableFuture<Credential> mine = new CompletableFuture<>();
         CompletableFuture<Credential> running = inFlight.putIfAbsent(credentialId, mine);
         if (running == null) {
             try {
-                mine.complete(refreshLocked(credentialId, platform));
+                mine.complete(refreshLocked(credentialId, platform, window));
             } catch (RuntimeException e) {
                 mine.completeExceptionally(e);
             } finally {
@@ -257,12 +264,12 @@ public final class VaultService {
     private record Refreshed(Credential credential, OAuthException refusal) {
     }
 
-    private Credential refreshLocked(UUID credentialId, Platform platform) {
+    private Credential refreshLocked(UUID credentialId, Platform platform, Duration window) {
         Refreshed result = database.inTransaction(handle -> {
             var stored = vault.lockCredential(handle, credentialId)
                     .orElseThrow(() -> OAuthException.notFound("the connection holds no token"));
             Credential current = seal.open(stored.material());
-            if (!needsRefresh(stored)) {
+            if (!expiresWithin(stored, window)) {
                 return new Refreshed(current, null); // another node refreshed while this one waited
             }
             if (!platform.canRefresh(current)) {
@@ -330,13 +337,13 @@ public final class VaultService {
     }
 
     /** The background refresher's entry: renews one credential, reporting instead of throwing. */
-    boolean refreshQuietly(UUID credentialId) {
+    boolean refreshQuietly(UUID credentialId, Duration horizon) {
         var stored = database.withHandle(handle -> vault.findCredential(handle, credentialId));
         if (stored.isEmpty()) {
             return true;
         }
         try {
-            refreshShared(credentialId, platforms.forCredential(stored.get().platform(), stored.get().kind()));
+            refreshShared(credentialId, platforms.forCredential(stored.get().platform(), stored.get().kind()), horizon);
             return true;
         } catch (OAuthException e) {
             return e.error() == OAuthError.REAUTHORIZATION_REQUIRED; // settled: nothing more to try

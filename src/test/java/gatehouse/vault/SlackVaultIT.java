@@ -103,9 +103,15 @@ class SlackVaultIT {
         return Http.anonymous(node.baseUrl()).get("/oauth/token/slack?" + query, "Authorization", "Bearer " + serviceToken);
     }
 
-    private static void expireStoredTokens() throws Exception {
+    private void expireStoredTokens() throws Exception {
+        expireIn("1 minute");
+    }
+
+    /** Moves this test's organization's token expiry to {@code interval} from now. */
+    private void expireIn(String interval) throws Exception {
         try (var connection = DriverManager.getConnection(database)) {
-            connection.createStatement().execute("UPDATE vault_credentials SET expires_at = now() + interval '1 minute'");
+            connection.createStatement().execute("UPDATE vault_credentials SET expires_at = now() + interval '" + interval
+                    + "' WHERE id IN (SELECT credential_id FROM connections WHERE organization_id = '" + org + "')");
         }
     }
 
@@ -332,5 +338,28 @@ class SlackVaultIT {
         } finally {
             after.close();
         }
+    }
+
+    @Test
+    void backgroundRefresherRenewsTokensBeforeTheyExpireAndBacksOffAfterFailures() throws Exception {
+        assertThat(connect(admin, org, null).status()).isEqualTo(200);
+        String before = lookup(a, "organization_id=" + org).text("access_token");
+        // Outside the lookups' 5-minute skew, inside the refresher's 10-minute horizon.
+        expireIn("8 minutes");
+        a.app().vaultRefresher().runOnce();
+        int refreshes = slack.refreshes.get();
+        String after = lookup(a, "organization_id=" + org).text("access_token");
+        assertThat(after).isNotEqualTo(before);
+        assertThat(slack.refreshes.get()).as("the lookup found a fresh token").isEqualTo(refreshes);
+        assertThat(a.app().vaultRefresher().lastRunAt()).isNotNull();
+
+        expireIn("8 minutes");
+        slack.failing = true;
+        a.app().vaultRefresher().runOnce();
+        int afterFailure = slack.refreshes.get();
+        b.app().vaultRefresher().runOnce(); // backing off: not tried again at once, by any node
+        assertThat(slack.refreshes.get()).isEqualTo(afterFailure);
+        slack.failing = false;
+        assertThat(lookup(a, "organization_id=" + org).text("access_token")).isEqualTo(after);
     }
 }
