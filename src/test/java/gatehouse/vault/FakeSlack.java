@@ -48,6 +48,9 @@ final class FakeSlack implements AutoCloseable {
     /** Answer token calls with HTTP 500 / 429 while set. */
     volatile boolean failing;
     volatile boolean rateLimited;
+    /** Answer the code exchange as an org-wide Enterprise Grid install (no team, the enterprise instead). */
+    volatile boolean enterpriseInstall;
+    static final String ENTERPRISE_ID = "E12345678";
     /** Milliseconds a refresh takes (to let concurrent lookups pile up). */
     volatile long refreshDelayMillis;
 
@@ -139,9 +142,9 @@ final class FakeSlack implements AutoCloseable {
         }
         Map<String, Object> body = tokens();
         body.put("app_id", "A0KRD7HC3");
-        body.put("team", Map.of("id", TEAM_ID, "name", "Acme"));
-        body.put("enterprise", null);
-        body.put("is_enterprise_install", false);
+        body.put("team", enterpriseInstall ? null : Map.of("id", TEAM_ID, "name", "Acme"));
+        body.put("enterprise", enterpriseInstall ? Map.of("id", ENTERPRISE_ID, "name", "Acme Grid") : null);
+        body.put("is_enterprise_install", enterpriseInstall);
         body.put("authed_user", Map.of("id", "U1234"));
         ok(exchange, body);
     }

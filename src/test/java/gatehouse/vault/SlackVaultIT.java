@@ -78,6 +78,7 @@ class SlackVaultIT {
         slack.failing = false;
         slack.rateLimited = false;
         slack.refreshDelayMillis = 0;
+        slack.enterpriseInstall = false;
         org = admin.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Org"))).text("id");
     }
 
@@ -361,5 +362,16 @@ class SlackVaultIT {
         assertThat(slack.refreshes.get()).isEqualTo(afterFailure);
         slack.failing = false;
         assertThat(lookup(a, "organization_id=" + org).text("access_token")).isEqualTo(after);
+    }
+
+    @Test
+    void orgWideEnterpriseInstallIsKeyedByTheEnterpriseId() {
+        slack.enterpriseInstall = true;
+        JsonNode connection = connect(admin, org, null).json().get("connections").get(0);
+        assertThat(connection.get("external_id").asText()).isEqualTo(FakeSlack.ENTERPRISE_ID);
+        assertThat(connection.get("external_name").asText()).isEqualTo("Acme Grid");
+        Http.Response found = lookup(a, "workspace_id=" + FakeSlack.ENTERPRISE_ID);
+        assertThat(found.status()).as(found.body()).isEqualTo(200);
+        assertThat(found.text("connection_id")).isEqualTo(connection.get("id").asText());
     }
 }
