@@ -584,8 +584,9 @@ public final class FakeAtlassian implements AutoCloseable {
         return URLDecoder.decode(value, StandardCharsets.UTF_8);
     }
 
+    /** Spaces as %20, so any callback parser (form-style or URI-style) reads the same state back. */
     private static String encode(String value) {
-        return ProviderHttp.encode(value);
+        return ProviderHttp.encode(value).replace("+", "%20");
     }
 
     private String randomToken(int bytes) {

@@ -145,6 +145,20 @@ class JiraPlatformTest {
     }
 
     @Test
+    void aWrongApiUrlIsAConfigurationError() {
+        PlatformSettings.Jira settings = new PlatformSettings.Jira(FakeAtlassian.CLIENT_ID, FakeAtlassian.CLIENT_SECRET,
+                FakeAtlassian.SCOPES, atlassian.url(), atlassian.url() + "/not-the-gateway");
+        JiraPlatform misconfigured = new JiraPlatform(settings, http, clock);
+        String code = atlassian.consent(misconfigured.authorizeUrl("s", REDIRECT_URI, null));
+
+        ProviderException failure = catchThrowableOfType(ProviderException.class,
+                () -> misconfigured.complete(Map.of("code", code), REDIRECT_URI, null));
+
+        assertThat(failure.kind()).isEqualTo(Kind.CONFIGURATION);
+        assertThat(failure.providerError()).isEqualTo("http_404");
+    }
+
+    @Test
     void withoutOfflineAccessTheCredentialHasNoRefreshTokenAndCannotRefresh() throws Exception {
         PlatformSettings.Jira settings = new PlatformSettings.Jira(FakeAtlassian.CLIENT_ID, FakeAtlassian.CLIENT_SECRET,
                 List.of("read:jira-work"), atlassian.url(), atlassian.url());
