@@ -14,6 +14,9 @@ public final class Platforms {
     private final Map<String, Platform> byKey = new LinkedHashMap<>();
 
     public Platforms(Config.Vault settings, ProviderHttp http, Clock clock) {
+        if (settings.jira() != null) {
+            add(new JiraPlatform(settings.jira(), http, clock));
+        }
         if (settings.slack() != null) {
             add(new SlackPlatform(settings.slack(), http, clock));
         }
