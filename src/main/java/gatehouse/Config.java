@@ -275,7 +275,7 @@ public record Config(
                             baseUrl("GATEHOUSE_SLACK_API_URL", "https://slack.com/api", allowHttp));
             List<String> returnUrls = new ArrayList<>();
             for (String prefix : words("GATEHOUSE_CONNECT_RETURN_URLS", "")) {
-                returnUrls.add(baseUrl("GATEHOUSE_CONNECT_RETURN_URLS", prefix.replaceAll(",$", ""), true));
+                returnUrls.add(checkedUrl("GATEHOUSE_CONNECT_RETURN_URLS", prefix, true));
             }
             Duration skew = Duration.ofSeconds(integer("GATEHOUSE_VAULT_REFRESH_SKEW", 300, 0, 86_400));
             return new Vault(githubOAuth, githubApp, jira, slack, List.copyOf(returnUrls), skew, allowHttp);
@@ -324,7 +324,11 @@ public record Config(
 
         /** An https base URL (http too with GATEHOUSE_VAULT_ALLOW_HTTP), without a trailing slash. */
         private String baseUrl(String name, String fallback, boolean allowHttp) {
-            String value = string(name, fallback);
+            String value = checkedUrl(name, string(name, fallback), allowHttp);
+            return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+        }
+
+        private String checkedUrl(String name, String value, boolean allowHttp) {
             try {
                 URI uri = URI.create(value);
                 boolean ok = "https".equals(uri.getScheme()) || allowHttp && "http".equals(uri.getScheme());
@@ -334,7 +338,7 @@ public record Config(
             } catch (IllegalArgumentException e) {
                 problems.add(name + " is not a valid URL: '" + value + "'");
             }
-            return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+            return value;
         }
 
         Redis redis() {

@@ -287,4 +287,39 @@ class ConfigTest {
         assertThat(Config.fromEnv(Map.of("GATEHOUSE_JWT_AUDIENCE", " https://api.example.com ")).jwtAudience())
                 .isEqualTo("https://api.example.com");
     }
+
+    @Test
+    void fromEnvWhenNoPlatformIsSetThenTheVaultHasNoneAndDefaults() {
+        Config.Vault vault = Config.fromEnv(Map.of()).vault();
+        assertThat(vault.slack()).isNull();
+        assertThat(vault.jira()).isNull();
+        assertThat(vault.githubOAuth()).isNull();
+        assertThat(vault.githubApp()).isNull();
+        assertThat(vault.refreshSkew()).isEqualTo(java.time.Duration.ofMinutes(5));
+        assertThat(vault.returnUrls()).isEmpty();
+    }
+
+    @Test
+    void fromEnvWhenSlackIsSetThenItsDefaultsAndSecretKeptOutOfToString() {
+        Config.Vault vault = Config.fromEnv(Map.of("GATEHOUSE_SLACK_CLIENT_ID", "1.2", "GATEHOUSE_SLACK_CLIENT_SECRET",
+                "s3cret", "GATEHOUSE_CONNECT_RETURN_URLS", "https://a.example/x/, https://b.example/")).vault();
+        assertThat(vault.slack().scopes()).containsExactly("chat:write", "channels:read");
+        assertThat(vault.slack().apiUrl()).isEqualTo("https://slack.com/api");
+        assertThat(vault.slack().toString()).doesNotContain("s3cret");
+        assertThat(vault.returnUrls()).containsExactly("https://a.example/x/", "https://b.example/");
+    }
+
+    @Test
+    void fromEnvWhenAPlatformLacksItsSecretOrUsesHttpThenRefused() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_JIRA_CLIENT_ID", "j")))
+                .hasMessageContaining("GATEHOUSE_JIRA_CLIENT_SECRET is required");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_SLACK_CLIENT_ID", "1", "GATEHOUSE_SLACK_CLIENT_SECRET",
+                "x", "GATEHOUSE_SLACK_API_URL", "http://fake.local/api")))
+                .hasMessageContaining("GATEHOUSE_SLACK_API_URL must be an https URL");
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_SLACK_CLIENT_ID", "1", "GATEHOUSE_SLACK_CLIENT_SECRET", "x",
+                "GATEHOUSE_SLACK_API_URL", "http://fake.local/api", "GATEHOUSE_VAULT_ALLOW_HTTP", "true")).vault().slack()
+                .apiUrl()).isEqualTo("http://fake.local/api");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_GITHUB_APP_ID", "1", "GATEHOUSE_GITHUB_APP_SLUG", "s")))
+                .hasMessageContaining("GATEHOUSE_GITHUB_APP_PRIVATE_KEY");
+    }
 }
