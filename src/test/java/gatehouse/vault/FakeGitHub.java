@@ -904,7 +904,8 @@ public final class FakeGitHub implements AutoCloseable {
     }
 
     private static void skip(byte[] der, int[] position, int tag) {
-        position[0] += readHeader(der, position, tag);
+        int length = readHeader(der, position, tag); // moves position past the header first
+        position[0] += length;
     }
 
     /** Reads a tag and a DER length at {@code position}, leaves it at the value; returns the length. */
