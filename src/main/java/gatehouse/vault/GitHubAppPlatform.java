@@ -208,7 +208,7 @@ public final class GitHubAppPlatform implements Platform {
     /** The token's permissions as {@code name:level} (e.g. {@code contents:read}), the closest thing to scopes. */
     private static List<String> permissions(JsonNode permissions) {
         List<String> scopes = new ArrayList<>();
-        permissions.fields().forEachRemaining(e -> scopes.add(e.getKey() + ":" + e.getValue().asText()));
+        permissions.properties().forEach(e -> scopes.add(e.getKey() + ":" + e.getValue().asText()));
         scopes.sort(null);
         return scopes;
     }

@@ -90,7 +90,7 @@ final class GitHubHttp {
             return formFields(body);
         }
         Map<String, String> fields = new LinkedHashMap<>();
-        json(answer).fields().forEachRemaining(e -> {
+        json(answer).properties().forEach(e -> {
             JsonNode value = e.getValue();
             if (value.isValueNode() && !value.isNull()) {
                 fields.put(e.getKey(), value.asText());

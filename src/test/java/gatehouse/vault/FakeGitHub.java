@@ -416,11 +416,16 @@ public final class FakeGitHub implements AutoCloseable {
 
     private Reply route(Request request) {
         String path = request.path();
-        if (request.method().equals("GET") && path.equals("/login/oauth/authorize")) {
-            return Reply.redirect(authorize(request.query()).toString());
-        }
-        if (request.method().equals("GET") && path.matches("/apps/[^/]+/installations/new")) {
-            return Reply.redirect(installPage(path, request.query()).toString());
+        try {
+            if (request.method().equals("GET") && path.equals("/login/oauth/authorize")) {
+                return Reply.redirect(authorize(request.query()).toString());
+            }
+            if (request.method().equals("GET") && path.matches("/apps/[^/]+/installations/new")) {
+                return Reply.redirect(installPage(path, request.query()).toString());
+            }
+        } catch (IllegalArgumentException e) {
+            // GitHub shows an error page and sends the browser nowhere.
+            return new Reply(400, "text/plain; charset=utf-8", e.getMessage(), Map.of());
         }
         if (request.header("User-Agent") == null) {
             return restError(403, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header");
