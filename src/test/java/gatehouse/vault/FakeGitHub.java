@@ -1,0 +1,931 @@
+package gatehouse.vault;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import gatehouse.web.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+/**
+ * A fake GitHub, written from PROVIDERS.md §1–3 (not from Gatehouse's code), on one loopback
+ * {@link HttpServer}: the browser pages and OAuth token endpoint under {@link #webUrl()}, REST under
+ * {@link #apiUrl()} ({@code …/api/v3}, as on GitHub Enterprise, so a client mixing the two fails).
+ *
+ * <p>It knows one OAuth client ({@link #CLIENT_ID}/{@link #CLIENT_SECRET}, callback set with
+ * {@link #registerCallback}) and one GitHub App ({@link #APP_ID}, {@link #APP_SLUG}, key pair from
+ * {@link #appPrivateKeyPkcs1Pem()}). Like GitHub it answers token errors with status 200, form-encoded
+ * unless {@code Accept: application/json}; codes are single use, 10 minutes, bound to client and
+ * redirect URI (and PKCE challenge); classic tokens never expire, {@link #expiringUserTokens} makes
+ * the client a GitHub App's ({@code ghu_} + rotating {@code ghr_} that die on second use); app JWTs
+ * are verified (signature, iss, iat, exp window); requests without User-Agent get 403.
+ *
+ * <p>Browser steps without a browser: {@link #approve(URI)} and {@link #install(URI)} take the URL a
+ * provider built and return the callback's query parameters; a real HTTP GET of those URLs answers
+ * 302 to the callback / Setup URL instead. Switches: {@link #failNext}, {@link #failNextOn}, {@link #rateLimitNext},
+ * {@link #exhaustRateLimitNext}, {@link #hangNext} (all API and token calls; {@link #heal()} ends
+ * them), {@link #revokeRefreshToken}, {@link #revokeAccessToken}, {@link #suspendInstallation},
+ * {@link #deleteInstallation}. Counters: {@link #codeExchanges()}, {@link #refreshCalls()},
+ * {@link #installationTokensMinted()}, {@link #revokedTokens()}, {@link #uninstalled()}. The fake
+ * reads time from the {@link Clock} it was given, so a test's clock can expire codes and tokens.
+ */
+public final class FakeGitHub implements AutoCloseable {
+    public static final String CLIENT_ID = "Ov23liFakeClient";
+    public static final String CLIENT_SECRET = "fake-client-secret-0123456789";
+    public static final String APP_ID = "424242";
+    public static final String APP_CLIENT_ID = "Iv23liFakeApp";
+    public static final String APP_SLUG = "gatehouse-test";
+    public static final long USER_ID = 1;
+    public static final String USER_LOGIN = "octocat";
+
+    private static final Duration CODE_TTL = Duration.ofMinutes(10);
+    private static final Duration USER_TOKEN_TTL = Duration.ofHours(8);
+    private static final Duration INSTALLATION_TOKEN_TTL = Duration.ofHours(1);
+    private static final long REFRESH_TOKEN_TTL_SECONDS = 15_811_200;
+    private static final KeyPair APP_KEYS = generateRsaKeys();
+
+    /** An account on the fake: a user or an organization. */
+    public record Account(long id, String login, String type) {
+    }
+
+    private record Code(String clientId, String redirectUri, String codeChallenge, Account user, String scope, Instant issuedAt) {
+    }
+
+    private record Token(String value, Account user, long installationId, String scope, Instant expiresAt) {
+        boolean activeAt(Instant now) {
+            return expiresAt == null || now.isBefore(expiresAt);
+        }
+    }
+
+    private record Refresh(Account user, String scope, String accessToken) {
+    }
+
+    private static final class Installation {
+        final long id;
+        final Account account;
+        volatile boolean suspended;
+        volatile boolean deleted;
+
+        Installation(long id, Account account) {
+            this.id = id;
+            this.account = account;
+        }
+    }
+
+    private enum Failure { SERVER_ERROR, RATE_LIMITED, LIMIT_EXHAUSTED, HANG }
+
+    private final HttpServer server;
+    private final Clock clock;
+    private final Map<String, Code> codes = new ConcurrentHashMap<>();
+    private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+    private final Map<String, Refresh> refreshTokens = new ConcurrentHashMap<>();
+    private final Map<Long, Installation> installations = new ConcurrentHashMap<>();
+    private final Map<Long, List<Account>> orgsByUser = new ConcurrentHashMap<>();
+    private final AtomicInteger installationIds = new AtomicInteger(12_345_678);
+    private final AtomicInteger codeExchanges = new AtomicInteger();
+    private final AtomicInteger refreshCalls = new AtomicInteger();
+    private final AtomicInteger installationTokensMinted = new AtomicInteger();
+    private final List<String> revokedTokens = new CopyOnWriteArrayList<>();
+    private final List<Long> uninstalled = new CopyOnWriteArrayList<>();
+    private final AtomicInteger failuresLeft = new AtomicInteger();
+    private final AtomicReference<Failure> failure = new AtomicReference<>();
+    private volatile int failureStatus = 500;
+    private volatile String failurePath;
+    private volatile long failureSeconds;
+    private volatile CountDownLatch hanging = new CountDownLatch(1);
+    private volatile String callbackUrl;
+    private volatile String setupUrl;
+    private volatile boolean expiringUserTokens;
+    private volatile boolean expiresInAsString;
+    private volatile boolean installRequestsOnly;
+    private volatile Account signedIn = new Account(USER_ID, USER_LOGIN, "User");
+    private volatile Account installTarget;
+
+    private FakeGitHub(Clock clock) {
+        this.clock = clock;
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/", this::handle);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.start();
+    }
+
+    public static FakeGitHub start() {
+        return new FakeGitHub(Clock.systemUTC());
+    }
+
+    /** A fake reading time from {@code clock} (share the provider's clock to expire codes and tokens). */
+    public static FakeGitHub start(Clock clock) {
+        return new FakeGitHub(clock);
+    }
+
+    @Override
+    public void close() {
+        hanging.countDown();
+        server.stop(0);
+    }
+
+    // ---- where it is and how to configure a provider for it -------------------------------------------
+
+    public String webUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public String apiUrl() {
+        return webUrl() + "/api/v3";
+    }
+
+    public PlatformSettings.GitHubOAuth oauthSettings(List<String> scopes) {
+        return new PlatformSettings.GitHubOAuth(CLIENT_ID, CLIENT_SECRET, scopes, webUrl(), apiUrl());
+    }
+
+    public PlatformSettings.GitHubApp appSettings() {
+        return new PlatformSettings.GitHubApp(APP_ID, APP_SLUG, appPrivateKeyPkcs1Pem(), webUrl(), apiUrl());
+    }
+
+    /** The app's key as GitHub hands it out: {@code BEGIN RSA PRIVATE KEY}. */
+    public static String appPrivateKeyPkcs1Pem() {
+        return pem("RSA PRIVATE KEY", pkcs1(APP_KEYS.getPrivate().getEncoded()));
+    }
+
+    /** The same key converted to PKCS#8 ({@code openssl pkcs8 -topk8 -nocrypt}). */
+    public static String appPrivateKeyPkcs8Pem() {
+        return pem("PRIVATE KEY", APP_KEYS.getPrivate().getEncoded());
+    }
+
+    /** The OAuth client's registered callback URL; redirect URIs must be on its host and port, at or below its path. */
+    public FakeGitHub registerCallback(String url) {
+        this.callbackUrl = url;
+        return this;
+    }
+
+    /** The GitHub App's Setup URL, where {@code /apps/{slug}/installations/new} sends the browser back. */
+    public FakeGitHub registerSetupUrl(String url) {
+        this.setupUrl = url;
+        return this;
+    }
+
+    /** Answer like a GitHub App's client: expiring {@code ghu_} tokens with rotating {@code ghr_} refresh tokens. */
+    public FakeGitHub expiringUserTokens(boolean on) {
+        this.expiringUserTokens = on;
+        return this;
+    }
+
+    /** Send {@code expires_in} as a JSON string ({@code "28800"}), as GitHub's 2020 examples do. */
+    public FakeGitHub expiresInAsString(boolean on) {
+        this.expiresInAsString = on;
+        return this;
+    }
+
+    // ---- accounts and installations --------------------------------------------------------------------
+
+    /** The user whose browser approves the next authorizations and installations. */
+    public FakeGitHub signIn(long id, String login) {
+        this.signedIn = new Account(id, login, "User");
+        return this;
+    }
+
+    public FakeGitHub addOrganization(long userId, long orgId, String login) {
+        orgsByUser.computeIfAbsent(userId, id -> new CopyOnWriteArrayList<>()).add(new Account(orgId, login, "Organization"));
+        return this;
+    }
+
+    /** The account the next browser installation picks (default: the signed-in user). */
+    public FakeGitHub installOn(long accountId, String login, String type) {
+        this.installTarget = new Account(accountId, login, type);
+        return this;
+    }
+
+    /** Installations come back as {@code setup_action=request} without an installation ID (a non-owner asked). */
+    public FakeGitHub installRequestsOnly(boolean on) {
+        this.installRequestsOnly = on;
+        return this;
+    }
+
+    /** An installation made outside a browser flow; returns its ID. */
+    public long addInstallation(long accountId, String login, String type) {
+        return installationFor(new Account(accountId, login, type)).id;
+    }
+
+    public void suspendInstallation(long id) {
+        installations.get(id).suspended = true;
+    }
+
+    /** The account owner uninstalled the app. */
+    public void deleteInstallation(long id) {
+        installations.get(id).deleted = true;
+    }
+
+    // ---- browser steps -----------------------------------------------------------------------------------
+
+    /** The signed-in user approves {@code authorizeUrl}; returns the callback's query parameters. */
+    public Map<String, String> approve(URI authorizeUrl) {
+        return query(authorize(query(authorizeUrl)));
+    }
+
+    /** The signed-in user installs the app from {@code installUrl}; returns the Setup URL's query parameters. */
+    public Map<String, String> install(URI installUrl) {
+        return query(installPage(installUrl.getPath(), query(installUrl)));
+    }
+
+    // ---- switches ----------------------------------------------------------------------------------------
+
+    /** The next {@code times} API and token calls answer {@code status} (a 5xx). */
+    public void failNext(int times, int status) {
+        arm(Failure.SERVER_ERROR, times, status, 0);
+    }
+
+    /**
+     * The next {@code times} calls to {@code path} answer {@code status}; other calls pass. The path
+     * is as GitHub.com spells it: {@code /user}, {@code /login/oauth/access_token},
+     * {@code /app/installations/12345679/access_tokens} (REST paths without the {@code /api/v3} prefix).
+     */
+    public void failNextOn(String path, int times, int status) {
+        failurePath = path;
+        failure.set(Failure.SERVER_ERROR);
+        failureStatus = status;
+        failuresLeft.set(times);
+    }
+
+    /** The next {@code times} calls answer 429 with {@code Retry-After: retryAfterSeconds}. */
+    public void rateLimitNext(int times, long retryAfterSeconds) {
+        arm(Failure.RATE_LIMITED, times, 429, retryAfterSeconds);
+    }
+
+    /** The next {@code times} calls answer 403 with {@code x-ratelimit-remaining: 0} and a reset that far ahead. */
+    public void exhaustRateLimitNext(int times, long resetInSeconds) {
+        arm(Failure.LIMIT_EXHAUSTED, times, 403, resetInSeconds);
+    }
+
+    /** The next {@code times} calls never answer (until {@link #heal()} or {@link #close()}). */
+    public void hangNext(int times) {
+        hanging = new CountDownLatch(1);
+        arm(Failure.HANG, times, 0, 0);
+    }
+
+    /** Ends every armed failure and releases hanging calls. */
+    public void heal() {
+        failuresLeft.set(0);
+        hanging.countDown();
+    }
+
+    /** The user or GitHub revoked this refresh token (it answers {@code bad_refresh_token} from now on). */
+    public void revokeRefreshToken(String refreshToken) {
+        refreshTokens.remove(refreshToken);
+    }
+
+    public void revokeAccessToken(String accessToken) {
+        tokens.remove(accessToken);
+    }
+
+    // ---- counters ----------------------------------------------------------------------------------------
+
+    public int codeExchanges() {
+        return codeExchanges.get();
+    }
+
+    /** Refresh-token grants received, successful or not. */
+    public int refreshCalls() {
+        return refreshCalls.get();
+    }
+
+    public int installationTokensMinted() {
+        return installationTokensMinted.get();
+    }
+
+    /** Access tokens revoked through {@code DELETE /applications/{client_id}/token} or {@code …/grant}. */
+    public List<String> revokedTokens() {
+        return List.copyOf(revokedTokens);
+    }
+
+    /** Installations deleted through {@code DELETE /app/installations/{id}}. */
+    public List<Long> uninstalled() {
+        return List.copyOf(uninstalled);
+    }
+
+    /** Whether GitHub would accept this access or installation token right now. */
+    public boolean isActiveToken(String token) {
+        Token found = tokens.get(token);
+        return found != null && found.activeAt(clock.instant());
+    }
+
+    // ---- HTTP --------------------------------------------------------------------------------------------
+
+    private record Reply(int status, String contentType, String body, Map<String, String> headers) {
+        static Reply json(int status, JsonNode body) {
+            return new Reply(status, "application/json; charset=utf-8", body.toString(), Map.of());
+        }
+
+        static Reply empty(int status) {
+            return new Reply(status, null, "", Map.of());
+        }
+
+        static Reply redirect(String location) {
+            return new Reply(302, null, "", Map.of("Location", location));
+        }
+
+        Reply with(String header, String value) {
+            Map<String, String> all = new LinkedHashMap<>(headers);
+            all.put(header, value);
+            return new Reply(status, contentType, body, all);
+        }
+    }
+
+    private record Request(String method, String path, Map<String, String> query, Map<String, String> form, String body,
+                           HttpExchange exchange) {
+        String header(String name) {
+            return exchange.getRequestHeaders().getFirst(name);
+        }
+
+        String bearer() {
+            String auth = header("Authorization");
+            return auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
+        }
+
+        /** A parameter from the form body or, as GitHub also accepts, the query string. */
+        String param(String name) {
+            return form.getOrDefault(name, query.get(name));
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+            Map<String, String> form = contentType != null && contentType.startsWith("application/x-www-form-urlencoded")
+                    ? formFields(body) : Map.of();
+            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                    query(exchange.getRequestURI()), form, body, exchange);
+            Reply reply = route(request);
+            if (reply == null) {
+                return; // a hung call whose wait ended with the server
+            }
+            reply.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+            if (reply.contentType() != null) {
+                exchange.getResponseHeaders().add("Content-Type", reply.contentType());
+            }
+            byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                exchange.getResponseBody().write(bytes);
+            }
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            throw e;
+        }
+    }
+
+    /** A call that never got an answer: the connection is closed without one. */
+    private static final Reply HUNG = Reply.empty(0);
+
+    private Reply route(Request request) {
+        String path = request.path();
+        try {
+            if (request.method().equals("GET") && path.equals("/login/oauth/authorize")) {
+                return Reply.redirect(authorize(request.query()).toString());
+            }
+            if (request.method().equals("GET") && path.matches("/apps/[^/]+/installations/new")) {
+                return Reply.redirect(installPage(path, request.query()).toString());
+            }
+        } catch (IllegalArgumentException e) {
+            // GitHub shows an error page and sends the browser nowhere.
+            return new Reply(400, "text/plain; charset=utf-8", e.getMessage(), Map.of());
+        }
+        if (request.header("User-Agent") == null) {
+            return restError(403, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header");
+        }
+        Reply failed = armedFailure(path.startsWith("/api/v3/") ? path.substring("/api/v3".length()) : path);
+        if (failed != null) {
+            return failed == HUNG ? null : failed;
+        }
+        if (request.method().equals("POST") && path.equals("/login/oauth/access_token")) {
+            return tokenEndpoint(request);
+        }
+        if (!path.startsWith("/api/v3/")) {
+            return restError(404, "Not Found");
+        }
+        return api(request, path.substring("/api/v3".length()));
+    }
+
+    /** Consumes one armed failure; for a hang, waits until healed and answers nothing. */
+    private Reply armedFailure(String path) {
+        String only = failurePath;
+        if (only != null && !only.equals(path) || failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) <= 0) {
+            return null;
+        }
+        return switch (failure.get()) {
+            case SERVER_ERROR -> restError(failureStatus, "Server Error");
+            case RATE_LIMITED -> restError(429, "You have exceeded a secondary rate limit.")
+                    .with("Retry-After", Long.toString(failureSeconds));
+            case LIMIT_EXHAUSTED -> restError(403, "API rate limit exceeded")
+                    .with("x-ratelimit-limit", "5000").with("x-ratelimit-remaining", "0")
+                    .with("x-ratelimit-reset", Long.toString(clock.instant().getEpochSecond() + failureSeconds));
+            case HANG -> {
+                awaitQuietly(hanging);
+                yield HUNG;
+            }
+        };
+    }
+
+    private void arm(Failure kind, int times, int status, long seconds) {
+        failurePath = null;
+        failure.set(kind);
+        failureStatus = status;
+        failureSeconds = seconds;
+        failuresLeft.set(times);
+    }
+
+    // ---- browser pages -----------------------------------------------------------------------------------
+
+    private URI authorize(Map<String, String> params) {
+        String callback = callbackUrl;
+        if (!CLIENT_ID.equals(params.get("client_id")) || callback == null) {
+            throw new IllegalArgumentException("unknown client_id or no callback registered (registerCallback)");
+        }
+        String redirectUri = params.get("redirect_uri");
+        String state = params.get("state");
+        if (redirectUri != null && !redirectAllowed(redirectUri)) {
+            return withQuery(callback, Map.of("error", "redirect_uri_mismatch",
+                    "error_description", "The redirect_uri MUST match the registered callback URL for this application.",
+                    "state", state == null ? "" : state));
+        }
+        String challenge = params.get("code_challenge");
+        if (challenge != null && !"S256".equals(params.get("code_challenge_method"))) {
+            throw new IllegalArgumentException("code_challenge_method must be S256");
+        }
+        String code = randomToken("");
+        codes.put(code, new Code(CLIENT_ID, redirectUri, challenge, signedIn, params.getOrDefault("scope", ""), clock.instant()));
+        Map<String, String> callbackParams = new LinkedHashMap<>();
+        callbackParams.put("code", code);
+        if (state != null) {
+            callbackParams.put("state", state);
+        }
+        return withQuery(redirectUri != null ? redirectUri : callback, callbackParams);
+    }
+
+    private URI installPage(String path, Map<String, String> params) {
+        if (!path.equals("/apps/" + APP_SLUG + "/installations/new") || setupUrl == null) {
+            throw new IllegalArgumentException("unknown app slug or no Setup URL registered (registerSetupUrl)");
+        }
+        Map<String, String> callbackParams = new LinkedHashMap<>();
+        if (installRequestsOnly) {
+            callbackParams.put("setup_action", "request");
+        } else {
+            Account target = installTarget != null ? installTarget : signedIn;
+            boolean existed = installations.values().stream().anyMatch(i -> !i.deleted && i.account.equals(target));
+            callbackParams.put("installation_id", Long.toString(installationFor(target).id));
+            callbackParams.put("setup_action", existed ? "update" : "install");
+        }
+        if (params.get("state") != null) {
+            callbackParams.put("state", params.get("state"));
+        }
+        return withQuery(setupUrl, callbackParams);
+    }
+
+    private synchronized Installation installationFor(Account account) {
+        for (Installation installation : installations.values()) {
+            if (!installation.deleted && installation.account.equals(account)) {
+                return installation;
+            }
+        }
+        Installation created = new Installation(installationIds.incrementAndGet(), account);
+        installations.put(created.id, created);
+        return created;
+    }
+
+    /** GitHub's rule: same host and port as the registered callback, path equal to it or below it. */
+    private boolean redirectAllowed(String redirectUri) {
+        URI registered = URI.create(callbackUrl);
+        URI candidate = URI.create(redirectUri);
+        String base = registered.getPath();
+        return registered.getScheme().equals(candidate.getScheme()) && registered.getHost().equals(candidate.getHost())
+                && registered.getPort() == candidate.getPort()
+                && (candidate.getPath().equals(base) || candidate.getPath().startsWith(base.endsWith("/") ? base : base + "/"));
+    }
+
+    // ---- token endpoint ----------------------------------------------------------------------------------
+
+    private Reply tokenEndpoint(Request request) {
+        boolean json = request.header("Accept") != null && request.header("Accept").contains("application/json");
+        if (!CLIENT_ID.equals(request.param("client_id")) || !CLIENT_SECRET.equals(request.param("client_secret"))) {
+            return tokenError(json, "incorrect_client_credentials", "The client_id and/or client_secret passed are incorrect.");
+        }
+        if ("refresh_token".equals(request.param("grant_type"))) {
+            return refreshGrant(json, request.param("refresh_token"));
+        }
+        return codeGrant(json, request);
+    }
+
+    private Reply codeGrant(boolean json, Request request) {
+        codeExchanges.incrementAndGet();
+        Code code = request.param("code") == null ? null : codes.remove(request.param("code"));
+        if (code == null || clock.instant().isAfter(code.issuedAt().plus(CODE_TTL))) {
+            return tokenError(json, "bad_verification_code", "The code passed is incorrect or expired.");
+        }
+        String redirectUri = request.param("redirect_uri");
+        boolean redirectMismatch = code.redirectUri() != null
+                ? !code.redirectUri().equals(redirectUri)
+                : redirectUri != null && !redirectAllowed(redirectUri);
+        if (redirectMismatch) {
+            return tokenError(json, "redirect_uri_mismatch", "The redirect_uri MUST match the registered callback URL for this application.");
+        }
+        if (code.codeChallenge() != null && !code.codeChallenge().equals(s256(request.param("code_verifier")))) {
+            return tokenError(json, "bad_verification_code", "The code_verifier does not match the code_challenge.");
+        }
+        return issueUserToken(json, code.user(), grantedScope(code.scope()));
+    }
+
+    private synchronized Reply refreshGrant(boolean json, String refreshToken) {
+        refreshCalls.incrementAndGet();
+        Refresh refresh = refreshToken == null ? null : refreshTokens.remove(refreshToken);
+        if (refresh == null) {
+            return tokenError(json, "bad_refresh_token", "The refresh token passed is incorrect or expired.");
+        }
+        // No grace period: the old access token dies with its refresh token.
+        tokens.remove(refresh.accessToken());
+        return issueUserToken(json, refresh.user(), refresh.scope());
+    }
+
+    private Reply issueUserToken(boolean json, Account user, String scope) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        if (expiringUserTokens) {
+            String access = randomToken("ghu_");
+            String refresh = randomToken("ghr_");
+            tokens.put(access, new Token(access, user, 0, scope, clock.instant().plus(USER_TOKEN_TTL)));
+            refreshTokens.put(refresh, new Refresh(user, scope, access));
+            fields.put("access_token", access);
+            fields.put("expires_in", Long.toString(USER_TOKEN_TTL.toSeconds()));
+            fields.put("refresh_token", refresh);
+            fields.put("refresh_token_expires_in", Long.toString(REFRESH_TOKEN_TTL_SECONDS));
+            fields.put("scope", "");
+        } else {
+            String access = randomToken("gho_");
+            tokens.put(access, new Token(access, user, 0, scope, null));
+            fields.put("access_token", access);
+            fields.put("scope", scope);
+        }
+        fields.put("token_type", "bearer");
+        return tokenAnswer(json, fields);
+    }
+
+    /** Requested space-separated, granted comma-separated. */
+    private static String grantedScope(String requested) {
+        return String.join(",", requested.isBlank() ? List.of() : List.of(requested.strip().split("\\s+")));
+    }
+
+    private Reply tokenError(boolean json, String error, String description) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("error", error);
+        fields.put("error_description", description);
+        fields.put("error_uri", "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#"
+                + error.replace('_', '-'));
+        return tokenAnswer(json, fields); // status 200, like GitHub
+    }
+
+    private Reply tokenAnswer(boolean json, Map<String, String> fields) {
+        if (!json) {
+            String body = fields.entrySet().stream()
+                    .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                    .collect(Collectors.joining("&"));
+            return new Reply(200, "application/x-www-form-urlencoded; charset=utf-8", body, Map.of());
+        }
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        fields.forEach((name, value) -> {
+            boolean number = name.endsWith("expires_in") && !expiresInAsString;
+            if (number) {
+                node.put(name, Long.parseLong(value));
+            } else {
+                node.put(name, value);
+            }
+        });
+        return Reply.json(200, node);
+    }
+
+    // ---- REST --------------------------------------------------------------------------------------------
+
+    private Reply api(Request request, String path) {
+        String method = request.method();
+        if (path.startsWith("/app")) {
+            if (path.equals("/app") || path.startsWith("/app/")) {
+                Reply refused = refuseAppJwt(request.bearer());
+                return refused != null ? refused : appApi(method, path);
+            }
+        }
+        if (path.startsWith("/applications/")) {
+            return applicationsApi(request, path);
+        }
+        Token token = request.bearer() == null ? null : tokens.get(request.bearer());
+        if (token == null || !token.activeAt(clock.instant())) {
+            return restError(401, "Bad credentials");
+        }
+        if (method.equals("GET") && path.equals("/user") && token.user() != null) {
+            Account user = token.user();
+            ObjectNode body = Json.MAPPER.createObjectNode().put("login", user.login()).put("id", user.id()).put("type", "User");
+            return Reply.json(200, body).with("X-OAuth-Scopes", String.join(", ", token.scope().split(",")));
+        }
+        if (method.equals("GET") && path.equals("/user/orgs") && token.user() != null) {
+            ArrayNode orgs = Json.MAPPER.createArrayNode();
+            orgsByUser.getOrDefault(token.user().id(), List.of())
+                    .forEach(org -> orgs.addObject().put("login", org.login()).put("id", org.id()));
+            return Reply.json(200, orgs).with("X-OAuth-Scopes", String.join(", ", token.scope().split(",")));
+        }
+        if (method.equals("GET") && path.equals("/installation/repositories") && token.installationId() != 0) {
+            return Reply.json(200, Json.MAPPER.createObjectNode().put("total_count", 0).put("repository_selection", "all")
+                    .set("repositories", Json.MAPPER.createArrayNode()));
+        }
+        return restError(404, "Not Found");
+    }
+
+    private Reply appApi(String method, String path) {
+        if (method.equals("GET") && path.equals("/app")) {
+            return Reply.json(200, Json.MAPPER.createObjectNode().put("id", Long.parseLong(APP_ID)).put("slug", APP_SLUG)
+                    .put("client_id", APP_CLIENT_ID).put("name", "Gatehouse test"));
+        }
+        String[] parts = path.split("/");
+        // /app/installations/{id}[/access_tokens | /suspended]
+        if (parts.length < 4 || !parts[2].equals("installations") || !parts[3].matches("\\d+")) {
+            return restError(404, "Not Found");
+        }
+        Installation installation = installations.get(Long.parseLong(parts[3]));
+        if (installation == null || installation.deleted) {
+            return restError(404, "Not Found");
+        }
+        String action = parts.length > 4 ? parts[4] : "";
+        return switch (method + " " + action) {
+            case "GET " -> Reply.json(200, installationJson(installation));
+            case "DELETE " -> {
+                installation.deleted = true;
+                uninstalled.add(installation.id);
+                yield Reply.empty(204);
+            }
+            case "POST access_tokens" -> mintInstallationToken(installation);
+            case "PUT suspended" -> {
+                installation.suspended = true;
+                yield Reply.empty(204);
+            }
+            case "DELETE suspended" -> {
+                installation.suspended = false;
+                yield Reply.empty(204);
+            }
+            default -> restError(404, "Not Found");
+        };
+    }
+
+    private Reply mintInstallationToken(Installation installation) {
+        if (installation.suspended) {
+            return restError(403, "This installation has been suspended");
+        }
+        installationTokensMinted.incrementAndGet();
+        String value = randomToken("ghs_");
+        Instant expiresAt = clock.instant().plus(INSTALLATION_TOKEN_TTL).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        tokens.put(value, new Token(value, null, installation.id, "", expiresAt));
+        ObjectNode body = Json.MAPPER.createObjectNode().put("token", value).put("expires_at", expiresAt.toString());
+        body.putObject("permissions").put("metadata", "read").put("contents", "read").put("issues", "write");
+        body.put("repository_selection", "all");
+        return Reply.json(201, body);
+    }
+
+    private ObjectNode installationJson(Installation installation) {
+        ObjectNode body = Json.MAPPER.createObjectNode().put("id", installation.id).put("app_id", Long.parseLong(APP_ID))
+                .put("app_slug", APP_SLUG).put("target_id", installation.account.id()).put("target_type", installation.account.type());
+        body.putObject("account").put("login", installation.account.login()).put("id", installation.account.id())
+                .put("type", installation.account.type());
+        body.put("repository_selection", "all");
+        if (installation.suspended) {
+            body.put("suspended_at", clock.instant().toString());
+        } else {
+            body.putNull("suspended_at");
+        }
+        body.put("access_tokens_url", apiUrl() + "/app/installations/" + installation.id + "/access_tokens");
+        return body;
+    }
+
+    /** The app JWT checks of PROVIDERS.md §3: signature, issuer, iat not in the future, exp at most 600 s ahead. */
+    private Reply refuseAppJwt(String bearer) {
+        SignedJWT jwt;
+        JWTClaimsSet claims;
+        try {
+            jwt = SignedJWT.parse(bearer == null ? "" : bearer);
+            claims = jwt.getJWTClaimsSet();
+        } catch (Exception e) {
+            return restError(401, "A JSON web token could not be decoded");
+        }
+        if (!APP_ID.equals(claims.getIssuer()) && !APP_CLIENT_ID.equals(claims.getIssuer())) {
+            return restError(404, "Integration not found");
+        }
+        try {
+            if (!JWSAlgorithm.RS256.equals(jwt.getHeader().getAlgorithm())
+                    || !jwt.verify(new RSASSAVerifier((RSAPublicKey) APP_KEYS.getPublic()))) {
+                return restError(401, "A JSON web token could not be decoded");
+            }
+        } catch (Exception e) {
+            return restError(401, "A JSON web token could not be decoded");
+        }
+        if (claims.getIssueTime() == null || claims.getExpirationTime() == null) {
+            return restError(401, "'Issued at' and 'Expiration time' claims are required");
+        }
+        long now = clock.instant().getEpochSecond();
+        long iat = claims.getIssueTime().toInstant().getEpochSecond();
+        long exp = claims.getExpirationTime().toInstant().getEpochSecond();
+        if (iat > now) {
+            return restError(401, "'Issued at' claim ('iat') must be an Integer representing a time in the past");
+        }
+        if (exp - iat > 600 || exp > now + 600) {
+            return restError(401, "'Expiration time' claim ('exp') is too far in the future");
+        }
+        if (exp <= now) {
+            return restError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+        }
+        return null;
+    }
+
+    /** {@code /applications/{client_id}/token|grant} with Basic client credentials and a JSON {@code access_token}. */
+    private Reply applicationsApi(Request request, String path) {
+        String[] parts = path.split("/");
+        String expectedAuth = "Basic " + Base64.getEncoder().encodeToString((CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
+        if (parts.length != 4 || !CLIENT_ID.equals(parts[2]) || !expectedAuth.equals(request.header("Authorization"))) {
+            return restError(401, "Requires authentication");
+        }
+        String accessToken;
+        try {
+            accessToken = Json.MAPPER.readTree(request.body()).path("access_token").asText(null);
+        } catch (Exception e) {
+            accessToken = null;
+        }
+        if (accessToken == null) {
+            return restError(422, "Invalid request.\n\n\"access_token\" wasn't supplied.");
+        }
+        Token token = tokens.get(accessToken);
+        if (token == null || token.user() == null) {
+            return restError(404, "Not Found");
+        }
+        String what = request.method() + " " + parts[3];
+        switch (what) {
+            case "DELETE token" -> revoke(token.value());
+            case "DELETE grant" -> tokens.values().stream().filter(t -> token.user().equals(t.user())).toList()
+                    .forEach(t -> revoke(t.value()));
+            case "POST token" -> {
+                ObjectNode body = Json.MAPPER.createObjectNode().put("token", token.value());
+                ArrayNode scopes = body.putArray("scopes");
+                List.of(token.scope().split(",")).stream().filter(s -> !s.isBlank()).forEach(scopes::add);
+                body.put("expires_at", token.expiresAt() == null ? null : token.expiresAt().toString());
+                body.putObject("user").put("login", token.user().login()).put("id", token.user().id());
+                return Reply.json(200, body);
+            }
+            default -> {
+                return restError(404, "Not Found");
+            }
+        }
+        return Reply.empty(204);
+    }
+
+    private void revoke(String accessToken) {
+        tokens.remove(accessToken);
+        refreshTokens.values().removeIf(r -> r.accessToken().equals(accessToken));
+        revokedTokens.add(accessToken);
+    }
+
+    private static Reply restError(int status, String message) {
+        return Reply.json(status, Json.MAPPER.createObjectNode().put("message", message)
+                .put("documentation_url", "https://docs.github.com/rest").put("status", Integer.toString(status)));
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------
+
+    static Map<String, String> query(URI uri) {
+        return uri.getRawQuery() == null ? new LinkedHashMap<>() : formFields(uri.getRawQuery());
+    }
+
+    private static Map<String, String> formFields(String encoded) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String pair : encoded.split("&")) {
+            if (!pair.isEmpty()) {
+                int eq = pair.indexOf('=');
+                fields.put(URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
+                        eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return fields;
+    }
+
+    private static URI withQuery(String base, Map<String, String> params) {
+        String query = params.entrySet().stream()
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return URI.create(base + (base.contains("?") ? "&" : "?") + query);
+    }
+
+    private static String randomToken(String prefix) {
+        byte[] bytes = new byte[20];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        StringBuilder hex = new StringBuilder(prefix);
+        for (byte b : bytes) {
+            hex.append(String.format("%02x", b));
+        }
+        return hex.toString();
+    }
+
+    private static String s256(String verifier) {
+        if (verifier == null) {
+            return null;
+        }
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static KeyPair generateRsaKeys() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String pem(String label, byte[] der) {
+        String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        return "-----BEGIN " + label + "-----\n" + base64 + "\n-----END " + label + "-----\n";
+    }
+
+    /** The PKCS#1 RSAPrivateKey inside a PKCS#8 PrivateKeyInfo: the value of its OCTET STRING. */
+    private static byte[] pkcs1(byte[] pkcs8) {
+        int[] position = {0};
+        readHeader(pkcs8, position, 0x30); // PrivateKeyInfo
+        skip(pkcs8, position, 0x02); // version
+        skip(pkcs8, position, 0x30); // AlgorithmIdentifier
+        int length = readHeader(pkcs8, position, 0x04);
+        byte[] key = new byte[length];
+        System.arraycopy(pkcs8, position[0], key, 0, length);
+        return key;
+    }
+
+    private static void skip(byte[] der, int[] position, int tag) {
+        int length = readHeader(der, position, tag); // moves position past the header first
+        position[0] += length;
+    }
+
+    /** Reads a tag and a DER length at {@code position}, leaves it at the value; returns the length. */
+    private static int readHeader(byte[] der, int[] position, int tag) {
+        if ((der[position[0]++] & 0xff) != tag) {
+            throw new IllegalStateException("unexpected DER tag");
+        }
+        int first = der[position[0]++] & 0xff;
+        if (first < 0x80) {
+            return first;
+        }
+        int length = 0;
+        for (int i = 0; i < (first & 0x7f); i++) {
+            length = (length << 8) | (der[position[0]++] & 0xff);
+        }
+        return length;
+    }
+}
