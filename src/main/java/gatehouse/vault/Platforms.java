@@ -14,6 +14,12 @@ public final class Platforms {
     private final Map<String, Platform> byKey = new LinkedHashMap<>();
 
     public Platforms(Config.Vault settings, ProviderHttp http, Clock clock) {
+        if (settings.githubOAuth() != null) {
+            add(new GitHubOAuthPlatform(settings.githubOAuth(), http, clock));
+        }
+        if (settings.githubApp() != null) {
+            add(new GitHubAppPlatform(settings.githubApp(), http, clock));
+        }
         if (settings.jira() != null) {
             add(new JiraPlatform(settings.jira(), http, clock));
         }

@@ -243,6 +243,11 @@ public final class FakeGitHub implements AutoCloseable {
         return installationFor(new Account(accountId, login, type)).id;
     }
 
+    /** The installation ID of the app on {@code accountId} (made on first install). */
+    public synchronized long installationIdFor(long accountId) {
+        return installations.values().stream().filter(i -> i.account.id() == accountId).findFirst().orElseThrow().id;
+    }
+
     public void suspendInstallation(long id) {
         installations.get(id).suspended = true;
     }
