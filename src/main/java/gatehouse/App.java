@@ -112,6 +112,7 @@ public final class App implements AutoCloseable {
     private final Encryption encryption;
     private final WebhookDispatcher dispatcher;
     private final VaultRefresher vaultRefresher;
+    private final InstallationService installations;
     private final SigningKeys signingKeys;
     private final AccessTokenSigner accessTokenSigner;
     private final ClientCache clientCache;
@@ -164,7 +165,7 @@ public final class App implements AutoCloseable {
         var webhookRepository = new WebhookRepository();
         var webhooks = new WebhookService(database, webhookRepository, webhookSecrets, clients, orgs, clock);
         tokens.tellRevocationsTo(webhooks);
-        var installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
+        this.installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
                 audit, webhooks, clock);
         var vaultRepository = new VaultRepository();
         var vaultService = new VaultService(database, vaultRepository, new Platforms(config.vault(), new ProviderHttp(), clock),
@@ -174,8 +175,8 @@ public final class App implements AutoCloseable {
         var codes = new AuthorizationCodeRepository();
 
         List<Grant> grants = List.of(
-                new AuthorizationCodeGrant(database, codes, tokens, codec, clock),
-                new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, audit, clock),
+                new AuthorizationCodeGrant(database, codes, tokens, codec, installations, clock),
+                new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, audit, installations, clock),
                 new ClientCredentialsGrant(database, tokens, installations),
                 new PasswordGrant(database, users, orgs, tokens, clock));
         var authorization = new AuthorizationService(database, clients, orgs, consents, installations, codes, codec,
@@ -315,6 +316,11 @@ public final class App implements AutoCloseable {
 
     public Database database() {
         return database;
+    }
+
+    /** Installations (the grants' unit tests build grants on this server's services). */
+    public InstallationService installations() {
+        return installations;
     }
 
     /** The vault's background refresher (tests run a pass at once instead of waiting a minute). */

@@ -61,6 +61,21 @@ public final class InstallationRepository {
                 .findOne();
     }
 
+    /**
+     * The active installation, share-locked until the transaction ends: a token issued under it
+     * commits before a disconnect can revoke the installation (and then its tokens), never after.
+     */
+    public Optional<Installation> holdActive(Handle handle, String clientId, UUID orgId) {
+        return handle.createQuery("SELECT " + COLUMNS + """
+                         FROM installations i JOIN clients c USING (client_id)
+                        WHERE i.client_id = :clientId AND i.organization_id = :orgId AND i.revoked_at IS NULL
+                        FOR SHARE OF i""")
+                .bind("clientId", clientId)
+                .bind("orgId", orgId)
+                .map(MAPPER)
+                .findOne();
+    }
+
     public List<Installation> listActive(Handle handle, UUID orgId, PageRequest page) {
         return handle.createQuery("SELECT " + COLUMNS + """
                          FROM installations i JOIN clients c USING (client_id)

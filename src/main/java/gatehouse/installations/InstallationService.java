@@ -84,6 +84,11 @@ public final class InstallationService {
         return database.withHandle(handle -> installations.findActive(handle, clientId, orgId));
     }
 
+    /** The active installation, share-locked in the caller's transaction (see the repository). */
+    public Optional<Installation> holdActive(Handle handle, String clientId, UUID orgId) {
+        return installations.holdActive(handle, clientId, orgId);
+    }
+
     /** The apps installed in the organization; for its owners and admins, and platform admins. */
     public Page<Installation> list(Caller caller, UUID orgId, PageRequest page) {
         orgs.requireAdministrator(caller, orgId);

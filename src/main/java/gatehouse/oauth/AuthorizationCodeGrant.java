@@ -2,6 +2,7 @@ package gatehouse.oauth;
 
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthException;
+import gatehouse.installations.InstallationService;
 import gatehouse.store.Database;
 import gatehouse.tokens.TokenCodec;
 import gatehouse.tokens.TokenGrant;
@@ -24,8 +25,11 @@ public final class AuthorizationCodeGrant implements Grant {
     private final TokenCodec codec;
     private final Clock clock;
 
+    private final InstallationService installations;
+
     public AuthorizationCodeGrant(Database database, AuthorizationCodeRepository codes, TokenService tokens,
-                                  TokenCodec codec, Clock clock) {
+                                  TokenCodec codec, InstallationService installations, Clock clock) {
+        this.installations = installations;
         this.database = database;
         this.codes = codes;
         this.tokens = tokens;
@@ -68,7 +72,24 @@ public final class AuthorizationCodeGrant implements Grant {
         if (problem != null) {
             return Outcome.refused(problem);
         }
+        if (!stillInstalled(handle, client, authorization.actor(), authorization.organizationId())) {
+            return Outcome.refused("the app is no longer installed in this organization");
+        }
         return Outcome.issued(issue(handle, client, authorization, now));
+    }
+
+    /**
+     * Actor app outside the owner organization acts under an installation: it must still be there,
+     * and it is held until this transaction commits (a disconnect then revokes what is issued here).
+     */
+    static boolean stillInstalled(Handle handle, InstallationService installations, Client client, String actor,
+                                  java.util.UUID organizationId) {
+        return !"app".equals(actor) || organizationId == null || organizationId.equals(client.ownerOrgId())
+                || installations.holdActive(handle, client.clientId(), organizationId).isPresent();
+    }
+
+    private boolean stillInstalled(Handle handle, Client client, String actor, java.util.UUID organizationId) {
+        return stillInstalled(handle, installations, client, actor, organizationId);
     }
 
     /** The code is unknown, another app's, or used: on replay, revoke what it issued. */

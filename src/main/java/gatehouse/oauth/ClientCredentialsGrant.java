@@ -46,17 +46,28 @@ public final class ClientCredentialsGrant implements Grant {
         }
         UUID organizationId = params.get("organization_id") == null ? null
                 : Parameters.uuid("organization_id", params.get("organization_id"));
-        List<String> allowed = organizationId == null ? client.approvedScopes()
-                : installedScopes(client, organizationId);
-        String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), allowed));
-        boolean installation = organizationId != null;
-        var spec = new TokenService.AccessSpec(client.clientId(), null,
-                installation ? organizationId : client.ownerOrgId(), "app", scope, null, type(), installation,
-                client.accessTokenTtl(), client.jwtSigningAlg());
-        // A service token is one INSERT; an installation token also retires its predecessor, atomically.
-        var issued = installation
-                ? database.inTransaction(handle -> tokens.issueAccessToken(handle, spec))
-                : database.withHandle(handle -> tokens.issueAccessToken(handle, spec));
+        if (organizationId == null) {
+            // A service token of the owner organization: one INSERT.
+            String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), client.approvedScopes()));
+            var issued = database.withHandle(handle -> tokens.issueAccessToken(handle,
+                    spec(client, client.ownerOrgId(), scope, false)));
+            return response(client, issued, scope);
+        }
+        // An installation token: checked against the installation (held until commit, so a
+        // disconnect cannot slip in between) and retiring its predecessor, in one transaction.
+        return database.inTransaction(handle -> {
+            String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"),
+                    installedScopes(handle, client, organizationId)));
+            return response(client, tokens.issueAccessToken(handle, spec(client, organizationId, scope, true)), scope);
+        });
+    }
+
+    private TokenService.AccessSpec spec(Client client, UUID organizationId, String scope, boolean installation) {
+        return new TokenService.AccessSpec(client.clientId(), null, organizationId, "app", scope, null, type(),
+                installation, client.accessTokenTtl(), client.jwtSigningAlg());
+    }
+
+    private static TokenResponse response(Client client, TokenService.Issued issued, String scope) {
         return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), null, scope,
                 issued.token().organizationId(), "app");
     }
@@ -65,14 +76,14 @@ public final class ClientCredentialsGrant implements Grant {
      * The scopes the app may hold acting as itself in the organization: all its approved scopes in
      * its owner organization, those the organization's admins approved where it is installed.
      */
-    private List<String> installedScopes(Client client, UUID organizationId) {
+    private List<String> installedScopes(org.jdbi.v3.core.Handle handle, Client client, UUID organizationId) {
         if (!client.actorModes().contains("app")) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app does not act as itself");
         }
         if (organizationId.equals(client.ownerOrgId())) {
             return client.approvedScopes();
         }
-        return installations.findActive(client.clientId(), organizationId)
+        return installations.holdActive(handle, client.clientId(), organizationId)
                 .map(installation -> installation.scopes().stream().filter(client.approvedScopes()::contains).toList())
                 .orElseThrow(() -> OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT,
                         "the app is not installed in this organization"));

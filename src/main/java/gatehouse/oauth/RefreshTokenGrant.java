@@ -4,6 +4,7 @@ import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthException;
+import gatehouse.installations.InstallationService;
 import gatehouse.store.Database;
 import gatehouse.tokens.RefreshToken;
 import gatehouse.tokens.TokenCodec;
@@ -31,8 +32,11 @@ public final class RefreshTokenGrant implements Grant {
     private final AuditLog audit;
     private final Clock clock;
 
+    private final InstallationService installations;
+
     public RefreshTokenGrant(Database database, TokenRepository repository, TokenService tokens, TokenCodec codec,
-                             AuditLog audit, Clock clock) {
+                             AuditLog audit, InstallationService installations, Clock clock) {
+        this.installations = installations;
         this.database = database;
         this.audit = audit;
         this.repository = repository;
@@ -85,6 +89,9 @@ public final class RefreshTokenGrant implements Grant {
         }
         if (found.get().ownerDisabled()) {
             return Outcome.refused("the user is disabled");
+        }
+        if (!AuthorizationCodeGrant.stillInstalled(handle, installations, client, grant.actor(), grant.organizationId())) {
+            return Outcome.refused("the app is no longer installed in this organization");
         }
         // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
         Set<String> scope = ScopeRequest.resolve(requestedScope, java.util.List.of(token.scope().split(" ")));

@@ -176,6 +176,11 @@ public final class OrgService {
 
     private String requireAdministrator(org.jdbi.v3.core.Handle handle, Caller caller, UUID orgId) {
         orgs.find(handle, orgId).orElseThrow(OrgService::noSuchOrg);
+        // A token acts inside one organization (API.md §4): its user's rights elsewhere do not come with it.
+        if (!caller.isSession() && !caller.isPlatformAdmin() && caller.organizationId() != null
+                && !caller.organizationId().equals(orgId)) {
+            throw OAuthException.forbidden("this token acts in another organization");
+        }
         Optional<String> role = orgs.roleOf(handle, orgId, caller.userId());
         if (caller.isPlatformAdmin()) {
             return role.orElse(Membership.OWNER);

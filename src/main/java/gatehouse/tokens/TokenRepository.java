@@ -117,6 +117,23 @@ public final class TokenRepository {
     }
 
     /** The refresh token and its grant, row-locked until the transaction ends; empty if unknown. */
+    /**
+     * Before revoking what an app holds in an organization: spends its unused codes and waits for
+     * its refreshes in flight (their rows are locked), so nothing issued concurrently escapes the
+     * revocation that follows in the same transaction.
+     */
+    public void settleAppInOrganization(Handle handle, String clientId, UUID orgId, Instant now) {
+        handle.createUpdate("""
+                        UPDATE authorization_codes SET expires_at = :now
+                        WHERE client_id = :clientId AND organization_id = :orgId AND consumed_at IS NULL AND expires_at > :now""")
+                .bind("clientId", clientId).bind("orgId", orgId).bind("now", now).execute();
+        handle.createQuery("""
+                        SELECT r.id FROM refresh_tokens r JOIN token_grants g ON g.id = r.grant_id
+                        WHERE g.client_id = :clientId AND g.organization_id = :orgId AND g.revoked_at IS NULL
+                          AND r.revoked_at IS NULL FOR UPDATE OF r""")
+                .bind("clientId", clientId).bind("orgId", orgId).mapTo(UUID.class).list();
+    }
+
     public Optional<FoundRefresh> lockRefreshToken(Handle handle, byte[] hash) {
         return findRefresh(handle, hash, " FOR UPDATE OF r");
     }

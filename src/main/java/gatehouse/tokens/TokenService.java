@@ -177,7 +177,9 @@ public final class TokenService {
 
     /** Revokes every grant and access token of the app in the organization, whatever the actor. */
     public void revokeAppInOrganization(Handle handle, String clientId, UUID organizationId) {
-        tokens.revokeMatching(handle, new TokenListing.Filter(clientId, null, organizationId), clock.instant());
+        Instant now = clock.instant();
+        tokens.settleAppInOrganization(handle, clientId, organizationId, now);
+        tokens.revokeMatching(handle, new TokenListing.Filter(clientId, null, organizationId), now);
     }
 
     public void revokeGrant(Handle handle, UUID grantId) {

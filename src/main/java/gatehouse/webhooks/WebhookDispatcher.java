@@ -36,6 +36,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     private static final Duration LEASE = Duration.ofSeconds(60);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TOTAL_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration MAX_PAUSE = Duration.ofHours(1);
 
     private final Database database;
@@ -128,8 +129,14 @@ public final class WebhookDispatcher implements AutoCloseable {
             return Outcome.giveUp("the app has no webhook URL or secret");
         }
         URI uri = URI.create(url);
-        if (!allowPrivate && !resolvesToPublicAddresses(uri.getHost())) {
-            return Outcome.giveUp("the webhook URL does not resolve to a public address");
+        if (!allowPrivate) {
+            Destination destination = destinationOf(uri.getHost());
+            if (destination == Destination.UNRESOLVED) {
+                return Outcome.retry(null, "the webhook URL's host does not resolve");
+            }
+            if (destination == Destination.INTERNAL) {
+                return Outcome.giveUp("the webhook URL does not resolve to a public address");
+            }
         }
         long timestamp = clock.instant().getEpochSecond();
         String id = delivery.id().toString();
@@ -143,30 +150,41 @@ public final class WebhookDispatcher implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(delivery.payload()))
                 .build();
         try {
-            int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            // A bound on the whole exchange, body included: the request timeout alone ends once
+            // headers arrive, and a receiver trickling its body must not hold this node's sender.
+            int status = http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                    .orTimeout(TOTAL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get().statusCode();
             return status / 100 == 2 ? new Outcome(true, false, status, null) : Outcome.retry(status, "HTTP " + status);
-        } catch (java.net.http.HttpTimeoutException e) {
-            return Outcome.retry(null, "timed out");
-        } catch (java.io.IOException e) {
-            return Outcome.retry(null, "could not connect: " + e.getClass().getSimpleName());
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof java.util.concurrent.TimeoutException || cause instanceof java.net.http.HttpTimeoutException) {
+                return Outcome.retry(null, "timed out");
+            }
+            return Outcome.retry(null, "could not connect: " + cause.getClass().getSimpleName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Outcome.retry(null, "interrupted");
         }
     }
 
-    /** Every address the name has must be public (a name could mix one public and one internal address). */
-    private static boolean resolvesToPublicAddresses(String host) {
+    private enum Destination { PUBLIC, INTERNAL, UNRESOLVED }
+
+    /**
+     * Every address the name has must be public (a name could mix one public and one internal
+     * address). A name that does not resolve may resolve later: that attempt is retried.
+     */
+    private static Destination destinationOf(String host) {
         try {
             InetAddress[] addresses = InetAddress.getAllByName(host);
             for (InetAddress address : addresses) {
                 if (!WebhookUrls.isPublic(address)) {
-                    return false;
+                    return Destination.INTERNAL;
                 }
             }
-            return addresses.length > 0;
+            return addresses.length > 0 ? Destination.PUBLIC : Destination.UNRESOLVED;
         } catch (UnknownHostException e) {
-            return false;
+            return Destination.UNRESOLVED;
         }
     }
 
@@ -176,10 +194,11 @@ public final class WebhookDispatcher implements AutoCloseable {
                 outcome.delivered() ? "delivered" : outcome.permanent() ? "refused" : "failed").increment();
         database.inTransaction(handle -> {
             if (outcome.delivered()) {
-                deliveries.markDelivered(handle, delivery.id(), outcome.status(), now);
+                deliveries.markDelivered(handle, delivery.id(), delivery.attempts(), outcome.status(), now);
             } else {
                 Instant next = outcome.permanent() ? null : nextAttempt(delivery, now);
-                deliveries.markAttemptFailed(handle, delivery.id(), outcome.status(), outcome.error(), next);
+                deliveries.markAttemptFailed(handle, delivery.id(), delivery.attempts(), outcome.status(), outcome.error(),
+                        next);
                 if (next == null) {
                     log.warn("webhook delivery {} to app {} given up after {} attempts: {}", delivery.id(),
                             delivery.clientId(), delivery.attempts(), outcome.error());

@@ -22,7 +22,12 @@ public final class WebhookRepository {
             id, client_id, event_id, event_type, organization_id, payload, status, attempts, next_attempt_at,
             give_up_at, last_attempt_at, last_status, last_error, created_at, delivered_at""";
 
-    /** Apps to tell about {@code type} in the organization: subscribed, with a URL and webhooks:manage there. */
+    /**
+     * Apps to tell about {@code type} in the organization: subscribed, with a URL, and with
+     * webhooks:manage there — by an installation an owner or admin approved, or, in the app's own
+     * organization, because an owner or admin of it registered the app (a plain member's app does
+     * not hear its organization's events).
+     */
     public List<String> subscribers(Handle handle, UUID orgId, String type) {
         return handle.createQuery("""
                         SELECT c.client_id FROM clients c
@@ -30,7 +35,10 @@ public final class WebhookRepository {
                           AND (EXISTS (SELECT 1 FROM installations i
                                        WHERE i.client_id = c.client_id AND i.organization_id = :orgId
                                          AND i.revoked_at IS NULL AND 'webhooks:manage' = ANY (i.scopes))
-                               OR c.owner_org_id = :orgId AND 'webhooks:manage' = ANY (c.approved_scopes))""")
+                               OR c.owner_org_id = :orgId AND 'webhooks:manage' = ANY (c.approved_scopes)
+                                  AND EXISTS (SELECT 1 FROM memberships m
+                                              WHERE m.organization_id = :orgId AND m.user_id = c.created_by
+                                                AND m.role IN ('owner', 'admin')))""")
                 .bind("orgId", orgId)
                 .bind("type", type)
                 .mapTo(String.class)
@@ -84,22 +92,27 @@ public final class WebhookRepository {
                 .list();
     }
 
-    public void markDelivered(Handle handle, UUID id, int status, Instant now) {
+    /**
+     * Records a successful attempt — only if it is still the latest claim ({@code attempts}
+     * unchanged): a node that outlived its lease must not overwrite a newer attempt's state.
+     */
+    public void markDelivered(Handle handle, UUID id, int attempt, int status, Instant now) {
         handle.createUpdate("""
                         UPDATE webhook_deliveries SET status = 'delivered', delivered_at = :now, last_status = :status,
                                                       last_error = NULL
-                        WHERE id = :id""")
-                .bind("id", id).bind("status", status).bind("now", now).execute();
+                        WHERE id = :id AND attempts = :attempt""")
+                .bind("id", id).bind("attempt", attempt).bind("status", status).bind("now", now).execute();
     }
 
-    /** Records a failed attempt: retried at {@code nextAttempt}, or given up when that is null. */
-    public void markAttemptFailed(Handle handle, UUID id, Integer status, String error, Instant nextAttempt) {
+    /** Records a failed attempt (if still the latest claim): retried at {@code nextAttempt}, or given up when null. */
+    public void markAttemptFailed(Handle handle, UUID id, int attempt, Integer status, String error, Instant nextAttempt) {
         handle.createUpdate("""
                         UPDATE webhook_deliveries SET last_status = :status, last_error = :error,
                                status = CASE WHEN CAST(:next AS timestamptz) IS NULL THEN 'failed' ELSE 'pending' END,
                                next_attempt_at = coalesce(CAST(:next AS timestamptz), next_attempt_at)
-                        WHERE id = :id""")
-                .bind("id", id).bind("status", status).bind("error", error).bind("next", nextAttempt).execute();
+                        WHERE id = :id AND attempts = :attempt""")
+                .bind("id", id).bind("attempt", attempt).bind("status", status).bind("error", error)
+                .bind("next", nextAttempt).execute();
     }
 
     public String webhookUrl(Handle handle, String clientId) {

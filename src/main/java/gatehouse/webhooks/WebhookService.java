@@ -59,8 +59,9 @@ public final class WebhookService implements InstallationService.InstallationEve
 
     /** {@code POST /api/v1/events}: the SaaS's own event, fanned out to the apps that want it. */
     public Published publish(Caller caller, UUID orgId, String type, JsonNode data) {
-        if (!caller.isPlatformAdmin() && !caller.scopes().contains(PUBLISH_SCOPE)) {
-            throw OAuthException.forbidden("publishing events needs scope " + PUBLISH_SCOPE);
+        if (!caller.isPlatformAdmin() && !isPublisherService(caller)) {
+            throw OAuthException.forbidden("publishing events needs a service token (actor app, in its own "
+                    + "organization) with scope " + PUBLISH_SCOPE + ", or an admin");
         }
         if (orgId == null) {
             throw OAuthException.validation("organization_id is required");
@@ -84,6 +85,20 @@ public final class WebhookService implements InstallationService.InstallationEve
             return subscribers.size();
         });
         return new Published(eventId, type, orgId, count);
+    }
+
+    /**
+     * The SaaS's own services publish: an app acting as itself in its owner organization, holding
+     * the restricted events:publish (so an admin approved it). An installed app's token, or a
+     * user's, cannot inject events, whatever scopes it was given.
+     */
+    private boolean isPublisherService(Caller caller) {
+        if (caller.userId() != null || caller.clientId() == null || !caller.scopes().contains(PUBLISH_SCOPE)) {
+            return false;
+        }
+        return clients.findOptional(caller.clientId())
+                .map(client -> client.ownerOrgId() != null && client.ownerOrgId().equals(caller.organizationId()))
+                .orElse(false);
     }
 
     @Override

@@ -202,4 +202,44 @@ class InstallationsIT {
         assertThat(revoked.get("actor_id").asText()).isEqualTo(targetAdmin.id());
         assertThat(revoked.get("details").get("installation_id").asText()).isEqualTo(installationId);
     }
+
+    @Test
+    void codeApprovedBeforeADisconnectCannotBeExchangedAfterIt() {
+        appOwnedByAnotherOrganization();
+        var pkce = Fixtures.pkce();
+        String location = new OAuthBrowser(targetAdmin).authorize(authorizeQuery("app", targetOrg, pkce));
+        String code = Http.queryOf(location).get("code");
+        String installationId = installationsOf(targetAdmin.login(), targetOrg).get(0).get("id").asText();
+        assertThat(targetAdmin.login().delete("/api/v1/orgs/" + targetOrg + "/installations/" + installationId).status())
+                .isEqualTo(204);
+
+        Http.Response exchange = API.postForm("/oauth/token", Http.form("grant_type", "authorization_code", "code", code,
+                "redirect_uri", Fixtures.REDIRECT_URI, "code_verifier", pkce.verifier()), "Authorization", app.basic());
+        assertThat(exchange.status()).isEqualTo(400);
+        assertThat(exchange.text("error")).isEqualTo("invalid_grant");
+    }
+
+    @Test
+    void installedAppTokenCannotPublishEventsEvenWithTheScope() {
+        // An app an admin approved for events:publish, installed into another organization.
+        String ownerOrg = Fixtures.org(Fixtures.admin());
+        var publisher = Fixtures.app(Fixtures.admin(), ownerOrg, Map.of("actor_modes", List.of("app"),
+                "grant_types", List.of("authorization_code", "client_credentials"), "scope", "events:publish"));
+        targetAdmin = Fixtures.newUser();
+        targetOrg = Fixtures.org(targetAdmin.login());
+        app = publisher;
+        scope = "events:publish";
+        install(targetAdmin, targetOrg);
+        String installed = clientCredentials(targetOrg).text("access_token");
+        String otherOrg = Fixtures.org(Fixtures.admin());
+        Http.Response forged = API.postJson("/api/v1/events", Map.of("organization_id", otherOrg, "type", "task.created"),
+                "Authorization", "Bearer " + installed);
+        assertThat(forged.status()).isEqualTo(403);
+
+        // Its own service token, in its owner organization, may.
+        String service = API.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+                "Authorization", publisher.basic()).text("access_token");
+        assertThat(API.postJson("/api/v1/events", Map.of("organization_id", otherOrg, "type", "task.created"),
+                "Authorization", "Bearer " + service).status()).isEqualTo(202);
+    }
 }

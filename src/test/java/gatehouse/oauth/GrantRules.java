@@ -32,8 +32,10 @@ final class GrantRules {
     final TokenService tokens = new TokenService(database, repository, codec, audit, clock,
             TestServer.get().app().accessTokenSigner());
     final AuthorizationCodeRepository codes = new AuthorizationCodeRepository();
-    final AuthorizationCodeGrant authorizationCode = new AuthorizationCodeGrant(database, codes, tokens, codec, clock);
-    final RefreshTokenGrant refreshToken = new RefreshTokenGrant(database, repository, tokens, codec, audit, clock);
+    final AuthorizationCodeGrant authorizationCode = new AuthorizationCodeGrant(database, codes, tokens, codec,
+            TestServer.get().app().installations(), clock);
+    final RefreshTokenGrant refreshToken = new RefreshTokenGrant(database, repository, tokens, codec, audit,
+            TestServer.get().app().installations(), clock);
 
     final Fixtures.User user = Fixtures.newUser();
     final String orgId = Fixtures.org(user.login());

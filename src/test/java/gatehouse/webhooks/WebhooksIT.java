@@ -180,6 +180,21 @@ class WebhooksIT {
         assertThat(revoked.get("data").get("reason").asText()).isEqualTo("consent_revoked");
     }
 
+    @Test
+    void appOfAPlainMemberDoesNotHearItsOrganizationsEvents() {
+        var receiver = receiver();
+        var owner = Fixtures.newUser();
+        String org = Fixtures.org(owner.login());
+        var member = Fixtures.newUser();
+        owner.login().postJson("/api/v1/orgs/" + org + "/members", Map.of("username", member.username(), "role", "member"));
+        var app = member.login().postJson("/api/v1/oauth/clients", webhookApp(org, receiver, List.of("task.created")));
+        assertThat(app.status()).as(app.body()).isEqualTo(201);
+        Http.Response published = Fixtures.admin().postJson("/api/v1/events", Map.of("organization_id", org,
+                "type", "task.created", "data", Map.of()));
+        assertThat(published.status()).isEqualTo(202);
+        assertThat(published.json().get("deliveries").asInt()).isZero();
+    }
+
     // --- nodes of their own, on a database of their own (the shared server works the shared outbox) ---
 
     private TestServer node(String databaseUrl) {
