@@ -3,6 +3,7 @@ package gatehouse.vault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import gatehouse.testing.CapturedLogs;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.TestDatabase;
@@ -26,12 +27,14 @@ class GitHubVaultIT {
     private static FakeGitHub github;
     private static String database;
     private static TestServer server;
+    private static CapturedLogs logs;
     private static Http admin;
 
     private String org;
 
     @BeforeAll
     static void start() {
+        logs = new CapturedLogs();
         github = FakeGitHub.start();
         database = TestDatabase.another();
         Map<String, String> env = new HashMap<>();
@@ -55,6 +58,7 @@ class GitHubVaultIT {
 
     @AfterAll
     static void stop() {
+        logs.close();
         server.close();
         github.close();
     }
@@ -168,5 +172,15 @@ class GitHubVaultIT {
         assertThat(admin.get("/oauth/status").json().get("platforms").get("github").get("configured").asBoolean()).isTrue();
         assertThat(List.of(callback.body(), admin.get("/api/v1/connections?organization_id=" + org).body()))
                 .allSatisfy(body -> assertThat(body).doesNotContain("gho_"));
+    }
+
+    @Test
+    void noTokenOrSecretEverAppearsInTheLogs() {
+        long user = IDS.incrementAndGet();
+        github.signIn(user, "logs-" + user);
+        assertThat(connect("oauth").status()).isEqualTo(200);
+        assertThat(lookup().status()).isEqualTo(200);
+        assertThat(logs.messages()).isNotEmpty().allSatisfy(message -> assertThat(message)
+                .doesNotContain(FakeGitHub.CLIENT_SECRET, "gho_", "ghs_", "ghr_", "ghu_", "PRIVATE KEY"));
     }
 }

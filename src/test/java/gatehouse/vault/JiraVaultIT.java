@@ -3,6 +3,7 @@ package gatehouse.vault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import gatehouse.testing.CapturedLogs;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.TestDatabase;
@@ -25,12 +26,14 @@ class JiraVaultIT {
     private static FakeAtlassian atlassian;
     private static String database;
     private static TestServer server;
+    private static CapturedLogs logs;
     private static Http admin;
 
     private String org;
 
     @BeforeAll
     static void start() {
+        logs = new CapturedLogs();
         atlassian = new FakeAtlassian(Clock.systemUTC());
         database = TestDatabase.another();
         Map<String, String> env = new HashMap<>();
@@ -50,6 +53,7 @@ class JiraVaultIT {
 
     @AfterAll
     static void stop() {
+        logs.close();
         server.close();
         atlassian.close();
     }
@@ -146,5 +150,20 @@ class JiraVaultIT {
         assertThat(down.text("error")).isEqualTo("provider_unavailable");
         atlassian.recover();
         assertThat(lookup("site_id=" + site.id()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void noTokenOrSecretEverAppearsInTheLogs() throws Exception {
+        var site = FakeAtlassian.Site.named(Fixtures.unique("logs"));
+        atlassian.sites(site);
+        assertThat(connect().status()).isEqualTo(200);
+        String token = lookup("site_id=" + site.id()).text("access_token");
+        expire();
+        atlassian.answer500(10);
+        lookup("site_id=" + site.id());
+        atlassian.recover();
+        String renewed = lookup("site_id=" + site.id()).text("access_token");
+        assertThat(logs.messages()).isNotEmpty().allSatisfy(message -> assertThat(message)
+                .doesNotContain(token, renewed, FakeAtlassian.CLIENT_SECRET));
     }
 }

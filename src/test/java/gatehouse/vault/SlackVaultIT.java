@@ -2,10 +2,8 @@ package gatehouse.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import gatehouse.testing.CapturedLogs;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.TestDatabase;
@@ -24,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The vault end to end with Slack (API.md §6): connect through Gatehouse's HTTP API against a fake
@@ -32,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * says. Two Gatehouse nodes share a database of their own.
  */
 class SlackVaultIT {
-    private static final ListAppender<ILoggingEvent> LOGS = new ListAppender<>();
+    private static CapturedLogs logs;
     private static FakeSlack slack;
     private static String database;
     private static TestServer a;
@@ -44,8 +41,7 @@ class SlackVaultIT {
 
     @BeforeAll
     static void start() {
-        LOGS.start();
-        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(LOGS);
+        logs = new CapturedLogs();
         slack = new FakeSlack();
         database = TestDatabase.another();
         Map<String, String> env = new HashMap<>(slack.settings());
@@ -65,7 +61,7 @@ class SlackVaultIT {
 
     @AfterAll
     static void stop() {
-        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAppender(LOGS);
+        logs.close();
         a.close();
         b.close();
         slack.close();
@@ -296,9 +292,8 @@ class SlackVaultIT {
         expireStoredTokens();
         lookup(b, "organization_id=" + org);
         slack.failing = false;
-        for (ILoggingEvent event : LOGS.list) {
-            assertThat(event.getFormattedMessage()).doesNotContain("xoxe", "xoxb", "xoxp", FakeSlack.CLIENT_SECRET);
-        }
+        assertThat(logs.messages()).isNotEmpty().allSatisfy(message ->
+                assertThat(message).doesNotContain("xoxe", "xoxb", "xoxp", FakeSlack.CLIENT_SECRET));
     }
 
     @Test
