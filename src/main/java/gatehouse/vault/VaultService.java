@@ -410,8 +410,11 @@ public final class VaultService {
         for (String name : Platforms.NAMES) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("configured", platforms.isConfigured(name));
-            entry.put("connections", new LinkedHashMap<>(Map.of(Connection.ACTIVE, 0L, Connection.NEEDS_REAUTH, 0L,
-                    Connection.REVOKED, 0L)));
+            Map<String, Object> counts = new LinkedHashMap<>();
+            for (String status : List.of(Connection.ACTIVE, Connection.NEEDS_REAUTH, Connection.REVOKED)) {
+                counts.put(status, 0L);
+            }
+            entry.put("connections", counts);
             entry.put("expiring_within_1h", 0L);
             entry.put("refresh_failures_24h", 0L);
             byPlatform.put(name, entry);
