@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * GitHub OAuth App web flow (PROVIDERS.md §2). Classic {@code gho_} tokens do not expire and cannot
@@ -67,7 +66,7 @@ public final class GitHubOAuthPlatform implements Platform {
             query.put("code_challenge", codeChallenge);
             query.put("code_challenge_method", "S256");
         }
-        return URI.create(ProviderHttp.uri(settings.webUrl(), "/login/oauth/authorize") + "?" + queryString(query));
+        return ProviderHttp.withQuery(settings.webUrl(), "/login/oauth/authorize", query);
     }
 
     @Override
@@ -201,13 +200,6 @@ public final class GitHubOAuthPlatform implements Platform {
     private String basicAuth() {
         String pair = settings.clientId() + ":" + settings.clientSecret();
         return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String queryString(Map<String, String> query) {
-        return query.entrySet().stream()
-                .filter(e -> e.getValue() != null)
-                .map(e -> ProviderHttp.encode(e.getKey()) + "=" + ProviderHttp.encode(e.getValue()))
-                .collect(Collectors.joining("&"));
     }
 
     private static String blankToNull(String value) {

@@ -64,7 +64,7 @@ public final class JiraPlatform implements Platform {
         query.put("state", state);
         query.put("response_type", "code");
         query.put("prompt", "consent");
-        return URI.create(ProviderHttp.uri(settings.authUrl(), "/authorize") + "?" + queryString(query));
+        return ProviderHttp.withQuery(settings.authUrl(), "/authorize", query);
     }
 
     @Override
@@ -276,21 +276,5 @@ public final class JiraPlatform implements Platform {
         }
         JsonNode value = node.get(field);
         return value == null || !value.isValueNode() || value.isNull() || value.asText().isBlank() ? null : value.asText();
-    }
-
-    /** URL encoding with spaces as %20: the scope list must not depend on a server reading '+' as space. */
-    private static String percentEncode(String value) {
-        return ProviderHttp.encode(value).replace("+", "%20");
-    }
-
-    private static String queryString(Map<String, String> query) {
-        StringBuilder out = new StringBuilder();
-        query.forEach((key, value) -> {
-            if (!out.isEmpty()) {
-                out.append('&');
-            }
-            out.append(percentEncode(key)).append('=').append(percentEncode(value));
-        });
-        return out.toString();
     }
 }

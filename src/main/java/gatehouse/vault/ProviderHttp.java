@@ -67,6 +67,18 @@ public final class ProviderHttp {
                 .collect(Collectors.joining("&")));
     }
 
+    /**
+     * {@code base + path + "?" + query} for a browser redirect; null values are left out, and spaces
+     * are {@code %20} so no provider has to read '+' as a space.
+     */
+    public static URI withQuery(String base, String path, Map<String, String> query) {
+        String encoded = query.entrySet().stream()
+                .filter(e -> e.getValue() != null)
+                .map(e -> encode(e.getKey()).replace("+", "%20") + "=" + encode(e.getValue()).replace("+", "%20"))
+                .collect(Collectors.joining("&"));
+        return URI.create(uri(base, path) + "?" + encoded);
+    }
+
     public static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }

@@ -61,9 +61,7 @@ public final class SlackPlatform implements Platform {
         query.put("user_scope", String.join(",", settings.userScopes()));
         query.put("redirect_uri", redirectUri);
         query.put("state", state);
-        StringBuilder url = new StringBuilder(settings.webUrl()).append("/oauth/v2/authorize?");
-        query.forEach((k, v) -> url.append(ProviderHttp.encode(k)).append('=').append(ProviderHttp.encode(v)).append('&'));
-        return URI.create(url.substring(0, url.length() - 1));
+        return ProviderHttp.withQuery(settings.webUrl(), "/oauth/v2/authorize", query);
     }
 
     @Override
