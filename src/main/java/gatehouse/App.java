@@ -169,7 +169,7 @@ public final class App implements AutoCloseable {
                 audit, webhooks, clock);
         var vaultRepository = new VaultRepository();
         var vaultService = new VaultService(database, vaultRepository, new Platforms(config.vault(), new ProviderHttp(), clock),
-                encryption, orgs, audit, clock, config.vault(), config.issuer());
+                encryption, orgs, audit, clock, config.vault(), config.issuer(), metrics.registry());
         this.vaultRefresher = new VaultRefresher(database, vaultRepository, vaultService, clock, config.vault().refreshSkew());
         var authenticator = new ClientAuthenticator(clients, codec, clock);
         var codes = new AuthorizationCodeRepository();

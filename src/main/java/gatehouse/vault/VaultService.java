@@ -61,9 +61,12 @@ public final class VaultService {
     private final String issuer;
     private final SecureRandom random = new SecureRandom();
     private final Map<UUID, CompletableFuture<Credential>> inFlight = new ConcurrentHashMap<>();
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
 
     public VaultService(Database database, VaultRepository vault, Platforms platforms, Encryption encryption,
-                        OrgService orgs, AuditLog audit, Clock clock, Config.Vault settings, String issuer) {
+                        OrgService orgs, AuditLog audit, Clock clock, Config.Vault settings, String issuer,
+                        io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.metrics = metrics;
         this.database = database;
         this.vault = vault;
         this.platforms = platforms;
@@ -283,10 +286,12 @@ public final class VaultService {
                 Instant now = clock.instant();
                 vault.storeRefreshed(handle, credentialId, seal.seal(renewed), renewed.expiresAt(),
                         platform.canRefresh(renewed), now);
+                counted(platform, "refreshed");
                 audit.record(handle, Actor.SYSTEM, AuditLog.Event.of("connection.refreshed")
                         .details(Map.of("platform", platform.name(), "credential_id", credentialId.toString())));
                 return new Refreshed(renewed, null);
             } catch (ProviderException e) {
+                counted(platform, e.kind().name().toLowerCase(java.util.Locale.ROOT));
                 if (e.kind() == ProviderException.Kind.PERMANENT) {
                     return new Refreshed(null, needsReauth(handle, credentialId, platform, e.providerError()));
                 }
@@ -300,6 +305,11 @@ public final class VaultService {
             throw result.refusal();
         }
         return result.credential();
+    }
+
+    /** {@code gatehouse_vault_refreshes{platform, outcome}} (API.md §7: refresh outcomes). */
+    private void counted(Platform platform, String outcome) {
+        metrics.counter("gatehouse_vault_refreshes", "platform", platform.name(), "outcome", outcome).increment();
     }
 
     private OAuthException needsReauth(Handle handle, UUID credentialId, Platform platform, String error) {
