@@ -135,6 +135,7 @@ public final class App implements AutoCloseable {
         var sessionRepository = new SessionRepository();
         var audit = new AuditLog(database, new AuditRepository(), clock);
         this.signingKeys = new SigningKeys(database, new SigningKeyRepository(), encryption, audit, clock);
+        signingKeys.ensureCurrentKeys();
         this.accessTokenSigner = new JwtAccessTokens(signingKeys, config.issuer(), config.jwtAudience());
         var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, accessTokenSigner);
         this.buckets = config.redis() == null ? new LocalBuckets()

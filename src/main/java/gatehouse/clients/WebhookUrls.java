@@ -53,15 +53,28 @@ public final class WebhookUrls {
         if (address instanceof Inet4Address) {
             int first = b[0] & 0xff;
             int second = b[1] & 0xff;
-            return first != 0 && !(first == 100 && second >= 64 && second < 128) // 100.64/10 carrier-grade NAT
-                    && !(first == 192 && second == 0 && (b[2] & 0xff) == 0) && first < 224;
+            int third = b[2] & 0xff;
+            return first != 0 && first < 224 // 0/8, multicast and reserved 240/4
+                    && !(first == 100 && second >= 64 && second < 128) // 100.64/10 carrier-grade NAT
+                    && !(first == 192 && second == 0 && (third == 0 || third == 2)) // 192.0.0/24, TEST-NET-1
+                    && !(first == 198 && (second == 18 || second == 19)) // 198.18/15 benchmarking
+                    && !(first == 198 && second == 51 && third == 100) // TEST-NET-2
+                    && !(first == 203 && second == 0 && third == 113); // TEST-NET-3
         }
         if (address instanceof Inet6Address) {
             if ((b[0] & 0xfe) == 0xfc) {
                 return false; // fc00::/7 unique local
             }
-            if (isMappedV4(b)) {
-                return isPublic(v4(b));
+            // IPv4 carried inside IPv6 reaches that IPv4 address: judge it by that.
+            if (isMappedV4(b) || isCompatibleV4(b)) {
+                return isPublic(v4(b, 12));
+            }
+            if ((b[0] & 0xff) == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
+                    && allZero(b, 4, 12)) {
+                return isPublic(v4(b, 12)); // 64:ff9b::/96 NAT64
+            }
+            if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x02) {
+                return isPublic(v4(b, 2)); // 2002::/16 6to4
             }
         }
         return true;
@@ -81,17 +94,26 @@ public final class WebhookUrls {
     }
 
     private static boolean isMappedV4(byte[] b) {
-        for (int i = 0; i < 10; i++) {
+        return allZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+    }
+
+    /** {@code ::a.b.c.d} (deprecated IPv4-compatible; {@code ::1} reads as 0.0.0.1, not public either). */
+    private static boolean isCompatibleV4(byte[] b) {
+        return allZero(b, 0, 12);
+    }
+
+    private static boolean allZero(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
             if (b[i] != 0) {
                 return false;
             }
         }
-        return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+        return true;
     }
 
-    private static InetAddress v4(byte[] b) {
+    private static InetAddress v4(byte[] b, int at) {
         try {
-            return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
+            return InetAddress.getByAddress(new byte[] {b[at], b[at + 1], b[at + 2], b[at + 3]});
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }

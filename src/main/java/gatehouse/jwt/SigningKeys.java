@@ -97,6 +97,19 @@ public final class SigningKeys {
         return fresh;
     }
 
+    /**
+     * Makes the first key of each algorithm at startup, if there is none: otherwise the first JWT
+     * of an algorithm would make it on a second pooled connection while its own transaction holds
+     * one, which under load can wait on an exhausted pool.
+     */
+    public void ensureCurrentKeys() {
+        for (String alg : List.of(DEFAULT_ALG, "RS256")) {
+            if (database.withHandle(handle -> keys.currentId(handle, alg)).isEmpty()) {
+                createIfNone(alg);
+            }
+        }
+    }
+
     /** The JWKS document: public parts of every key a verifier may still meet. */
     public String jwks() {
         Instant now = clock.instant();

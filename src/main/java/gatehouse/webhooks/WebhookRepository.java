@@ -56,6 +56,14 @@ public final class WebhookRepository {
                 .one();
     }
 
+    /** Stops pending deliveries of the app's events from the organization (it was disconnected there). */
+    public void cancelPending(Handle handle, String clientId, UUID orgId) {
+        handle.createUpdate("""
+                        UPDATE webhook_deliveries SET status = 'failed', last_error = 'the app was disconnected'
+                        WHERE client_id = :clientId AND organization_id = :orgId AND status = 'pending'""")
+                .bind("clientId", clientId).bind("orgId", orgId).execute();
+    }
+
     public void insert(Handle handle, UUID id, String clientId, UUID eventId, String type, UUID orgId, String payload,
                        Instant now, Instant giveUpAt) {
         handle.createUpdate("""

@@ -106,8 +106,10 @@ public final class WebhookService implements InstallationService.InstallationEve
         tellInstalledApp(handle, installation, "installation.created");
     }
 
+    /** The organization's events stop reaching the app; only the news of its disconnection goes out. */
     @Override
     public void revoked(Handle handle, Installation installation) {
+        deliveries.cancelPending(handle, installation.clientId(), installation.organizationId());
         tellInstalledApp(handle, installation, "installation.revoked");
     }
 
