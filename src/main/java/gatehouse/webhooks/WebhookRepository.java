@@ -112,13 +112,16 @@ public final class WebhookRepository {
                 .bind("id", id).bind("attempt", attempt).bind("status", status).bind("now", now).execute();
     }
 
-    /** Records a failed attempt (if still the latest claim): retried at {@code nextAttempt}, or given up when null. */
+    /**
+     * Records a failed attempt (if still the latest claim, and not cancelled meanwhile): retried at
+     * {@code nextAttempt}, or given up when null.
+     */
     public void markAttemptFailed(Handle handle, UUID id, int attempt, Integer status, String error, Instant nextAttempt) {
         handle.createUpdate("""
                         UPDATE webhook_deliveries SET last_status = :status, last_error = :error,
                                status = CASE WHEN CAST(:next AS timestamptz) IS NULL THEN 'failed' ELSE 'pending' END,
                                next_attempt_at = coalesce(CAST(:next AS timestamptz), next_attempt_at)
-                        WHERE id = :id AND attempts = :attempt""")
+                        WHERE id = :id AND attempts = :attempt AND status = 'pending'""")
                 .bind("id", id).bind("attempt", attempt).bind("status", status).bind("error", error)
                 .bind("next", nextAttempt).execute();
     }

@@ -156,6 +156,32 @@ class WebhooksIT {
     }
 
     @Test
+    void disconnectCancelsTheOrganizationsPendingDeliveriesButTellsTheApp() throws Exception {
+        var receiver = receiver();
+        Installed installed = installedApp(receiver);
+        Eventually.until(() -> ofType(receiver, "installation.created").size() == 1);
+        receiver.failNext(Integer.MAX_VALUE);
+        Http.Response published = Http.anonymous().postJson("/api/v1/events", Map.of("organization_id",
+                installed.targetOrg(), "type", "task.created", "data", Map.of()), "Authorization", "Bearer " + publisherToken());
+        assertThat(published.status()).isEqualTo(202);
+        Eventually.until(() -> receiver.received().stream().anyMatch(r -> body(r).get("type").asText().equals("task.created")));
+        Http admin = installed.targetAdmin().login();
+        String installationId = admin.get("/api/v1/orgs/" + installed.targetOrg() + "/installations").json()
+                .get("data").get(0).get("id").asText();
+        assertThat(admin.delete("/api/v1/orgs/" + installed.targetOrg() + "/installations/" + installationId).status())
+                .isEqualTo(204);
+        receiver.failNext(0);
+        Eventually.until(() -> ofType(receiver, "installation.revoked").size() == 1);
+        assertThat(ofType(receiver, "task.created")).isEmpty();
+        JsonNode log = Fixtures.admin().get("/api/v1/oauth/clients/" + installed.app().clientId()
+                + "/webhook-deliveries").json().get("data");
+        JsonNode task = java.util.stream.StreamSupport.stream(log.spliterator(), false)
+                .filter(d -> d.get("event_type").asText().equals("task.created")).findFirst().orElseThrow();
+        assertThat(task.get("status").asText()).isEqualTo("failed");
+        assertThat(task.get("last_error").asText()).contains("disconnected");
+    }
+
+    @Test
     void userRevokingTheirConsentTellsTheAppItsTokensAreRevoked() throws Exception {
         var receiver = receiver();
         Installed installed = installedApp(receiver);
