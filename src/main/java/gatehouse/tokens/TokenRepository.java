@@ -175,6 +175,20 @@ public final class TokenRepository {
     public record GrantParties(String clientId, UUID organizationId, UUID userId) {
     }
 
+    /** Who holds live access tokens matching the filter: (app, organization, user), each once. */
+    public List<GrantParties> partiesHolding(Handle handle, TokenListing.Filter filter, Instant now) {
+        return handle.createQuery("""
+                        SELECT DISTINCT client_id, organization_id, user_id FROM access_tokens
+                        WHERE revoked_at IS NULL AND expires_at > :now AND""" + FILTER)
+                .bind("now", now)
+                .bind("clientId", filter.clientId())
+                .bind("userId", filter.userId())
+                .bind("orgId", filter.organizationId())
+                .map((rs, ctx) -> new GrantParties(rs.getString("client_id"),
+                        gatehouse.store.Rows.uuid(rs, "organization_id"), gatehouse.store.Rows.uuid(rs, "user_id")))
+                .list();
+    }
+
     public List<GrantParties> partiesOf(Handle handle, List<UUID> grantIds) {
         return handle.createQuery("""
                         SELECT client_id, organization_id, CASE WHEN actor = 'self' THEN user_id END AS user_id

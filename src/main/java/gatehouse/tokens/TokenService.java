@@ -107,9 +107,15 @@ public final class TokenService {
         return gatehouse.store.Page.of(rows, page.limit(), TokenListing::id);
     }
 
-    /** Revokes every live token matching the filter; returns how many. */
+    /** Revokes every live token matching the filter; returns how many. Their apps hear of it (token.revoked). */
     public int revokeMatching(TokenListing.Filter filter) {
-        return database.inTransaction(handle -> tokens.revokeMatching(handle, filter, clock.instant()));
+        return database.inTransaction(handle -> {
+            Instant now = clock.instant();
+            var parties = tokens.partiesHolding(handle, filter, now);
+            int revoked = tokens.revokeMatching(handle, filter, now);
+            tell(handle, parties, "bulk_revoked");
+            return revoked;
+        });
     }
 
     /** The user's OAuth sessions: refresh-token families they can still use. */
@@ -150,8 +156,12 @@ public final class TokenService {
     }
 
     private void tellRevoked(Handle handle, List<UUID> grantIds, String reason) {
-        for (var parties : new java.util.LinkedHashSet<>(tokens.partiesOf(handle, grantIds))) {
-            events.tokensRevoked(handle, parties.clientId(), parties.organizationId(), parties.userId(), reason);
+        tell(handle, tokens.partiesOf(handle, grantIds), reason);
+    }
+
+    private void tell(Handle handle, List<TokenRepository.GrantParties> parties, String reason) {
+        for (var party : new java.util.LinkedHashSet<>(parties)) {
+            events.tokensRevoked(handle, party.clientId(), party.organizationId(), party.userId(), reason);
         }
     }
 
@@ -159,9 +169,12 @@ public final class TokenService {
         tokens.insertGrant(handle, grant);
     }
 
-    /** Revokes every grant the user approved and every access token acting as them. */
+    /** Revokes every grant the user approved and every access token acting as them; their apps hear of it. */
     public void revokeAllOfUser(Handle handle, UUID userId) {
-        tokens.revokeAllOfUser(handle, userId, clock.instant());
+        Instant now = clock.instant();
+        var parties = tokens.partiesHolding(handle, new TokenListing.Filter(null, userId, null), now);
+        tokens.revokeAllOfUser(handle, userId, now);
+        tell(handle, parties, "user_revoked");
     }
 
     /** Revokes what the app holds under one consent of the user: its grants, and their access tokens. */

@@ -182,6 +182,22 @@ class WebhooksIT {
     }
 
     @Test
+    void adminBulkRevocationTellsTheApp() throws Exception {
+        var receiver = receiver();
+        Installed installed = installedApp(receiver);
+        Http.Response token = Http.anonymous().postForm("/oauth/token", Http.form("grant_type", "client_credentials",
+                "organization_id", installed.targetOrg()), "Authorization", installed.app().basic());
+        assertThat(token.status()).as(token.body()).isEqualTo(200);
+        Http.Response revoked = Fixtures.admin().postJson("/api/v1/oauth/tokens/bulk-revoke",
+                Map.of("client_id", installed.app().clientId()));
+        assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
+        Eventually.until(() -> ofType(receiver, "token.revoked").size() == 1);
+        JsonNode event = body(ofType(receiver, "token.revoked").getFirst());
+        assertThat(event.get("organization_id").asText()).isEqualTo(installed.targetOrg());
+        assertThat(event.get("data").get("reason").asText()).isEqualTo("bulk_revoked");
+    }
+
+    @Test
     void userRevokingTheirConsentTellsTheAppItsTokensAreRevoked() throws Exception {
         var receiver = receiver();
         Installed installed = installedApp(receiver);
