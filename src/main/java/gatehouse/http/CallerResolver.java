@@ -75,9 +75,24 @@ public final class CallerResolver implements CallerSource {
         var found = tokens.findActiveAccessToken(value)
                 .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"));
         AccessToken token = found.token();
-        Set<String> scopes = token.scope().isEmpty() ? Set.of() : new HashSet<>(Arrays.asList(token.scope().split(" ")));
+        Set<String> scopes = token.scope().isEmpty() ? new HashSet<>() : new HashSet<>(Arrays.asList(token.scope().split(" ")));
+        boolean service = isServiceToken(token);
+        if (!service) {
+            scopes.removeAll(Caller.SERVICE_SCOPES);
+        }
         return new Caller(Caller.Kind.BEARER, token.userId(), found.owner().username(), Set.copyOf(found.owner().roles()),
-                null, null, token.clientId(), Set.copyOf(scopes), token.organizationId(), token.actor(), token.id());
+                null, null, token.clientId(), Set.copyOf(scopes), token.organizationId(), token.actor(), token.id(),
+                service);
+    }
+
+    /**
+     * An internal service's token: the app acting as itself in its own organization, issued by plain
+     * client_credentials. Not a user's token, nor an installation's (client_credentials with an
+     * organization_id, or an authorization by an organization's admin for actor app).
+     */
+    private static boolean isServiceToken(AccessToken token) {
+        return token.userId() == null && "app".equals(token.actor()) && "client_credentials".equals(token.grantType())
+                && !token.singlePerInstallation();
     }
 
     private static void requireCsrf(String presented, Caller caller) {

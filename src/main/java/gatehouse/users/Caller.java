@@ -6,6 +6,12 @@ import java.util.UUID;
 /**
  * Who is making a request: a browser session's user, or a bearer token acting as its user (actor
  * {@code self}) or as its app (actor {@code app}, then {@code userId} is null).
+ *
+ * <p>{@code service} marks a service token: an app acting as itself in its own organization through
+ * plain {@code client_credentials} (no {@code organization_id}, no user) — an internal service of the
+ * SaaS. Only a service token carries {@link #SERVICE_SCOPES} in {@code scopes}: the resolver drops
+ * them from every other token (a user's, or an installation's), so no check downstream can mistake
+ * a delegated or installed grant for an approved service.
  */
 public record Caller(
         Kind kind,
@@ -18,15 +24,23 @@ public record Caller(
         Set<String> scopes,
         UUID organizationId,
         String actor,
-        UUID tokenId) {
+        UUID tokenId,
+        boolean service) {
 
     public static final String ADMIN_SCOPE = "admin:*";
+    public static final String CONNECTIONS_READ_SCOPE = "connections:read";
+    public static final String EVENTS_PUBLISH_SCOPE = "events:publish";
+    /**
+     * Restricted service scopes: capabilities an admin approves for an internal service, honoured
+     * only on a service token (see {@link #service()}). They never belong in a grant a user delegates.
+     */
+    public static final Set<String> SERVICE_SCOPES = Set.of(ADMIN_SCOPE, CONNECTIONS_READ_SCOPE, EVENTS_PUBLISH_SCOPE);
 
     public enum Kind { SESSION, BEARER }
 
     public static Caller session(User user, UUID sessionId, String csrfToken) {
         return new Caller(Kind.SESSION, user.id(), user.username(), Set.copyOf(user.roles()), sessionId, csrfToken,
-                null, Set.of(), null, "self", null);
+                null, Set.of(), null, "self", null, false);
     }
 
     public boolean isSession() {
@@ -34,18 +48,19 @@ public record Caller(
     }
 
     /**
-     * Platform admin (API.md §3): a session of an admin user, or a bearer token carrying
-     * {@code admin:*} that belongs to an admin user or to an app whose {@code admin:*} was approved
-     * (it could not hold the scope otherwise).
+     * Platform admin: a session of an admin user, or a service token whose app an admin approved for
+     * {@code admin:*} (only a service token keeps that scope, see the class comment).
      */
     public boolean isPlatformAdmin() {
         if (kind == Kind.SESSION) {
             return roles.contains(User.ROLE_ADMIN);
         }
-        if (!scopes.contains(ADMIN_SCOPE)) {
-            return false;
-        }
-        return userId == null || roles.contains(User.ROLE_ADMIN);
+        return service && scopes.contains(ADMIN_SCOPE);
+    }
+
+    /** A service token holding {@code scope} (one of {@link #SERVICE_SCOPES}, approved by an admin). */
+    public boolean isServiceWith(String scope) {
+        return kind == Kind.BEARER && service && scopes.contains(scope);
     }
 
     /** What the management API's rate limit counts by: the browser session or the access token. */
@@ -58,8 +73,8 @@ public record Caller(
         return userId != null ? gatehouse.audit.Actor.user(userId, clientId) : gatehouse.audit.Actor.client(clientId);
     }
 
-    /** True when this caller may use the management API as its user: a session, or a token with admin:*. */
+    /** True when this caller may use the management API: a browser session, or a service token with admin:*. */
     public boolean mayManage() {
-        return kind == Kind.SESSION || scopes.contains(ADMIN_SCOPE);
+        return kind == Kind.SESSION || isPlatformAdmin();
     }
 }

@@ -76,7 +76,7 @@ public final class VaultRoutes {
 
     public void status(Context ctx) {
         Caller caller = callers.require(ctx);
-        if (!caller.isPlatformAdmin() && !caller.scopes().contains(VaultService.READ_SCOPE)) {
+        if (!caller.isPlatformAdmin() && !caller.isServiceWith(VaultService.READ_SCOPE)) {
             throw gatehouse.errors.OAuthException.forbidden("the vault's status is for admins and internal services");
         }
         Responses.ok(Responses.noStore(ctx), vault.status(refresher.lastRunAt()));

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class VaultService {
     private static final Logger log = LoggerFactory.getLogger(VaultService.class);
-    public static final String READ_SCOPE = "connections:read";
+    public static final String READ_SCOPE = Caller.CONNECTIONS_READ_SCOPE;
     static final Duration STATE_TTL = Duration.ofMinutes(10);
     private static final long[] RETRY_PAUSES_MS = {200, 1000};
 
@@ -193,8 +193,9 @@ public final class VaultService {
     /** A valid token for the connection named by exactly one key, refreshed first when it expires soon. */
     public TokenView lookup(Caller caller, String platformName, String organizationId, String workspaceId,
                             String siteId) {
-        if (!caller.isPlatformAdmin() && !caller.scopes().contains(READ_SCOPE)) {
-            throw OAuthException.forbidden("reading vault tokens needs scope " + READ_SCOPE + " or an admin");
+        if (!caller.isPlatformAdmin() && !caller.isServiceWith(READ_SCOPE)) {
+            throw OAuthException.forbidden("reading vault tokens needs a service token (client credentials) with scope "
+                    + READ_SCOPE + ", or an admin");
         }
         if (!Platforms.NAMES.contains(platformName)) {
             throw OAuthException.notFound("unknown platform '" + platformName + "'");

@@ -31,7 +31,7 @@ import org.jdbi.v3.core.Handle;
  * and subscribed to the event type.
  */
 public final class WebhookService implements InstallationService.InstallationEvents, TokenEvents {
-    public static final String PUBLISH_SCOPE = "events:publish";
+    public static final String PUBLISH_SCOPE = Caller.EVENTS_PUBLISH_SCOPE;
     public static final String MANAGE_SCOPE = "webhooks:manage";
     static final Duration DELIVERY_WINDOW = Duration.ofHours(24);
     private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+){1,4}");
@@ -93,7 +93,7 @@ public final class WebhookService implements InstallationService.InstallationEve
      * user's, cannot inject events, whatever scopes it was given.
      */
     private boolean isPublisherService(Caller caller) {
-        if (caller.userId() != null || caller.clientId() == null || !caller.scopes().contains(PUBLISH_SCOPE)) {
+        if (!caller.isServiceWith(PUBLISH_SCOPE)) {
             return false;
         }
         return clients.findOptional(caller.clientId())
