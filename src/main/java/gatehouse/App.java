@@ -75,12 +75,14 @@ import gatehouse.users.UserRepository;
 import gatehouse.users.UserRoutes;
 import gatehouse.users.UserService;
 import gatehouse.users.UserTokenRepository;
+import gatehouse.vault.ConnectFlow;
+import gatehouse.vault.Connections;
 import gatehouse.vault.Platforms;
 import gatehouse.vault.ProviderHttp;
 import gatehouse.vault.VaultRefresher;
 import gatehouse.vault.VaultRepository;
 import gatehouse.vault.VaultRoutes;
-import gatehouse.vault.VaultService;
+import gatehouse.vault.TokenLookup;
 import gatehouse.web.Bodies;
 import gatehouse.web.Pages;
 import gatehouse.webhooks.WebhookDispatcher;
@@ -169,9 +171,13 @@ public final class App implements AutoCloseable {
         this.installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
                 audit, webhooks, clock);
         var vaultRepository = new VaultRepository();
-        var vaultService = new VaultService(database, vaultRepository, new Platforms(config.vault(), new ProviderHttp(), clock),
-                encryption, orgs, audit, clock, config.vault(), config.issuer(), metrics.registry());
-        this.vaultRefresher = new VaultRefresher(database, vaultRepository, vaultService, clock, config.vault().refreshSkew());
+        var platforms = new Platforms(config.vault(), new ProviderHttp(), clock);
+        var connectFlow = new ConnectFlow(database, vaultRepository, platforms, encryption, orgs, audit, clock,
+                config.vault(), config.issuer());
+        var tokenLookup = new TokenLookup(database, vaultRepository, platforms, encryption, audit, clock,
+                config.vault().refreshSkew(), metrics.registry());
+        var connections = new Connections(database, vaultRepository, platforms, encryption, orgs, audit, clock);
+        this.vaultRefresher = new VaultRefresher(database, vaultRepository, tokenLookup, clock, config.vault().refreshSkew());
         var authenticator = new ClientAuthenticator(clients, codec, clock);
         var codes = new AuthorizationCodeRepository();
 
@@ -203,7 +209,7 @@ public final class App implements AutoCloseable {
                 new InstallationRoutes(installations, callers),
                 new ClientRoutes(clients, callers),
                 new WebhookRoutes(webhooks, callers),
-                new VaultRoutes(vaultService, vaultRefresher, callers),
+                new VaultRoutes(connectFlow, tokenLookup, connections, vaultRefresher, callers, pages),
                 new ScopeRoutes(scopes, callers),
                 new SigningKeyRoutes(signingKeys, callers),
                 new HealthRoutes(database, buckets),

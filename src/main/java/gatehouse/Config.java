@@ -260,7 +260,10 @@ public record Config(
                             githubWeb, githubApi);
             var githubApp = string("GATEHOUSE_GITHUB_APP_ID", null) == null ? null
                     : new gatehouse.vault.PlatformSettings.GitHubApp(string("GATEHOUSE_GITHUB_APP_ID", null),
-                            required("GATEHOUSE_GITHUB_APP_SLUG"), githubPrivateKey(), githubWeb, githubApi);
+                            required("GATEHOUSE_GITHUB_APP_SLUG"), githubPrivateKey(),
+                            // The install callback's code is exchanged with these to learn who installed.
+                            required("GATEHOUSE_GITHUB_APP_CLIENT_ID"), secret("GATEHOUSE_GITHUB_APP_CLIENT_SECRET"),
+                            githubWeb, githubApi);
             var jira = string("GATEHOUSE_JIRA_CLIENT_ID", null) == null ? null
                     : new gatehouse.vault.PlatformSettings.Jira(string("GATEHOUSE_JIRA_CLIENT_ID", null),
                             secret("GATEHOUSE_JIRA_CLIENT_SECRET"),
@@ -299,7 +302,7 @@ public record Config(
         private String required(String name) {
             String value = string(name, null);
             if (value == null) {
-                problems.add(name + " is required");
+                problems.add(name + " is required with GATEHOUSE_GITHUB_APP_ID");
             }
             return value;
         }

@@ -142,7 +142,8 @@ public final class Routes {
         get("/api/v1/oauth/clients/{client_id}/webhook-deliveries", h.webhooks()::deliveries);
         post("/api/v1/oauth/clients/{client_id}/webhook-deliveries/{id}/redeliver", h.webhooks()::redeliver);
         post("/api/v1/events", h.webhooks()::publish);
-        get("/oauth/install/{platform}", h.vault()::install);
+        get("/oauth/install/{platform}", h.vault()::installPage);
+        post("/oauth/install/{platform}", h.vault()::install);
         get("/oauth/callback/{platform}", h.vault()::callback);
         get("/oauth/token/{platform}", h.vault()::token);
         get("/oauth/installations", h.vault()::list);

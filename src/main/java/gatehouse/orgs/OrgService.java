@@ -174,7 +174,15 @@ public final class OrgService {
         database.withHandle(handle -> requireAdministrator(handle, caller, orgId));
     }
 
+    /**
+     * An organization's administrator is a browser session of its owner or admin, or a platform
+     * admin (whose service token carries admin:*). A token a user delegated to an app never is,
+     * whatever the user's role: managing the organization is not something an app does for them.
+     */
     private String requireAdministrator(org.jdbi.v3.core.Handle handle, Caller caller, UUID orgId) {
+        if (!caller.mayManage()) {
+            throw OAuthException.insufficientScope(Caller.ADMIN_SCOPE);
+        }
         orgs.find(handle, orgId).orElseThrow(OrgService::noSuchOrg);
         // A token acts inside one organization (API.md §4): its user's rights elsewhere do not come with it.
         if (!caller.isSession() && !caller.isPlatformAdmin() && caller.organizationId() != null

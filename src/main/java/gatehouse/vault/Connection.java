@@ -2,7 +2,9 @@ package gatehouse.vault;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** A link between one organization and one external account (API.md §6); never holds token material. */
@@ -24,4 +26,14 @@ public record Connection(
     public static final String ACTIVE = "active";
     public static final String NEEDS_REAUTH = "needs_reauth";
     public static final String REVOKED = "revoked";
+
+    /** What the audit log records of a connection: never token material. */
+    public Map<String, Object> auditDetails() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("connection_id", id.toString());
+        details.put("platform", platform);
+        details.put("kind", kind);
+        details.put("external_id", externalId);
+        return details;
+    }
 }

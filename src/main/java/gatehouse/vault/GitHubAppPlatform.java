@@ -22,11 +22,17 @@ import java.util.Map;
 import java.security.interfaces.RSAPrivateKey;
 
 /**
- * GitHub App installations (PROVIDERS.md §3). The browser installs the app; the callback's
- * {@code installation_id} can be spoofed, so it is checked with the app's JWT and its account becomes
- * the connection's. The credential is a one-hour installation token that cannot be refreshed: a new
- * one is minted from the installation ID kept in {@code extra}, so every credential of this kind is
- * renewable as long as the app stays installed.
+ * GitHub App installations. The browser installs the app with "Request user authorization (OAuth)
+ * during installation" on, so the callback carries a {@code code} beside {@code installation_id}.
+ * The installation ID alone proves nothing — anyone can type another customer's ID into the URL, and
+ * that installation exists for the app's JWT all the same — so the code is exchanged (with the App's
+ * own client ID and secret) for a token of the user who installed, and the installation is accepted
+ * only if {@code GET /user/installations} with that token lists it. The user token is revoked at
+ * once: nothing needs it later.
+ *
+ * <p>The credential is a one-hour installation token that cannot be refreshed: a new one is minted
+ * from the installation ID kept in {@code extra}, so every credential of this kind is renewable as
+ * long as the app stays installed.
  */
 public final class GitHubAppPlatform implements Platform {
     /** The {@link Credential#extra()} key holding the installation ID. */
@@ -34,8 +40,11 @@ public final class GitHubAppPlatform implements Platform {
     // GitHub refuses exp more than 10 minutes ahead of its clock; iat in the past absorbs clock drift.
     private static final long JWT_BACKDATE_SECONDS = 60;
     private static final long JWT_LIFETIME_SECONDS = 540;
+    /** How many pages of the user's installations are read looking for the one installed (100 each). */
+    private static final int MAX_INSTALLATION_PAGES = 20;
 
     private final PlatformSettings.GitHubApp settings;
+    private final GitHubUserTokens userTokens;
     private final ProviderHttp http;
     private final Clock clock;
     private final RSASSASigner signer;
@@ -47,6 +56,8 @@ public final class GitHubAppPlatform implements Platform {
         this.clock = clock;
         RSAPrivateKey key = RsaPem.privateKey(settings.privateKeyPem());
         this.signer = new RSASSASigner(key);
+        this.userTokens = new GitHubUserTokens(settings.clientId(), settings.clientSecret(), settings.webUrl(),
+                settings.apiUrl(), http, clock);
     }
 
     @Override
@@ -74,7 +85,7 @@ public final class GitHubAppPlatform implements Platform {
     /**
      * {@code setup_action} is {@code install} or {@code update} (an already installed app); a
      * {@code request} means an org owner still has to approve, and there is no installation yet.
-     * A {@code code} the callback may also carry (user authorization during installation) is not used.
+     * Nothing is minted for an installation the installing user's own token does not list.
      */
     @Override
     public Authorization complete(Map<String, String> callback, String redirectUri, String codeVerifier) throws ProviderException {
@@ -86,8 +97,62 @@ public final class GitHubAppPlatform implements Platform {
         if (!installationId.matches("\\d{1,19}")) {
             throw new ProviderException(Kind.PERMANENT, "no_installation", "no installation: installation_id is not a number");
         }
-        ExternalAccount account = readInstallationAccount(installationId);
+        String code = callback.get("code");
+        if (code == null || code.isBlank()) {
+            throw new ProviderException(Kind.PERMANENT, "missing_code", "the installation carries no user authorization "
+                    + "(code): turn on \"Request user authorization (OAuth) during installation\" in the GitHub App");
+        }
+        ExternalAccount account = installationOfInstallingUser(code, redirectUri, installationId);
         return new Authorization(mintInstallationToken(installationId), List.of(account));
+    }
+
+    /**
+     * The account of the installation, if the user whose browser came back with {@code code} can
+     * reach it; refused otherwise. The user token proves that and is then revoked.
+     */
+    private ExternalAccount installationOfInstallingUser(String code, String redirectUri, String installationId)
+            throws ProviderException {
+        Credential user = userTokens.exchange(code, redirectUri, null);
+        try {
+            return findUserInstallation(user.accessToken(), installationId)
+                    .orElseThrow(() -> new ProviderException(Kind.PERMANENT, "installation_not_accessible",
+                            "the installing GitHub user cannot reach installation " + installationId));
+        } finally {
+            revokeQuietly(user.accessToken());
+        }
+    }
+
+    /** GET /user/installations (paginated) with the user token; the entry's account when it lists the ID. */
+    private java.util.Optional<ExternalAccount> findUserInstallation(String userToken, String installationId)
+            throws ProviderException {
+        for (int page = 1; page <= MAX_INSTALLATION_PAGES; page++) {
+            URI uri = URI.create(ProviderHttp.uri(settings.apiUrl(), "/user/installations") + "?per_page=100&page=" + page);
+            ProviderHttp.Answer answer = http.send(GitHubHttp.rest(uri, userToken).GET(), GitHubHttp.PROVIDER);
+            if (answer.status() != 200) {
+                throw failure(answer, "list the user's installations");
+            }
+            JsonNode installations = GitHubHttp.json(answer).path("installations");
+            if (!installations.isArray()) {
+                throw new ProviderException(Kind.TRANSIENT, "malformed_response", "GitHub's /user/installations has no list");
+            }
+            for (JsonNode installation : installations) {
+                if (installationId.equals(installation.path("id").asText())) {
+                    return java.util.Optional.of(account(installation.path("account")));
+                }
+            }
+            if (installations.size() < 100) {
+                return java.util.Optional.empty();
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private void revokeQuietly(String userToken) {
+        try {
+            userTokens.revoke(userToken);
+        } catch (ProviderException | RuntimeException e) {
+            // Best effort: an unused user token expires by itself within hours.
+        }
     }
 
     @Override
@@ -104,6 +169,23 @@ public final class GitHubAppPlatform implements Platform {
         return credential.extra().containsKey(INSTALLATION_ID);
     }
 
+    /**
+     * A re-authorization of the same installation: the old installation token is revoked with
+     * itself (DELETE /installation/token); the installation stays.
+     */
+    @Override
+    public void retire(Credential superseded, Credential successor) throws ProviderException {
+        if (superseded.accessToken().equals(successor.accessToken())
+                || superseded.expiresAt() != null && !superseded.expiresAt().isAfter(clock.instant())) {
+            return;
+        }
+        ProviderHttp.Answer answer = http.send(GitHubHttp.rest(ProviderHttp.uri(settings.apiUrl(), "/installation/token"),
+                superseded.accessToken()).DELETE(), GitHubHttp.PROVIDER);
+        if (answer.status() != 204 && answer.status() != 401 && answer.status() != 404) {
+            throw failure(answer, "revoke the replaced installation token");
+        }
+    }
+
     /** Uninstalls the app from the account (DELETE /app/installations/{id}); 404 = already gone. */
     @Override
     public void revoke(Credential credential) throws ProviderException {
@@ -118,13 +200,7 @@ public final class GitHubAppPlatform implements Platform {
         throw failure(answer, "uninstall the app");
     }
 
-    /** GET /app/installations/{id} with the JWT: proves the installation exists and names its account. */
-    private ExternalAccount readInstallationAccount(String installationId) throws ProviderException {
-        ProviderHttp.Answer answer = http.send(appRequest("/app/installations/" + installationId).GET(), GitHubHttp.PROVIDER);
-        if (answer.status() != 200) {
-            throw failure(answer, "find the installation");
-        }
-        JsonNode account = GitHubHttp.json(answer).path("account");
+    private static ExternalAccount account(JsonNode account) throws ProviderException {
         JsonNode id = account.path("id");
         String login = account.path("login").asText(null);
         if (!(id.isIntegralNumber() || id.isTextual()) || login == null) {

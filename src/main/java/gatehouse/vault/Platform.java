@@ -45,6 +45,26 @@ public interface Platform {
     /** Whether {@link #refresh} can renew this credential at all (has a refresh token, or can mint). */
     boolean canRefresh(Credential credential);
 
-    /** Revokes the credential at the provider, best effort (a provider without an endpoint does nothing). */
+    /**
+     * Ends the external grant at the provider (disconnect): uninstalls, or revokes the tokens. Best
+     * effort; a provider without an endpoint does nothing. The vault calls it only when no other
+     * live connection uses the same grant or installation.
+     */
     void revoke(Credential credential) throws ProviderException;
+
+    /**
+     * Revokes the token material of a credential that a re-authorization replaced, leaving the
+     * external grant or installation itself alone (the successor uses it). Best effort; a token
+     * the successor still uses is never revoked.
+     */
+    default void retire(Credential superseded, Credential successor) throws ProviderException {
+    }
+
+    /**
+     * Whether renewing this credential kills its current access token at once (GitHub App user
+     * tokens do): a token handed out must then be reported as expiring before anyone may renew it.
+     */
+    default boolean refreshKillsAccessToken(Credential credential) {
+        return false;
+    }
 }

@@ -18,11 +18,17 @@ public final class PlatformSettings {
         }
     }
 
-    /** {@code privateKeyPem}: PKCS#1 or PKCS#8 PEM text of the app's RSA key. */
-    public record GitHubApp(String appId, String slug, String privateKeyPem, String webUrl, String apiUrl) {
+    /**
+     * {@code privateKeyPem}: PKCS#1 or PKCS#8 PEM text of the app's RSA key. {@code clientId} and
+     * {@code clientSecret} are the App's own OAuth credentials: the install callback's code is
+     * exchanged with them to prove which installations the installing user can reach.
+     */
+    public record GitHubApp(String appId, String slug, String privateKeyPem, String clientId, String clientSecret,
+                            String webUrl, String apiUrl) {
         @Override
         public String toString() {
-            return "GitHubApp[appId=" + appId + ", slug=" + slug + ", webUrl=" + webUrl + ", apiUrl=" + apiUrl + "]";
+            return "GitHubApp[appId=" + appId + ", slug=" + slug + ", clientId=" + clientId + ", webUrl=" + webUrl
+                    + ", apiUrl=" + apiUrl + "]";
         }
     }
 

@@ -1,10 +1,12 @@
 package gatehouse.vault;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +16,11 @@ import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 
 /**
- * HTTP to providers: 10 s timeouts (API.md §6), no redirects, a User-Agent (GitHub refuses requests
- * without one). A timeout or a broken connection is a {@link ProviderException.Kind#TRANSIENT}
- * failure; statuses and bodies are the caller's to judge, since providers answer errors with 200.
+ * HTTP to providers: 10 s timeouts, no redirects, a User-Agent (GitHub refuses requests without
+ * one). A timeout or a broken connection is a {@link ProviderException.Kind#TRANSIENT} failure, and
+ * one that happened before any connection existed (refused, unresolvable, connect timeout) is marked
+ * {@link ProviderException#neverSent()}; statuses and bodies are the caller's to judge, since
+ * providers answer errors with 200.
  */
 public final class ProviderHttp {
     public static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -49,11 +53,14 @@ public final class ProviderHttp {
         try {
             HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new Answer(response.statusCode(), response.body(), response.headers());
+        } catch (HttpConnectTimeoutException | ConnectException e) {
+            // No connection was made (refused, DNS failure, connect timeout): nothing was sent.
+            throw ProviderException.unreachable(provider, e.getClass().getSimpleName());
         } catch (HttpTimeoutException e) {
             throw new ProviderException(ProviderException.Kind.TRANSIENT, "timeout", provider + " did not answer in time");
         } catch (IOException e) {
-            throw new ProviderException(ProviderException.Kind.TRANSIENT, "unreachable",
-                    provider + " could not be reached: " + e.getClass().getSimpleName());
+            throw new ProviderException(ProviderException.Kind.TRANSIENT, "connection_failed",
+                    provider + " dropped the connection: " + e.getClass().getSimpleName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ProviderException(ProviderException.Kind.TRANSIENT, "interrupted", provider + " call interrupted");

@@ -127,6 +127,23 @@ public final class SlackPlatform implements Platform {
         }
     }
 
+    /** A reinstall in the same workspace: tokens the new installation does not use any more are revoked. */
+    @Override
+    public void retire(Credential superseded, Credential successor) throws ProviderException {
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        kept.add(successor.accessToken());
+        if (successor.extra().get("user_token") != null) {
+            kept.add(successor.extra().get("user_token"));
+        }
+        if (!kept.contains(superseded.accessToken())) {
+            revokeToken(superseded.accessToken());
+        }
+        String oldUserToken = superseded.extra().get("user_token");
+        if (oldUserToken != null && !kept.contains(oldUserToken)) {
+            revokeToken(oldUserToken);
+        }
+    }
+
     private void revokeToken(String token) throws ProviderException {
         var request = HttpRequest.newBuilder(ProviderHttp.uri(settings.apiUrl(), "/auth.revoke"))
                 .header("Authorization", "Bearer " + token)
@@ -176,18 +193,34 @@ public final class SlackPlatform implements Platform {
         return new ProviderException(ProviderException.Kind.TRANSIENT, error, "Slack failed: " + error, retryAfter);
     }
 
-    private Credential credential(JsonNode token, Map<String, String> extra) {
-        Instant expiresAt = token.hasNonNull("expires_in")
-                ? clock.instant().plusSeconds(Long.parseLong(token.get("expires_in").asText().trim()))
-                : null;
+    /**
+     * The credential in a token answer. Read leniently: after a refresh the old pair may already be
+     * dead, so an answer that carries a token is kept even when another field is odd.
+     */
+    private Credential credential(JsonNode token, Map<String, String> extra) throws ProviderException {
+        String accessToken = token.path("access_token").asText(null);
+        if (accessToken == null || accessToken.isBlank()) {
+            throw new ProviderException(ProviderException.Kind.TRANSIENT, "malformed_response",
+                    "Slack's answer carries no access token");
+        }
         List<String> scopes = new ArrayList<>();
         for (String scope : token.path("scope").asText("").split(",")) {
             if (!scope.isBlank()) {
                 scopes.add(scope.trim());
             }
         }
-        return new Credential(token.get("access_token").asText(), token.path("refresh_token").asText(null), expiresAt,
+        return new Credential(accessToken, token.path("refresh_token").asText(null), expiresAt(token.path("expires_in")),
                 scopes, extra);
+    }
+
+    /** Arrival + expires_in (a number or a numeric string); null when absent or unreadable. */
+    private Instant expiresAt(JsonNode expiresIn) {
+        try {
+            long seconds = expiresIn.isNumber() ? expiresIn.asLong() : Long.parseLong(expiresIn.asText("").trim());
+            return seconds > 0 ? clock.instant().plusSeconds(seconds) : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static JsonNode parse(ProviderHttp.Answer answer) throws ProviderException {

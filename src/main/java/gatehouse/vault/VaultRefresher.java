@@ -23,14 +23,14 @@ public final class VaultRefresher implements AutoCloseable {
 
     private final Database database;
     private final VaultRepository vault;
-    private final VaultService service;
+    private final TokenLookup service;
     private final Clock clock;
     private final Duration horizon;
     private volatile boolean running = true;
     private volatile Instant lastRunAt;
     private Thread loop;
 
-    public VaultRefresher(Database database, VaultRepository vault, VaultService service, Clock clock, Duration skew) {
+    public VaultRefresher(Database database, VaultRepository vault, TokenLookup service, Clock clock, Duration skew) {
         this.database = database;
         this.vault = vault;
         this.service = service;

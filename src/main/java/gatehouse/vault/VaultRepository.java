@@ -21,14 +21,22 @@ public final class VaultRepository {
             c.created_at, c.updated_at, v.expires_at, v.last_refreshed_at, c.last_error, c.credential_id""";
     private static final String FROM = " FROM connections c LEFT JOIN vault_credentials v ON v.id = c.credential_id";
 
-    /** A stored credential: its sealed material and facts. */
+    /**
+     * A stored credential: its sealed material and facts, and the state of refreshes across nodes:
+     * whether one holds the lease now, and the last failed attempt.
+     */
     public record StoredCredential(UUID id, String platform, String kind, String material, Instant expiresAt,
-                                   boolean refreshable, int refreshFailures) {
+                                   boolean refreshable, int refreshFailures, boolean leased, Instant refreshFailedAt,
+                                   String refreshError) {
     }
 
+    private static final String CREDENTIAL_COLUMNS = """
+            id, platform, kind, material, expires_at, refreshable, refresh_failures,
+            refresh_lease_until IS NOT NULL AND refresh_lease_until > now() AS leased, refresh_failed_at, refresh_error""";
     private static final RowMapper<StoredCredential> CREDENTIAL = (rs, ctx) -> new StoredCredential(Rows.uuid(rs, "id"),
             rs.getString("platform"), rs.getString("kind"), rs.getString("material"), Rows.instant(rs, "expires_at"),
-            rs.getBoolean("refreshable"), rs.getInt("refresh_failures"));
+            rs.getBoolean("refreshable"), rs.getInt("refresh_failures"), rs.getBoolean("leased"),
+            Rows.instant(rs, "refresh_failed_at"), rs.getString("refresh_error"));
 
     /** A connect flow in progress. */
     public record ConnectState(String platform, String kind, UUID organizationId, UUID userId, String codeVerifier,
@@ -69,22 +77,42 @@ public final class VaultRepository {
                 .bind("expiresAt", expiresAt).bind("refreshable", refreshable).bind("now", now).execute();
     }
 
-    /** The credential, row-locked until the transaction ends: refreshes of one credential run one at a time. */
-    public Optional<StoredCredential> lockCredential(Handle handle, UUID id) {
-        return handle.createQuery("SELECT * FROM vault_credentials WHERE id = :id FOR UPDATE")
-                .bind("id", id).map(CREDENTIAL).findOne();
+    /**
+     * Takes the credential's refresh lease for {@code owner} if nobody holds it (or the holder's ran
+     * out), in one statement; returns the credential as it is now, or empty when another holds it.
+     * Database time, so the nodes agree on when a lease ends.
+     */
+    public Optional<StoredCredential> takeRefreshLease(Handle handle, UUID id, UUID owner, java.time.Duration lease) {
+        return handle.createQuery("""
+                        UPDATE vault_credentials SET refresh_owner = :owner,
+                               refresh_lease_until = now() + make_interval(secs => :seconds)
+                        WHERE id = :id AND (refresh_lease_until IS NULL OR refresh_lease_until <= now())
+                        RETURNING""" + " " + CREDENTIAL_COLUMNS)
+                .bind("id", id).bind("owner", owner).bind("seconds", lease.toSeconds())
+                .map(CREDENTIAL).findOne();
+    }
+
+    /** Gives the lease back (if still ours). */
+    public void releaseRefreshLease(Handle handle, UUID id, UUID owner) {
+        handle.createUpdate("""
+                        UPDATE vault_credentials SET refresh_owner = NULL, refresh_lease_until = NULL
+                        WHERE id = :id AND refresh_owner = :owner""")
+                .bind("id", id).bind("owner", owner).execute();
     }
 
     public Optional<StoredCredential> findCredential(Handle handle, UUID id) {
-        return handle.createQuery("SELECT * FROM vault_credentials WHERE id = :id").bind("id", id).map(CREDENTIAL).findOne();
+        return handle.createQuery("SELECT " + CREDENTIAL_COLUMNS + " FROM vault_credentials WHERE id = :id")
+                .bind("id", id).map(CREDENTIAL).findOne();
     }
 
+    /** Renewed material, written the moment the provider answered. */
     public void storeRefreshed(Handle handle, UUID id, String material, Instant expiresAt, boolean refreshable,
                                Instant now) {
         handle.createUpdate("""
                         UPDATE vault_credentials SET material = :material, expires_at = :expiresAt,
                                refreshable = :refreshable, updated_at = :now, last_refreshed_at = :now,
-                               refresh_failures = 0, next_refresh_at = NULL
+                               refresh_failures = 0, next_refresh_at = NULL, refresh_failed_at = NULL,
+                               refresh_error = NULL
                         WHERE id = :id""")
                 .bind("id", id).bind("material", material).bind("expiresAt", expiresAt)
                 .bind("refreshable", refreshable).bind("now", now).execute();
@@ -92,6 +120,12 @@ public final class VaultRepository {
                         UPDATE connections SET last_error = NULL, updated_at = :now
                         WHERE credential_id = :id AND status = 'active' AND last_error IS NOT NULL""")
                 .bind("id", id).bind("now", now).execute();
+    }
+
+    /** A refresh attempt that failed: what the callers that waited on it are told. */
+    public void recordRefreshAttemptFailed(Handle handle, UUID id, String error, Instant now) {
+        handle.createUpdate("UPDATE vault_credentials SET refresh_failed_at = :now, refresh_error = :error WHERE id = :id")
+                .bind("id", id).bind("error", error).bind("now", now).execute();
     }
 
     /** A failed background refresh: try this credential again no sooner than {@code next}. */
@@ -112,29 +146,46 @@ public final class VaultRepository {
                 .bind("id", credentialId).map(CONNECTION).list();
     }
 
+    /** The live connection of the external account, whichever organization has it, locked until commit. */
+    public Optional<Connection> lockLiveByAccount(Handle handle, String platform, String kind, String externalId) {
+        return handle.createQuery("SELECT " + CONNECTION_COLUMNS + FROM + " " + """
+                        WHERE c.platform = :platform AND c.kind = :kind AND c.external_id = :externalId
+                          AND c.status <> 'revoked' FOR UPDATE OF c""")
+                .bind("platform", platform).bind("kind", kind).bind("externalId", externalId)
+                .map(CONNECTION).findOne();
+    }
+
     /**
-     * Creates the connection, or points the live one for the same (platform, organization, external
-     * account) at the new credential and makes it active again (a re-authorization).
+     * Creates the connection, or — when the organization already has the external account live —
+     * points it at the new credential and makes it active again (a re-authorization). Empty when the
+     * account is live in another organization: an external account belongs to at most one.
      */
-    public Connection upsertConnection(Handle handle, UUID credentialId, String platform, String kind, UUID orgId,
-                                       String externalId, String externalName, List<String> scopes, UUID userId,
-                                       Instant now) {
-        UUID id = handle.createQuery("""
+    public Optional<UUID> upsertConnection(Handle handle, UUID credentialId, String platform, String kind, UUID orgId,
+                                           String externalId, String externalName, List<String> scopes, UUID userId,
+                                           Instant now) {
+        return handle.createQuery("""
                         INSERT INTO connections AS c (id, credential_id, platform, kind, organization_id, external_id,
                                                       external_name, scopes, status, created_by, created_at, updated_at)
                         VALUES (:id, :credentialId, :platform, :kind, :orgId, :externalId, :externalName, :scopes,
                                 'active', :userId, :now, :now)
-                        ON CONFLICT (platform, organization_id, external_id) WHERE status <> 'revoked' DO UPDATE
-                        SET credential_id = EXCLUDED.credential_id, kind = EXCLUDED.kind,
-                            external_name = EXCLUDED.external_name, scopes = EXCLUDED.scopes, status = 'active',
-                            last_error = NULL, updated_at = EXCLUDED.updated_at
+                        ON CONFLICT (platform, kind, external_id) WHERE status <> 'revoked' DO UPDATE
+                        SET credential_id = EXCLUDED.credential_id, external_name = EXCLUDED.external_name,
+                            scopes = EXCLUDED.scopes, status = 'active', last_error = NULL,
+                            updated_at = EXCLUDED.updated_at
+                        WHERE c.organization_id = EXCLUDED.organization_id
                         RETURNING c.id""")
                 .bind("id", gatehouse.store.Ids.newId()).bind("credentialId", credentialId).bind("platform", platform)
                 .bind("kind", kind).bind("orgId", orgId).bind("externalId", externalId)
                 .bind("externalName", externalName).bind("scopes", scopes.toArray(String[]::new))
                 .bind("userId", userId).bind("now", now)
-                .mapTo(UUID.class).one();
-        return findConnection(handle, id).orElseThrow();
+                .mapTo(UUID.class).findOne();
+    }
+
+    /** Whether any live connection still uses the credential. */
+    public boolean credentialInUse(Handle handle, UUID credentialId) {
+        return handle.createQuery("""
+                        SELECT EXISTS (SELECT 1 FROM connections WHERE credential_id = :id AND status <> 'revoked')""")
+                .bind("id", credentialId).mapTo(Boolean.class).one();
     }
 
     public Optional<Connection> findConnection(Handle handle, UUID id) {

@@ -67,6 +67,8 @@ public final class FakeGitHub implements AutoCloseable {
     public static final String CLIENT_SECRET = "fake-client-secret-0123456789";
     public static final String APP_ID = "424242";
     public static final String APP_CLIENT_ID = "Iv23liFakeApp";
+    /** The GitHub App's own OAuth client secret (user authorization during installation). */
+    public static final String APP_CLIENT_SECRET = "fake-app-client-secret-9876543210";
     public static final String APP_SLUG = "gatehouse-test";
     public static final long USER_ID = 1;
     public static final String USER_LOGIN = "octocat";
@@ -84,18 +86,20 @@ public final class FakeGitHub implements AutoCloseable {
     private record Code(String clientId, String redirectUri, String codeChallenge, Account user, String scope, Instant issuedAt) {
     }
 
-    private record Token(String value, Account user, long installationId, String scope, Instant expiresAt) {
+    private record Token(String value, String clientId, Account user, long installationId, String scope, Instant expiresAt) {
         boolean activeAt(Instant now) {
             return expiresAt == null || now.isBefore(expiresAt);
         }
     }
 
-    private record Refresh(Account user, String scope, String accessToken) {
+    private record Refresh(String clientId, Account user, String scope, String accessToken) {
     }
 
     private static final class Installation {
         final long id;
         final Account account;
+        /** The users who can reach it (GET /user/installations lists it for them). */
+        final java.util.Set<Long> users = ConcurrentHashMap.newKeySet();
         volatile boolean suspended;
         volatile boolean deleted;
 
@@ -106,6 +110,9 @@ public final class FakeGitHub implements AutoCloseable {
     }
 
     private enum Failure { SERVER_ERROR, RATE_LIMITED, LIMIT_EXHAUSTED, HANG }
+
+    /** What the token endpoint does after it has applied a refresh (rotated the pair). */
+    public enum AfterRefresh { ANSWER, FAIL_502, HANG }
 
     private final HttpServer server;
     private final Clock clock;
@@ -131,6 +138,9 @@ public final class FakeGitHub implements AutoCloseable {
     private volatile boolean expiringUserTokens;
     private volatile boolean expiresInAsString;
     private volatile boolean installRequestsOnly;
+    private volatile boolean userAuthorizationOnInstall = true;
+    private volatile AfterRefresh afterRefresh = AfterRefresh.ANSWER;
+    private final Map<String, AtomicInteger> refreshPresentations = new ConcurrentHashMap<>();
     private volatile Account signedIn = new Account(USER_ID, USER_LOGIN, "User");
     private volatile Account installTarget;
 
@@ -176,7 +186,13 @@ public final class FakeGitHub implements AutoCloseable {
     }
 
     public PlatformSettings.GitHubApp appSettings() {
-        return new PlatformSettings.GitHubApp(APP_ID, APP_SLUG, appPrivateKeyPkcs1Pem(), webUrl(), apiUrl());
+        return appSettings(APP_ID, appPrivateKeyPkcs1Pem());
+    }
+
+    /** The GitHub App's settings with another app ID or key (to test misconfiguration). */
+    public PlatformSettings.GitHubApp appSettings(String appId, String privateKeyPem) {
+        return new PlatformSettings.GitHubApp(appId, APP_SLUG, privateKeyPem, APP_CLIENT_ID, APP_CLIENT_SECRET, webUrl(),
+                apiUrl());
     }
 
     /** The app's key as GitHub hands it out: {@code BEGIN RSA PRIVATE KEY}. */
@@ -232,15 +248,43 @@ public final class FakeGitHub implements AutoCloseable {
         return this;
     }
 
+    /**
+     * With "Request user authorization (OAuth) during installation" on (the default here, and what
+     * Gatehouse requires), installing sends the browser to the registered callback URL with a
+     * {@code code} of the App's own client; off, to the Setup URL with only the installation ID.
+     */
+    public FakeGitHub userAuthorizationOnInstall(boolean on) {
+        this.userAuthorizationOnInstall = on;
+        return this;
+    }
+
+    /** After applying a refresh (the old pair is dead), answer 502 or never answer, instead of the new pair. */
+    public FakeGitHub afterRefresh(AfterRefresh behaviour) {
+        this.afterRefresh = behaviour;
+        if (behaviour == AfterRefresh.HANG) {
+            hanging = new CountDownLatch(1);
+        }
+        return this;
+    }
+
+    /** How often the most presented refresh token was presented (1 = never twice). */
+    public int maxRefreshTokenPresentations() {
+        return refreshPresentations.values().stream().mapToInt(AtomicInteger::get).max().orElse(0);
+    }
+
     /** Installations come back as {@code setup_action=request} without an installation ID (a non-owner asked). */
     public FakeGitHub installRequestsOnly(boolean on) {
         this.installRequestsOnly = on;
         return this;
     }
 
-    /** An installation made outside a browser flow; returns its ID. */
-    public long addInstallation(long accountId, String login, String type) {
-        return installationFor(new Account(accountId, login, type)).id;
+    /** An installation made outside a browser flow (reachable by {@code userIds}); returns its ID. */
+    public long addInstallation(long accountId, String login, String type, long... userIds) {
+        Installation installation = installationFor(new Account(accountId, login, type));
+        for (long user : userIds) {
+            installation.users.add(user);
+        }
+        return installation.id;
     }
 
     /** The installation ID of the app on {@code accountId} (made on first install). */
@@ -307,6 +351,7 @@ public final class FakeGitHub implements AutoCloseable {
     /** Ends every armed failure and releases hanging calls. */
     public void heal() {
         failuresLeft.set(0);
+        afterRefresh = AfterRefresh.ANSWER;
         hanging.countDown();
     }
 
@@ -505,8 +550,8 @@ public final class FakeGitHub implements AutoCloseable {
     }
 
     private URI installPage(String path, Map<String, String> params) {
-        if (!path.equals("/apps/" + APP_SLUG + "/installations/new") || setupUrl == null) {
-            throw new IllegalArgumentException("unknown app slug or no Setup URL registered (registerSetupUrl)");
+        if (!path.equals("/apps/" + APP_SLUG + "/installations/new") || setupUrl == null && callbackUrl == null) {
+            throw new IllegalArgumentException("unknown app slug or no Setup URL / callback registered");
         }
         Map<String, String> callbackParams = new LinkedHashMap<>();
         if (installRequestsOnly) {
@@ -514,13 +559,26 @@ public final class FakeGitHub implements AutoCloseable {
         } else {
             Account target = installTarget != null ? installTarget : signedIn;
             boolean existed = installations.values().stream().anyMatch(i -> !i.deleted && i.account.equals(target));
-            callbackParams.put("installation_id", Long.toString(installationFor(target).id));
+            Installation installation = installationFor(target);
+            installation.users.add(signedIn.id());
+            callbackParams.put("installation_id", Long.toString(installation.id));
             callbackParams.put("setup_action", existed ? "update" : "install");
+        }
+        String back = setupUrl;
+        if (userAuthorizationOnInstall && callbackUrl != null) {
+            // The Setup URL is disabled; the browser goes to the callback URL with a user code.
+            back = callbackUrl;
+            String code = randomToken("");
+            codes.put(code, new Code(APP_CLIENT_ID, back, null, signedIn, "", clock.instant()));
+            Map<String, String> withCode = new LinkedHashMap<>();
+            withCode.put("code", code);
+            withCode.putAll(callbackParams);
+            callbackParams = withCode;
         }
         if (params.get("state") != null) {
             callbackParams.put("state", params.get("state"));
         }
-        return withQuery(setupUrl, callbackParams);
+        return withQuery(back, callbackParams);
     }
 
     private synchronized Installation installationFor(Account account) {
@@ -548,19 +606,29 @@ public final class FakeGitHub implements AutoCloseable {
 
     private Reply tokenEndpoint(Request request) {
         boolean json = request.header("Accept") != null && request.header("Accept").contains("application/json");
-        if (!CLIENT_ID.equals(request.param("client_id")) || !CLIENT_SECRET.equals(request.param("client_secret"))) {
+        String clientId = request.param("client_id");
+        String secret = clientId == null ? null : secretOf(clientId);
+        if (secret == null || !secret.equals(request.param("client_secret"))) {
             return tokenError(json, "incorrect_client_credentials", "The client_id and/or client_secret passed are incorrect.");
         }
         if ("refresh_token".equals(request.param("grant_type"))) {
-            return refreshGrant(json, request.param("refresh_token"));
+            Reply reply = refreshGrant(json, clientId, request.param("refresh_token"));
+            return switch (afterRefresh) {
+                case ANSWER -> reply;
+                case FAIL_502 -> restError(502, "Server Error");
+                case HANG -> {
+                    awaitQuietly(hanging);
+                    yield HUNG;
+                }
+            };
         }
-        return codeGrant(json, request);
+        return codeGrant(json, clientId, request);
     }
 
-    private Reply codeGrant(boolean json, Request request) {
+    private Reply codeGrant(boolean json, String clientId, Request request) {
         codeExchanges.incrementAndGet();
         Code code = request.param("code") == null ? null : codes.remove(request.param("code"));
-        if (code == null || clock.instant().isAfter(code.issuedAt().plus(CODE_TTL))) {
+        if (code == null || !code.clientId().equals(clientId) || clock.instant().isAfter(code.issuedAt().plus(CODE_TTL))) {
             return tokenError(json, "bad_verification_code", "The code passed is incorrect or expired.");
         }
         String redirectUri = request.param("redirect_uri");
@@ -573,27 +641,32 @@ public final class FakeGitHub implements AutoCloseable {
         if (code.codeChallenge() != null && !code.codeChallenge().equals(s256(request.param("code_verifier")))) {
             return tokenError(json, "bad_verification_code", "The code_verifier does not match the code_challenge.");
         }
-        return issueUserToken(json, code.user(), grantedScope(code.scope()));
+        return issueUserToken(json, clientId, code.user(), grantedScope(code.scope()));
     }
 
-    private synchronized Reply refreshGrant(boolean json, String refreshToken) {
+    private synchronized Reply refreshGrant(boolean json, String clientId, String refreshToken) {
         refreshCalls.incrementAndGet();
-        Refresh refresh = refreshToken == null ? null : refreshTokens.remove(refreshToken);
-        if (refresh == null) {
+        if (refreshToken != null) {
+            refreshPresentations.computeIfAbsent(refreshToken, t -> new AtomicInteger()).incrementAndGet();
+        }
+        Refresh refresh = refreshToken == null ? null : refreshTokens.get(refreshToken);
+        if (refresh == null || !refresh.clientId().equals(clientId)) {
             return tokenError(json, "bad_refresh_token", "The refresh token passed is incorrect or expired.");
         }
+        refreshTokens.remove(refreshToken);
         // No grace period: the old access token dies with its refresh token.
         tokens.remove(refresh.accessToken());
-        return issueUserToken(json, refresh.user(), refresh.scope());
+        return issueUserToken(json, clientId, refresh.user(), refresh.scope());
     }
 
-    private Reply issueUserToken(boolean json, Account user, String scope) {
+    private Reply issueUserToken(boolean json, String clientId, Account user, String scope) {
         Map<String, String> fields = new LinkedHashMap<>();
-        if (expiringUserTokens) {
+        // A GitHub App's user tokens expire (the default for new apps); an OAuth App's do not.
+        if (expiringUserTokens || APP_CLIENT_ID.equals(clientId)) {
             String access = randomToken("ghu_");
             String refresh = randomToken("ghr_");
-            tokens.put(access, new Token(access, user, 0, scope, clock.instant().plus(USER_TOKEN_TTL)));
-            refreshTokens.put(refresh, new Refresh(user, scope, access));
+            tokens.put(access, new Token(access, clientId, user, 0, scope, clock.instant().plus(USER_TOKEN_TTL)));
+            refreshTokens.put(refresh, new Refresh(clientId, user, scope, access));
             fields.put("access_token", access);
             fields.put("expires_in", Long.toString(USER_TOKEN_TTL.toSeconds()));
             fields.put("refresh_token", refresh);
@@ -601,7 +674,7 @@ public final class FakeGitHub implements AutoCloseable {
             fields.put("scope", "");
         } else {
             String access = randomToken("gho_");
-            tokens.put(access, new Token(access, user, 0, scope, null));
+            tokens.put(access, new Token(access, clientId, user, 0, scope, null));
             fields.put("access_token", access);
             fields.put("scope", scope);
         }
@@ -670,11 +743,43 @@ public final class FakeGitHub implements AutoCloseable {
                     .forEach(org -> orgs.addObject().put("login", org.login()).put("id", org.id()));
             return Reply.json(200, orgs).with("X-OAuth-Scopes", String.join(", ", token.scope().split(",")));
         }
+        if (method.equals("DELETE") && path.equals("/installation/token") && token.installationId() != 0) {
+            tokens.remove(token.value());
+            revokedTokens.add(token.value());
+            return Reply.empty(204);
+        }
+        if (method.equals("GET") && path.equals("/user/installations") && token.user() != null) {
+            return userInstallations(token, request);
+        }
         if (method.equals("GET") && path.equals("/installation/repositories") && token.installationId() != 0) {
             return Reply.json(200, Json.MAPPER.createObjectNode().put("total_count", 0).put("repository_selection", "all")
                     .set("repositories", Json.MAPPER.createArrayNode()));
         }
         return restError(404, "Not Found");
+    }
+
+    /** The installations of this app the token's user can reach, paginated ({@code per_page}, {@code page}). */
+    private Reply userInstallations(Token token, Request request) {
+        if (!APP_CLIENT_ID.equals(token.clientId())) {
+            return restError(403, "You must authenticate with an access token authorized to a GitHub App in order to list installations");
+        }
+        int perPage = Math.min(100, Math.max(1, intParam(request.query().get("per_page"), 30)));
+        int page = Math.max(1, intParam(request.query().get("page"), 1));
+        List<Installation> reachable = installations.values().stream()
+                .filter(i -> !i.deleted && i.users.contains(token.user().id()))
+                .sorted(java.util.Comparator.comparingLong(i -> i.id)).toList();
+        ObjectNode body = Json.MAPPER.createObjectNode().put("total_count", reachable.size());
+        ArrayNode list = body.putArray("installations");
+        reachable.stream().skip((long) (page - 1) * perPage).limit(perPage).forEach(i -> list.add(installationJson(i)));
+        return Reply.json(200, body);
+    }
+
+    private static int intParam(String value, int fallback) {
+        try {
+            return value == null ? fallback : Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     private Reply appApi(String method, String path) {
@@ -719,7 +824,7 @@ public final class FakeGitHub implements AutoCloseable {
         installationTokensMinted.incrementAndGet();
         String value = randomToken("ghs_");
         Instant expiresAt = clock.instant().plus(INSTALLATION_TOKEN_TTL).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        tokens.put(value, new Token(value, null, installation.id, "", expiresAt));
+        tokens.put(value, new Token(value, null, null, installation.id, "", expiresAt));
         ObjectNode body = Json.MAPPER.createObjectNode().put("token", value).put("expires_at", expiresAt.toString());
         body.putObject("permissions").put("metadata", "read").put("contents", "read").put("issues", "write");
         body.put("repository_selection", "all");
@@ -783,8 +888,10 @@ public final class FakeGitHub implements AutoCloseable {
     /** {@code /applications/{client_id}/token|grant} with Basic client credentials and a JSON {@code access_token}. */
     private Reply applicationsApi(Request request, String path) {
         String[] parts = path.split("/");
-        String expectedAuth = "Basic " + Base64.getEncoder().encodeToString((CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
-        if (parts.length != 4 || !CLIENT_ID.equals(parts[2]) || !expectedAuth.equals(request.header("Authorization"))) {
+        String clientId = parts.length == 4 ? parts[2] : "";
+        String secret = secretOf(clientId);
+        String expectedAuth = "Basic " + Base64.getEncoder().encodeToString((clientId + ":" + secret).getBytes(StandardCharsets.UTF_8));
+        if (secret == null || !expectedAuth.equals(request.header("Authorization"))) {
             return restError(401, "Requires authentication");
         }
         String accessToken;
@@ -797,13 +904,14 @@ public final class FakeGitHub implements AutoCloseable {
             return restError(422, "Invalid request.\n\n\"access_token\" wasn't supplied.");
         }
         Token token = tokens.get(accessToken);
-        if (token == null || token.user() == null) {
+        if (token == null || token.user() == null || !clientId.equals(token.clientId())) {
             return restError(404, "Not Found");
         }
         String what = request.method() + " " + parts[3];
         switch (what) {
             case "DELETE token" -> revoke(token.value());
-            case "DELETE grant" -> tokens.values().stream().filter(t -> token.user().equals(t.user())).toList()
+            case "DELETE grant" -> tokens.values().stream()
+                    .filter(t -> token.user().equals(t.user()) && clientId.equals(t.clientId())).toList()
                     .forEach(t -> revoke(t.value()));
             case "POST token" -> {
                 ObjectNode body = Json.MAPPER.createObjectNode().put("token", token.value());
@@ -824,6 +932,11 @@ public final class FakeGitHub implements AutoCloseable {
         tokens.remove(accessToken);
         refreshTokens.values().removeIf(r -> r.accessToken().equals(accessToken));
         revokedTokens.add(accessToken);
+    }
+
+    /** The secret of one of the two OAuth clients GitHub knows here, or null. */
+    private static String secretOf(String clientId) {
+        return CLIENT_ID.equals(clientId) ? CLIENT_SECRET : APP_CLIENT_ID.equals(clientId) ? APP_CLIENT_SECRET : null;
     }
 
     private static Reply restError(int status, String message) {

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeSlack implements AutoCloseable {
     static final String CLIENT_ID = "1234.5678";
     static final String CLIENT_SECRET = "slack-client-secret";
-    static final String TEAM_ID = "T9TK3CUKW";
+    /** The workspace the next installation is in (tests set one of their own). */
+    volatile String teamId = "T9TK3CUKW";
 
     private record Code(String redirectUri, long expiresAtMillis) {
     }
@@ -50,7 +51,7 @@ final class FakeSlack implements AutoCloseable {
     volatile boolean rateLimited;
     /** Answer the code exchange as an org-wide Enterprise Grid install (no team, the enterprise instead). */
     volatile boolean enterpriseInstall;
-    static final String ENTERPRISE_ID = "E12345678";
+    volatile String enterpriseId = "E12345678";
     /** Milliseconds a refresh takes (to let concurrent lookups pile up). */
     volatile long refreshDelayMillis;
 
@@ -125,7 +126,7 @@ final class FakeSlack implements AutoCloseable {
                 return;
             }
             Map<String, Object> body = tokens();
-            body.put("team", Map.of("id", TEAM_ID, "name", "Acme"));
+            body.put("team", Map.of("id", teamId, "name", "Acme"));
             body.put("enterprise", null);
             ok(exchange, body);
             return;
@@ -142,8 +143,8 @@ final class FakeSlack implements AutoCloseable {
         }
         Map<String, Object> body = tokens();
         body.put("app_id", "A0KRD7HC3");
-        body.put("team", enterpriseInstall ? null : Map.of("id", TEAM_ID, "name", "Acme"));
-        body.put("enterprise", enterpriseInstall ? Map.of("id", ENTERPRISE_ID, "name", "Acme Grid") : null);
+        body.put("team", enterpriseInstall ? null : Map.of("id", teamId, "name", "Acme"));
+        body.put("enterprise", enterpriseInstall ? Map.of("id", enterpriseId, "name", "Acme Grid") : null);
         body.put("is_enterprise_install", enterpriseInstall);
         body.put("authed_user", Map.of("id", "U1234"));
         ok(exchange, body);
@@ -182,7 +183,7 @@ final class FakeSlack implements AutoCloseable {
     private void test(HttpExchange exchange) throws IOException {
         String token = bearer(exchange);
         ok(exchange, token != null && liveAccessTokens.contains(token)
-                ? Map.of("ok", true, "team_id", TEAM_ID, "team", "Acme")
+                ? Map.of("ok", true, "team_id", teamId, "team", "Acme")
                 : Map.of("ok", false, "error", "invalid_auth"));
     }
 

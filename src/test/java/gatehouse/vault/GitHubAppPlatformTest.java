@@ -29,7 +29,8 @@ class GitHubAppPlatformTest {
 
     @BeforeEach
     void start() {
-        github = FakeGitHub.start(clock).registerSetupUrl(SETUP_URL).installOn(42, "acme", "Organization");
+        github = FakeGitHub.start(clock).registerSetupUrl(SETUP_URL).registerCallback(SETUP_URL)
+                .installOn(42, "acme", "Organization");
         platform = new GitHubAppPlatform(github.appSettings(), http, clock);
     }
 
@@ -93,12 +94,31 @@ class GitHubAppPlatformTest {
     }
 
     @Test
-    void aSpoofedInstallationIdIsRefusedWithoutMintingAToken() {
-        assertKind(() -> platform.complete(Map.of("installation_id", "99999999", "setup_action", "install"), SETUP_URL, null),
-                Kind.PERMANENT, "installation_not_found");
-        assertKind(() -> platform.complete(Map.of("installation_id", "../app", "setup_action", "install"), SETUP_URL, null),
-                Kind.PERMANENT, "no_installation");
+    void aCallbackWithoutTheInstallingUsersCodeIsRefusedWithoutMintingAToken() {
+        long id = github.addInstallation(42, "acme", "Organization");
+
+        assertKind(() -> platform.complete(Map.of("installation_id", Long.toString(id), "setup_action", "install"),
+                SETUP_URL, null), Kind.PERMANENT, "missing_code");
+        assertKind(() -> platform.complete(Map.of("installation_id", "../app", "setup_action", "install", "code", "x"),
+                SETUP_URL, null), Kind.PERMANENT, "no_installation");
         assertThat(github.installationTokensMinted()).isZero();
+    }
+
+    @Test
+    void anInstallationIdTheInstallingUserCannotReachIsRefusedWithoutMintingAToken() {
+        long victims = github.addInstallation(7, "victim-corp", "Organization", 7_000);
+        Map<String, String> callback = new java.util.HashMap<>(install()); // the attacker's own install, own code
+        callback.put("installation_id", Long.toString(victims));
+
+        assertKind(() -> platform.complete(callback, SETUP_URL, null), Kind.PERMANENT, "installation_not_accessible");
+        assertThat(github.installationTokensMinted()).isZero();
+    }
+
+    @Test
+    void theInstallingUsersTokenIsRevokedOnceTheInstallationIsProven() throws Exception {
+        platform.complete(install(), SETUP_URL, null);
+
+        assertThat(github.revokedTokens()).singleElement().asString().startsWith("ghu_");
     }
 
     @Test
@@ -152,8 +172,7 @@ class GitHubAppPlatformTest {
     @Test
     void aKeyThatIsNotTheAppsIsAConfigurationError() throws Exception {
         Credential credential = platform.complete(install(), SETUP_URL, null).credential();
-        GitHubAppPlatform wrongKey = new GitHubAppPlatform(new PlatformSettings.GitHubApp(
-                FakeGitHub.APP_ID, FakeGitHub.APP_SLUG, otherPkcs8Pem(), github.webUrl(), github.apiUrl()), http, clock);
+        GitHubAppPlatform wrongKey = new GitHubAppPlatform(github.appSettings(FakeGitHub.APP_ID, otherPkcs8Pem()), http, clock);
 
         assertKind(() -> wrongKey.refresh(credential), Kind.CONFIGURATION, "bad_app_jwt");
     }
@@ -161,16 +180,14 @@ class GitHubAppPlatformTest {
     @Test
     void anUnknownAppIdIsAConfigurationErrorNotAnUninstall() throws Exception {
         Credential credential = platform.complete(install(), SETUP_URL, null).credential();
-        GitHubAppPlatform wrongApp = new GitHubAppPlatform(new PlatformSettings.GitHubApp(
-                "1", FakeGitHub.APP_SLUG, FakeGitHub.appPrivateKeyPkcs1Pem(), github.webUrl(), github.apiUrl()), http, clock);
+        GitHubAppPlatform wrongApp = new GitHubAppPlatform(github.appSettings("1", FakeGitHub.appPrivateKeyPkcs1Pem()), http, clock);
 
         assertKind(() -> wrongApp.refresh(credential), Kind.CONFIGURATION, "integration_not_found");
     }
 
     @Test
     void aPkcs8KeyWorksLikeThePkcs1OneGitHubHandsOut() throws Exception {
-        GitHubAppPlatform pkcs8 = new GitHubAppPlatform(new PlatformSettings.GitHubApp(
-                FakeGitHub.APP_ID, FakeGitHub.APP_SLUG, FakeGitHub.appPrivateKeyPkcs8Pem(), github.webUrl(), github.apiUrl()), http, clock);
+        GitHubAppPlatform pkcs8 = new GitHubAppPlatform(github.appSettings(FakeGitHub.APP_ID, FakeGitHub.appPrivateKeyPkcs8Pem()), http, clock);
 
         assertThat(pkcs8.complete(install(), SETUP_URL, null).accounts()).containsExactly(new ExternalAccount("42", "acme"));
     }
@@ -178,8 +195,7 @@ class GitHubAppPlatformTest {
     @Test
     void aKeyPastedWithLiteralBackslashNsIsRead() throws Exception {
         String oneLine = FakeGitHub.appPrivateKeyPkcs1Pem().replace("\n", "\\n");
-        GitHubAppPlatform pasted = new GitHubAppPlatform(new PlatformSettings.GitHubApp(
-                FakeGitHub.APP_ID, FakeGitHub.APP_SLUG, oneLine, github.webUrl(), github.apiUrl()), http, clock);
+        GitHubAppPlatform pasted = new GitHubAppPlatform(github.appSettings(FakeGitHub.APP_ID, oneLine), http, clock);
 
         assertThat(pasted.complete(install(), SETUP_URL, null).credential().accessToken()).startsWith("ghs_");
     }
@@ -188,12 +204,10 @@ class GitHubAppPlatformTest {
     void anUnreadableKeyIsRefusedAtConstructionWithoutQuotingIt() {
         String pem = "-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----\n";
 
-        assertThatThrownBy(() -> new GitHubAppPlatform(new PlatformSettings.GitHubApp(
-                FakeGitHub.APP_ID, FakeGitHub.APP_SLUG, pem, github.webUrl(), github.apiUrl()), http, clock))
+        assertThatThrownBy(() -> new GitHubAppPlatform(github.appSettings(FakeGitHub.APP_ID, pem), http, clock))
                 .isInstanceOf(IllegalArgumentException.class).message().doesNotContain("bm90IGEga2V5");
-        assertThatThrownBy(() -> new GitHubAppPlatform(new PlatformSettings.GitHubApp(
-                FakeGitHub.APP_ID, FakeGitHub.APP_SLUG, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAA==\n-----END ENCRYPTED PRIVATE KEY-----",
-                github.webUrl(), github.apiUrl()), http, clock))
+        assertThatThrownBy(() -> new GitHubAppPlatform(github.appSettings(FakeGitHub.APP_ID,
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAA==\n-----END ENCRYPTED PRIVATE KEY-----"), http, clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ENCRYPTED");
     }
 

@@ -44,6 +44,8 @@ class GitHubVaultIT {
         env.put("GATEHOUSE_GITHUB_APP_ID", FakeGitHub.APP_ID);
         env.put("GATEHOUSE_GITHUB_APP_SLUG", FakeGitHub.APP_SLUG);
         env.put("GATEHOUSE_GITHUB_APP_PRIVATE_KEY", FakeGitHub.appPrivateKeyPkcs1Pem());
+        env.put("GATEHOUSE_GITHUB_APP_CLIENT_ID", FakeGitHub.APP_CLIENT_ID);
+        env.put("GATEHOUSE_GITHUB_APP_CLIENT_SECRET", FakeGitHub.APP_CLIENT_SECRET);
         env.put("GATEHOUSE_GITHUB_WEB_URL", github.webUrl());
         env.put("GATEHOUSE_GITHUB_API_URL", github.apiUrl());
         env.put("GATEHOUSE_VAULT_ALLOW_HTTP", "true");
@@ -71,7 +73,7 @@ class GitHubVaultIT {
 
     /** Install → GitHub (the browser approves) → callback; returns the callback's answer. */
     private Http.Response connect(String kind) {
-        Http.Response started = admin.get("/oauth/install/github?organization_id=" + org + (kind == null ? "" : "&kind=" + kind));
+        Http.Response started = ConnectPage.start(admin, "github", "organization_id=" + org + (kind == null ? "" : "&kind=" + kind));
         assertThat(started.status()).as(started.body()).isEqualTo(302);
         Http.Response back = Http.anonymous().get(started.location());
         assertThat(back.status()).as(back.body()).isEqualTo(302);

@@ -65,7 +65,7 @@ class JiraVaultIT {
     }
 
     private Http.Response connect() {
-        Http.Response started = admin.get("/oauth/install/jira?organization_id=" + org);
+        Http.Response started = ConnectPage.start(admin, "jira", "organization_id=" + org);
         assertThat(started.status()).as(started.body()).isEqualTo(302);
         Http.Response consented = Http.anonymous().get(started.location());
         assertThat(consented.status()).isEqualTo(302);

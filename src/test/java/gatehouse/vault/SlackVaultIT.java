@@ -75,6 +75,9 @@ class SlackVaultIT {
         slack.rateLimited = false;
         slack.refreshDelayMillis = 0;
         slack.enterpriseInstall = false;
+        // Each test connects its own workspace: a workspace is live in one organization at most.
+        slack.teamId = "T" + Fixtures.unique("w").replace("-", "").toUpperCase();
+        slack.enterpriseId = "E" + Fixtures.unique("g").replace("-", "").toUpperCase();
         org = admin.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Org"))).text("id");
     }
 
@@ -87,7 +90,7 @@ class SlackVaultIT {
 
     /** Install → Slack (approves) → callback; returns the callback's answer. */
     private static Http.Response connect(Http session, String orgId, String returnTo) {
-        Http.Response started = session.get("/oauth/install/slack?organization_id=" + orgId
+        Http.Response started = ConnectPage.start(session, "slack", "organization_id=" + orgId
                 + (returnTo == null ? "" : "&return_to=" + Http.form("x", returnTo).substring(2)));
         assertThat(started.status()).as(started.body()).isEqualTo(302);
         assertThat(started.location()).startsWith(slack.url() + "/oauth/v2/authorize?");
@@ -117,7 +120,7 @@ class SlackVaultIT {
         Http.Response callback = connect(admin, org, null);
         assertThat(callback.status()).as(callback.body()).isEqualTo(200);
         JsonNode connection = callback.json().get("connections").get(0);
-        assertThat(connection.get("external_id").asText()).isEqualTo(FakeSlack.TEAM_ID);
+        assertThat(connection.get("external_id").asText()).isEqualTo(slack.teamId);
         assertThat(connection.get("status").asText()).isEqualTo("active");
         assertThat(connection.toString()).doesNotContain("xox");
 
@@ -126,7 +129,7 @@ class SlackVaultIT {
         assertThat(byOrg.text("access_token")).startsWith("xoxe.xoxb-");
         assertThat(byOrg.text("connection_id")).isEqualTo(connection.get("id").asText());
         assertThat(byOrg.header("Cache-Control")).contains("no-store");
-        Http.Response byWorkspace = lookup(b, "workspace_id=" + FakeSlack.TEAM_ID);
+        Http.Response byWorkspace = lookup(b, "workspace_id=" + slack.teamId);
         assertThat(byWorkspace.status()).isEqualTo(200);
 
         assertThat(Http.anonymous(a.baseUrl()).get("/oauth/token/slack?organization_id=" + org).status()).isEqualTo(401);
@@ -143,7 +146,7 @@ class SlackVaultIT {
         JsonNode status = admin.get("/oauth/status").json().get("platforms");
         assertThat(status.get("slack").get("configured").asBoolean()).isTrue();
         assertThat(status.get("jira").get("configured").asBoolean()).isFalse();
-        assertThat(admin.get("/oauth/install/jira?organization_id=" + org).status()).isEqualTo(404);
+        assertThat(ConnectPage.start(admin, "jira", "organization_id=" + org).status()).isEqualTo(404);
     }
 
     @Test
@@ -157,7 +160,7 @@ class SlackVaultIT {
         List<Callable<Http.Response>> calls = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             TestServer node = i % 2 == 0 ? a : b;
-            calls.add(() -> lookup(node, "workspace_id=" + FakeSlack.TEAM_ID));
+            calls.add(() -> lookup(node, "workspace_id=" + slack.teamId));
         }
         Set<String> tokens = new HashSet<>();
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -215,7 +218,7 @@ class SlackVaultIT {
 
     @Test
     void replayedForeignOrExpiredStatesAndForeignReturnUrlsAreRefusedWithoutCallingSlack() throws Exception {
-        Http.Response started = admin.get("/oauth/install/slack?organization_id=" + org);
+        Http.Response started = ConnectPage.start(admin, "slack", "organization_id=" + org);
         String callback = Http.anonymous().get(started.location()).location();
         int exchanges = slack.exchanges.get();
 
@@ -237,7 +240,7 @@ class SlackVaultIT {
         assertThat(admin.get(callback).status()).isEqualTo(400);
 
         // Expired.
-        Http.Response again = admin.get("/oauth/install/slack?organization_id=" + org);
+        Http.Response again = ConnectPage.start(admin, "slack", "organization_id=" + org);
         String expiredCallback = Http.anonymous().get(again.location()).location();
         try (var connection = DriverManager.getConnection(database)) {
             connection.createStatement().execute("UPDATE connect_states SET expires_at = now() - interval '1 second'");
@@ -249,7 +252,7 @@ class SlackVaultIT {
         assertThat(admin.get(callback.replaceAll("state=[^&]+", "state=forged")).status()).isEqualTo(400);
         assertThat(slack.exchanges.get()).isEqualTo(exchanges);
 
-        Http.Response foreign = admin.get("/oauth/install/slack?organization_id=" + org + "&return_to="
+        Http.Response foreign = ConnectPage.start(admin, "slack", "organization_id=" + org + "&return_to="
                 + Http.form("x", "https://saas.example.test.evil.example/settings/").substring(2));
         assertThat(foreign.status()).isEqualTo(400);
         Http.Response allowed = connect(admin, org, "https://saas.example.test/settings/integrations");
@@ -268,7 +271,7 @@ class SlackVaultIT {
         var login = stranger.postJson("/api/v1/auth/login", Map.of("username", user.text("username"),
                 "password", "a-long-password-2"));
         stranger.csrf(login.text("csrf_token"));
-        assertThat(stranger.get("/oauth/install/slack?organization_id=" + org).status()).isEqualTo(403);
+        assertThat(ConnectPage.start(stranger, "slack", "organization_id=" + org).status()).isEqualTo(403);
         assertThat(Http.anonymous(a.baseUrl()).get("/oauth/install/slack?organization_id=" + org).status()).isEqualTo(401);
     }
 
@@ -365,9 +368,9 @@ class SlackVaultIT {
     void orgWideEnterpriseInstallIsKeyedByTheEnterpriseId() {
         slack.enterpriseInstall = true;
         JsonNode connection = connect(admin, org, null).json().get("connections").get(0);
-        assertThat(connection.get("external_id").asText()).isEqualTo(FakeSlack.ENTERPRISE_ID);
+        assertThat(connection.get("external_id").asText()).isEqualTo(slack.enterpriseId);
         assertThat(connection.get("external_name").asText()).isEqualTo("Acme Grid");
-        Http.Response found = lookup(a, "workspace_id=" + FakeSlack.ENTERPRISE_ID);
+        Http.Response found = lookup(a, "workspace_id=" + slack.enterpriseId);
         assertThat(found.status()).as(found.body()).isEqualTo(200);
         assertThat(found.text("connection_id")).isEqualTo(connection.get("id").asText());
     }

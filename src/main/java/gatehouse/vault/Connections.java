@@ -1,0 +1,156 @@
+package gatehouse.vault;
+
+import gatehouse.audit.AuditLog;
+import gatehouse.crypto.Encryption;
+import gatehouse.errors.OAuthException;
+import gatehouse.orgs.OrgService;
+import gatehouse.store.Database;
+import gatehouse.store.Page;
+import gatehouse.store.PageRequest;
+import gatehouse.users.Caller;
+import gatehouse.web.Json;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Managing connections: listing them (never their token values), disconnecting, and the vault's
+ * status. Listing and disconnecting are management acts: a browser session of the organization's
+ * owner or admin, or a token with {@code admin:*}; every other token is refused before anything is
+ * read or revoked.
+ */
+public final class Connections {
+    private static final Logger log = LoggerFactory.getLogger(Connections.class);
+
+    private final Database database;
+    private final VaultRepository vault;
+    private final Platforms platforms;
+    private final CredentialSeal seal;
+    private final OrgService orgs;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public Connections(Database database, VaultRepository vault, Platforms platforms, Encryption encryption,
+                       OrgService orgs, AuditLog audit, Clock clock) {
+        this.database = database;
+        this.vault = vault;
+        this.platforms = platforms;
+        this.seal = new CredentialSeal(encryption);
+        this.orgs = orgs;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** Platform admins see every organization's (or one's); an organization's administrators see theirs. */
+    public Page<Connection> list(Caller caller, UUID orgId, String platform, String status, PageRequest page) {
+        requireManager(caller);
+        if (!caller.isPlatformAdmin()) {
+            if (orgId == null) {
+                throw OAuthException.validation("organization_id is required unless you are an admin");
+            }
+            orgs.requireAdministrator(caller, orgId);
+        }
+        if (status != null && !List.of(Connection.ACTIVE, Connection.NEEDS_REAUTH, Connection.REVOKED).contains(status)) {
+            throw OAuthException.validation("status must be active, needs_reauth or revoked");
+        }
+        List<UUID> visible = caller.isPlatformAdmin() ? null : List.of(orgId);
+        return Page.of(database.withHandle(handle -> vault.list(handle, visible, orgId, platform, status, page)),
+                page.limit(), Connection::id);
+    }
+
+    /**
+     * Revokes at the provider (best effort, and only when no other live connection uses the same
+     * grant or installation), marks the connection revoked and destroys its token material.
+     */
+    public void disconnect(Caller caller, UUID connectionId) {
+        requireManager(caller);
+        Connection connection = database.withHandle(handle -> vault.findConnection(handle, connectionId))
+                .filter(c -> !Connection.REVOKED.equals(c.status()))
+                .orElseThrow(() -> OAuthException.notFound("no such connection"));
+        orgs.requireAdministrator(caller, connection.organizationId());
+        boolean shared = database.withHandle(handle -> vault.credentialShared(handle, connectionId));
+        if (!shared && connection.credentialId() != null) {
+            revokeAtProvider(connection);
+        }
+        database.inTransaction(handle -> {
+            vault.revoke(handle, connectionId, clock.instant());
+            if (connection.credentialId() != null && !vault.credentialInUse(handle, connection.credentialId())) {
+                vault.deleteCredential(handle, connection.credentialId());
+            }
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of("connection.revoked")
+                    .organization(connection.organizationId()).details(connection.auditDetails()));
+            return null;
+        });
+    }
+
+    private void revokeAtProvider(Connection connection) {
+        try {
+            var stored = database.withHandle(handle -> vault.findCredential(handle, connection.credentialId()));
+            if (stored.isPresent()) {
+                platforms.forCredential(connection.platform(), connection.kind()).revoke(seal.open(stored.get().material()));
+            }
+        } catch (ProviderException | RuntimeException e) {
+            log.warn("revoking {} connection {} at the provider failed ({}); its tokens are destroyed here anyway",
+                    connection.platform(), connection.id(), e.getMessage());
+        }
+    }
+
+    /** {@code GET /oauth/status}: for platform admins and internal services reading the vault. */
+    public Map<String, Object> status(Caller caller, Instant lastRefresherRun) {
+        if (!caller.isPlatformAdmin() && !caller.isServiceWith(TokenLookup.READ_SCOPE)) {
+            throw OAuthException.forbidden("the vault's status is for admins and internal services");
+        }
+        Instant now = clock.instant();
+        Map<String, Map<String, Object>> byPlatform = new LinkedHashMap<>();
+        for (String name : Platforms.NAMES) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("configured", platforms.isConfigured(name));
+            Map<String, Object> counts = new LinkedHashMap<>();
+            for (String status : List.of(Connection.ACTIVE, Connection.NEEDS_REAUTH, Connection.REVOKED)) {
+                counts.put(status, 0L);
+            }
+            entry.put("connections", counts);
+            entry.put("expiring_within_1h", 0L);
+            entry.put("refresh_failures_24h", 0L);
+            byPlatform.put(name, entry);
+        }
+        database.withHandle(handle -> {
+            for (Object[] row : vault.counts(handle, now)) {
+                var entry = byPlatform.get((String) row[0]);
+                if (entry != null) {
+                    @SuppressWarnings("unchecked")
+                    var counts = (Map<String, Object>) entry.get("connections");
+                    counts.put((String) row[1], row[2]);
+                    entry.put("expiring_within_1h", (Long) entry.get("expiring_within_1h") + (Long) row[3]);
+                }
+            }
+            handle.createQuery("""
+                            SELECT details->>'platform' AS platform, count(*) AS n FROM audit_logs
+                            WHERE action = 'connection.refresh_failed' AND at > :since GROUP BY 1""")
+                    .bind("since", now.minus(Duration.ofHours(24)))
+                    .map((rs, ctx) -> new Object[] {rs.getString("platform"), rs.getLong("n")})
+                    .forEach(row -> {
+                        var entry = byPlatform.get((String) row[0]);
+                        if (entry != null) {
+                            entry.put("refresh_failures_24h", row[1]);
+                        }
+                    });
+            return null;
+        });
+        Map<String, Object> refresher = new LinkedHashMap<>();
+        refresher.put("last_run_at", lastRefresherRun == null ? null : Json.instant(lastRefresherRun));
+        return Map.of("platforms", byPlatform, "refresher", refresher);
+    }
+
+    private static void requireManager(Caller caller) {
+        if (!caller.mayManage()) {
+            throw OAuthException.insufficientScope(Caller.ADMIN_SCOPE);
+        }
+    }
+}

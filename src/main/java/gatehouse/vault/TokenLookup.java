@@ -1,0 +1,387 @@
+package gatehouse.vault;
+
+import gatehouse.audit.Actor;
+import gatehouse.audit.AuditLog;
+import gatehouse.crypto.Encryption;
+import gatehouse.errors.OAuthError;
+import gatehouse.errors.OAuthException;
+import gatehouse.store.Database;
+import gatehouse.store.Ids;
+import gatehouse.users.Caller;
+import gatehouse.web.JsonBody;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands internal services a valid token for a connection, renewing it first when it is about to
+ * expire, and renews tokens for the background refresher.
+ *
+ * <p>One refresh at a time per credential across every node, and never a database connection held
+ * while a provider answers: a refresh takes the credential's lease (one UPDATE), calls the provider
+ * with no transaction open, writes the renewed material the moment it arrives, and gives the lease
+ * back. Concurrent lookups on this node share the refresh in flight; on other nodes they poll the
+ * row until the lease is released and take what the holder left — the new token, or its failure.
+ * A rotating refresh token is therefore sent once per attempt, and resent only when the request
+ * provably never reached the provider; after a timeout, a dropped connection or a 5xx the stored
+ * pair is kept, the answer is 503, and the next attempt reads the store again first.
+ */
+public final class TokenLookup {
+    private static final Logger log = LoggerFactory.getLogger(TokenLookup.class);
+    public static final String READ_SCOPE = Caller.CONNECTIONS_READ_SCOPE;
+    /** Longer than any refresh can take (three tries of a 10 s call), so a live holder never loses it. */
+    static final Duration LEASE = Duration.ofSeconds(60);
+    /** How long a caller waits for another node's refresh before answering 503. */
+    private static final Duration WAIT_FOR_OTHER_NODE = Duration.ofSeconds(45);
+    private static final long[] RETRY_PAUSES_MS = {200, 1000};
+    private static final long[] PERSIST_PAUSES_MS = {200, 1000, 3000};
+    private static final String NEEDS_REAUTH = "needs_reauth:";
+    private static final String UNAVAILABLE = "unavailable:";
+
+    private final Database database;
+    private final VaultRepository vault;
+    private final Platforms platforms;
+    private final CredentialSeal seal;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Duration skew;
+    private final MeterRegistry metrics;
+    private final Map<UUID, CompletableFuture<Credential>> inFlight = new ConcurrentHashMap<>();
+    /**
+     * Refreshes use at most this many pooled connections at once, whatever the number of expiring
+     * connections: a slow provider must never starve the token endpoint of database connections.
+     */
+    private final Semaphore refreshDatabaseWork = new Semaphore(4);
+
+    public TokenLookup(Database database, VaultRepository vault, Platforms platforms, Encryption encryption,
+                       AuditLog audit, Clock clock, Duration skew, MeterRegistry metrics) {
+        this.database = database;
+        this.vault = vault;
+        this.platforms = platforms;
+        this.seal = new CredentialSeal(encryption);
+        this.audit = audit;
+        this.clock = clock;
+        this.skew = skew;
+        this.metrics = metrics;
+    }
+
+    /** What {@code GET /oauth/token/{platform}} answers. */
+    public record TokenView(String accessToken, String tokenType, Instant expiresAt, String platform,
+                            UUID connectionId, UUID organizationId, String externalId, List<String> scopes) {
+    }
+
+    /**
+     * A valid token for the connection named by exactly one key, refreshed first when it expires
+     * within the skew. For platform admins, and for internal services: a service token (client
+     * credentials of the app itself, in its own organization) with {@code connections:read}.
+     */
+    public TokenView lookup(Caller caller, String platformName, String organizationId, String workspaceId,
+                            String siteId) {
+        if (!caller.isPlatformAdmin() && !caller.isServiceWith(READ_SCOPE)) {
+            throw OAuthException.forbidden("reading vault tokens needs a service token (client credentials) with scope "
+                    + READ_SCOPE + ", or an admin");
+        }
+        if (!Platforms.NAMES.contains(platformName)) {
+            throw OAuthException.notFound("unknown platform '" + platformName + "'");
+        }
+        if (Stream.of(organizationId, workspaceId, siteId).filter(k -> k != null).count() != 1) {
+            throw OAuthException.validation("name exactly one of organization_id, workspace_id, site_id");
+        }
+        if (workspaceId != null && !platformName.equals("slack") || siteId != null && !platformName.equals("jira")) {
+            throw OAuthException.validation(workspaceId != null ? "workspace_id is for slack" : "site_id is for jira");
+        }
+        UUID orgId = organizationId == null ? null : JsonBody.parseUuid("organization_id", organizationId);
+        String external = workspaceId != null ? workspaceId : siteId;
+        Connection connection = database.withHandle(handle -> vault.findLive(handle, platformName, orgId, external))
+                .orElseThrow(() -> OAuthException.notFound("no active " + platformName + " connection for that key"));
+        if (!Connection.ACTIVE.equals(connection.status())) {
+            throw OAuthException.of(OAuthError.REAUTHORIZATION_REQUIRED, "the " + platformName
+                    + " connection needs to be authorized again: " + connection.lastError());
+        }
+        Platform platform = platforms.forCredential(connection.platform(), connection.kind());
+        Credential credential = validCredential(connection.credentialId(), platform);
+        return new TokenView(credential.accessToken(), "Bearer", handedOutExpiry(platform, credential),
+                connection.platform(), connection.id(), connection.organizationId(), connection.externalId(),
+                credential.scopes());
+    }
+
+    /**
+     * The expiry a caller may trust. When renewing kills the current token (GitHub App user tokens),
+     * any lookup within the skew renews it, so the token must be reported as expiring that early.
+     */
+    private Instant handedOutExpiry(Platform platform, Credential credential) {
+        if (credential.expiresAt() == null || !platform.refreshKillsAccessToken(credential)) {
+            return credential.expiresAt();
+        }
+        return credential.expiresAt().minus(skew);
+    }
+
+    private Credential validCredential(UUID credentialId, Platform platform) {
+        var stored = database.withHandle(handle -> vault.findCredential(handle, credentialId))
+                .orElseThrow(() -> OAuthException.notFound("the connection holds no token"));
+        if (!expiresWithin(stored, skew)) {
+            return seal.open(stored.material());
+        }
+        return refreshShared(credentialId, platform, skew);
+    }
+
+    private boolean expiresWithin(VaultRepository.StoredCredential stored, Duration window) {
+        return stored.expiresAt() != null && stored.expiresAt().isBefore(clock.instant().plus(window));
+    }
+
+    /**
+     * The background refresher's entry: renews one credential expiring within {@code horizon},
+     * reporting instead of throwing (true when settled: renewed, or needing re-authorization). A
+     * credential whose renewal kills its access token waits for the lookups' skew instead, so no
+     * token handed out dies before the expiry it was handed out with.
+     */
+    boolean refreshQuietly(UUID credentialId, Duration horizon) {
+        var stored = database.withHandle(handle -> vault.findCredential(handle, credentialId));
+        if (stored.isEmpty()) {
+            return true;
+        }
+        try {
+            Platform platform = platforms.forCredential(stored.get().platform(), stored.get().kind());
+            Duration window = platform.refreshKillsAccessToken(seal.open(stored.get().material())) ? skew : horizon;
+            if (expiresWithin(stored.get(), window)) {
+                refreshShared(credentialId, platform, window);
+            }
+            return true;
+        } catch (OAuthException e) {
+            return e.error() == OAuthError.REAUTHORIZATION_REQUIRED;
+        }
+    }
+
+    /** Joins this node's refresh of the credential in flight, or runs one. */
+    private Credential refreshShared(UUID credentialId, Platform platform, Duration window) {
+        CompletableFuture<Credential> mine = new CompletableFuture<>();
+        CompletableFuture<Credential> running = inFlight.putIfAbsent(credentialId, mine);
+        if (running == null) {
+            try {
+                mine.complete(refreshAcrossNodes(credentialId, platform, window));
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(e);
+            } finally {
+                inFlight.remove(credentialId, mine);
+            }
+            running = mine;
+        }
+        try {
+            return running.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw OAuthException.of(OAuthError.PROVIDER_UNAVAILABLE, "interrupted while waiting for a refresh");
+        }
+    }
+
+    /** Takes the lease and refreshes, or waits for the node that holds it and takes its outcome. */
+    private Credential refreshAcrossNodes(UUID credentialId, Platform platform, Duration window) {
+        Instant waitingSince = clock.instant();
+        long pause = 20;
+        while (true) {
+            UUID owner = Ids.newId();
+            var leased = withDatabase(handle -> vault.takeRefreshLease(handle, credentialId, owner, LEASE));
+            if (leased.isPresent()) {
+                try {
+                    return refreshUnderLease(leased.get(), platform, window);
+                } finally {
+                    withDatabase(handle -> {
+                        vault.releaseRefreshLease(handle, credentialId, owner);
+                        return null;
+                    });
+                }
+            }
+            sleep(pause);
+            pause = Math.min(pause * 2, 250);
+            var stored = withDatabase(handle -> vault.findCredential(handle, credentialId))
+                    .orElseThrow(() -> OAuthException.notFound("the connection holds no token"));
+            if (!expiresWithin(stored, window)) {
+                return seal.open(stored.material()); // the other node renewed it
+            }
+            if (stored.refreshFailedAt() != null && !stored.refreshFailedAt().isBefore(waitingSince)) {
+                throw refusalFrom(platform, stored.refreshError()); // the attempt we waited for failed
+            }
+            if (clock.instant().isAfter(waitingSince.plus(WAIT_FOR_OTHER_NODE))) {
+                throw OAuthException.of(OAuthError.PROVIDER_UNAVAILABLE,
+                        "another node's refresh of this " + platform.name() + " token is taking too long; try again");
+            }
+        }
+    }
+
+    /** Under the lease: re-read (another node may have renewed meanwhile), call the provider, persist first. */
+    private Credential refreshUnderLease(VaultRepository.StoredCredential stored, Platform platform, Duration window) {
+        Credential current = seal.open(stored.material());
+        if (!expiresWithin(stored, window)) {
+            return current;
+        }
+        if (!platform.canRefresh(current)) {
+            if (stored.expiresAt().isAfter(clock.instant())) {
+                return current; // expires soon, but nothing can renew it earlier
+            }
+            throw needsReauth(stored.id(), platform, "expired and not refreshable");
+        }
+        Credential renewed;
+        try {
+            renewed = callProvider(() -> platform.refresh(current));
+        } catch (ProviderException e) {
+            counted(platform, e.kind().name().toLowerCase(Locale.ROOT));
+            if (e.kind() == ProviderException.Kind.PERMANENT) {
+                throw needsReauth(stored.id(), platform, e.providerError());
+            }
+            log.warn("refreshing a {} credential {} failed ({}): {}", platform.name(), stored.id(), e.kind(), e.getMessage());
+            recordFailure(stored.id(), UNAVAILABLE + e.providerError());
+            throw unavailable(platform, e.providerError());
+        }
+        persist(stored.id(), renewed, platform);
+        counted(platform, "refreshed");
+        auditQuietly(Actor.SYSTEM, AuditLog.Event.of("connection.refreshed")
+                .details(Map.of("platform", platform.name(), "credential_id", stored.id().toString())));
+        return renewed;
+    }
+
+    /**
+     * Writes renewed material before anything else happens: the provider may already have retired
+     * the old pair, so losing this write loses the connection. A database hiccup is tried again.
+     */
+    private void persist(UUID credentialId, Credential renewed, Platform platform) {
+        String material = seal.seal(renewed);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                withDatabase(handle -> {
+                    vault.storeRefreshed(handle, credentialId, material, renewed.expiresAt(),
+                            platform.canRefresh(renewed), clock.instant());
+                    return null;
+                });
+                return;
+            } catch (RuntimeException e) {
+                if (attempt >= PERSIST_PAUSES_MS.length) {
+                    log.error("a renewed {} credential {} could not be stored: {}", platform.name(), credentialId, e.toString());
+                    throw e;
+                }
+                sleep(PERSIST_PAUSES_MS[attempt]);
+            }
+        }
+    }
+
+    private interface ProviderCall {
+        Credential call() throws ProviderException;
+    }
+
+    /**
+     * Tried again (pauses ~0.2 s, 1 s) only when the request never left: a refresh token that may
+     * have reached the provider is never sent a second time in one attempt.
+     */
+    private static Credential callProvider(ProviderCall call) throws ProviderException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return call.call();
+            } catch (ProviderException e) {
+                if (!e.neverSent() || attempt >= RETRY_PAUSES_MS.length) {
+                    throw e;
+                }
+                sleep(RETRY_PAUSES_MS[attempt]);
+            }
+        }
+    }
+
+    /** Every live connection of the credential needs re-authorization; the callers that waited learn it too. */
+    private OAuthException needsReauth(UUID credentialId, Platform platform, String error) {
+        Instant now = clock.instant();
+        withDatabase(handle -> handle.inTransaction(tx -> {
+            for (Connection connection : vault.markNeedsReauth(tx, credentialId, error, now)) {
+                audit.record(tx, Actor.SYSTEM, AuditLog.Event.of("connection.refresh_failed")
+                        .organization(connection.organizationId()).details(Map.of("connection_id",
+                                connection.id().toString(), "platform", platform.name(), "error", error)));
+            }
+            vault.recordRefreshAttemptFailed(tx, credentialId, NEEDS_REAUTH + error, now);
+            return null;
+        }));
+        return reauthorizationRequired(platform, error);
+    }
+
+    private void recordFailure(UUID credentialId, String error) {
+        try {
+            withDatabase(handle -> {
+                vault.recordRefreshAttemptFailed(handle, credentialId, error, clock.instant());
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("could not record a failed refresh of credential {}: {}", credentialId, e.toString());
+        }
+    }
+
+    /** The outcome another node's failed attempt left for the callers that waited on it. */
+    private static OAuthException refusalFrom(Platform platform, String recorded) {
+        String error = recorded == null ? "" : recorded;
+        if (error.startsWith(NEEDS_REAUTH)) {
+            return reauthorizationRequired(platform, error.substring(NEEDS_REAUTH.length()));
+        }
+        return unavailable(platform, error.startsWith(UNAVAILABLE) ? error.substring(UNAVAILABLE.length()) : error);
+    }
+
+    private static OAuthException reauthorizationRequired(Platform platform, String error) {
+        return OAuthException.of(OAuthError.REAUTHORIZATION_REQUIRED,
+                "the " + platform.name() + " connection needs to be authorized again: " + error);
+    }
+
+    private static OAuthException unavailable(Platform platform, String error) {
+        return OAuthException.of(OAuthError.PROVIDER_UNAVAILABLE,
+                platform.name() + " is unavailable; the stored token was kept: " + error);
+    }
+
+    private void auditQuietly(Actor actor, AuditLog.Event event) {
+        try {
+            withDatabase(handle -> {
+                audit.record(handle, actor, event);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("could not audit a vault refresh: {}", e.toString());
+        }
+    }
+
+    /** {@code gatehouse_vault_refreshes{platform, outcome}}. */
+    private void counted(Platform platform, String outcome) {
+        metrics.counter("gatehouse_vault_refreshes", "platform", platform.name(), "outcome", outcome).increment();
+    }
+
+    /** A short piece of database work of a refresh, within the refreshes' share of the pool. */
+    private <T> T withDatabase(Function<Handle, T> work) {
+        try {
+            refreshDatabaseWork.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw OAuthException.of(OAuthError.PROVIDER_UNAVAILABLE, "interrupted while refreshing");
+        }
+        try {
+            return database.withHandle(work);
+        } finally {
+            refreshDatabaseWork.release();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw OAuthException.of(OAuthError.PROVIDER_UNAVAILABLE, "interrupted while refreshing");
+        }
+    }
+}

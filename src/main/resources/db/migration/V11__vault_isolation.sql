@@ -1,0 +1,31 @@
+-- Tenant isolation in the vault and refreshes that never hold a database connection across a
+-- provider call.
+
+-- An external account (a GitHub installation or account, a Jira site, a Slack workspace or
+-- Enterprise Grid) is live in at most one organization. Earlier versions allowed one account in
+-- several organizations; the oldest live connection keeps it, the others are revoked (their
+-- organizations connect again, or see the conflict).
+WITH ranked AS (
+    SELECT id, row_number() OVER (PARTITION BY platform, kind, external_id ORDER BY created_at, id) AS n
+    FROM connections WHERE status <> 'revoked')
+UPDATE connections SET status = 'revoked', updated_at = now(),
+                       last_error = 'revoked: the account was connected to more than one organization'
+WHERE id IN (SELECT id FROM ranked WHERE n > 1);
+DELETE FROM vault_credentials v
+WHERE NOT EXISTS (SELECT 1 FROM connections c WHERE c.credential_id = v.id AND c.status <> 'revoked');
+
+DROP INDEX connections_live;
+CREATE UNIQUE INDEX connections_live_account ON connections (platform, kind, external_id) WHERE status <> 'revoked';
+
+-- One refresh of a credential at a time across every node: a lease (owner, until) taken and released
+-- by single statements, so no pooled connection waits while the provider is called. A lease whose
+-- node died runs out. The last failed attempt is kept for the callers that waited on it.
+ALTER TABLE vault_credentials
+    ADD COLUMN refresh_owner       uuid,
+    ADD COLUMN refresh_lease_until timestamptz,
+    ADD COLUMN refresh_failed_at   timestamptz,
+    ADD COLUMN refresh_error       text;
+
+-- A connect flow started by an internal service (a token with admin:*) has no user of its own: any
+-- administrator of the organization may finish it in the browser.
+ALTER TABLE connect_states ALTER COLUMN user_id DROP NOT NULL;
