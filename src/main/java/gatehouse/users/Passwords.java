@@ -97,6 +97,26 @@ public final class Passwords {
         };
     }
 
+    /**
+     * Test seam: a pool of {@code threads} threads and {@code waiting} queue slots, every one of them
+     * taken by a task that blocks until the returned handle is closed; meanwhile every hash is refused
+     * as if the queue were full.
+     */
+    static AutoCloseable occupyHashingPool(int threads, int waiting) {
+        AutoCloseable pool = useHashingPool(threads, waiting);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        for (int i = 0; i < threads + waiting; i++) {
+            hashing.submit(() -> {
+                release.await();
+                return null;
+            });
+        }
+        return () -> {
+            release.countDown();
+            pool.close();
+        };
+    }
+
     /** Spends the time a real verification would, for an account that does not exist. */
     public static void verifyDummy(String password) {
         verify(password, DUMMY_HASH);
