@@ -18,6 +18,7 @@ import gatehouse.http.CallerResolver;
 import gatehouse.http.ErrorHandler;
 import gatehouse.http.RequestLog;
 import gatehouse.http.Routes;
+import gatehouse.http.TrustedProxies;
 import gatehouse.installations.InstallationRepository;
 import gatehouse.installations.InstallationRoutes;
 import gatehouse.installations.InstallationService;
@@ -53,6 +54,7 @@ import gatehouse.ratelimit.LoginThrottle;
 import gatehouse.ratelimit.RateLimitRoutes;
 import gatehouse.ratelimit.RateLimiter;
 import gatehouse.ratelimit.RedisBuckets;
+import gatehouse.ratelimit.RegistrationThrottle;
 import gatehouse.scopes.ScopeRepository;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.scopes.ScopeService;
@@ -148,8 +150,9 @@ public final class App implements AutoCloseable {
                 Duration.ofSeconds(2));
         var accountEmails = new AccountEmails(database, userRepository, new UserTokenRepository(), sessionRepository,
                 tokens, audit, codec, mail, config.issuer(), clock);
-        var users = new UserService(database, userRepository, sessionRepository, tokens, audit, throttle, accountEmails,
-                clock, config.registrationOpen(), config.requireVerifiedEmail());
+        var registrationThrottle = new RegistrationThrottle(config.rateLimitsEnabled(), config.registrationsPerIp(), buckets);
+        var users = new UserService(database, userRepository, sessionRepository, tokens, audit, throttle,
+                registrationThrottle, accountEmails, clock, config.registrationOpen(), config.requireVerifiedEmail());
         var formCsrf = new FormCsrf(codec, config.secureCookies());
         var sessions = new SessionService(database, sessionRepository, codec, clock, config.sessionTtl());
         var limiter = new RateLimiter(config.rateLimitsEnabled(), buckets, auditExceeded(audit));
@@ -215,7 +218,7 @@ public final class App implements AutoCloseable {
                 new HealthRoutes(database, buckets),
                 metrics,
                 new OpenApiRoute()));
-        this.server = javalin(routes, new ErrorHandler(pages), new RequestLog(metrics));
+        this.server = javalin(routes, new ErrorHandler(pages), new RequestLog(metrics), config.trustedProxies());
 
         users.bootstrapAdmin(config.adminUsername(), config.adminPassword());
         this.purger = new ExpiredRecordsPurger(database, clock);
@@ -274,8 +277,11 @@ public final class App implements AutoCloseable {
         }
     }
 
-    private static Javalin javalin(Routes routes, ErrorHandler errors, RequestLog requestLog) {
+    private static Javalin javalin(Routes routes, ErrorHandler errors, RequestLog requestLog,
+                                   TrustedProxies trustedProxies) {
         return Javalin.create(cfg -> {
+            // The one rule for the client's IP: ctx.ip() everywhere (logs, audit, every limit).
+            cfg.contextResolver.ip = trustedProxies::clientIp;
             cfg.concurrency.useVirtualThreads = true;
             cfg.jetty.threadPool = threadPool();
             cfg.startup.showJavalinBanner = false;

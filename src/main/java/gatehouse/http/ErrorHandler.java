@@ -49,18 +49,19 @@ public final class ErrorHandler {
     }
 
     private void write(Context ctx, OAuthException error) {
+        // HTML error pages too: a browser or a script behind it may honour Retry-After.
+        if (error.error() == OAuthError.TEMPORARILY_UNAVAILABLE) {
+            ctx.header("Retry-After", "5");
+        }
+        if (error.retryAfterSeconds() > 0) {
+            ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
+        }
         if (Boolean.TRUE.equals(ctx.attribute(Pages.HTML_ERRORS))) {
             pages.error(ctx, error.error().status(), error.error().code(), error.description());
             return;
         }
         if (error.wwwAuthenticate() != null) {
             ctx.header("WWW-Authenticate", error.wwwAuthenticate());
-        }
-        if (error.error() == OAuthError.TEMPORARILY_UNAVAILABLE) {
-            ctx.header("Retry-After", "5");
-        }
-        if (error.retryAfterSeconds() > 0) {
-            ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error.error().code());

@@ -42,12 +42,14 @@ public final class IntrospectionEndpoint {
         FormParams form = Bodies.oauthForm(ctx).rejectRepeated();
         Client caller = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
                 form.get("client_secret"), false).client();
-        limiter.consume(ctx, limit, caller.clientId());
+        limiter.refuseIfSpent(ctx, limit, caller);
         String token = form.get("token");
         if (token == null) {
             throw OAuthException.invalidRequest("token is required");
         }
-        Responses.ok(Responses.noStore(ctx), introspect(caller, token));
+        Map<String, Object> answer = introspect(caller, token);
+        limiter.spend(ctx, limit, caller);
+        Responses.ok(Responses.noStore(ctx), answer);
     }
 
     private Map<String, Object> introspect(Client caller, String token) {

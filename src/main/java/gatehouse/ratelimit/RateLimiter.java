@@ -1,9 +1,12 @@
 package gatehouse.ratelimit;
 
+import gatehouse.clients.Client;
 import gatehouse.errors.OAuthException;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.EstimationProbe;
+import io.github.bucket4j.VerboseResult;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +18,12 @@ import java.util.concurrent.TimeUnit;
  * endpoints, per token or session on the management API. Each answer carries RateLimit-Limit,
  * RateLimit-Remaining and RateLimit-Reset; past the budget, 429 with Retry-After. The buckets live
  * in a {@link BucketStore}: Redis shared by every node, or this node's memory.
+ *
+ * <p>An app's budget is spent only by requests that succeed: whoever knows a client_id can send
+ * bad grants or bad secrets for it, and must not be able to use up the app's budget that way. The
+ * endpoints therefore check first ({@link #refuseIfSpent}, which spends nothing) and spend after
+ * the work succeeded ({@link #spend}). A public app's client_id is no secret at all, so its budget
+ * is kept per caller IP as well.
  */
 public final class RateLimiter {
     static final Duration WINDOW = Duration.ofMinutes(1);
@@ -32,7 +41,11 @@ public final class RateLimiter {
     public record Status(String name, int limit, long remaining, long resetSeconds, long windowSeconds) {
     }
 
-    /** Told once per window and key when a budget runs out (to audit it without a write per refusal). */
+    /**
+     * Told once per window and bucket when a budget runs out (to audit it without a write per
+     * refusal): {@code key} is the app's client_id for the per-app limits (also for a public app's
+     * per-IP budgets), the token or session key for the management API.
+     */
     public interface ExceededListener {
         void exceeded(Limit limit, String key);
     }
@@ -55,17 +68,63 @@ public final class RateLimiter {
         }
         ConsumptionProbe probe = store.apply(bucketKey(limit, key), limit.configuration(),
                 bucket -> bucket.tryConsumeAndReturnRemaining(1));
-        long reset = seconds(probe.getNanosToWaitForReset());
-        ctx.header("RateLimit-Limit", Integer.toString(limit.perMinute()))
-                .header("RateLimit-Remaining", Long.toString(probe.getRemainingTokens()))
-                .header("RateLimit-Reset", Long.toString(reset));
+        setHeaders(ctx, limit, probe.getRemainingTokens(), probe.getNanosToWaitForReset());
         if (!probe.isConsumed()) {
-            long retryAfter = seconds(probe.getNanosToWaitForRefill());
-            if (reported.first(bucketKey(limit, key), retryAfter)) {
-                listener.exceeded(limit, key);
-            }
-            throw OAuthException.rateLimited("rate limit " + limit.name() + " exceeded; try again later", retryAfter);
+            refuse(limit, bucketKey(limit, key), key, probe.getNanosToWaitForRefill());
         }
+    }
+
+    private static void setHeaders(Context ctx, Limit limit, long remaining, long nanosToReset) {
+        ctx.header("RateLimit-Limit", Integer.toString(limit.perMinute()))
+                .header("RateLimit-Remaining", Long.toString(Math.max(0, remaining)))
+                .header("RateLimit-Reset", Long.toString(seconds(nanosToReset)));
+    }
+
+    /** 429; the listener hears of it once per window and bucket, told {@code who} ran out. */
+    private void refuse(Limit limit, String bucketKey, String who, long nanosToWait) {
+        long retryAfter = seconds(nanosToWait);
+        if (reported.first(bucketKey, retryAfter)) {
+            listener.exceeded(limit, who);
+        }
+        throw OAuthException.rateLimited("rate limit " + limit.name() + " exceeded; try again later", retryAfter);
+    }
+
+    /**
+     * Before an app's request is worked on: 429 (with the headers) when its budget for {@code limit}
+     * is already empty. Spends nothing, and costs one store operation.
+     */
+    public void refuseIfSpent(Context ctx, Limit limit, Client client) {
+        if (!enabled) {
+            return;
+        }
+        String bucketKey = bucketKey(limit, appKey(client, ctx.ip()));
+        VerboseResult<EstimationProbe> result = store.apply(bucketKey, limit.configuration(),
+                bucket -> bucket.asVerbose().estimateAbilityToConsume(1));
+        EstimationProbe probe = result.getValue();
+        setHeaders(ctx, limit, probe.getRemainingTokens(), result.getDiagnostics().calculateFullRefillingTime());
+        if (!probe.canBeConsumed()) {
+            refuse(limit, bucketKey, client.clientId(), probe.getNanosToWaitForRefill());
+        }
+    }
+
+    /**
+     * After an app's request succeeded: spends one unit of its budget for {@code limit} and sets the
+     * headers. Always spends, even past the budget (requests racing past the check become a debt
+     * the next refill pays), and costs one store operation.
+     */
+    public void spend(Context ctx, Limit limit, Client client) {
+        if (!enabled) {
+            return;
+        }
+        VerboseResult<Long> result = store.apply(bucketKey(limit, appKey(client, ctx.ip())), limit.configuration(),
+                bucket -> bucket.asVerbose().consumeIgnoringRateLimits(1));
+        setHeaders(ctx, limit, result.getDiagnostics().getAvailableTokens(),
+                result.getDiagnostics().calculateFullRefillingTime());
+    }
+
+    /** Whose budget an app's request spends: the app's, or for a public app the app's from this IP. */
+    public static String appKey(Client client, String ip) {
+        return client.confidential() ? client.clientId() : client.clientId() + "|" + ip;
     }
 
     /** The state of {@code limits} for {@code key}, without spending anything. */
@@ -74,7 +133,7 @@ public final class RateLimiter {
         for (Limit limit : limits) {
             long[] state = enabled
                     ? store.apply(bucketKey(limit, key), limit.configuration(), bucket -> new long[] {
-                            bucket.getAvailableTokens(),
+                            Math.max(0, bucket.getAvailableTokens()),
                             bucket.estimateAbilityToConsume(limit.perMinute()).getNanosToWaitForRefill()})
                     : new long[] {limit.perMinute(), 0};
             statuses.add(new Status(limit.name(), limit.perMinute(), state[0], seconds(state[1]), WINDOW.toSeconds()));

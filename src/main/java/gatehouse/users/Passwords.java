@@ -3,6 +3,8 @@ package gatehouse.users;
 import com.password4j.Argon2Function;
 import com.password4j.Password;
 import com.password4j.types.Argon2;
+import gatehouse.errors.OAuthError;
+import gatehouse.errors.OAuthException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,8 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -25,13 +30,15 @@ public final class Passwords {
     public static final int MIN_LENGTH = 10;
     public static final int MAX_LENGTH = 256;
 
+    private static final int CORES = Math.max(1, Runtime.getRuntime().availableProcessors());
     /**
      * Argon2 runs on a few platform threads, one per core: requests wait for it on their virtual
      * threads without holding a carrier, so a burst of logins cannot starve every other request.
+     * At most 4 hashes per core wait their turn; past that, login, registration and the password
+     * grant answer 503 at once, rather than queueing work (and memory, and waiting requests) without
+     * bound. Replaced only by {@link #useHashingPool} (a test seam).
      */
-    private static final ExecutorService HASHING = Executors.newFixedThreadPool(
-            Math.max(1, Runtime.getRuntime().availableProcessors()),
-            Thread.ofPlatform().daemon().name("gatehouse-argon2-", 0).factory());
+    private static volatile ThreadPoolExecutor hashing = hashingPool(CORES, 4 * CORES);
 
     private static final Argon2Function ARGON2 = Argon2Function.getInstance(19_456, 2, 1, 32, Argon2.ID, 19);
     /**
@@ -53,14 +60,61 @@ public final class Passwords {
     }
 
     private static <T> T onHashingThreads(Callable<T> work) {
+        Future<T> result;
         try {
-            return HASHING.submit(work).get();
+            result = hashing.submit(work);
+        } catch (RejectedExecutionException e) {
+            // Answered 503 with Retry-After (ErrorHandler), like any temporarily_unavailable.
+            throw OAuthException.of(OAuthError.TEMPORARILY_UNAVAILABLE, "too many sign-ins at once; try again shortly");
+        }
+        try {
+            return result.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while hashing a password", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("password hashing failed", e.getCause());
         }
+    }
+
+    private static ThreadPoolExecutor hashingPool(int threads, int waiting) {
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(waiting),
+                Thread.ofPlatform().daemon().name("gatehouse-argon2-", 0).factory(), new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    /**
+     * Test seam: hashes run on {@code threads} threads with at most {@code waiting} queued until the
+     * returned handle is closed, which restores the usual pool. The pool is shared by every server
+     * in this JVM.
+     */
+    static AutoCloseable useHashingPool(int threads, int waiting) {
+        ThreadPoolExecutor previous = hashing;
+        ThreadPoolExecutor replacement = hashingPool(threads, waiting);
+        hashing = replacement;
+        return () -> {
+            hashing = previous;
+            replacement.shutdown();
+        };
+    }
+
+    /**
+     * Test seam: a pool of {@code threads} threads and {@code waiting} queue slots, every one of them
+     * taken by a task that blocks until the returned handle is closed; meanwhile every hash is refused
+     * as if the queue were full.
+     */
+    static AutoCloseable occupyHashingPool(int threads, int waiting) {
+        AutoCloseable pool = useHashingPool(threads, waiting);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        for (int i = 0; i < threads + waiting; i++) {
+            hashing.submit(() -> {
+                release.await();
+                return null;
+            });
+        }
+        return () -> {
+            release.countDown();
+            pool.close();
+        };
     }
 
     /** Spends the time a real verification would, for an account that does not exist. */

@@ -32,6 +32,7 @@ public final class UserService {
     private final gatehouse.tokens.TokenService tokens;
     private final AuditLog audit;
     private final gatehouse.ratelimit.LoginThrottle throttle;
+    private final gatehouse.ratelimit.RegistrationThrottle registrations;
     private final AccountEmails emails;
     private final Clock clock;
     private final boolean registrationOpen;
@@ -39,6 +40,7 @@ public final class UserService {
 
     public UserService(Database database, UserRepository users, SessionRepository sessions,
                        gatehouse.tokens.TokenService tokens, AuditLog audit, gatehouse.ratelimit.LoginThrottle throttle,
+                       gatehouse.ratelimit.RegistrationThrottle registrations,
                        AccountEmails emails, Clock clock, boolean registrationOpen, boolean requireVerifiedEmail) {
         this.database = database;
         this.users = users;
@@ -46,6 +48,7 @@ public final class UserService {
         this.tokens = tokens;
         this.audit = audit;
         this.throttle = throttle;
+        this.registrations = registrations;
         this.emails = emails;
         this.clock = clock;
         this.registrationOpen = registrationOpen;
@@ -59,7 +62,9 @@ public final class UserService {
     /**
      * Creates a user and emails them a verification link (sent once the user is committed). Anyone
      * may register while registration is open; only admins may set roles or register while it is
-     * closed. A taken username is 409.
+     * closed. A taken username is 409. The cheap checks come first, then the per-IP budget (not for
+     * admins), then a lookup of the username; only then is the password hashed, so a flood of bad
+     * or repeated registrations costs no Argon2 time.
      */
     public User register(Registration registration, Caller caller) {
         boolean admin = caller != null && caller.isPlatformAdmin();
@@ -75,9 +80,19 @@ public final class UserService {
             throw OAuthException.validation(violation);
         }
         List<String> roles = validRoles(registration.roles());
-        User user = newUser(username, registration.password(), registration.name(), roles, false);
+        String name = validName(registration.name());
+        if (!admin) {
+            String ip = gatehouse.audit.RequestOrigin.current().ip();
+            registrations.spend(ip, () -> audit.recordFailure(gatehouse.audit.Actor.ANONYMOUS,
+                    AuditLog.Event.of("rate_limit.exceeded").details(Map.of("limit", "registrations"))));
+        }
+        if (database.withHandle(handle -> users.findByUsername(handle, username)).isPresent()) {
+            throw usernameTaken();
+        }
+        User user = newUser(username, registration.password(), name, roles, false);
         gatehouse.audit.Actor actor = caller != null ? caller.auditActor() : gatehouse.audit.Actor.user(user.id(), null);
         var verification = database.inTransaction(handle -> {
+            // Checked above already; the insert still settles a race between two registrations.
             if (!users.insert(handle, user)) {
                 return Optional.<gatehouse.mail.Email>empty();
             }
@@ -85,10 +100,13 @@ public final class UserService {
                     .details(Map.of("user_id", user.id().toString(), "username", username, "roles", roles)));
             return Optional.of(emails.verificationEmail(handle, user));
         });
-        emails.send(verification.orElseThrow(
-                () -> OAuthException.conflict("a user with this username already exists")));
+        emails.send(verification.orElseThrow(UserService::usernameTaken));
         log.info("user registered: id={} roles={}", user.id(), roles);
         return user;
+    }
+
+    private static OAuthException usernameTaken() {
+        return OAuthException.conflict("a user with this username already exists");
     }
 
     /**
@@ -248,12 +266,18 @@ public final class UserService {
     }
 
     private User newUser(String username, String password, String name, List<String> roles, boolean emailVerified) {
+        String cleanName = validName(name);
+        String hash = Passwords.hash(password);
         Instant now = clock.instant();
+        return new User(Ids.newId(), username, hash, cleanName, roles, emailVerified, false, now, now);
+    }
+
+    private static String validName(String name) {
         String cleanName = name == null ? "" : name.strip();
         if (cleanName.length() > MAX_NAME) {
             throw OAuthException.validation("name must be at most " + MAX_NAME + " characters");
         }
-        return new User(Ids.newId(), username, Passwords.hash(password), cleanName, roles, emailVerified, false, now, now);
+        return cleanName;
     }
 
     private static String normalizeEmail(String username) {

@@ -19,8 +19,9 @@ class LoginLockoutIT {
 
     @BeforeEach
     void startServer() {
+        // Trusting the loopback peer lets a test speak from other addresses through X-Forwarded-For.
         server = TestServer.start(Map.of("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "3",
-                "GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", "6"));
+                "GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", "6", "GATEHOUSE_TRUSTED_PROXIES", "127.0.0.1/32"));
         api = Http.browser(server.baseUrl());
     }
 
@@ -31,6 +32,28 @@ class LoginLockoutIT {
 
     private Http.Response login(String username, String password) {
         return api.postJson("/api/v1/auth/login", Map.of("username", username, "password", password));
+    }
+
+    private Http.Response loginFrom(String ip, String username, String password) {
+        return api.postJson("/api/v1/auth/login", Map.of("username", username, "password", password),
+                "X-Forwarded-For", ip);
+    }
+
+    @Test
+    void failuresFromOneAddressLockTheAccountThereOnlyAndItsOwnerStillSignsInFromAnother() {
+        var user = Fixtures.newUser();
+        for (int i = 0; i < 3; i++) {
+            assertThat(loginFrom("203.0.113.5", user.username(), "wrong-password-" + i).status()).isEqualTo(401);
+        }
+        assertThat(loginFrom("203.0.113.5", user.username(), user.password()).status()).isEqualTo(429);
+        assertThat(loginFrom("198.51.100.9", user.username(), user.password()).status()).isEqualTo(200);
+
+        // Not even the bootstrap admin can be locked out by someone else's address.
+        for (int i = 0; i < 4; i++) {
+            loginFrom("203.0.113.66", TestServer.ADMIN_USERNAME, "wrong-password-" + i);
+        }
+        assertThat(loginFrom("203.0.113.66", TestServer.ADMIN_USERNAME, TestServer.ADMIN_PASSWORD).status()).isEqualTo(429);
+        assertThat(login(TestServer.ADMIN_USERNAME, TestServer.ADMIN_PASSWORD).status()).isEqualTo(200);
     }
 
     @Test

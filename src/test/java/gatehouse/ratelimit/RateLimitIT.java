@@ -19,8 +19,10 @@ class RateLimitIT {
 
     @BeforeAll
     static void startServer() {
+        // Trusting the loopback peer lets a test speak from other addresses through X-Forwarded-For.
         server = TestServer.start(Map.of("GATEHOUSE_RATE_LIMIT_TOKEN_PER_MINUTE", "3",
-                "GATEHOUSE_RATE_LIMIT_INTROSPECT_PER_MINUTE", "3", "GATEHOUSE_RATE_LIMIT_API_PER_MINUTE", "3"));
+                "GATEHOUSE_RATE_LIMIT_INTROSPECT_PER_MINUTE", "3", "GATEHOUSE_RATE_LIMIT_REVOKE_PER_MINUTE", "3",
+                "GATEHOUSE_RATE_LIMIT_API_PER_MINUTE", "3", "GATEHOUSE_TRUSTED_PROXIES", "127.0.0.1/32"));
         api = Http.anonymous(server.baseUrl());
     }
 
@@ -57,6 +59,65 @@ class RateLimitIT {
 
         // Budgets are per app: another app is unaffected.
         assertThat(token(serviceApp()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void badSecretsAndFailedGrantsNeverSpendTheAppsTokenBudget() {
+        Fixtures.App app = serviceApp();
+        String wrongSecret = Http.basic(app.clientId(), app.secret().substring(0, app.secret().length() - 1) + "x");
+        for (int i = 0; i < 4; i++) {
+            assertThat(api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+                    "Authorization", wrongSecret).status()).isEqualTo(401);
+            Http.Response badGrant = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token",
+                    "refresh_token", "not-a-refresh-token"), "Authorization", app.basic());
+            assertThat(badGrant.status()).isEqualTo(400);
+            // The answer to a failed request still says how much budget is left, and it is all of it.
+            assertThat(badGrant.header("RateLimit-Remaining")).isEqualTo("3");
+            assertThat(api.postForm("/oauth/token", Http.form("grant_type", "client_credentials",
+                    "scope", "no-such-scope-" + i), "Authorization", app.basic()).status()).isEqualTo(400);
+        }
+
+        assertThat(token(app).header("RateLimit-Remaining")).isEqualTo("2");
+        assertThat(token(app).header("RateLimit-Remaining")).isEqualTo("1");
+        assertThat(token(app).header("RateLimit-Remaining")).isEqualTo("0");
+        Http.Response refused = token(app);
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("RateLimit-Remaining")).isEqualTo("0");
+        assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 61L);
+    }
+
+    @Test
+    void introspectionsWithoutATokenDoNotSpendTheBudgetButAnsweredOnesDo() {
+        Fixtures.App app = serviceApp();
+        for (int i = 0; i < 4; i++) {
+            assertThat(api.postForm("/oauth/introspect", Http.form("token_type_hint", "access_token"),
+                    "Authorization", app.basic()).status()).isEqualTo(400);
+        }
+        for (int i = 2; i >= 0; i--) {
+            Http.Response answered = api.postForm("/oauth/introspect", Http.form("token", "fo_not_a_token"),
+                    "Authorization", app.basic());
+            assertThat(answered.status()).isEqualTo(200);
+            assertThat(answered.header("RateLimit-Remaining")).isEqualTo(Integer.toString(i));
+        }
+        assertThat(api.postForm("/oauth/introspect", Http.form("token", "fo_not_a_token"),
+                "Authorization", app.basic()).status()).isEqualTo(429);
+    }
+
+    @Test
+    void publicAppBudgetIsKeptPerCallerIpSoOneCallerCannotExhaustItForEveryone() {
+        Fixtures.App publicApp = Fixtures.app(Fixtures.admin(), Fixtures.org(Fixtures.admin()),
+                Map.of("confidential", false));
+        String revoke = Http.form("client_id", publicApp.clientId(), "token", "fo_unknown_token");
+        for (int i = 0; i < 3; i++) {
+            assertThat(api.postForm("/oauth/revoke", revoke, "X-Forwarded-For", "203.0.113.7").status()).isEqualTo(200);
+        }
+        Http.Response refused = api.postForm("/oauth/revoke", revoke, "X-Forwarded-For", "203.0.113.7");
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isNotNull();
+
+        Http.Response elsewhere = api.postForm("/oauth/revoke", revoke, "X-Forwarded-For", "198.51.100.20");
+        assertThat(elsewhere.status()).isEqualTo(200);
+        assertThat(elsewhere.header("RateLimit-Remaining")).isEqualTo("2");
     }
 
     @Test
