@@ -126,6 +126,8 @@ public final class FakeAtlassian implements AutoCloseable {
     private int failuresLeft;
     private long retryAfterSeconds;
     private Duration stallFor = Duration.ZERO;
+    private volatile boolean failAfterRefresh;
+    private final Map<String, Integer> presentations = new HashMap<>();
 
     public FakeAtlassian(Clock clock) {
         this.clock = clock;
@@ -433,13 +435,28 @@ public final class FakeAtlassian implements AutoCloseable {
         }
     }
 
+    /** Rotate the pair on the next refreshes, then answer 502 instead of the new pair (the answer is lost). */
+    public void failAfterRefresh(boolean on) {
+        failAfterRefresh = on;
+    }
+
+    /** How often the most presented refresh token was presented (1 = never twice). */
+    public synchronized int maxRefreshTokenPresentations() {
+        return presentations.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+    }
+
     private void refresh(HttpExchange exchange, String presented) throws IOException {
         Map<String, Object> answer;
         synchronized (this) {
+            if (presented != null) {
+                presentations.merge(presented, 1, Integer::sum);
+            }
             RefreshToken token = presented == null ? null : refreshTokens.get(presented);
             answer = token != null && usable(token) ? rotate(token) : null;
         }
-        if (answer != null) {
+        if (answer != null && failAfterRefresh) {
+            sendText(exchange, 502, "<html>Bad Gateway</html>");
+        } else if (answer != null) {
             send(exchange, 200, answer);
         } else if (unauthorizedClientShape) {
             send(exchange, 403, error("unauthorized_client", "refresh_token is invalid"));

@@ -54,6 +54,17 @@ final class FakeSlack implements AutoCloseable {
     volatile String enterpriseId = "E12345678";
     /** Milliseconds a refresh takes (to let concurrent lookups pile up). */
     volatile long refreshDelayMillis;
+    /**
+     * What a refresh does once it has rotated the pair (the old refresh token is dead): "answer",
+     * "502" (Bad Gateway instead of the new pair) or "hang" (30 s of silence, past any client timeout).
+     */
+    volatile String afterRefresh = "answer";
+    private final Map<String, AtomicInteger> presented = new ConcurrentHashMap<>();
+
+    /** How often the most presented refresh token was presented to oauth.v2.access (1 = never twice). */
+    int maxRefreshTokenPresentations() {
+        return presented.values().stream().mapToInt(AtomicInteger::get).max().orElse(0);
+    }
 
     FakeSlack() {
         try {
@@ -120,6 +131,7 @@ final class FakeSlack implements AutoCloseable {
         }
         if ("refresh_token".equals(form.get("grant_type"))) {
             refreshes.incrementAndGet();
+            presented.computeIfAbsent(String.valueOf(form.get("refresh_token")), t -> new AtomicInteger()).incrementAndGet();
             sleep(refreshDelayMillis);
             if (!liveRefreshTokens.remove(String.valueOf(form.get("refresh_token")))) {
                 ok(exchange, Map.of("ok", false, "error", "invalid_refresh_token"));
@@ -128,7 +140,14 @@ final class FakeSlack implements AutoCloseable {
             Map<String, Object> body = tokens();
             body.put("team", Map.of("id", teamId, "name", "Acme"));
             body.put("enterprise", null);
-            ok(exchange, body);
+            switch (afterRefresh) {
+                case "502" -> send(exchange, 502, "<html>Bad Gateway</html>");
+                case "hang" -> {
+                    sleep(30_000);
+                    exchange.close();
+                }
+                default -> ok(exchange, body);
+            }
             return;
         }
         exchanges.incrementAndGet();
