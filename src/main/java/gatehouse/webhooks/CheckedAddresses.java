@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -53,16 +54,26 @@ final class CheckedAddresses implements SocketAddressResolver {
         }
     }
 
-    /** The addresses to connect to, all checked; UnknownHostException when there are none. */
+    /**
+     * The addresses to connect to, all checked, each named {@code host}: the client takes the
+     * TLS peer host (SNI, certificate host name check) from the address's name, so it must be the
+     * URL's. UnknownHostException when there are none.
+     */
     List<InetSocketAddress> check(String host, int port) throws IOException {
-        List<InetAddress> addresses = hosts.resolve(unbracketed(host));
+        String name = unbracketed(host);
+        List<InetAddress> addresses = hosts.resolve(name);
         if (addresses == null || addresses.isEmpty()) {
             throw new UnknownHostException(host);
         }
         if (!allowPrivate && !addresses.stream().allMatch(WebhookUrls::isPublic)) {
             throw new RefusedDestination(host);
         }
-        return addresses.stream().map(address -> new InetSocketAddress(address, port)).toList();
+        List<InetSocketAddress> checked = new ArrayList<>();
+        for (InetAddress address : addresses) {
+            // getByAddress looks nothing up: the same address, under the URL's name.
+            checked.add(new InetSocketAddress(InetAddress.getByAddress(name, address.getAddress()), port));
+        }
+        return List.copyOf(checked);
     }
 
     /** An IPv6 literal arrives as in the URL, {@code [::1]}. */

@@ -43,6 +43,17 @@ class CheckedAddressesTest {
     }
 
     @Test
+    void theCheckedAddressesKeepTheUrlsHostNameForTls() throws Exception {
+        var addresses = new CheckedAddresses(rebinding(List.of("93.184.216.34"), List.of()), false, Runnable::run);
+
+        InetSocketAddress only = addresses.check("hooks.example.com", 443).getFirst();
+
+        assertThat(only.getHostString()).isEqualTo("hooks.example.com"); // the SNI and certificate name
+        assertThat(only.getAddress().getAddress()).isEqualTo(ip("93.184.216.34").getAddress());
+        assertThat(only.isUnresolved()).isFalse(); // nothing left for the client to look up
+    }
+
+    @Test
     void aNameMixingPublicAndInternalAddressesIsRefused() {
         var addresses = new CheckedAddresses(rebinding(List.of("93.184.216.34", "169.254.169.254"), List.of()),
                 false, Runnable::run);
