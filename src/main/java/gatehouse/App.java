@@ -87,6 +87,7 @@ import gatehouse.vault.VaultRoutes;
 import gatehouse.vault.TokenLookup;
 import gatehouse.web.Bodies;
 import gatehouse.web.Pages;
+import gatehouse.webhooks.HostResolver;
 import gatehouse.webhooks.WebhookDispatcher;
 import gatehouse.webhooks.WebhookRepository;
 import gatehouse.webhooks.WebhookRoutes;
@@ -126,7 +127,7 @@ public final class App implements AutoCloseable {
     private final Routes routes;
     private final Javalin server;
 
-    private App(Config config, Database database) {
+    private App(Config config, Database database, HostResolver webhookHosts) {
         this.config = config;
         this.database = database;
         Clock clock = clock();
@@ -224,7 +225,8 @@ public final class App implements AutoCloseable {
         this.purger = new ExpiredRecordsPurger(database, clock);
         purger.start(Duration.ofMinutes(10));
         this.dispatcher = new WebhookDispatcher(database, webhookRepository, webhookSecrets, clock,
-                config.webhookAllowPrivate(), config.webhookRetryBase(), Duration.ofMillis(500), metrics.registry());
+                config.webhookAllowPrivate(), config.webhookRetryBase(), Duration.ofMillis(500), metrics.registry(),
+                webhookHosts);
         dispatcher.start();
         vaultRefresher.start(Duration.ofSeconds(60));
     }
@@ -265,9 +267,14 @@ public final class App implements AutoCloseable {
 
     /** Connects the database, migrates, and starts serving. */
     public static App start(Config config) {
+        return start(config, HostResolver.SYSTEM);
+    }
+
+    /** As {@link #start(Config)}, with webhook hosts looked up by {@code webhookHosts} (tests answer for DNS). */
+    public static App start(Config config, HostResolver webhookHosts) {
         Database database = openDatabase(config);
         try {
-            App app = new App(config, database);
+            App app = new App(config, database, webhookHosts);
             app.server.start(config.host(), config.port());
             log.info("Gatehouse is listening on http://{}:{} (issuer {})", config.host(), app.port(), config.issuer());
             return app;

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Instant;
 import java.util.UUID;
 
-/** One event for one app, and how its delivery went (API.md §5 delivery log). */
+/**
+ * One event for one app, and how its delivery went (API.md §5 delivery log). {@code cancelledAt}:
+ * when the app's disconnection from the organization cancelled it; it is never sent again.
+ */
 public record WebhookDelivery(
         UUID id,
         String clientId,
@@ -20,5 +23,6 @@ public record WebhookDelivery(
         Integer lastStatus,
         String lastError,
         Instant createdAt,
-        Instant deliveredAt) {
+        Instant deliveredAt,
+        Instant cancelledAt) {
 }

@@ -1,24 +1,33 @@
 package gatehouse.webhooks;
 
 import gatehouse.clients.WebhookSecrets;
-import gatehouse.clients.WebhookUrls;
 import gatehouse.store.Database;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.InetAddress;
-import java.net.URI;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * answer. A 2xx is delivered; anything else is retried with exponential backoff and jitter until
  * 24 hours after the event, then given up. A node stopped mid-send leaves its lease to run out, and
  * another node (or this one, restarted) makes the next attempt: at least once, never lost.
+ *
+ * <p>Each connection goes to the addresses its host name resolved to when they were checked (see
+ * {@link CheckedAddresses}): a name cannot pass the check with a public address and then be
+ * connected to at an internal one.
  */
 public final class WebhookDispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
@@ -43,29 +56,50 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final WebhookRepository deliveries;
     private final WebhookSecrets secrets;
     private final Clock clock;
-    private final boolean allowPrivate;
     private final Duration retryBase;
     private final Duration pollInterval;
     private final MeterRegistry metrics;
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(CONNECT_TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NEVER) // a redirect could lead anywhere, private addresses included
-            .executor(senders)
-            .build();
+    private final HttpClient http;
     private volatile boolean running = true;
     private Thread loop;
 
+    /**
+     * {@code hosts} answers the DNS questions ({@link HostResolver#SYSTEM} but in tests);
+     * {@code allowPrivate} turns the address check off (tests, development).
+     */
     public WebhookDispatcher(Database database, WebhookRepository deliveries, WebhookSecrets secrets, Clock clock,
-                             boolean allowPrivate, Duration retryBase, Duration pollInterval, MeterRegistry metrics) {
+                             boolean allowPrivate, Duration retryBase, Duration pollInterval, MeterRegistry metrics,
+                             HostResolver hosts) {
         this.database = database;
         this.deliveries = deliveries;
         this.secrets = secrets;
         this.clock = clock;
-        this.allowPrivate = allowPrivate;
         this.retryBase = retryBase;
         this.pollInterval = pollInterval;
         this.metrics = metrics;
+        this.http = httpClient(new CheckedAddresses(hosts, allowPrivate, senders));
+    }
+
+    private static HttpClient httpClient(CheckedAddresses addresses) {
+        var ssl = new SslContextFactory.Client();
+        ssl.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the URL's host
+        var threads = new QueuedThreadPool(16, 2);
+        threads.setName("gatehouse-webhooks-http");
+        HttpClient client = new HttpClient();
+        client.setSslContextFactory(ssl);
+        client.setExecutor(threads);
+        client.setSocketAddressResolver(addresses);
+        client.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
+        client.setFollowRedirects(false); // a redirect could lead anywhere, private addresses included
+        client.setHttpCookieStore(new HttpCookieStore.Empty()); // nothing a receiver sets comes back
+        client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "Gatehouse-Webhooks/1"));
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the webhook HTTP client", e);
+        }
+        return client;
     }
 
     public void start() {
@@ -128,64 +162,54 @@ public final class WebhookDispatcher implements AutoCloseable {
         if (url == null || key.isEmpty()) {
             return Outcome.giveUp("the app has no webhook URL or secret");
         }
-        URI uri = URI.create(url);
-        if (!allowPrivate) {
-            Destination destination = destinationOf(uri.getHost());
-            if (destination == Destination.UNRESOLVED) {
-                return Outcome.retry(null, "the webhook URL's host does not resolve");
-            }
-            if (destination == Destination.INTERNAL) {
-                return Outcome.giveUp("the webhook URL does not resolve to a public address");
-            }
-        }
         long timestamp = clock.instant().getEpochSecond();
         String id = delivery.id().toString();
-        HttpRequest request = HttpRequest.newBuilder(uri)
-                .timeout(ANSWER_TIMEOUT)
-                .header("Content-Type", "application/json")
-                .header("User-Agent", "Gatehouse-Webhooks/1")
-                .header("webhook-id", id)
-                .header("webhook-timestamp", Long.toString(timestamp))
-                .header("webhook-signature", WebhookSigner.sign(key.get(), id, timestamp, delivery.payload()))
-                .POST(HttpRequest.BodyPublishers.ofString(delivery.payload()))
-                .build();
+        Request request = http.newRequest(url)
+                .method(HttpMethod.POST)
+                // An answer within 10 s of silence, and a bound on the whole exchange, body
+                // included: a receiver trickling its answer must not hold this node's sender.
+                .idleTimeout(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .timeout(TOTAL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .headers(headers -> headers
+                        .put("webhook-id", id)
+                        .put("webhook-timestamp", Long.toString(timestamp))
+                        .put("webhook-signature", WebhookSigner.sign(key.get(), id, timestamp, delivery.payload())))
+                .body(new StringRequestContent("application/json", delivery.payload(), StandardCharsets.UTF_8));
+        var done = new CompletableFuture<Result>();
+        request.send(done::complete); // the answer's body is read and dropped
         try {
-            // A bound on the whole exchange, body included: the request timeout alone ends once
-            // headers arrive, and a receiver trickling its body must not hold this node's sender.
-            int status = http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                    .orTimeout(TOTAL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .get().statusCode();
-            return status / 100 == 2 ? new Outcome(true, false, status, null) : Outcome.retry(status, "HTTP " + status);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof java.util.concurrent.TimeoutException || cause instanceof java.net.http.HttpTimeoutException) {
-                return Outcome.retry(null, "timed out");
+            Result result = done.get(TOTAL_TIMEOUT.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+            if (result.isFailed()) {
+                return outcomeOf(result.getFailure());
             }
-            return Outcome.retry(null, "could not connect: " + cause.getClass().getSimpleName());
+            int status = result.getResponse().getStatus();
+            return status / 100 == 2 ? new Outcome(true, false, status, null) : Outcome.retry(status, "HTTP " + status);
+        } catch (TimeoutException e) {
+            request.abort(e);
+            return Outcome.retry(null, "timed out");
+        } catch (ExecutionException e) {
+            return outcomeOf(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            request.abort(e);
             return Outcome.retry(null, "interrupted");
         }
     }
 
-    private enum Destination { PUBLIC, INTERNAL, UNRESOLVED }
-
-    /**
-     * Every address the name has must be public (a name could mix one public and one internal
-     * address). A name that does not resolve may resolve later: that attempt is retried.
-     */
-    private static Destination destinationOf(String host) {
-        try {
-            InetAddress[] addresses = InetAddress.getAllByName(host);
-            for (InetAddress address : addresses) {
-                if (!WebhookUrls.isPublic(address)) {
-                    return Destination.INTERNAL;
-                }
+    /** A failed exchange: refused destinations are given up, the rest retried. */
+    private static Outcome outcomeOf(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CheckedAddresses.RefusedDestination) {
+                return Outcome.giveUp("the webhook URL does not resolve to a public address");
             }
-            return addresses.length > 0 ? Destination.PUBLIC : Destination.UNRESOLVED;
-        } catch (UnknownHostException e) {
-            return Destination.UNRESOLVED;
+            if (cause instanceof UnknownHostException) {
+                return Outcome.retry(null, "the webhook URL's host does not resolve"); // it may, later
+            }
+            if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException) {
+                return Outcome.retry(null, "timed out");
+            }
         }
+        return Outcome.retry(null, "could not connect: " + failure.getClass().getSimpleName());
     }
 
     private void record(WebhookDelivery delivery, Outcome outcome) {
@@ -238,6 +262,10 @@ public final class WebhookDispatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        http.close();
+        try {
+            http.stop();
+        } catch (Exception e) {
+            log.warn("webhook HTTP client did not stop cleanly: {}", e.toString());
+        }
     }
 }

@@ -17,10 +17,10 @@ public final class WebhookRepository {
             Rows.uuid(rs, "organization_id"), rs.getString("payload"), rs.getString("status"), rs.getInt("attempts"),
             Rows.instant(rs, "next_attempt_at"), Rows.instant(rs, "give_up_at"), Rows.instant(rs, "last_attempt_at"),
             Rows.integerOrNull(rs, "last_status"), rs.getString("last_error"), Rows.instant(rs, "created_at"),
-            Rows.instant(rs, "delivered_at"));
+            Rows.instant(rs, "delivered_at"), Rows.instant(rs, "cancelled_at"));
     private static final String COLUMNS = """
             id, client_id, event_id, event_type, organization_id, payload, status, attempts, next_attempt_at,
-            give_up_at, last_attempt_at, last_status, last_error, created_at, delivered_at""";
+            give_up_at, last_attempt_at, last_status, last_error, created_at, delivered_at, cancelled_at""";
 
     /**
      * Apps to tell about {@code type} in the organization: subscribed, with a URL, and with
@@ -56,12 +56,16 @@ public final class WebhookRepository {
                 .one();
     }
 
-    /** Stops pending deliveries of the app's events from the organization (it was disconnected there). */
-    public void cancelPending(Handle handle, String clientId, UUID orgId) {
+    /**
+     * Stops pending deliveries of the app's events from the organization (it was disconnected
+     * there), for good: a cancelled delivery is never requeued.
+     */
+    public void cancelPending(Handle handle, String clientId, UUID orgId, Instant now) {
         handle.createUpdate("""
-                        UPDATE webhook_deliveries SET status = 'failed', last_error = 'the app was disconnected'
+                        UPDATE webhook_deliveries SET status = 'failed', last_error = 'the app was disconnected',
+                                                      cancelled_at = :now
                         WHERE client_id = :clientId AND organization_id = :orgId AND status = 'pending'""")
-                .bind("clientId", clientId).bind("orgId", orgId).execute();
+                .bind("clientId", clientId).bind("orgId", orgId).bind("now", now).execute();
     }
 
     public void insert(Handle handle, UUID id, String clientId, UUID eventId, String type, UUID orgId, String payload,
@@ -141,11 +145,22 @@ public final class WebhookRepository {
                 .list();
     }
 
-    /** Queues the delivery again from now (same webhook-id, so receivers can tell it is the same). */
+    public Optional<WebhookDelivery> find(Handle handle, String clientId, UUID id) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM webhook_deliveries WHERE id = :id AND client_id = :clientId")
+                .bind("id", id)
+                .bind("clientId", clientId)
+                .map(MAPPER)
+                .findOne();
+    }
+
+    /**
+     * Queues the delivery again from now (same webhook-id, so receivers can tell it is the same);
+     * empty when there is no such delivery or it was cancelled.
+     */
     public Optional<WebhookDelivery> requeue(Handle handle, String clientId, UUID id, Instant now, Instant giveUpAt) {
         return handle.createQuery("""
                         UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = :now, give_up_at = :giveUpAt
-                        WHERE id = :id AND client_id = :clientId RETURNING""" + " " + COLUMNS)
+                        WHERE id = :id AND client_id = :clientId AND cancelled_at IS NULL RETURNING""" + " " + COLUMNS)
                 .bind("id", id)
                 .bind("clientId", clientId)
                 .bind("now", now)

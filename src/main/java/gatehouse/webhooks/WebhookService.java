@@ -109,7 +109,7 @@ public final class WebhookService implements InstallationService.InstallationEve
     /** The organization's events stop reaching the app; only the news of its disconnection goes out. */
     @Override
     public void revoked(Handle handle, Installation installation) {
-        deliveries.cancelPending(handle, installation.clientId(), installation.organizationId());
+        deliveries.cancelPending(handle, installation.clientId(), installation.organizationId(), clock.instant());
         tellInstalledApp(handle, installation, "installation.revoked");
     }
 
@@ -160,13 +160,20 @@ public final class WebhookService implements InstallationService.InstallationEve
                 WebhookDelivery::id);
     }
 
-    /** Sends a delivery again, from now, for another 24 hours of retries. */
+    /**
+     * Sends a delivery again, from now, for another 24 hours of retries — unless the app's
+     * disconnection from the organization cancelled it: the organization's events stopped
+     * reaching the app then, and a redelivery must not bring them back.
+     */
     public WebhookDelivery redeliver(Caller caller, String clientId, UUID deliveryId) {
         clients.get(caller, clientId);
         Instant now = clock.instant();
         return database.inTransaction(handle -> deliveries.requeue(handle, clientId, deliveryId, now,
-                        now.plus(DELIVERY_WINDOW)))
-                .orElseThrow(() -> OAuthException.notFound("no such delivery"));
+                        now.plus(DELIVERY_WINDOW))
+                .orElseThrow(() -> deliveries.find(handle, clientId, deliveryId).isPresent()
+                        ? OAuthException.conflict("this delivery was cancelled when the app was disconnected from "
+                                + "the organization, and cannot be redelivered")
+                        : OAuthException.notFound("no such delivery")));
     }
 
     /** A new webhook secret for the app (the old one stops signing at once); shown this once. */

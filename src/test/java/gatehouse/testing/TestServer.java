@@ -3,6 +3,7 @@ package gatehouse.testing;
 import gatehouse.App;
 import gatehouse.Config;
 import gatehouse.crypto.Encryption;
+import gatehouse.webhooks.HostResolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -44,6 +45,11 @@ public final class TestServer {
 
     /** A separate instance with extra settings; the caller closes it. */
     public static TestServer start(Map<String, String> overrides) {
+        return start(overrides, HostResolver.SYSTEM);
+    }
+
+    /** A separate instance whose webhook hosts are looked up by {@code webhookHosts}; the caller closes it. */
+    public static TestServer start(Map<String, String> overrides, HostResolver webhookHosts) {
         int port = freePort();
         Map<String, String> env = new HashMap<>();
         env.put("GATEHOUSE_HOST", "127.0.0.1");
@@ -73,7 +79,7 @@ public final class TestServer {
             throw new UncheckedIOException(e);
         }
         env.putAll(overrides);
-        App app = App.start(Config.fromEnv(env));
+        App app = App.start(Config.fromEnv(env), webhookHosts);
         return new TestServer(app, "http://127.0.0.1:" + app.port());
     }
 

@@ -19,7 +19,8 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class WebhookReceiver implements AutoCloseable {
     /** One request as received; {@code acknowledged} when this receiver answered 2xx. */
-    record Received(String id, String timestamp, String body, boolean validSignature, boolean acknowledged) {
+    record Received(String id, String timestamp, String body, boolean validSignature, boolean acknowledged,
+                    String host) {
     }
 
     private final HttpServer server;
@@ -28,8 +29,13 @@ final class WebhookReceiver implements AutoCloseable {
     private volatile byte[] key;
 
     WebhookReceiver() {
+        this("127.0.0.1", 0);
+    }
+
+    /** A receiver on {@code address}, port {@code port} (0: any free one). */
+    WebhookReceiver(String address, int port) {
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server = HttpServer.create(new InetSocketAddress(address, port), 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -41,7 +47,8 @@ final class WebhookReceiver implements AutoCloseable {
             boolean valid = verify(id, timestamp, body, signatures);
             boolean fail = failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
             int status = !valid ? 400 : fail ? 500 : 204;
-            received.add(new Received(id, timestamp, body, valid, status == 204));
+            received.add(new Received(id, timestamp, body, valid, status == 204,
+                    exchange.getRequestHeaders().getFirst("Host")));
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
@@ -50,7 +57,11 @@ final class WebhookReceiver implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
+        return "http://127.0.0.1:" + port() + "/hook";
+    }
+
+    int port() {
+        return server.getAddress().getPort();
     }
 
     /** The app's whsec_ secret, as Gatehouse showed it at registration. */

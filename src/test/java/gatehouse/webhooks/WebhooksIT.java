@@ -182,6 +182,49 @@ class WebhooksIT {
     }
 
     @Test
+    void deliveryCancelledAtDisconnectCannotBeRedelivered() throws Exception {
+        var receiver = receiver();
+        Installed installed = installedApp(receiver);
+        Eventually.until(() -> ofType(receiver, "installation.created").size() == 1);
+        receiver.failNext(Integer.MAX_VALUE);
+        Http.Response published = Http.anonymous().postJson("/api/v1/events", Map.of("organization_id",
+                installed.targetOrg(), "type", "task.created", "data", Map.of()), "Authorization", "Bearer " + publisherToken());
+        assertThat(published.status()).isEqualTo(202);
+        Eventually.until(() -> receiver.received().stream().anyMatch(r -> body(r).get("type").asText().equals("task.created")));
+        Http admin = installed.targetAdmin().login();
+        String installationId = admin.get("/api/v1/orgs/" + installed.targetOrg() + "/installations").json()
+                .get("data").get(0).get("id").asText();
+        assertThat(admin.delete("/api/v1/orgs/" + installed.targetOrg() + "/installations/" + installationId).status())
+                .isEqualTo(204);
+        receiver.failNext(0);
+        Eventually.until(() -> ofType(receiver, "installation.revoked").size() == 1);
+        String deliveries = "/api/v1/oauth/clients/" + installed.app().clientId() + "/webhook-deliveries";
+        JsonNode task = deliveryOfType(Fixtures.admin().get(deliveries).json().get("data"), "task.created");
+        assertThat(task.get("cancelled_at").isNull()).isFalse();
+
+        Http.Response again = Fixtures.admin().postJson(deliveries + "/" + task.get("id").asText() + "/redeliver", Map.of());
+
+        assertThat(again.status()).as(again.body()).isEqualTo(409);
+        assertThat(again.text("error")).isEqualTo("conflict");
+        assertThat(again.text("error_description")).contains("cancelled", "disconnected");
+        Thread.sleep(1500); // room for a wrong delivery to show up
+        assertThat(ofType(receiver, "task.created")).isEmpty();
+        JsonNode after = deliveryOfType(Fixtures.admin().get(deliveries).json().get("data"), "task.created");
+        assertThat(after.get("status").asText()).isEqualTo("failed");
+        assertThat(after.get("attempts").asInt()).isEqualTo(task.get("attempts").asInt());
+        // The news of the disconnection itself was not cancelled: it can be sent again.
+        String revoked = deliveryOfType(Fixtures.admin().get(deliveries).json().get("data"), "installation.revoked")
+                .get("id").asText();
+        assertThat(Fixtures.admin().postJson(deliveries + "/" + revoked + "/redeliver", Map.of()).status()).isEqualTo(202);
+        Eventually.until(() -> ofType(receiver, "installation.revoked").size() == 2);
+    }
+
+    private static JsonNode deliveryOfType(JsonNode log, String type) {
+        return java.util.stream.StreamSupport.stream(log.spliterator(), false)
+                .filter(d -> d.get("event_type").asText().equals(type)).findFirst().orElseThrow();
+    }
+
+    @Test
     void adminBulkRevocationTellsTheApp() throws Exception {
         var receiver = receiver();
         Installed installed = installedApp(receiver);
