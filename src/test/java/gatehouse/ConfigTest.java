@@ -322,4 +322,12 @@ class ConfigTest {
         assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_GITHUB_APP_ID", "1", "GATEHOUSE_GITHUB_APP_SLUG", "s")))
                 .hasMessageContaining("GATEHOUSE_GITHUB_APP_PRIVATE_KEY");
     }
+
+    @Test
+    void aGitHubAppNeedsItsOwnOAuthCredentialsToVerifyWhoInstalled() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_GITHUB_APP_ID", "1", "GATEHOUSE_GITHUB_APP_SLUG", "s",
+                "GATEHOUSE_GITHUB_APP_PRIVATE_KEY", "-----BEGIN RSA PRIVATE KEY-----\nAA==\n-----END RSA PRIVATE KEY-----")))
+                .hasMessageContaining("GATEHOUSE_GITHUB_APP_CLIENT_ID is required")
+                .hasMessageContaining("GATEHOUSE_GITHUB_APP_CLIENT_SECRET is required");
+    }
 }
