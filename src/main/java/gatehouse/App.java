@@ -162,7 +162,8 @@ public final class App implements AutoCloseable {
         var revokeLimit = new RateLimiter.Limit("revocation", config.revokePerMinute());
         var apiLimit = new RateLimiter.Limit("api", config.apiPerMinute());
         var callers = new CallerResolver(sessions, tokens, limiter, apiLimit);
-        var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock);
+        var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock,
+                config.requireVerifiedEmail());
         var scopes = new ScopeService(database, new ScopeRepository(), clock);
         this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
         var webhookSecrets = new WebhookSecrets(encryption, new SecureRandom(), clock);
@@ -187,7 +188,8 @@ public final class App implements AutoCloseable {
 
         List<Grant> grants = List.of(
                 new AuthorizationCodeGrant(database, codes, tokens, codec, installations, clock),
-                new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, audit, installations, clock),
+                new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, audit, installations, clock,
+                        encryption),
                 new ClientCredentialsGrant(database, tokens, installations),
                 new PasswordGrant(database, users, orgs, tokens, clock));
         var authorization = new AuthorizationService(database, clients, orgs, consents, installations, codes, codec,

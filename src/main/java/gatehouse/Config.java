@@ -74,7 +74,8 @@ public record Config(
                 Duration.ofSeconds(reader.integer("GATEHOUSE_ACCESS_TOKEN_TTL", 3600, 60, 86_400 * 7)),
                 Duration.ofSeconds(reader.integer("GATEHOUSE_SESSION_TTL", 86_400, 300, 86_400 * 90)),
                 !"closed".equals(reader.oneOf("GATEHOUSE_REGISTRATION", "open", List.of("open", "closed"))),
-                reader.bool("GATEHOUSE_REQUIRE_VERIFIED_EMAIL", false),
+                // In production (an https issuer) an account is usable only once its address is proven.
+                reader.bool("GATEHOUSE_REQUIRE_VERIFIED_EMAIL", issuer.startsWith("https://")),
                 reader.bool("GATEHOUSE_RATE_LIMITS_ENABLED", true),
                 reader.integer("GATEHOUSE_RATE_LIMIT_TOKEN_PER_MINUTE", 600, 1, 10_000_000),
                 reader.integer("GATEHOUSE_RATE_LIMIT_INTROSPECT_PER_MINUTE", 1200, 1, 10_000_000),

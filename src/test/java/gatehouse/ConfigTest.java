@@ -39,6 +39,17 @@ class ConfigTest {
     }
 
     @Test
+    void requireVerifiedEmailDefaultsToTrueForAnHttpsIssuerAndCanBeTurnedOff() {
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://auth.example.com",
+                "GATEHOUSE_ENCRYPTION_KEYS", KEY)).requireVerifiedEmail()).isTrue();
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://auth.example.com",
+                "GATEHOUSE_ENCRYPTION_KEYS", KEY, "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "false")).requireVerifiedEmail()).isFalse();
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "http://localhost:8080")).requireVerifiedEmail()).isFalse();
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "http://localhost:8080",
+                "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "true")).requireVerifiedEmail()).isTrue();
+    }
+
+    @Test
     void fromEnvWhenBlankValuesThenDefaults() {
         Config config = Config.fromEnv(Map.of("GATEHOUSE_PORT", "  ", "GATEHOUSE_TOKEN_PREFIX", "", "GATEHOUSE_DATABASE_URL", " "));
 

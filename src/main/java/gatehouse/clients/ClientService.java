@@ -247,6 +247,10 @@ public final class ClientService {
             throw OAuthException.validation("access_token_ttl must be between 60 and " + MAX_TOKEN_TTL);
         }
         boolean rotation = spec.refreshTokenRotation() != null ? spec.refreshTokenRotation() : base.refreshTokenRotation();
+        // A public app's refresh token is a bearer secret on a device: rotation is what detects its theft.
+        if (!rotation && !base.confidential()) {
+            throw OAuthException.validation("a public app always rotates refresh tokens: refresh_token_rotation must be true");
+        }
         int grace = valueOr(spec.refreshTokenGraceSeconds(), base.refreshTokenGraceSeconds());
         if (grace < 0 || grace > MAX_GRACE_SECONDS) {
             throw OAuthException.validation("refresh_token_grace_seconds must be between 0 and " + MAX_GRACE_SECONDS);

@@ -13,7 +13,8 @@ import org.jdbi.v3.core.Handle;
 /**
  * RFC 9068 JWT access tokens: header {@code typ: at+jwt} and {@code kid}; claims {@code iss},
  * {@code sub}, {@code aud}, {@code exp}, {@code iat}, {@code jti} (the token's row ID), and
- * Gatehouse's {@code client_id}, {@code scope}, {@code organization_id}, {@code actor}.
+ * Gatehouse's {@code client_id}, {@code scope}, {@code organization_id}, {@code actor}, and for a
+ * token acting as a user {@code email_verified}, so a resource server can tell unverified accounts.
  */
 public final class JwtAccessTokens implements AccessTokenSigner {
     static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
@@ -29,7 +30,7 @@ public final class JwtAccessTokens implements AccessTokenSigner {
     }
 
     @Override
-    public Signed sign(Handle handle, AccessToken token, String alg) {
+    public Signed sign(Handle handle, AccessToken token, String alg, Boolean emailVerified) {
         SigningKeys.CurrentKey key = keys.currentKey(handle, alg);
         var header = new JWSHeader.Builder(key.alg()).type(AT_JWT).keyID(key.id().toString()).build();
         var claims = new JWTClaimsSet.Builder()
@@ -43,6 +44,7 @@ public final class JwtAccessTokens implements AccessTokenSigner {
                 .claim("scope", token.scope())
                 .claim("organization_id", token.organizationId() == null ? null : token.organizationId().toString())
                 .claim("actor", token.actor())
+                .claim("email_verified", token.userId() == null ? null : emailVerified)
                 .build();
         var jwt = new SignedJWT(header, claims);
         try {

@@ -16,7 +16,9 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * {@code authorization_code} (RFC 6749 §4.1.3, RFC 7636 §4.6). The code is consumed by one
- * statement; presenting it again revokes everything issued from it (RFC 6749 §4.1.2).
+ * statement; presenting it again revokes everything issued from it (RFC 6749 §4.1.2). A code is
+ * redeemed only while what it was issued under still holds: the user's membership of its
+ * organization and a consent covering its scopes.
  */
 public final class AuthorizationCodeGrant implements Grant {
     private final Database database;
@@ -67,15 +69,18 @@ public final class AuthorizationCodeGrant implements Grant {
         if (consumed.isEmpty()) {
             return refuseUnusable(handle, client, hash);
         }
-        AuthorizationCode authorization = consumed.get();
+        AuthorizationCode authorization = consumed.get().code();
         String problem = problemWith(authorization, params, now);
+        if (problem == null) {
+            problem = lapsedSinceIssued(consumed.get());
+        }
         if (problem != null) {
             return Outcome.refused(problem);
         }
         if (!stillInstalled(handle, client, authorization.actor(), authorization.organizationId())) {
             return Outcome.refused("the app is no longer installed in this organization");
         }
-        return Outcome.issued(issue(handle, client, authorization, now));
+        return Outcome.issued(issue(handle, client, authorization, consumed.get().emailVerified(), now));
     }
 
     /**
@@ -102,6 +107,19 @@ public final class AuthorizationCodeGrant implements Grant {
         return Outcome.refused("code replayed; grant " + existing.get().grantId() + " revoked");
     }
 
+    /** What the code was issued under and no longer holds, or null. */
+    private static String lapsedSinceIssued(AuthorizationCodeRepository.Redeemed redeemed) {
+        if (!redeemed.stillMember()) {
+            return "app".equals(redeemed.code().actor())
+                    ? "the user no longer administers the code's organization"
+                    : "the user is no longer a member of the code's organization";
+        }
+        if (!redeemed.consentCovers()) {
+            return "the consent the code was issued under was revoked or no longer covers its scopes";
+        }
+        return null;
+    }
+
     private static String problemWith(AuthorizationCode code, Map<String, String> params, Instant now) {
         if (!now.isBefore(code.expiresAt())) {
             return "code expired";
@@ -122,13 +140,14 @@ public final class AuthorizationCodeGrant implements Grant {
         return Pkce.verify(code.codeChallenge(), verifier) ? null : "code_verifier does not match the challenge";
     }
 
-    private TokenResponse issue(Handle handle, Client client, AuthorizationCode code, Instant now) {
+    private TokenResponse issue(Handle handle, Client client, AuthorizationCode code, boolean emailVerified,
+                                Instant now) {
         tokens.createGrant(handle, new TokenGrant(code.grantId(), client.clientId(), code.userId(),
                 code.organizationId(), code.actor(), code.scope(), type(), now, null));
         // Actor app acts as the app itself: the token has no user, whoever approved it.
         var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(),
                 TokenGrant.userFor(code.actor(), code.userId()), code.organizationId(), code.actor(), code.scope(), code.grantId(), type(), true,
-                client.accessTokenTtl(), client.jwtSigningAlg()));
+                client.accessTokenTtl(), client.jwtSigningAlg(), emailVerified));
         String refresh = client.allowsGrant(Client.REFRESH_TOKEN)
                 ? tokens.issueRefreshToken(handle, code.grantId(), null, client.clientId(), code.scope(),
                         RefreshTokenGrant.expiryFor(client, now))

@@ -25,19 +25,46 @@ public final class AuthorizationCodeRepository {
     }
 
     /**
-     * Marks the code used, in one statement, if it is unused, belongs to {@code clientId} and its
-     * user is not disabled. Returns the code as it was; empty means unknown, foreign, used or refused.
+     * A code just consumed, with what its redemption still depends on, as it stands now: whether
+     * the user is still a member of the code's organization (an owner or admin for actor
+     * {@code app}), whether an active consent still covers the code's scopes, and whether the
+     * user's email address is verified (for the tokens' {@code email_verified}).
      */
-    public Optional<AuthorizationCode> consume(Handle handle, byte[] hash, String clientId, Instant now) {
-        return handle.createQuery("UPDATE authorization_codes SET consumed_at = :now"
-                        + " WHERE code_hash = :hash AND client_id = :clientId AND consumed_at IS NULL"
-                        + " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = user_id AND u.disabled) RETURNING " + COLUMNS)
+    public record Redeemed(AuthorizationCode code, boolean stillMember, boolean consentCovers, boolean emailVerified) {
+    }
+
+    /**
+     * Marks the code used, in one statement, if it is unused, belongs to {@code clientId} and its
+     * user is not disabled; the same statement reads what redemption re-checks (one round trip on
+     * the token endpoint). Returns the code as it was; empty means unknown, foreign, used or refused.
+     */
+    public Optional<Redeemed> consume(Handle handle, byte[] hash, String clientId, Instant now) {
+        return handle.createQuery("UPDATE authorization_codes c SET consumed_at = :now"
+                        + " WHERE c.code_hash = :hash AND c.client_id = :clientId AND c.consumed_at IS NULL"
+                        + " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.user_id AND u.disabled) RETURNING "
+                        + COLUMNS + ", " + STILL_MEMBER + " AS still_member, " + CONSENT_COVERS + " AS consent_covers, "
+                        + EMAIL_VERIFIED + " AS email_verified")
                 .bind("hash", hash)
                 .bind("clientId", clientId)
                 .bind("now", now)
-                .map(MAPPER)
+                .map((rs, ctx) -> new Redeemed(MAPPER.map(rs, ctx), rs.getBoolean("still_member"),
+                        rs.getBoolean("consent_covers"), rs.getBoolean("email_verified")))
                 .findOne();
     }
+
+    /** Actor self needs any membership of the code's organization; actor app an owner's or admin's. */
+    private static final String STILL_MEMBER = """
+            (c.organization_id IS NULL OR EXISTS (SELECT 1 FROM memberships m
+                WHERE m.organization_id = c.organization_id AND m.user_id = c.user_id
+                  AND (c.actor = 'self' OR m.role IN ('owner', 'admin'))))""";
+    /** The active consent of exactly this (user, app, organization, actor) includes every scope of the code. */
+    private static final String CONSENT_COVERS = """
+            EXISTS (SELECT 1 FROM consents k
+                WHERE k.user_id = c.user_id AND k.client_id = c.client_id AND k.actor = c.actor
+                  AND k.organization_id IS NOT DISTINCT FROM c.organization_id AND k.revoked_at IS NULL
+                  AND k.scopes @> string_to_array(c.scope, ' '))""";
+    private static final String EMAIL_VERIFIED =
+            "coalesce((SELECT u.email_verified FROM users u WHERE u.id = c.user_id), false)";
 
     public Optional<AuthorizationCode> find(Handle handle, byte[] hash) {
         return handle.createQuery("SELECT " + COLUMNS + " FROM authorization_codes WHERE code_hash = :hash")

@@ -57,7 +57,8 @@ public final class IntrospectionEndpoint {
         if (kind == TokenKind.ACCESS_TOKEN) {
             return tokens.findActiveAccessToken(token)
                     .filter(found -> visibleTo(caller, found.token().clientId()))
-                    .map(found -> describe(found.token(), found.owner().username(), "Bearer"))
+                    .map(found -> describe(found.token(), found.owner().username(), found.owner().emailVerified(),
+                            "Bearer"))
                     .orElse(INACTIVE);
         }
         if (kind == TokenKind.REFRESH_TOKEN) {
@@ -68,7 +69,8 @@ public final class IntrospectionEndpoint {
                         var asAccess = new AccessToken(found.token().id(), grant.clientId(), grant.tokenUserId(),
                                 grant.organizationId(), grant.actor(), found.token().scope(), grant.id(),
                                 grant.grantType(), false, found.token().createdAt(), found.token().expiresAt(), null);
-                        return describe(asAccess, null, "refresh_token");
+                        return describe(asAccess, null, asAccess.userId() == null ? null : found.ownerEmailVerified(),
+                                "refresh_token");
                     })
                     .orElse(INACTIVE);
         }
@@ -79,7 +81,8 @@ public final class IntrospectionEndpoint {
         return caller.resourceServer() || caller.clientId().equals(tokenClientId);
     }
 
-    private Map<String, Object> describe(AccessToken token, String username, String tokenType) {
+    /** {@code emailVerified}: the user's flag for a token acting as a user, null for one acting as its app. */
+    private Map<String, Object> describe(AccessToken token, String username, Boolean emailVerified, String tokenType) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("active", true);
         body.put("scope", token.scope());
@@ -99,6 +102,9 @@ public final class IntrospectionEndpoint {
             body.put("organization_id", token.organizationId().toString());
         }
         body.put("actor", token.actor());
+        if (emailVerified != null) {
+            body.put("email_verified", emailVerified);
+        }
         return body;
     }
 }

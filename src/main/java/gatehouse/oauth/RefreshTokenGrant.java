@@ -3,6 +3,7 @@ package gatehouse.oauth;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.clients.Client;
+import gatehouse.crypto.Encryption;
 import gatehouse.errors.OAuthException;
 import gatehouse.installations.InstallationService;
 import gatehouse.store.Database;
@@ -12,17 +13,20 @@ import gatehouse.tokens.TokenGrant;
 import gatehouse.tokens.TokenKind;
 import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenService;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 
 /**
  * {@code refresh_token} (RFC 6749 §6) with rotation and reuse detection (OAuth 2.0 Security BCP
  * §4.14.2): each use retires the token; a retired token coming back revokes the whole family,
- * except the immediate predecessor once within the app's grace window (a client's concurrent retry).
- * Apps that do not rotate keep one refresh token until it is revoked.
+ * except the immediate predecessor once within the app's grace window (a client's concurrent retry),
+ * which gets back the very successor it was exchanged for, so a family never forks into two live
+ * branches. Apps that do not rotate keep one refresh token until it is revoked.
  */
 public final class RefreshTokenGrant implements Grant {
     private final Database database;
@@ -33,10 +37,13 @@ public final class RefreshTokenGrant implements Grant {
     private final Clock clock;
 
     private final InstallationService installations;
+    private final Encryption encryption;
 
+    /** {@code encryption} seals the successor a retry within the grace window gets back. */
     public RefreshTokenGrant(Database database, TokenRepository repository, TokenService tokens, TokenCodec codec,
-                             AuditLog audit, InstallationService installations, Clock clock) {
+                             AuditLog audit, InstallationService installations, Clock clock, Encryption encryption) {
         this.installations = installations;
+        this.encryption = encryption;
         this.database = database;
         this.audit = audit;
         this.repository = repository;
@@ -99,17 +106,13 @@ public final class RefreshTokenGrant implements Grant {
         if (!client.refreshTokenRotation()) {
             nextRefresh = value;
         } else if (token.rotatedAt() == null) {
-            repository.markRotated(handle, token.id(), now);
-            nextRefresh = tokens.issueRefreshToken(handle, grant.id(), token.id(), client.clientId(), token.scope(), token.expiresAt());
-        } else if (withinGrace(handle, client, token, now)) {
-            repository.markGraceUsed(handle, token.id());
-            nextRefresh = tokens.issueRefreshToken(handle, grant.id(), token.id(), client.clientId(), token.scope(), token.expiresAt());
+            nextRefresh = rotate(handle, client, grant, token, now);
         } else {
-            tokens.revokeGrant(handle, grant.id());
-            audit.record(handle, Actor.client(client.clientId()), AuditLog.Event.of("token.reuse_detected")
-                    .client(client.clientId()).organization(grant.organizationId())
-                    .details(java.util.Map.of("grant_id", grant.id().toString())));
-            return Outcome.refused("refresh token reused; grant " + grant.id() + " revoked");
+            Optional<String> successor = graceRetry(handle, client, token, now);
+            if (successor.isEmpty()) {
+                return reuseDetected(handle, client, grant);
+            }
+            nextRefresh = successor.get();
         }
         String scopeText = ScopeRequest.join(scope);
         // The new access token replaces the previous one: the installation's for an authorization,
@@ -125,11 +128,38 @@ public final class RefreshTokenGrant implements Grant {
                 scopeText, grant.organizationId(), grant.actor()));
     }
 
-    /** The immediate predecessor of a live token, once, within refresh_token_grace_seconds of its use. */
-    private boolean withinGrace(Handle handle, Client client, RefreshToken token, Instant now) {
-        return client.refreshTokenGraceSeconds() > 0
-                && !token.graceUsed()
-                && now.isBefore(token.rotatedAt().plusSeconds(client.refreshTokenGraceSeconds()))
-                && !repository.hasRotatedChild(handle, token.id());
+    /**
+     * Retires the token for a new one of the family. With a grace window, the new value is kept
+     * encrypted on the retired row, so that a retry gets the same one back.
+     */
+    private String rotate(Handle handle, Client client, TokenGrant grant, RefreshToken token, Instant now) {
+        String successor = tokens.issueRefreshToken(handle, grant.id(), token.id(), client.clientId(), token.scope(),
+                token.expiresAt());
+        String sealed = client.refreshTokenGraceSeconds() > 0
+                ? encryption.encrypt(successor.getBytes(StandardCharsets.UTF_8)) : null;
+        repository.markRotated(handle, token.id(), now, sealed);
+        return successor;
+    }
+
+    /**
+     * The successor the token was exchanged for, when this is the immediate predecessor of a live
+     * token presented once more within refresh_token_grace_seconds of its use; empty otherwise.
+     */
+    private Optional<String> graceRetry(Handle handle, Client client, RefreshToken token, Instant now) {
+        if (client.refreshTokenGraceSeconds() <= 0 || token.graceUsed()
+                || !now.isBefore(token.rotatedAt().plusSeconds(client.refreshTokenGraceSeconds()))) {
+            return Optional.empty();
+        }
+        return repository.claimGraceRetry(handle, token.id())
+                .map(sealed -> new String(encryption.decrypt(sealed), StandardCharsets.UTF_8));
+    }
+
+    /** A retired token came back outside its grace: whoever holds the family is not to be trusted. */
+    private Outcome reuseDetected(Handle handle, Client client, TokenGrant grant) {
+        tokens.revokeGrant(handle, grant.id());
+        audit.record(handle, Actor.client(client.clientId()), AuditLog.Event.of("token.reuse_detected")
+                .client(client.clientId()).organization(grant.organizationId())
+                .details(java.util.Map.of("grant_id", grant.id().toString())));
+        return Outcome.refused("refresh token reused; grant " + grant.id() + " revoked");
     }
 }

@@ -19,19 +19,25 @@ public final class TokenInfoEndpoint {
         this.tokens = tokens;
     }
 
-    /** The body of a token-info answer. */
+    /**
+     * The body of a token-info answer; {@code email_verified} only for a token acting as a user, so
+     * a resource server can tell an unverified account.
+     */
     public record TokenInfo(String clientId, UUID userId, UUID organizationId, String actor, List<String> scopes,
-                            Instant expiresAt) {
+                            Instant expiresAt,
+                            @com.fasterxml.jackson.annotation.JsonInclude(
+                                    com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                            Boolean emailVerified) {
     }
 
     public void handle(Context ctx) {
         String value = bearerToken(ctx.header("Authorization"));
-        AccessToken token = tokens.findActiveAccessToken(value)
-                .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"))
-                .token();
+        var found = tokens.findActiveAccessToken(value)
+                .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"));
+        AccessToken token = found.token();
         List<String> scopes = token.scope().isEmpty() ? List.of() : Arrays.asList(token.scope().split(" "));
         Responses.ok(Responses.noStore(ctx), new TokenInfo(token.clientId(), token.userId(), token.organizationId(),
-                token.actor(), scopes, token.expiresAt()));
+                token.actor(), scopes, token.expiresAt(), found.owner().emailVerified()));
     }
 
     /** The token of an {@code Authorization: Bearer} header (RFC 6750 §2.1). */

@@ -32,8 +32,12 @@ public final class OrgService {
     private final UserRepository users;
     private final TokenService tokens;
     private final Clock clock;
+    private final boolean requireVerifiedEmail;
 
-    public OrgService(Database database, OrgRepository orgs, UserRepository users, TokenService tokens, Clock clock) {
+    /** {@code requireVerifiedEmail}: GATEHOUSE_REQUIRE_VERIFIED_EMAIL; then only verified users become members. */
+    public OrgService(Database database, OrgRepository orgs, UserRepository users, TokenService tokens, Clock clock,
+                      boolean requireVerifiedEmail) {
+        this.requireVerifiedEmail = requireVerifiedEmail;
         this.database = database;
         this.orgs = orgs;
         this.users = users;
@@ -88,7 +92,10 @@ public final class OrgService {
         });
     }
 
-    /** Adds a member; owners and admins may add, and only owners may make owners. */
+    /**
+     * Adds a member; owners and admins may add, and only owners may make owners. While verified
+     * emails are required, an unverified account cannot be used, so it cannot be made a member either.
+     */
     public Membership addMember(Caller caller, UUID orgId, String username, String role) {
         if (username == null || username.isBlank()) {
             throw OAuthException.validation("username is required");
@@ -104,6 +111,10 @@ public final class OrgService {
             }
             var user = users.findByUsername(handle, username.trim())
                     .orElseThrow(() -> OAuthException.notFound("no user with this username"));
+            if (requireVerifiedEmail && !user.emailVerified()) {
+                throw OAuthException.conflict("this user has not verified their email address yet; ask them to"
+                        + " verify it (the link is in the email Gatehouse sent them) before adding them");
+            }
             var membership = new Membership(orgId, user.id(), user.username(), role, now);
             if (!orgs.addMember(handle, membership)) {
                 throw OAuthException.conflict("the user is already a member");

@@ -14,6 +14,9 @@ public interface AccessTokenSigner {
     record Signed(String value, UUID keyId) {
     }
 
-    /** Signs {@code token} with the current key of {@code alg}; {@code handle} may be used for reads. */
-    Signed sign(Handle handle, AccessToken token, String alg);
+    /**
+     * Signs {@code token} with the current key of {@code alg}; {@code handle} may be used for reads.
+     * {@code emailVerified} is the user's flag for a token acting as a user, null otherwise.
+     */
+    Signed sign(Handle handle, AccessToken token, String alg, Boolean emailVerified);
 }

@@ -59,6 +59,11 @@ public final class ExpiredRecordsPurger implements AutoCloseable {
                         .bind("now", now).execute();
                 deleted += handle.createUpdate("DELETE FROM token_grants WHERE revoked_at < :before")
                         .bind("before", now.minus(REVOKED_GRANTS_KEPT)).execute();
+                // A rotated token's kept successor serves a retry within the grace window only.
+                handle.createUpdate("""
+                                UPDATE refresh_tokens SET successor_sealed = NULL
+                                WHERE successor_sealed IS NOT NULL AND rotated_at < :before""")
+                        .bind("before", now.minusSeconds(gatehouse.clients.ClientService.MAX_GRACE_SECONDS)).execute();
                 return deleted;
             } finally {
                 handle.createQuery("SELECT pg_advisory_unlock(:key)").bind("key", LOCK_KEY).mapTo(Boolean.class).one();

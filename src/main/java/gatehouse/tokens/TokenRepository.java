@@ -29,14 +29,18 @@ public final class TokenRepository {
             r.grace_used, r.revoked_at,
             g.id AS g_id, g.client_id AS g_client_id, g.user_id AS g_user_id, g.organization_id AS g_organization_id,
             g.actor AS g_actor, g.scope AS g_scope, g.grant_type AS g_grant_type, g.created_at AS g_created_at,
-            g.revoked_at AS g_revoked_at, coalesce(u.disabled, false) AS owner_disabled""";
+            g.revoked_at AS g_revoked_at, coalesce(u.disabled, false) AS owner_disabled,
+            coalesce(u.email_verified, false) AS owner_email_verified""";
 
     /** An access token with the user it acts for. */
     public record FoundAccess(AccessToken token, TokenOwner owner) {
     }
 
-    /** A refresh token with its grant, and whether the user who approved the grant is disabled. */
-    public record FoundRefresh(RefreshToken token, TokenGrant grant, boolean ownerDisabled) {
+    /**
+     * A refresh token with its grant, and whether the user who approved the grant is disabled and
+     * has a verified email address.
+     */
+    public record FoundRefresh(RefreshToken token, TokenGrant grant, boolean ownerDisabled, boolean ownerEmailVerified) {
     }
 
     public void insertGrant(Handle handle, TokenGrant grant) {
@@ -134,6 +138,35 @@ public final class TokenRepository {
                 .bind("clientId", clientId).bind("orgId", orgId).mapTo(UUID.class).list();
     }
 
+    /**
+     * Spends the unredeemed authorization codes that match (a null argument matches any): what they
+     * depended on was just revoked, so no token may come of them. Returns how many.
+     */
+    public int expireUnusedCodes(Handle handle, String clientId, UUID userId, UUID orgId, String actor, Instant now) {
+        return handle.createUpdate("""
+                        UPDATE authorization_codes SET expires_at = :now
+                        WHERE consumed_at IS NULL AND expires_at > :now
+                          AND (CAST(:clientId AS text) IS NULL OR client_id = :clientId)
+                          AND (CAST(:userId AS uuid) IS NULL OR user_id = :userId)
+                          AND (CAST(:orgId AS uuid) IS NULL OR organization_id = :orgId)
+                          AND (CAST(:actor AS text) IS NULL OR actor = :actor)""")
+                .bind("clientId", clientId).bind("userId", userId).bind("orgId", orgId).bind("actor", actor)
+                .bind("now", now)
+                .execute();
+    }
+
+    /** Spends the unredeemed codes issued under one consent: exactly its (user, app, organization, actor). */
+    public int expireCodesUnderConsent(Handle handle, UUID userId, String clientId, UUID orgId, String actor,
+                                       Instant now) {
+        return handle.createUpdate("""
+                        UPDATE authorization_codes SET expires_at = :now
+                        WHERE consumed_at IS NULL AND expires_at > :now AND user_id = :userId AND client_id = :clientId
+                          AND organization_id IS NOT DISTINCT FROM :orgId AND actor = :actor""")
+                .bind("clientId", clientId).bind("userId", userId).bind("orgId", orgId).bind("actor", actor)
+                .bind("now", now)
+                .execute();
+    }
+
     public Optional<FoundRefresh> lockRefreshToken(Handle handle, byte[] hash) {
         return findRefresh(handle, hash, " FOR UPDATE OF r");
     }
@@ -147,27 +180,38 @@ public final class TokenRepository {
                         + " FROM refresh_tokens r JOIN token_grants g ON g.id = r.grant_id"
                         + " LEFT JOIN users u ON u.id = g.user_id WHERE r.token_hash = :hash" + lock)
                 .bind("hash", hash)
-                .map((rs, ctx) -> new FoundRefresh(REFRESH.map(rs, ctx), GRANT.map(rs, ctx), rs.getBoolean("owner_disabled")))
+                .map((rs, ctx) -> new FoundRefresh(REFRESH.map(rs, ctx), GRANT.map(rs, ctx), rs.getBoolean("owner_disabled"),
+                        rs.getBoolean("owner_email_verified")))
                 .findOne();
     }
 
-    public void markRotated(Handle handle, UUID refreshId, Instant now) {
-        handle.createUpdate("UPDATE refresh_tokens SET rotated_at = :now WHERE id = :id")
+    /**
+     * Retires the token; {@code sealedSuccessor} is the encrypted value of the token it was exchanged
+     * for, kept for a retry within the app's grace window (null when there is none).
+     */
+    public void markRotated(Handle handle, UUID refreshId, Instant now, String sealedSuccessor) {
+        handle.createUpdate("UPDATE refresh_tokens SET rotated_at = :now, successor_sealed = :sealed WHERE id = :id")
                 .bind("id", refreshId)
                 .bind("now", now)
+                .bind("sealed", sealedSuccessor)
                 .execute();
     }
 
-    public void markGraceUsed(Handle handle, UUID refreshId) {
-        handle.createUpdate("UPDATE refresh_tokens SET grace_used = true WHERE id = :id").bind("id", refreshId).execute();
-    }
-
-    /** True when a token issued from this one has itself been used (rotated) already. */
-    public boolean hasRotatedChild(Handle handle, UUID refreshId) {
-        return handle.createQuery("SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE parent_id = :id AND rotated_at IS NOT NULL)")
+    /**
+     * Spends the token's one retry, in one statement: only if it was not spent, a successor was kept,
+     * and that successor has not been used (rotated) itself. Returns the kept (encrypted) successor,
+     * which is forgotten; empty when the retry is not allowed.
+     */
+    public Optional<String> claimGraceRetry(Handle handle, UUID refreshId) {
+        return handle.createQuery("""
+                        WITH kept AS (SELECT successor_sealed FROM refresh_tokens WHERE id = :id)
+                        UPDATE refresh_tokens r SET grace_used = true, successor_sealed = NULL
+                        WHERE r.id = :id AND NOT r.grace_used AND r.successor_sealed IS NOT NULL
+                          AND NOT EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.parent_id = r.id AND c.rotated_at IS NOT NULL)
+                        RETURNING (SELECT successor_sealed FROM kept)""")
                 .bind("id", refreshId)
-                .mapTo(Boolean.class)
-                .one();
+                .mapTo(String.class)
+                .findOne();
     }
 
     /** Revokes the grant and every refresh and access token of it; returns how many grants changed. */
@@ -345,17 +389,19 @@ public final class TokenRepository {
         return revoked;
     }
 
-    /** The user's live refresh-token families (acting as themselves), newest first. */
-    public List<OAuthSession> listSessions(Handle handle, UUID userId, Instant now) {
+    /** The user's live refresh-token families (acting as themselves), of one app when given, newest first. */
+    public List<OAuthSession> listSessions(Handle handle, UUID userId, String clientId, Instant now) {
         return handle.createQuery("""
                         SELECT g.id, c.name, g.client_id, g.created_at, g.scope
                         FROM token_grants g JOIN clients c ON c.client_id = g.client_id
                         WHERE g.user_id = :userId AND g.actor = 'self' AND g.revoked_at IS NULL
+                          AND (CAST(:clientId AS text) IS NULL OR g.client_id = :clientId)
                           AND EXISTS (SELECT 1 FROM refresh_tokens r
                                       WHERE r.grant_id = g.id AND r.revoked_at IS NULL AND r.rotated_at IS NULL
                                         AND (r.expires_at IS NULL OR r.expires_at > :now))
                         ORDER BY g.created_at DESC, g.id""")
                 .bind("userId", userId)
+                .bind("clientId", clientId)
                 .bind("now", now)
                 .map((rs, ctx) -> new OAuthSession(Rows.uuid(rs, "id"), rs.getString("name"), rs.getString("client_id"),
                         Rows.instant(rs, "created_at").getEpochSecond(), rs.getString("scope")))
@@ -365,17 +411,27 @@ public final class TokenRepository {
     /** The access token with the user it acts for; one indexed read, the introspection hot path. */
     public Optional<FoundAccess> findAccessToken(Handle handle, byte[] hash) {
         return handle.createQuery("SELECT " + ACCESS_COLUMNS + """
-                        , u.username AS owner_username, u.roles AS owner_roles, u.disabled AS owner_disabled
+                        , u.username AS owner_username, u.roles AS owner_roles, u.disabled AS owner_disabled,
+                        u.email_verified AS owner_email_verified
                         FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id
                         WHERE t.token_hash = :hash""")
                 .bind("hash", hash)
                 .map((rs, ctx) -> {
                     AccessToken token = ACCESS.map(rs, ctx);
                     TokenOwner owner = token.userId() == null ? TokenOwner.NONE : new TokenOwner(
-                            rs.getString("owner_username"), Rows.texts(rs, "owner_roles"), rs.getBoolean("owner_disabled"));
+                            rs.getString("owner_username"), Rows.texts(rs, "owner_roles"), rs.getBoolean("owner_disabled"),
+                            rs.getBoolean("owner_email_verified"));
                     return new FoundAccess(token, owner);
                 })
                 .findOne();
+    }
+
+    /** Whether the user's email address is verified (false for an unknown user). */
+    public boolean emailVerified(Handle handle, UUID userId) {
+        return handle.createQuery("SELECT coalesce((SELECT email_verified FROM users WHERE id = :id), false)")
+                .bind("id", userId)
+                .mapTo(Boolean.class)
+                .one();
     }
 
     /** Revokes one access token of {@code clientId}; false when unknown, foreign or already revoked. */

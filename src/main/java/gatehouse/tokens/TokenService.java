@@ -45,11 +45,21 @@ public final class TokenService {
 
     /**
      * What to issue: who it acts for and how long it lives; {@code signingAlg} is the app's JWT
-     * algorithm ({@code Client.jwtSigningAlg()}), null for an opaque token.
+     * algorithm ({@code Client.jwtSigningAlg()}), null for an opaque token. {@code emailVerified}
+     * is the user's flag when the grant already read it, null when unknown (a JWT acting as a user
+     * then reads it for its {@code email_verified} claim).
      */
     public record AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
                              UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
-                             String signingAlg) {
+                             String signingAlg, Boolean emailVerified) {
+
+        /** A spec whose user's email_verified flag is not known yet. */
+        public AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
+                          UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
+                          String signingAlg) {
+            this(clientId, userId, organizationId, actor, scope, grantId, grantType, singlePerInstallation, ttlSeconds,
+                    signingAlg, null);
+        }
     }
 
     /** An access token just issued: its value (returned once) and its stored facts. */
@@ -70,13 +80,22 @@ public final class TokenService {
                 spec.scope(), spec.grantId(), spec.grantType(), spec.singlePerInstallation(), now,
                 now.plusSeconds(spec.ttlSeconds()), null);
         // A JWT is stored exactly like an opaque token (by hash), so every lookup treats both alike.
-        var signed = spec.signingAlg() == null ? null : signer.sign(handle, token, spec.signingAlg());
+        var signed = spec.signingAlg() == null ? null
+                : signer.sign(handle, token, spec.signingAlg(), emailVerifiedFor(handle, spec));
         String value = signed == null ? codec.generate(TokenKind.ACCESS_TOKEN) : signed.value();
         var origin = RequestOrigin.current();
         tokens.insertAccessToken(handle, token, TokenCodec.hash(value), signed == null ? null : signed.keyId(),
                 "refresh_token".equals(spec.grantType()) ? "token.refreshed" : "token.issued", Ids.newId(),
                 origin.ip(), origin.userAgent(), issuedDetails(token));
         return new Issued(value, token);
+    }
+
+    /** The email_verified a JWT acting as a user carries; null for a token acting as its app. */
+    private Boolean emailVerifiedFor(Handle handle, AccessSpec spec) {
+        if (spec.userId() == null) {
+            return null;
+        }
+        return spec.emailVerified() != null ? spec.emailVerified() : tokens.emailVerified(handle, spec.userId());
     }
 
     private static String issuedDetails(AccessToken token) {
@@ -107,26 +126,33 @@ public final class TokenService {
         return gatehouse.store.Page.of(rows, page.limit(), TokenListing::id);
     }
 
-    /** Revokes every live token matching the filter; returns how many. Their apps hear of it (token.revoked). */
+    /**
+     * Revokes every live token matching the filter, and spends the unredeemed codes that match it;
+     * returns how many tokens. Their apps hear of it (token.revoked).
+     */
     public int revokeMatching(TokenListing.Filter filter) {
         return database.inTransaction(handle -> {
             Instant now = clock.instant();
             var parties = tokens.partiesHolding(handle, filter, now);
             int revoked = tokens.revokeMatching(handle, filter, now);
+            tokens.expireUnusedCodes(handle, filter.clientId(), filter.userId(), filter.organizationId(), null, now);
             tell(handle, parties, "bulk_revoked");
             return revoked;
         });
     }
 
-    /** The user's OAuth sessions: refresh-token families they can still use. */
-    public List<OAuthSession> sessions(UUID userId) {
-        return database.withHandle(handle -> tokens.listSessions(handle, userId, clock.instant()));
+    /**
+     * The user's OAuth sessions: refresh-token families they can still use; only those of the app
+     * {@code clientId} when it is given (an app sees its own grants only), all when it is null.
+     */
+    public List<OAuthSession> sessions(UUID userId, String clientId) {
+        return database.withHandle(handle -> tokens.listSessions(handle, userId, clientId, clock.instant()));
     }
 
-    /** Ends one of the user's OAuth sessions; false when it is not theirs or not live. */
-    public boolean endSession(UUID userId, UUID tokenId) {
+    /** Ends one of the user's OAuth sessions (of {@code clientId} when given); false when not theirs or not live. */
+    public boolean endSession(UUID userId, String clientId, UUID tokenId) {
         return database.inTransaction(handle -> {
-            boolean ended = tokens.listSessions(handle, userId, clock.instant()).stream()
+            boolean ended = tokens.listSessions(handle, userId, clientId, clock.instant()).stream()
                     .anyMatch(session -> session.tokenId().equals(tokenId))
                     && tokens.revokeGrant(handle, tokenId, clock.instant()) == 1;
             if (ended) {
@@ -136,12 +162,17 @@ public final class TokenService {
         });
     }
 
-    /** Ends every OAuth session of the user; returns how many there were. */
-    public int endAllSessions(UUID userId) {
+    /**
+     * Ends every OAuth session of the user (of {@code clientId} when given), and spends the codes
+     * they approved for them that were not redeemed yet; returns how many sessions there were.
+     */
+    public int endAllSessions(UUID userId, String clientId) {
         return database.inTransaction(handle -> {
-            List<UUID> grants = tokens.listSessions(handle, userId, clock.instant()).stream()
+            Instant now = clock.instant();
+            List<UUID> grants = tokens.listSessions(handle, userId, clientId, now).stream()
                     .map(OAuthSession::tokenId).toList();
-            tokens.revokeGrants(handle, grants, clock.instant());
+            tokens.revokeGrants(handle, grants, now);
+            tokens.expireUnusedCodes(handle, clientId, userId, null, "self", now);
             tellRevoked(handle, grants, "session_ended");
             return grants.size();
         });
@@ -169,23 +200,37 @@ public final class TokenService {
         tokens.insertGrant(handle, grant);
     }
 
-    /** Revokes every grant the user approved and every access token acting as them; their apps hear of it. */
+    /**
+     * Revokes every grant the user approved and every access token acting as them, and spends every
+     * code they approved that was not redeemed yet; their apps hear of it.
+     */
     public void revokeAllOfUser(Handle handle, UUID userId) {
         Instant now = clock.instant();
         var parties = tokens.partiesHolding(handle, new TokenListing.Filter(null, userId, null), now);
         tokens.revokeAllOfUser(handle, userId, now);
+        tokens.expireUnusedCodes(handle, null, userId, null, null, now);
         tell(handle, parties, "user_revoked");
     }
 
-    /** Revokes what the app holds under one consent of the user: its grants, and their access tokens. */
+    /**
+     * Revokes what the app holds under one consent of the user: its grants, their access tokens, and
+     * the codes issued under it that were not redeemed yet.
+     */
     public void revokeUnderConsent(Handle handle, UUID userId, String clientId, UUID organizationId, String actor) {
-        tokens.revokeUnderConsent(handle, userId, clientId, organizationId, actor, clock.instant());
+        Instant now = clock.instant();
+        tokens.revokeUnderConsent(handle, userId, clientId, organizationId, actor, now);
+        tokens.expireCodesUnderConsent(handle, userId, clientId, organizationId, actor, now);
         events.tokensRevoked(handle, clientId, organizationId, "self".equals(actor) ? userId : null, "consent_revoked");
     }
 
-    /** Revokes every grant and access token of the user acting as themselves in the organization. */
+    /**
+     * Revokes every grant and access token of the user acting as themselves in the organization, and
+     * spends every code they approved there (either actor: without the membership it is void).
+     */
     public void revokeUserInOrganization(Handle handle, UUID userId, UUID organizationId) {
-        tokens.revokeUserInOrganization(handle, userId, organizationId, clock.instant());
+        Instant now = clock.instant();
+        tokens.revokeUserInOrganization(handle, userId, organizationId, now);
+        tokens.expireUnusedCodes(handle, null, userId, organizationId, null, now);
     }
 
     /** Revokes every grant and access token of the app in the organization, whatever the actor. */

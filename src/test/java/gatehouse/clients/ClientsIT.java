@@ -321,6 +321,20 @@ class ClientsIT {
     }
 
     @Test
+    void publicAppWithoutRefreshTokenRotationThenValidationFailedAtCreateAndUpdate() {
+        assertError(create(ownerSession, Map.of("confidential", false, "refresh_token_rotation", false)),
+                400, "validation_failed");
+        String publicId = create(ownerSession, Map.of("confidential", false)).text("client_id");
+        Http.Response update = ownerSession.putJson(CLIENTS + "/" + publicId, Map.of("refresh_token_rotation", false));
+        assertError(update, 400, "validation_failed");
+        assertThat(update.text("error_description")).contains("refresh_token_rotation");
+        assertThat(ownerSession.get(CLIENTS + "/" + publicId).json().get("refresh_token_rotation").asBoolean()).isTrue();
+        // A confidential app may still keep one refresh token.
+        Http.Response confidential = create(ownerSession, Map.of("refresh_token_rotation", false));
+        assertThat(confidential.status()).as(confidential.body()).isEqualTo(201);
+    }
+
+    @Test
     void updateThatBreaksARegistrationRuleThenValidationFailed() {
         String clientId = create(ownerSession, Map.of()).text("client_id");
         String publicId = create(ownerSession, Map.of("confidential", false)).text("client_id");

@@ -124,6 +124,26 @@ class JwtAccessTokensIT {
     }
 
     @Test
+    void jwtActingAsAUserCarriesEmailVerifiedAndOneActingAsTheAppDoesNot() throws Exception {
+        Fixtures.App app = Fixtures.app(Fixtures.admin(), orgId, Map.of("scope", scope, "access_token_format", "jwt"));
+        JsonNode tokens = app.exchange(new OAuthBrowser(tenant.user()).authorizationCode(app, scope));
+        JWTClaimsSet unverified = verify(tokens.get("access_token").asText(), JWSAlgorithm.ES256);
+        assertThat(unverified.getBooleanClaim("email_verified")).isFalse();
+
+        // Stands for the user following their verification link.
+        TestServer.get().app().database().withHandle(handle -> handle
+                .createUpdate("UPDATE users SET email_verified = true WHERE id = :id")
+                .bind("id", java.util.UUID.fromString(tenant.user().id())).execute());
+        Http.Response refreshed = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token",
+                "refresh_token", tokens.get("refresh_token").asText()), "Authorization", app.basic());
+        assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
+        assertThat(verify(refreshed.text("access_token"), JWSAlgorithm.ES256).getBooleanClaim("email_verified")).isTrue();
+
+        JWTClaimsSet asApp = verify(clientCredentialsToken(serviceApp("ES256")), JWSAlgorithm.ES256);
+        assertThat(asApp.getClaims()).doesNotContainKey("email_verified");
+    }
+
+    @Test
     void clientCredentialsWhenAppChoseRS256ThenRS256TokenVerifiableWithThePublishedJwks() throws Exception {
         Fixtures.App app = serviceApp("RS256");
 

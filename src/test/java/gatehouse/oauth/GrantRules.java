@@ -35,7 +35,7 @@ final class GrantRules {
     final AuthorizationCodeGrant authorizationCode = new AuthorizationCodeGrant(database, codes, tokens, codec,
             TestServer.get().app().installations(), clock);
     final RefreshTokenGrant refreshToken = new RefreshTokenGrant(database, repository, tokens, codec, audit,
-            TestServer.get().app().installations(), clock);
+            TestServer.get().app().installations(), clock, TestServer.get().app().encryption());
 
     final Fixtures.User user = Fixtures.newUser();
     final String orgId = Fixtures.org(user.login());
@@ -46,13 +46,21 @@ final class GrantRules {
         return database.withHandle(handle -> new ClientRepository().find(handle, created.clientId())).orElseThrow();
     }
 
-    /** Stores a code as the consent step would, valid for five minutes from the clock's now. */
+    /**
+     * Stores a code as the consent step would (with the user's consent to the app in the
+     * organization, which redemption checks), valid for five minutes from the clock's now.
+     */
     String code(Client client, String challenge) {
         String value = codec.generate(TokenKind.AUTHORIZATION_CODE);
         var code = new AuthorizationCode(client.clientId(), UUID.fromString(user.id()), UUID.fromString(orgId), "self",
                 "", Fixtures.REDIRECT_URI, true, challenge, Ids.newId(), clock.instant(),
                 clock.instant().plus(AuthorizationService.CODE_TTL), null);
         database.withHandle(handle -> {
+            handle.createUpdate("""
+                            INSERT INTO consents (id, user_id, client_id, organization_id, actor, scopes, created_at, updated_at)
+                            VALUES (:id, :userId, :clientId, :orgId, 'self', '{}', now(), now()) ON CONFLICT DO NOTHING""")
+                    .bind("id", Ids.newId()).bind("userId", UUID.fromString(user.id())).bind("clientId", client.clientId())
+                    .bind("orgId", UUID.fromString(orgId)).execute();
             codes.insert(handle, code, TokenCodec.hash(value));
             return null;
         });

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.OAuthBrowser;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,32 @@ class RefreshTokenGrantIT {
         assertThat(introspect(app, retryAccess)).as("access token of the family after reuse").isFalse();
         assertError(refresh(app, retryRefresh, null), 400, "invalid_grant");
         assertError(refresh(app, r1, null), 400, "invalid_grant");
+    }
+
+    @Test
+    void refreshWhenRetriedWithinGraceThenTheSameSuccessorAndTheGrantKeepsOneLiveRefreshToken() {
+        Fixtures.App app = app(Map.of("refresh_token_grace_seconds", 30));
+        String r0 = tokensFor(app, scope).get("refresh_token").asText();
+        JsonNode first = ok(refresh(app, r0, null));
+        String r1 = first.get("refresh_token").asText();
+
+        JsonNode retry = ok(refresh(app, r0, null));
+        assertThat(retry.get("refresh_token").asText()).as("the successor handed out the first time").isEqualTo(r1);
+        assertThat(introspect(app, retry.get("access_token").asText())).isTrue();
+
+        // The family did not fork: one live refresh token, and it is the one both answers carried.
+        JsonNode live = Fixtures.admin().get("/api/v1/oauth/tokens?client_id=" + app.clientId()).json().get("data");
+        List<JsonNode> refreshTokens = new java.util.ArrayList<>();
+        live.forEach(token -> {
+            if ("refresh".equals(token.get("type").asText())) {
+                refreshTokens.add(token);
+            }
+        });
+        assertThat(refreshTokens).hasSize(1);
+        assertThat(user.login().get("/oauth/sessions").json()).hasSize(1);
+        assertThat(introspect(app, r1)).isTrue();
+        String r2 = ok(refresh(app, r1, null)).get("refresh_token").asText();
+        assertThat(r2).isNotEqualTo(r1);
     }
 
     @Test

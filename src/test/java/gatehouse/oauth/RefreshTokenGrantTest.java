@@ -20,14 +20,15 @@ class RefreshTokenGrantTest {
     }
 
     @Test
-    void refreshWhenPreviousTokenRetriedWithinGraceThenAcceptedOnceThenReuseRevokesFamily() {
+    void refreshWhenPreviousTokenRetriedWithinGraceThenSameSuccessorOnceThenReuseRevokesFamily() {
         Client app = rules.app(GrantRules.rotating(30));
         TokenResponse first = rules.exchange(app, rules.code(app, null), null);
         TokenResponse second = rules.refresh(app, first.refreshToken());
 
         rules.clock.advance(Duration.ofSeconds(29));
         TokenResponse retry = rules.refresh(app, first.refreshToken());
-        assertThat(retry.refreshToken()).isNotEqualTo(second.refreshToken());
+        assertThat(retry.refreshToken()).isEqualTo(second.refreshToken());
+        assertThat(retry.accessToken()).isNotEqualTo(second.accessToken());
 
         assertInvalidGrant(() -> rules.refresh(app, first.refreshToken()));
         assertInvalidGrant(() -> rules.refresh(app, second.refreshToken()));

@@ -43,4 +43,27 @@ class ExpiredRecordsPurgerIT {
         new ExpiredRecordsPurger(database, Clock.systemUTC()).purge();
         assertThat(rowsWithHash(fresh)).isEqualTo(1);
     }
+
+    @Test
+    void purgeWhenTheGraceWindowIsOverThenTheSuccessorKeptForARetryIsForgotten() {
+        Fixtures.Tenant tenant = Fixtures.tenant("purge");
+        Fixtures.App app = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", tenant.scope(),
+                "refresh_token_grace_seconds", 300));
+        String r0 = app.exchange(new gatehouse.testing.OAuthBrowser(tenant.user()).authorizationCode(app, tenant.scope()))
+                .get("refresh_token").asText();
+        Http.Response rotated = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token", "refresh_token", r0),
+                "Authorization", app.basic());
+        assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
+        var database = TestServer.get().app().database();
+        java.util.function.Supplier<String> kept = () -> database.withHandle(handle -> handle
+                .createQuery("SELECT successor_sealed FROM refresh_tokens WHERE token_hash = :hash")
+                .bind("hash", TokenCodec.hash(r0)).mapTo(String.class).one());
+        assertThat(kept.get()).as("kept encrypted, never in plain text").isNotNull()
+                .doesNotContain(rotated.text("refresh_token"));
+
+        new ExpiredRecordsPurger(database, Clock.systemUTC()).purge();
+        assertThat(kept.get()).as("still within the window").isNotNull();
+        new ExpiredRecordsPurger(database, Clock.offset(Clock.systemUTC(), Duration.ofSeconds(301))).purge();
+        assertThat(kept.get()).isNull();
+    }
 }

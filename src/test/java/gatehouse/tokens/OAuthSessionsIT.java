@@ -102,6 +102,48 @@ class OAuthSessionsIT {
     }
 
     @Test
+    void bearerTokenOfOneAppSeesAndEndsOnlyThatAppsSessionsWhileTheBrowserSeesAll() {
+        JsonNode mine = authorize();
+        Fixtures.App other = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", tenant.scope()));
+        JsonNode theirs = other.exchange(new OAuthBrowser(tenant.user()).authorizationCode(other, tenant.scope()));
+        Http session = tenant.user().login();
+        String otherSession = sessionOf(session, other.clientId());
+        Http api = Http.anonymous();
+        String bearer = "Bearer " + mine.get("access_token").asText();
+
+        JsonNode listed = api.get("/oauth/sessions", "Authorization", bearer).json();
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).get("client_id").asText()).isEqualTo(app.clientId());
+        assertThat(session.get("/oauth/sessions").json()).hasSize(2);
+
+        Http.Response foreign = api.delete("/oauth/sessions/" + otherSession, "Authorization", bearer);
+        assertThat(foreign.status()).as(foreign.body()).isEqualTo(404);
+        assertThat(foreign.text("error")).isEqualTo("not_found");
+        assertThat(other.isActive(theirs.get("refresh_token").asText())).isTrue();
+
+        Http.Response all = api.postForm("/oauth/revoke-all", "", "Authorization", bearer);
+        assertThat(all.status()).as(all.body()).isEqualTo(200);
+        assertThat(all.json().get("count").asInt()).isEqualTo(1);
+        assertThat(app.isActive(mine.get("refresh_token").asText())).isFalse();
+        assertThat(other.isActive(theirs.get("refresh_token").asText())).as("the other app's grant").isTrue();
+        assertThat(other.isActive(theirs.get("access_token").asText())).isTrue();
+        assertThat(session.get("/oauth/sessions").json()).hasSize(1);
+
+        // The browser session ends any of the user's sessions.
+        assertThat(session.delete("/oauth/sessions/" + otherSession).status()).isEqualTo(204);
+        assertThat(other.isActive(theirs.get("refresh_token").asText())).isFalse();
+    }
+
+    private static String sessionOf(Http session, String clientId) {
+        for (JsonNode entry : session.get("/oauth/sessions").json()) {
+            if (entry.get("client_id").asText().equals(clientId)) {
+                return entry.get("token_id").asText();
+            }
+        }
+        throw new AssertionError("no session of " + clientId);
+    }
+
+    @Test
     void revokeAllWithSessionCookieButNoCsrfTokenThen403() {
         authorize();
         Http session = tenant.user().login();

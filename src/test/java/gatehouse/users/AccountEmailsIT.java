@@ -123,6 +123,37 @@ class AccountEmailsIT {
     }
 
     @Test
+    void addMemberWhenTheUserHasNotVerifiedTheirEmailThenConflictUntilTheyDo() throws Exception {
+        Person person = register();
+        String token = linkToken(VERIFY_LINK, awaitEmails(person.username, 1).getFirst());
+
+        Http.Response refused = admin.postJson("/api/v1/orgs/" + orgId + "/members",
+                Map.of("username", person.username, "role", "member"));
+        assertError(refused, 409, "conflict");
+        assertThat(refused.text("error_description")).contains("verif");
+        assertThat(admin.get("/api/v1/orgs/" + orgId + "/members").body()).doesNotContain(person.id);
+
+        assertThat(api().postJson("/api/v1/users/verify-email", Map.of("token", token)).status()).isEqualTo(200);
+        Http.Response added = admin.postJson("/api/v1/orgs/" + orgId + "/members",
+                Map.of("username", person.username, "role", "member"));
+        assertThat(added.status()).as(added.body()).isEqualTo(201);
+    }
+
+    @Test
+    void introspectionWhenVerifiedEmailsAreRequiredThenTokensOfAVerifiedUserSayEmailVerified() throws Exception {
+        Person person = verifiedPerson();
+        Fixtures.App app = passwordApp();
+        Http.Response issued = passwordGrant(app, person);
+        assertThat(issued.status()).as(issued.body()).isEqualTo(200);
+        Http.Response response = api().postForm("/oauth/introspect", Http.form("token", issued.text("access_token")),
+                "Authorization", app.basic());
+        assertThat(response.json().get("active").asBoolean()).isTrue();
+        assertThat(response.json().get("email_verified").asBoolean()).isTrue();
+        assertThat(api().get("/oauth/token/info", "Authorization", "Bearer " + issued.text("access_token")).json()
+                .get("email_verified").asBoolean()).isTrue();
+    }
+
+    @Test
     void resendVerificationSendsANewLinkThatReplacesTheOldOneButAtMostOncePerMinute() throws Exception {
         Person person = register();
         String first = linkToken(VERIFY_LINK, awaitEmails(person.username, 1).getFirst());
