@@ -102,8 +102,8 @@ public final class RawHttp {
         private final Socket socket;
         private final InputStream in;
         private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-        /** The status line of the last answer read. */
-        public String lastStatusLine;
+        private Thread writer;
+        private volatile IOException writeFailure;
 
         private Connection(Socket socket) throws IOException {
             this.socket = socket;
@@ -116,16 +116,32 @@ public final class RawHttp {
         }
 
         public Connection write(byte[] request) {
-            Thread.ofVirtual().start(() -> {
+            writer = Thread.ofVirtual().start(() -> {
                 try {
                     OutputStream out = socket.getOutputStream();
                     out.write(request);
                     out.flush();
-                } catch (IOException ignored) {
-                    // the server may answer and close before taking everything; its answer is what counts
+                } catch (IOException e) {
+                    // the server may answer and close before taking everything; see writeFailure()
+                    writeFailure = e;
                 }
             });
             return this;
+        }
+
+        /**
+         * Waits for the last {@link #write} to end; null when every byte went out, else why it failed
+         * (a server that resets the connection instead of closing it cleanly fails it).
+         */
+        public IOException writeFailure() {
+            try {
+                if (writer != null && !writer.join(java.time.Duration.ofMillis(TIMEOUT_MILLIS))) {
+                    return new IOException("the write did not finish");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return writeFailure;
         }
 
         /** A GET of {@code path} on this connection, keep-alive. */
@@ -138,7 +154,6 @@ public final class RawHttp {
             try {
                 byte[] head = readHead();
                 String text = new String(head, StandardCharsets.ISO_8859_1);
-                lastStatusLine = text.split("\r\n", 2)[0];
                 HttpHeaders headers = parse(concat(head, new byte[0])).headers();
                 int status = Integer.parseInt(text.split("\r\n", 2)[0].split(" ", 3)[1]);
                 byte[] body;
