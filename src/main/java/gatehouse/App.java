@@ -16,6 +16,7 @@ import gatehouse.consent.ConsentService;
 import gatehouse.crypto.Encryption;
 import gatehouse.http.CallerResolver;
 import gatehouse.http.ErrorHandler;
+import gatehouse.http.LingeringConnector;
 import gatehouse.http.RequestLog;
 import gatehouse.http.Routes;
 import gatehouse.http.TrustedProxies;
@@ -93,6 +94,8 @@ import gatehouse.webhooks.WebhookRepository;
 import gatehouse.webhooks.WebhookRoutes;
 import gatehouse.webhooks.WebhookService;
 import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -126,6 +129,8 @@ public final class App implements AutoCloseable {
     private final BucketStore buckets;
     private final Routes routes;
     private final Javalin server;
+    /** The unauthenticated /metrics listener on GATEHOUSE_METRICS_PORT; null when that is unset. */
+    private final Javalin metricsServer;
 
     private App(Config config, Database database, HostResolver webhookHosts) {
         this.config = config;
@@ -219,9 +224,11 @@ public final class App implements AutoCloseable {
                 new ScopeRoutes(scopes, callers),
                 new SigningKeyRoutes(signingKeys, callers),
                 new HealthRoutes(database, buckets),
-                metrics,
+                metrics.forAdmins(callers),
                 new OpenApiRoute()));
-        this.server = javalin(routes, new ErrorHandler(pages), new RequestLog(metrics), config.trustedProxies());
+        var errors = new ErrorHandler(pages);
+        this.server = javalin(routes, errors, new RequestLog(metrics), config);
+        this.metricsServer = config.metricsPort() == null ? null : metricsListener(metrics, errors, config);
 
         users.bootstrapAdmin(config.adminUsername(), config.adminPassword());
         this.purger = new ExpiredRecordsPurger(database, clock);
@@ -275,44 +282,70 @@ public final class App implements AutoCloseable {
     /** As {@link #start(Config)}, with webhook hosts looked up by {@code webhookHosts} (tests answer for DNS). */
     public static App start(Config config, HostResolver webhookHosts) {
         Database database = openDatabase(config);
+        App app;
         try {
-            App app = new App(config, database, webhookHosts);
-            app.server.start(config.host(), config.port());
-            log.info("Gatehouse is listening on http://{}:{} (issuer {})", config.host(), app.port(), config.issuer());
-            return app;
+            app = new App(config, database, webhookHosts);
         } catch (RuntimeException e) {
             database.close();
             throw e;
         }
+        try {
+            app.server.start();
+            log.info("Gatehouse is listening on http://{}:{} (issuer {})", config.host(), app.port(), config.issuer());
+            if (app.metricsServer != null) {
+                app.metricsServer.start();
+                log.info("Metrics are served on http://{}:{}/metrics", config.host(), app.metricsPort());
+            }
+            return app;
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
     }
 
-    private static Javalin javalin(Routes routes, ErrorHandler errors, RequestLog requestLog,
-                                   TrustedProxies trustedProxies) {
+    private static Javalin javalin(Routes routes, ErrorHandler errors, RequestLog requestLog, Config config) {
         return Javalin.create(cfg -> {
+            httpEdge(cfg, errors, config.host(), config.port());
             // The one rule for the client's IP: ctx.ip() everywhere (logs, audit, every limit).
-            cfg.contextResolver.ip = trustedProxies::clientIp;
-            cfg.concurrency.useVirtualThreads = true;
+            cfg.contextResolver.ip = config.trustedProxies()::clientIp;
             cfg.jetty.threadPool = threadPool();
-            cfg.startup.showJavalinBanner = false;
-            cfg.startup.showOldJavalinVersionWarning = false;
             cfg.http.maxRequestSize = Bodies.MAX_BODY_BYTES;
-            cfg.http.prefer405over404 = true;
-            cfg.jetty.modifyServer(server -> {
-                // Stopping waits up to 10 s for requests in flight (GracefulHandler tracks them).
-                server.setStopTimeout(10_000);
-                server.insertHandler(new GracefulHandler());
-                server.setErrorHandler(ErrorHandler.forJetty());
-            });
             cfg.requestLogger.http(requestLog::finished);
             cfg.routes.before(requestLog::assignId);
-            cfg.routes.exception(Exception.class, errors::handle);
-            // Javalin maps its own HttpResponseException (404, 405, …) unless told otherwise.
-            cfg.routes.exception(HttpResponseException.class, errors::handle);
-            cfg.routes.error(404, errors::notFound);
             for (Routes.Route route : routes.all()) {
                 cfg.routes.addHttpHandler(route.method(), route.path(), route.handler());
             }
         });
+    }
+
+    /**
+     * GATEHOUSE_METRICS_PORT's listener, on GATEHOUSE_HOST: {@code GET /metrics} without
+     * authentication and nothing else, for a scraper that only the network lets in.
+     */
+    private static Javalin metricsListener(Metrics metrics, ErrorHandler errors, Config config) {
+        return Javalin.create(cfg -> {
+            httpEdge(cfg, errors, config.host(), config.metricsPort());
+            cfg.routes.addHttpHandler(HandlerType.GET, "/metrics", metrics::scrape);
+        });
+    }
+
+    /** What every listener shares: virtual threads, clean closes, and §1 JSON for every error. */
+    private static void httpEdge(JavalinConfig cfg, ErrorHandler errors, String host, int port) {
+        cfg.concurrency.useVirtualThreads = true;
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.http.prefer405over404 = true;
+        cfg.jetty.addConnector((server, http) -> LingeringConnector.on(server, http, host, port));
+        cfg.jetty.modifyServer(server -> {
+            // Stopping waits up to 10 s for requests in flight (GracefulHandler tracks them).
+            server.setStopTimeout(10_000);
+            server.insertHandler(new GracefulHandler());
+            server.setErrorHandler(ErrorHandler.forJetty());
+        });
+        cfg.routes.exception(Exception.class, errors::handle);
+        // Javalin maps its own HttpResponseException (404, 405, …) unless told otherwise.
+        cfg.routes.exception(HttpResponseException.class, errors::handle);
+        cfg.routes.error(404, errors::notFound);
     }
 
     /**
@@ -330,6 +363,11 @@ public final class App implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** The port of the GATEHOUSE_METRICS_PORT listener (as bound, when configured as 0); -1 without one. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
     }
 
     public Config config() {
@@ -369,6 +407,9 @@ public final class App implements AutoCloseable {
     /** Stops taking requests, lets running ones finish, then closes the database. */
     @Override
     public void close() {
+        if (metricsServer != null) {
+            metricsServer.stop();
+        }
         server.stop();
         purger.close();
         mail.close();

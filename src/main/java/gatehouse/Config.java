@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 public record Config(
         String host,
         int port,
+        Integer metricsPort,
         String issuer,
         String databaseUrl,
         String databaseUser,
@@ -63,6 +64,7 @@ public record Config(
         var config = new Config(
                 host,
                 port,
+                reader.metricsPort(port),
                 issuer,
                 reader.string("GATEHOUSE_DATABASE_URL", null),
                 reader.string("GATEHOUSE_DATABASE_USER", null),
@@ -195,6 +197,25 @@ public record Config(
                 problems.add(name + " must be a whole number, got '" + value + "'");
                 return fallback;
             }
+        }
+
+        /**
+         * GATEHOUSE_METRICS_PORT: where /metrics is served without authentication, for a scraper
+         * the network restricts; null when unset (then only platform admins read it on the main port).
+         */
+        Integer metricsPort(int port) {
+            if (string("GATEHOUSE_METRICS_PORT", null) == null) {
+                return null;
+            }
+            int metricsPort = integer("GATEHOUSE_METRICS_PORT", -1, 0, 65535);
+            if (metricsPort < 0) {
+                return null;
+            }
+            if (metricsPort == port && port != 0) {
+                problems.add("GATEHOUSE_METRICS_PORT must differ from GATEHOUSE_PORT, both are " + port);
+                return null;
+            }
+            return metricsPort;
         }
 
         boolean bool(String name, boolean fallback) {

@@ -115,6 +115,23 @@ class ConfigTest {
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"eighty", "-1", "65536", "9090.5"})
+    void fromEnvWhenBadMetricsPortThenInvalidConfig(String port) {
+        assertProblem(Map.of("GATEHOUSE_METRICS_PORT", port), "GATEHOUSE_METRICS_PORT");
+    }
+
+    @Test
+    void fromEnvWhenMetricsPortIsTheMainPortThenInvalidConfig() {
+        assertProblem(Map.of("GATEHOUSE_PORT", "9090", "GATEHOUSE_METRICS_PORT", "9090"), "GATEHOUSE_METRICS_PORT");
+    }
+
+    @Test
+    void fromEnvWhenMetricsPortUnsetThenNoneAndWhenSetThenIt() {
+        assertThat(Config.fromEnv(Map.of()).metricsPort()).isNull();
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_METRICS_PORT", "9091")).metricsPort()).isEqualTo(9091);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
     @ValueSource(strings = {"Fo", "1fo", "f_o", "fo-", "abcdefghijklmnopq", "fö"})
     void fromEnvWhenBadTokenPrefixThenInvalidConfig(String prefix) {
         assertProblem(Map.of("GATEHOUSE_TOKEN_PREFIX", prefix), "GATEHOUSE_TOKEN_PREFIX");

@@ -12,7 +12,6 @@ import gatehouse.oauth.RevocationEndpoint;
 import gatehouse.oauth.TokenEndpoint;
 import gatehouse.oauth.TokenInfoEndpoint;
 import gatehouse.ops.HealthRoutes;
-import gatehouse.ops.Metrics;
 import gatehouse.ops.OpenApiRoute;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.ratelimit.RateLimitRoutes;
@@ -63,19 +62,19 @@ public final class Routes {
             ScopeRoutes scopes,
             SigningKeyRoutes signingKeys,
             HealthRoutes health,
-            Metrics metrics,
+            Handler metrics,
             OpenApiRoute openApi) {
     }
 
     private final List<Route> routes = new ArrayList<>();
 
     public Routes(Handlers h) {
-        // Discovery and operations
+        // Discovery and operations. No /.well-known/openid-configuration: OpenID clients would
+        // read the OAuth metadata as an incomplete OpenID provider document and fail.
         get("/.well-known/oauth-authorization-server", h.metadata()::metadata);
-        get("/.well-known/openid-configuration", h.metadata()::metadata);
         get("/oauth/jwks", h.metadata()::jwks);
         get("/health", h.health()::health);
-        get("/metrics", h.metrics()::scrape);
+        get("/metrics", h.metrics());
         get("/openapi.json", h.openApi()::serve);
 
         // Authorization server (API.md §4)

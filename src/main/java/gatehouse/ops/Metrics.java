@@ -1,6 +1,9 @@
 package gatehouse.ops;
 
+import gatehouse.errors.OAuthException;
+import gatehouse.users.CallerSource;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -51,8 +54,22 @@ public final class Metrics {
                 .register(registry);
     }
 
-    /** GET /metrics */
+    /**
+     * GET /metrics on the main port: only for platform admins (an admin's browser session, or a
+     * service token with admin:*), since the series tell outsiders which apps are busy and failing.
+     */
+    public Handler forAdmins(CallerSource callers) {
+        return ctx -> {
+            if (!callers.require(ctx).isPlatformAdmin()) {
+                throw OAuthException.forbidden("only admins may read the metrics");
+            }
+            scrape(ctx);
+        };
+    }
+
+    /** GET /metrics as is: on GATEHOUSE_METRICS_PORT, which the network keeps to the scraper. */
     public void scrape(Context ctx) {
-        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape());
+        ctx.header("Cache-Control", "no-store")
+                .contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape());
     }
 }

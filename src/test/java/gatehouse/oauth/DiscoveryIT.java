@@ -15,19 +15,16 @@ import gatehouse.testing.TestServer;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** RFC 8414 metadata (and its OpenID alias) and the JWKS it points at, read as client libraries read them. */
+/** RFC 8414 metadata (and no OpenID alias) and the JWKS it points at, read as client libraries read them. */
 class DiscoveryIT {
     private final Http api = Http.anonymous();
     private final String issuer = TestServer.get().issuer();
 
-    @ParameterizedTest
-    @ValueSource(strings = {"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"})
-    void metadataWhenFetchedThenListsTheContractFields(String path) {
-        Http.Response response = api.get(path);
+    @Test
+    void metadataWhenFetchedThenListsTheContractFields() {
+        Http.Response response = api.get("/.well-known/oauth-authorization-server");
 
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         assertThat(response.header("Content-Type")).startsWith("application/json");
@@ -70,12 +67,20 @@ class DiscoveryIT {
         assertThat(metadata.supportsAuthorizationResponseIssuerParam()).isTrue();
     }
 
+    /**
+     * OpenID-aware clients (Spring Security's ClientRegistrations.fromIssuerLocation) try this path
+     * first and would read the OAuth metadata as an OpenID provider document lacking
+     * subject_types_supported; a 404 sends them on to RFC 8414's document.
+     */
     @Test
-    void metadataWhenFetchedThroughAliasThenSameDocument() {
-        JsonNode canonical = api.get("/.well-known/oauth-authorization-server").json();
-        JsonNode alias = api.get("/.well-known/openid-configuration").json();
+    void openIdConfigurationWhenFetchedThenNotFoundSoClientsFallBackToRfc8414() {
+        Http.Response response = api.get("/.well-known/openid-configuration");
 
-        assertThat(alias).isEqualTo(canonical);
+        assertThat(response.status()).as(response.body()).isEqualTo(404);
+        assertThat(response.header("Content-Type")).startsWith("application/json");
+        assertThat(response.text("error")).isEqualTo("not_found");
+        assertThat(response.json().has("issuer")).as("no metadata in the body").isFalse();
+        assertThat(api.get("/.well-known/oauth-authorization-server").status()).isEqualTo(200);
     }
 
     @Test

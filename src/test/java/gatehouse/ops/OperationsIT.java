@@ -73,7 +73,7 @@ class OperationsIT {
                 "code_challenge", Fixtures.pkce().challenge(), "code_challenge_method", "S256")));
         responses.put("authorize error page", api.get("/oauth/authorize?response_type=code&client_id=foapp_unknown"));
         responses.put("login page", api.get("/login"));
-        responses.put("metrics", api.get("/metrics"));
+        responses.put("metrics", Fixtures.admin().get("/metrics"));
         responses.put("too large body (raw)", RawHttp.send("POST", "/oauth/token",
                 ("a=" + "x".repeat(70_000)).getBytes(StandardCharsets.UTF_8), false,
                 "Content-Type", "application/x-www-form-urlencoded"));
@@ -121,7 +121,7 @@ class OperationsIT {
         Http.Response token = api.postForm("/oauth/token", "grant_type=client_credentials", "Authorization", app.basic());
         assertThat(token.status()).as(token.body()).isEqualTo(200);
 
-        Http.Response metrics = api.get("/metrics");
+        Http.Response metrics = Fixtures.admin().get("/metrics");
         assertThat(metrics.status()).isEqualTo(200);
         assertThat(metrics.header("Content-Type")).startsWith("text/plain");
         List<Sample> samples = parse(metrics.body());
@@ -339,7 +339,7 @@ class OperationsIT {
     }
 
     private List<Sample> scrape() {
-        Http.Response metrics = api.get("/metrics");
+        Http.Response metrics = Fixtures.admin().get("/metrics");
         assertThat(metrics.status()).isEqualTo(200);
         return parse(metrics.body());
     }

@@ -77,6 +77,205 @@ public final class RawHttp {
         return send(method, target, null, false, headers);
     }
 
+    /** Opens a keep-alive connection to the test server for raw bytes (see {@link Connection}). */
+    public static Connection connect() {
+        return connect(URI.create(TestServer.get().baseUrl()).getPort());
+    }
+
+    /** Opens a keep-alive connection to 127.0.0.1:{@code port}. */
+    public static Connection connect(int port) {
+        try {
+            Socket socket = new Socket();
+            socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
+            socket.setSoTimeout(TIMEOUT_MILLIS);
+            return new Connection(socket);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One TCP connection carrying several requests, written as raw bytes: shows whether the server
+     * keeps the connection after an answer, and how it ends it (a clean close, or a reset).
+     */
+    public static final class Connection implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        private Thread writer;
+        private volatile IOException writeFailure;
+
+        private Connection(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+        }
+
+        /** Writes {@code request} (ISO-8859-1) as is, on its own thread so a large one cannot block reading. */
+        public Connection write(String request) {
+            return write(request.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        public Connection write(byte[] request) {
+            writer = Thread.ofVirtual().start(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    out.write(request);
+                    out.flush();
+                } catch (IOException e) {
+                    // the server may answer and close before taking everything; see writeFailure()
+                    writeFailure = e;
+                }
+            });
+            return this;
+        }
+
+        /**
+         * Waits for the last {@link #write} to end; null when every byte went out, else why it failed
+         * (a server that resets the connection instead of closing it cleanly fails it).
+         */
+        public IOException writeFailure() {
+            try {
+                if (writer != null && !writer.join(java.time.Duration.ofMillis(TIMEOUT_MILLIS))) {
+                    return new IOException("the write did not finish");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return writeFailure;
+        }
+
+        /** A GET of {@code path} on this connection, keep-alive. */
+        public Connection get(String path) {
+            return write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        }
+
+        /** Reads exactly one answer (by Content-Length or chunked framing); fails if the connection ends first. */
+        public Http.Response read() {
+            try {
+                byte[] head = readHead();
+                String text = new String(head, StandardCharsets.ISO_8859_1);
+                HttpHeaders headers = parse(concat(head, new byte[0])).headers();
+                int status = Integer.parseInt(text.split("\r\n", 2)[0].split(" ", 3)[1]);
+                byte[] body;
+                if (headers.firstValue("Transfer-Encoding").map(v -> v.toLowerCase(Locale.ROOT).contains("chunked"))
+                        .orElse(false)) {
+                    body = readChunked();
+                } else {
+                    body = readExactly(headers.firstValue("Content-Length").map(Integer::parseInt).orElse(0));
+                }
+                return new Http.Response(status, headers, new String(body, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /**
+         * How the server treats the connection after the answers read so far: {@code "open"} (a
+         * further request is answered), {@code "closed"} (end of stream) or {@code "reset"}.
+         */
+        public String stateAfterAnswer() {
+            try {
+                socket.setSoTimeout(1_000);
+                int b = pending.size() > 0 ? 0 : in.read();
+                return b < 0 ? "closed" : "open";
+            } catch (java.net.SocketTimeoutException e) {
+                return "open";
+            } catch (IOException e) {
+                return "reset";
+            } finally {
+                try {
+                    socket.setSoTimeout(TIMEOUT_MILLIS);
+                } catch (IOException ignored) {
+                    // closed meanwhile
+                }
+            }
+        }
+
+        private byte[] readHead() throws IOException {
+            var head = new ByteArrayOutputStream();
+            byte[] buffered = pending.toByteArray();
+            pending.reset();
+            int i = 0;
+            while (true) {
+                int b = i < buffered.length ? buffered[i++] & 0xff : in.read();
+                if (b < 0) {
+                    throw new IOException("the connection ended before an answer: " + head);
+                }
+                head.write(b);
+                byte[] h = head.toByteArray();
+                int n = h.length;
+                if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
+                    pending.write(buffered, i, buffered.length - i);
+                    return h;
+                }
+            }
+        }
+
+        private int next() throws IOException {
+            byte[] buffered = pending.toByteArray();
+            if (buffered.length > 0) {
+                pending.reset();
+                pending.write(buffered, 1, buffered.length - 1);
+                return buffered[0] & 0xff;
+            }
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("the connection ended inside an answer");
+            }
+            return b;
+        }
+
+        private byte[] readExactly(int length) throws IOException {
+            byte[] body = new byte[length];
+            for (int i = 0; i < length; i++) {
+                body[i] = (byte) next();
+            }
+            return body;
+        }
+
+        private String readLine() throws IOException {
+            var line = new StringBuilder();
+            for (int b; (b = next()) != '\n'; ) {
+                if (b != '\r') {
+                    line.append((char) b);
+                }
+            }
+            return line.toString();
+        }
+
+        private byte[] readChunked() throws IOException {
+            var body = new ByteArrayOutputStream();
+            while (true) {
+                String sizeLine = readLine();
+                int semicolon = sizeLine.indexOf(';');
+                int size = Integer.parseInt((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+                if (size == 0) {
+                    while (!readLine().isEmpty()) {
+                        // trailers
+                    }
+                    return body.toByteArray();
+                }
+                body.writeBytes(readExactly(size));
+                readLine();
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     private static byte[] encode(byte[] head, byte[] body, boolean chunked) {
         var out = new ByteArrayOutputStream();
         out.writeBytes(head);

@@ -171,7 +171,7 @@ class SlackVaultIT {
         }
         assertThat(slack.refreshes.get() - refreshesBefore).isEqualTo(1);
         assertThat(tokens).hasSize(1).doesNotContain(before);
-        String metrics = Http.anonymous(a.baseUrl()).get("/metrics").body() + Http.anonymous(b.baseUrl()).get("/metrics").body();
+        String metrics = admin.get("/metrics").body() + adminOf(b).get("/metrics").body();
         assertThat(metrics).contains("gatehouse_vault_refreshes_total{outcome=\"refreshed\",platform=\"slack\"}");
     }
 
