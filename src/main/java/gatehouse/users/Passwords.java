@@ -34,11 +34,12 @@ public final class Passwords {
     /**
      * Argon2 runs on a few platform threads, one per core: requests wait for it on their virtual
      * threads without holding a carrier, so a burst of logins cannot starve every other request.
-     * At most 4 hashes per core wait their turn; past that, login, registration and the password
-     * grant answer 503 at once, rather than queueing work (and memory, and waiting requests) without
+     * At most 20 hashes per core wait their turn — about a second of hashing (one takes ~50 ms), so
+     * an ordinary burst of sign-ins is served; past that, login, registration and the password grant
+     * answer 503 at once, rather than queueing work (and memory, and waiting requests) without
      * bound. Replaced only by {@link #useHashingPool} (a test seam).
      */
-    private static volatile ThreadPoolExecutor hashing = hashingPool(CORES, 4 * CORES);
+    private static volatile ThreadPoolExecutor hashing = hashingPool(CORES, 20 * CORES);
 
     private static final Argon2Function ARGON2 = Argon2Function.getInstance(19_456, 2, 1, 32, Argon2.ID, 19);
     /**
