@@ -81,7 +81,7 @@ public final class ScopeService {
             }
             return updated;
         });
-        clientCache.clear();
+        clientCache.clear(); // this node at once; the others at the NOTIFY (scope edits are rare)
         return changed;
     }
 

@@ -146,6 +146,21 @@ class ClientApprovalsIT {
     }
 
     @Test
+    void withdrawAdminScopeThenTheServiceTokenStopsManagingAtOnce() {
+        Fixtures.App app = Fixtures.app(admin, Fixtures.org(admin), Map.of("grant_types", List.of("client_credentials"),
+                "actor_modes", List.of("app"), "redirect_uris", List.of(), "scope", "admin:*"));
+        assertThat(scopes(app.json().get("approved_scopes"))).containsExactly("admin:*");
+        String token = clientCredentials(app, null).text("access_token");
+        assertThat(api.get("/api/v1/orgs?all=true", "Authorization", "Bearer " + token).status()).isEqualTo(200);
+
+        Http.Response withdrawn = admin.delete(approvals(app) + "/admin:*");
+
+        assertThat(withdrawn.status()).as(withdrawn.body()).isEqualTo(204);
+        assertError(api.get("/api/v1/orgs?all=true", "Authorization", "Bearer " + token), 401, "invalid_token");
+        assertThat(clientCredentials(app, null).text("scope")).isEmpty();
+    }
+
+    @Test
     void editRemovingARequestedScopeThenLiveTokensCarryingItDie() {
         String other = Fixtures.scope("sheets", false);
         Fixtures.App app = Fixtures.app(ownerSession, orgId, Map.of("grant_types", List.of("client_credentials"),
