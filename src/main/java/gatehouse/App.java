@@ -5,6 +5,7 @@ import gatehouse.audit.AuditLog;
 import gatehouse.audit.AuditRepository;
 import gatehouse.audit.AuditRoutes;
 import gatehouse.clients.ClientAuthenticator;
+import gatehouse.clients.ClientApprovals;
 import gatehouse.clients.ClientCache;
 import gatehouse.clients.ClientRepository;
 import gatehouse.clients.ClientRoutes;
@@ -169,11 +170,14 @@ public final class App implements AutoCloseable {
         var callers = new CallerResolver(sessions, tokens, limiter, apiLimit);
         var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock,
                 config.requireVerifiedEmail());
-        var scopes = new ScopeService(database, new ScopeRepository(), clock);
         this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
+        var scopes = new ScopeService(database, new ScopeRepository(), new TokenRepository(), clientCache, clock);
         var webhookSecrets = new WebhookSecrets(encryption, new SecureRandom(), clock);
-        var clients = new ClientService(database, new ClientRepository(), clientCache, audit, orgs, scopes, codec, clock,
-                (int) config.accessTokenTtl().toSeconds(), webhookSecrets, config.webhookAllowPrivate());
+        var clientRepository = new ClientRepository();
+        var clients = new ClientService(database, clientRepository, clientCache, audit, orgs, scopes, codec,
+                new TokenRepository(), clock, (int) config.accessTokenTtl().toSeconds(), webhookSecrets,
+                config.webhookAllowPrivate());
+        var approvals = new ClientApprovals(database, clientRepository, clients, scopes, new TokenRepository(), audit, clock);
         var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
         var webhookRepository = new WebhookRepository();
         var webhooks = new WebhookService(database, webhookRepository, webhookSecrets, clients, orgs, clock);
@@ -196,7 +200,7 @@ public final class App implements AutoCloseable {
                 new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, audit, installations, clock,
                         encryption),
                 new ClientCredentialsGrant(database, tokens, installations),
-                new PasswordGrant(database, users, orgs, tokens, clock));
+                new PasswordGrant(database, users, orgs, tokens, consents, clock));
         var authorization = new AuthorizationService(database, clients, orgs, consents, installations, codes, codec,
                 clock, config.issuer());
 
@@ -218,7 +222,7 @@ public final class App implements AutoCloseable {
                 new UserRoutes(users, accountEmails, callers),
                 new OrgRoutes(orgs, callers),
                 new InstallationRoutes(installations, callers),
-                new ClientRoutes(clients, callers),
+                new ClientRoutes(clients, approvals, callers),
                 new WebhookRoutes(webhooks, callers),
                 new VaultRoutes(connectFlow, tokenLookup, connections, vaultRefresher, callers, pages),
                 new ScopeRoutes(scopes, callers),

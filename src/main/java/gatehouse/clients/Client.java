@@ -5,7 +5,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** An OAuth app as stored. Its secret exists only as a SHA-256 hash. */
+/**
+ * An OAuth app as stored. Its secret exists only as a SHA-256 hash.
+ *
+ * <p>{@code scopes} are the scopes it requests; {@code approvedScopes} and
+ * {@code approvedGrantTypes} the restricted scopes and grant types a platform admin approved for it
+ * (an explicit act, see ClientApprovals); {@code allowedScopes} the scopes it may use now —
+ * requested and either unrestricted in the catalog or approved — computed by the database when the
+ * app is read, so every grant checks against the catalog as it is.
+ */
 public record Client(
         String clientId,
         UUID id,
@@ -20,6 +28,8 @@ public record Client(
         List<String> grantTypes,
         List<String> scopes,
         List<String> approvedScopes,
+        List<String> allowedScopes,
+        List<String> approvedGrantTypes,
         boolean confidential,
         List<String> actorModes,
         String accessTokenFormat,
@@ -41,6 +51,8 @@ public record Client(
     public static final String PASSWORD = "password";
     public static final List<String> GRANT_TYPES = List.of(AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, PASSWORD);
     public static final List<String> ACTORS = List.of("app", "self");
+    /** Grant types an app gets only from a platform admin (API.md §5): the user's password is first-party only. */
+    public static final List<String> RESTRICTED_GRANT_TYPES = List.of(PASSWORD);
 
     public static final String JWT = "jwt";
     public static final List<String> SIGNING_ALGS = List.of("ES256", "RS256");
@@ -50,8 +62,31 @@ public record Client(
         return JWT.equals(accessTokenFormat) ? accessTokenSigningAlg : null;
     }
 
+    /** Registered for the grant type and, for a restricted one, approved by an admin. */
     public boolean allowsGrant(String grantType) {
-        return grantTypes.contains(grantType);
+        return grantTypes.contains(grantType)
+                && (!RESTRICTED_GRANT_TYPES.contains(grantType) || approvedGrantTypes.contains(grantType));
+    }
+
+    /** Requested scopes the app may not use yet: restricted ones no admin approved. */
+    public List<String> pendingScopes() {
+        return scopes.stream().filter(scope -> !allowedScopes.contains(scope)).toList();
+    }
+
+    /** Registered restricted grant types no admin approved. */
+    public List<String> pendingGrantTypes() {
+        return grantTypes.stream()
+                .filter(grant -> RESTRICTED_GRANT_TYPES.contains(grant) && !approvedGrantTypes.contains(grant))
+                .toList();
+    }
+
+    /** The same app with other approvals (allowed scopes are recomputed when it is read back). */
+    public Client withApprovals(List<String> approvedScopesNow, List<String> approvedGrantTypesNow) {
+        return new Client(clientId, id, secretHash, previousSecretHash, previousSecretExpiresAt, name, description,
+                homepageUrl, ownerOrgId, redirectUris, grantTypes, scopes, List.copyOf(approvedScopesNow), allowedScopes,
+                List.copyOf(approvedGrantTypesNow), confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
+                accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl,
+                webhookEvents, resourceServer, createdBy, createdAt, updatedAt);
     }
 
     /** The actor a request gets when it names none: the app's first actor mode (API.md §4). */
@@ -61,7 +96,8 @@ public record Client(
 
     public View view(String clientSecret) {
         return new View(id, clientId, clientSecret, name, description, homepageUrl, ownerOrgId, redirectUris,
-                grantTypes, String.join(" ", scopes), String.join(" ", approvedScopes), confidential,
+                grantTypes, String.join(" ", scopes), String.join(" ", approvedScopes), String.join(" ", allowedScopes),
+                String.join(" ", pendingScopes()), approvedGrantTypes, pendingGrantTypes(), confidential,
                 confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenSigningAlg, accessTokenTtl,
                 refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl, webhookEvents,
                 resourceServer, createdAt, updatedAt);
@@ -80,6 +116,10 @@ public record Client(
             List<String> grantTypes,
             String scope,
             String approvedScopes,
+            String allowedScopes,
+            String pendingScopes,
+            List<String> approvedGrantTypes,
+            List<String> pendingGrantTypes,
             boolean confidential,
             String tokenEndpointAuthMethod,
             List<String> actorModes,

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientCache implements AutoCloseable {
     public static final String CHANNEL = "gatehouse_clients";
+    /** The payload meaning "every app changed" (a catalog scope's restriction, which every app's allowed scopes read). */
+    static final String EVERY_APP = "*";
     private static final Logger log = LoggerFactory.getLogger(ClientCache.class);
 
     private final DataSource dataSource;
@@ -71,6 +74,33 @@ public final class ClientCache implements AutoCloseable {
         entries.remove(clientId);
     }
 
+    /** Forgets every app on this node (other nodes hear the NOTIFY sent by {@link #announceEveryApp}). */
+    public void clear() {
+        evictions.incrementAndGet();
+        entries.clear();
+    }
+
+    /** Sends, in the caller's transaction, the NOTIFY that makes every node forget the app at commit. */
+    static void announce(Handle handle, String clientId) {
+        handle.createQuery("SELECT 1 FROM pg_notify('" + CHANNEL + "', :clientId)")
+                .bind("clientId", clientId)
+                .mapTo(Integer.class)
+                .one();
+    }
+
+    /** Sends, in the caller's transaction, the NOTIFY that makes every node forget every app at commit. */
+    public static void announceEveryApp(Handle handle) {
+        announce(handle, EVERY_APP);
+    }
+
+    private void heard(String payload) {
+        if (EVERY_APP.equals(payload)) {
+            clear();
+        } else {
+            evict(payload);
+        }
+    }
+
     private void listen() {
         while (!closed) {
             try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
@@ -83,7 +113,7 @@ public final class ClientCache implements AutoCloseable {
                     PGNotification[] notifications = pg.getNotifications(5_000);
                     if (notifications != null) {
                         for (PGNotification notification : notifications) {
-                            evict(notification.getParameter());
+                            heard(notification.getParameter());
                         }
                     }
                     if (!connection.isValid(2)) {

@@ -17,24 +17,24 @@ public final class ClientRepository {
             rs.getBytes("previous_secret_hash"), Rows.instant(rs, "previous_secret_expires_at"), rs.getString("name"),
             rs.getString("description"), rs.getString("homepage_url"), Rows.uuid(rs, "owner_org_id"),
             Rows.texts(rs, "redirect_uris"), Rows.texts(rs, "grant_types"), Rows.texts(rs, "scopes"),
-            Rows.texts(rs, "approved_scopes"), rs.getBoolean("confidential"), Rows.texts(rs, "actor_modes"),
+            Rows.texts(rs, "approved_scopes"), Rows.texts(rs, "allowed_scopes"), Rows.texts(rs, "approved_grant_types"),
+            rs.getBoolean("confidential"), Rows.texts(rs, "actor_modes"),
             rs.getString("access_token_format"), rs.getString("access_token_signing_alg"), rs.getInt("access_token_ttl"), rs.getBoolean("refresh_token_rotation"),
             rs.getInt("refresh_token_grace_seconds"), Rows.integerOrNull(rs, "refresh_token_ttl"),
             rs.getString("webhook_url"), Rows.texts(rs, "webhook_events"), rs.getBoolean("resource_server"),
             Rows.uuid(rs, "created_by"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
     private static final String COLUMNS = """
             client_id, id, secret_hash, previous_secret_hash, previous_secret_expires_at, name, description,
-            homepage_url, owner_org_id, redirect_uris, grant_types, scopes, approved_scopes, confidential,
-            actor_modes, access_token_format, access_token_signing_alg, access_token_ttl, refresh_token_rotation,
+            homepage_url, owner_org_id, redirect_uris, grant_types, scopes, approved_scopes, approved_grant_types,
+            confidential, actor_modes, access_token_format, access_token_signing_alg, access_token_ttl, refresh_token_rotation,
             refresh_token_grace_seconds, refresh_token_ttl, webhook_url, webhook_events, resource_server,
             created_by, created_at, updated_at""";
+    /** What is read: the stored columns and the scopes the app may use now (requested ∩ (unrestricted ∪ approved)). */
+    private static final String SELECTED = COLUMNS + ", client_allowed_scopes(scopes, approved_scopes) AS allowed_scopes";
 
     /** Tells every node's {@link ClientCache} that the app changed; delivered when the transaction commits. */
     public void notifyChanged(Handle handle, String clientId) {
-        handle.createQuery("SELECT 1 FROM pg_notify('" + ClientCache.CHANNEL + "', :clientId)")
-                .bind("clientId", clientId)
-                .mapTo(Integer.class)
-                .one();
+        ClientCache.announce(handle, clientId);
     }
 
     public void insert(Handle handle, Client client) {
@@ -44,18 +44,42 @@ public final class ClientRepository {
     }
 
     public Optional<Client> find(Handle handle, String clientId) {
-        return handle.createQuery("SELECT " + COLUMNS + " FROM clients WHERE client_id = :clientId")
+        return handle.createQuery("SELECT " + SELECTED + " FROM clients WHERE client_id = :clientId")
                 .bind("clientId", clientId)
                 .map(MAPPER)
                 .findOne();
     }
 
-    /** Replaces every mutable column of the app (not its secrets, owner or creation facts). */
+    /** The app, row-locked until the transaction ends (changes to it are serialized). */
+    public Optional<Client> lock(Handle handle, String clientId) {
+        return handle.createQuery("SELECT " + SELECTED + " FROM clients WHERE client_id = :clientId FOR UPDATE")
+                .bind("clientId", clientId)
+                .map(MAPPER)
+                .findOne();
+    }
+
+    /** Stores the app's approvals: the only writer of approved_scopes and approved_grant_types after creation. */
+    public void updateApprovals(Handle handle, String clientId, List<String> scopes, List<String> grantTypes,
+                                Instant now) {
+        handle.createUpdate("""
+                        UPDATE clients SET approved_scopes = :scopes, approved_grant_types = :grantTypes, updated_at = :now
+                        WHERE client_id = :clientId""")
+                .bind("clientId", clientId)
+                .bind("scopes", scopes.toArray(String[]::new))
+                .bind("grantTypes", grantTypes.toArray(String[]::new))
+                .bind("now", now)
+                .execute();
+    }
+
+    /**
+     * Replaces every mutable column of the app (not its secrets, owner, creation facts, or approvals:
+     * those change only through {@link #updateApprovals}).
+     */
     public void update(Handle handle, Client client) {
         bindClient(handle.createUpdate("""
                         UPDATE clients SET name = :name, description = :description, homepage_url = :homepage_url,
                             redirect_uris = :redirect_uris, grant_types = :grant_types, scopes = :scopes,
-                            approved_scopes = :approved_scopes, actor_modes = :actor_modes,
+                            actor_modes = :actor_modes,
                             access_token_format = :access_token_format,
                             access_token_signing_alg = :access_token_signing_alg, access_token_ttl = :access_token_ttl,
                             refresh_token_rotation = :refresh_token_rotation,
@@ -87,11 +111,13 @@ public final class ClientRepository {
                 .execute() == 1;
     }
 
-    /** A restricted scope requested but not approved yet: scopes is not within approved_scopes. */
-    private static final String PENDING = " AND (NOT :pending OR NOT (scopes <@ approved_scopes))";
+    /** Waiting for an admin: a requested scope it may not use (restricted, unapproved), or an unapproved password grant. */
+    private static final String PENDING = " AND (NOT :pending"
+            + " OR cardinality(client_allowed_scopes(scopes, approved_scopes)) < cardinality(scopes)"
+            + " OR ('password' = ANY (grant_types) AND NOT 'password' = ANY (approved_grant_types)))";
 
     public List<Client> listAll(Handle handle, boolean pending, PageRequest page) {
-        return handle.createQuery("SELECT " + COLUMNS + " FROM clients WHERE id > :after" + PENDING
+        return handle.createQuery("SELECT " + SELECTED + " FROM clients WHERE id > :after" + PENDING
                         + " ORDER BY id LIMIT :limit")
                 .bind("pending", pending)
                 .bind("after", page.after())
@@ -102,7 +128,7 @@ public final class ClientRepository {
 
     /** Apps owned by organizations the user belongs to. */
     public List<Client> listForMember(Handle handle, UUID userId, boolean pending, PageRequest page) {
-        return handle.createQuery("SELECT " + COLUMNS + """
+        return handle.createQuery("SELECT " + SELECTED + """
                          FROM clients WHERE owner_org_id IN (SELECT organization_id FROM memberships WHERE user_id = :userId)
                         AND id > :after""" + PENDING + " ORDER BY id LIMIT :limit")
                 .bind("pending", pending)
@@ -128,6 +154,7 @@ public final class ClientRepository {
                 .bind("grant_types", c.grantTypes().toArray(String[]::new))
                 .bind("scopes", c.scopes().toArray(String[]::new))
                 .bind("approved_scopes", c.approvedScopes().toArray(String[]::new))
+                .bind("approved_grant_types", c.approvedGrantTypes().toArray(String[]::new))
                 .bind("confidential", c.confidential())
                 .bind("actor_modes", c.actorModes().toArray(String[]::new))
                 .bind("access_token_format", c.accessTokenFormat())

@@ -17,10 +17,12 @@ public final class ClientRoutes {
             "webhook_url", "webhook_events", "resource_server");
 
     private final ClientService clients;
+    private final ClientApprovals approvals;
     private final CallerSource callers;
 
-    public ClientRoutes(ClientService clients, CallerSource callers) {
+    public ClientRoutes(ClientService clients, ClientApprovals approvals, CallerSource callers) {
         this.clients = clients;
+        this.approvals = approvals;
         this.callers = callers;
     }
 
@@ -62,6 +64,28 @@ public final class ClientRoutes {
         Integer grace = body.integer("grace_seconds", 0, ClientService.MAX_SECRET_GRACE_SECONDS);
         var rotated = clients.rotateSecret(caller, ctx.pathParam("client_id"), grace);
         Responses.ok(Responses.noStore(ctx), rotated.client().view(rotated.secret()));
+    }
+
+    /** POST /api/v1/oauth/clients/{client_id}/approvals {"scopes": [...], "grant_types": [...]} (admins). */
+    public void approve(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        JsonBody body = Bodies.json(ctx);
+        Client approved = approvals.approve(caller, ctx.pathParam("client_id"),
+                body.strings("scopes", 100, 200), body.strings("grant_types", 10, 50));
+        Responses.ok(ctx, approved.view(null));
+    }
+
+    /** DELETE /api/v1/oauth/clients/{client_id}/approvals/{scope} (admins). */
+    public void withdrawScope(Context ctx) {
+        approvals.withdrawScope(callers.requireManager(ctx), ctx.pathParam("client_id"), ctx.pathParam("scope"));
+        Responses.noContent(ctx);
+    }
+
+    /** DELETE /api/v1/oauth/clients/{client_id}/approvals/grant_types/{grant_type} (admins). */
+    public void withdrawGrantType(Context ctx) {
+        approvals.withdrawGrantType(callers.requireManager(ctx), ctx.pathParam("client_id"),
+                ctx.pathParam("grant_type"));
+        Responses.noContent(ctx);
     }
 
     private static ClientSpec spec(JsonBody body) {

@@ -12,12 +12,12 @@ import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.TokenCodec;
 import gatehouse.tokens.TokenKind;
+import gatehouse.tokens.TokenRepository;
 import gatehouse.users.Caller;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -25,6 +25,10 @@ import java.util.UUID;
 /**
  * Registration and management of OAuth apps with every rule of API.md §5. Members of the owner
  * organization see and edit its apps; platform admins see and edit all; others get 404.
+ *
+ * <p>Approvals of restricted scopes and grant types are given when an admin registers the app and
+ * otherwise only through {@link ClientApprovals}: no edit here changes them. An edit that takes a
+ * scope out of what the app may use revokes its live access tokens carrying it, in its transaction.
  */
 public final class ClientService {
     public static final int MAX_NAME = 200;
@@ -41,6 +45,7 @@ public final class ClientService {
     private final OrgService orgs;
     private final ScopeService scopes;
     private final TokenCodec codec;
+    private final TokenRepository tokens;
     private final Clock clock;
     private final int defaultAccessTokenTtl;
 
@@ -48,8 +53,8 @@ public final class ClientService {
     private final boolean allowPrivateWebhooks;
 
     public ClientService(Database database, ClientRepository clients, ClientCache cache, AuditLog audit, OrgService orgs,
-                         ScopeService scopes, TokenCodec codec, Clock clock, int defaultAccessTokenTtl,
-                         WebhookSecrets webhookSecrets, boolean allowPrivateWebhooks) {
+                         ScopeService scopes, TokenCodec codec, TokenRepository tokens, Clock clock,
+                         int defaultAccessTokenTtl, WebhookSecrets webhookSecrets, boolean allowPrivateWebhooks) {
         this.webhookSecrets = webhookSecrets;
         this.allowPrivateWebhooks = allowPrivateWebhooks;
         this.database = database;
@@ -59,6 +64,7 @@ public final class ClientService {
         this.orgs = orgs;
         this.scopes = scopes;
         this.codec = codec;
+        this.tokens = tokens;
         this.clock = clock;
         this.defaultAccessTokenTtl = defaultAccessTokenTtl;
     }
@@ -76,17 +82,36 @@ public final class ClientService {
         Client blank = new Client(codec.generateClientId(), Ids.newId(),
                 secret == null ? null : TokenCodec.hash(secret), null, null,
                 null, "", null, ownerOrgId, List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
-                List.of(), List.of(), confidential, List.of("self"), "opaque", "ES256", defaultAccessTokenTtl, true, 0, null,
-                null, List.of(), false, caller.userId(), now, now);
-        Client client = apply(caller, blank, spec, true);
-        String webhookSecret = database.inTransaction(handle -> {
+                List.of(), List.of(), List.of(), List.of(), confidential, List.of("self"), "opaque", "ES256",
+                defaultAccessTokenTtl, true, 0, null, null, List.of(), false, caller.userId(), now, now);
+        Client client = approvedAtRegistration(caller, apply(caller, blank, spec, true));
+        return database.inTransaction(handle -> {
             clients.insert(handle, client);
+            Client stored = clients.find(handle, client.clientId()).orElseThrow();
             audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.created").client(client.clientId())
                     .organization(client.ownerOrgId()).details(Map.of("name", client.name(),
                             "scope", String.join(" ", client.scopes()), "approved_scopes", String.join(" ", client.approvedScopes()))));
-            return webhookSecrets.issue(handle, client.clientId());
+            ClientApprovals.recordApproved(audit, handle, caller.auditActor(), stored, stored.approvedScopes(),
+                    stored.approvedGrantTypes());
+            return new Registered(stored, secret, webhookSecrets.issue(handle, client.clientId()));
         });
-        return new Registered(client, secret, webhookSecret);
+    }
+
+    /**
+     * An admin registering an app approves the restricted scopes and grant types it asks for
+     * (API.md §5); anyone else's wait for an admin's explicit approval.
+     */
+    private Client approvedAtRegistration(Caller caller, Client client) {
+        if (!caller.isPlatformAdmin()) {
+            return client;
+        }
+        return client.withApprovals(restrictedAmong(client.scopes()),
+                ClientApprovals.restrictedGrantTypesAmong(client.grantTypes()));
+    }
+
+    private List<String> restrictedAmong(List<String> names) {
+        Map<String, Scope> catalog = scopes.lookup(names);
+        return names.stream().filter(name -> catalog.containsKey(name) && catalog.get(name).restricted()).toList();
     }
 
     public Client get(Caller caller, String clientId) {
@@ -97,7 +122,8 @@ public final class ClientService {
 
     /**
      * The apps the caller sees (admins: all; others: their organizations'); with
-     * {@code pendingApproval}, only those with a restricted scope waiting for an admin's approval.
+     * {@code pendingApproval}, only those with a restricted scope or grant type waiting for an
+     * admin's approval.
      */
     public Page<Client> list(Caller caller, boolean pendingApproval, PageRequest page) {
         List<Client> rows = database.withHandle(handle -> caller.isPlatformAdmin()
@@ -116,15 +142,24 @@ public final class ClientService {
             throw OAuthException.validation("confidential cannot change; register a new app instead");
         }
         Client updated = apply(caller, current, spec, false);
-        database.inTransaction(handle -> {
+        Client stored = database.inTransaction(handle -> {
+            Client before = clients.lock(handle, clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
             clients.update(handle, updated);
+            Client after = clients.find(handle, clientId).orElseThrow();
+            int revoked = ClientApprovals.revokeNoLongerAllowed(tokens, handle, before, after, clock.instant());
             clients.notifyChanged(handle, clientId);
             audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.updated").client(clientId)
-                    .organization(updated.ownerOrgId()).details(Map.of("fields", List.copyOf(new java.util.TreeSet<>(spec.present())))));
-            return null;
+                    .organization(updated.ownerOrgId()).details(Map.of("fields", List.copyOf(new java.util.TreeSet<>(spec.present())),
+                            "tokens_revoked", revoked)));
+            return after;
         });
         cache.evict(clientId);
-        return updated;
+        return stored;
+    }
+
+    /** Forgets the app on this node at once (the others hear the NOTIFY its change sent). */
+    void forget(String clientId) {
+        cache.evict(clientId);
     }
 
     /** Deletes the app; its codes, tokens, grants and consents go with it (ON DELETE CASCADE). */
@@ -169,19 +204,21 @@ public final class ClientService {
 
     /**
      * The app, if the caller may change it. Members of the owner organization may, except for an
-     * app holding an approved restricted scope (admin:*, connections:read, …): its secret or grants
-     * in a plain member's hands would hand out what an admin approved for the organization, so only
-     * the organization's owners and admins (and platform admins) change it.
+     * app holding an approved restricted scope (admin:*, connections:read, …) or grant type
+     * (password): its secret or grants in a plain member's hands would hand out what an admin
+     * approved for the organization, so only the organization's owners and admins (and platform
+     * admins) change it.
      */
     private Client getForChange(Caller caller, String clientId) {
         Client client = get(caller, clientId);
-        if (caller.isPlatformAdmin() || client.approvedScopes().isEmpty()) {
+        boolean holdsRestricted = client.approvedScopes().stream().anyMatch(client.scopes()::contains)
+                || client.approvedGrantTypes().stream().anyMatch(client.grantTypes()::contains);
+        if (caller.isPlatformAdmin() || !holdsRestricted) {
             return client;
         }
-        boolean holdsRestricted = scopes.lookup(client.approvedScopes()).values().stream().anyMatch(Scope::restricted);
         boolean orgAdministrator = orgs.roleOf(client.ownerOrgId(), caller.userId())
                 .filter(gatehouse.orgs.Membership::canAdminister).isPresent();
-        if (holdsRestricted && !orgAdministrator) {
+        if (!orgAdministrator) {
             throw OAuthException.forbidden("this app holds an approved restricted scope; only owners and admins of its "
                     + "organization may change it");
         }
@@ -232,7 +269,7 @@ public final class ClientService {
             throw OAuthException.validation("actor_modes must be a non-empty list of app and self");
         }
         List<String> requested = spec.scope() != null || spec.has("scope") ? parseScope(spec.scope()) : base.scopes();
-        List<String> approved = approvedScopes(requested, base, admin);
+        requireCatalogued(requested);
 
         String format = spec.accessTokenFormat() != null ? spec.accessTokenFormat() : base.accessTokenFormat();
         if (!"opaque".equals(format) && !"jwt".equals(format)) {
@@ -272,7 +309,8 @@ public final class ClientService {
         }
         return new Client(base.clientId(), base.id(), base.secretHash(), base.previousSecretHash(),
                 base.previousSecretExpiresAt(), name.strip(), description, homepage, base.ownerOrgId(), redirectUris,
-                grantTypes, requested, approved, base.confidential(), actorModes, format, signingAlg, ttl, rotation, grace,
+                grantTypes, requested, base.approvedScopes(), base.allowedScopes(), base.approvedGrantTypes(),
+                base.confidential(), actorModes, format, signingAlg, ttl, rotation, grace,
                 refreshTtl, webhookUrl, webhookEvents, resourceServer, base.createdBy(), base.createdAt(),
                 creating ? base.updatedAt() : clock.instant());
     }
@@ -306,23 +344,14 @@ public final class ClientService {
         }
     }
 
-    /**
-     * Every requested scope must exist. Restricted ones are approved at once only when an admin
-     * asks; otherwise they wait (API.md §5) — but approvals already given are kept.
-     */
-    private List<String> approvedScopes(List<String> requested, Client base, boolean admin) {
+    /** Every requested scope must exist; restricted ones may be requested by anyone but wait for an approval. */
+    private void requireCatalogued(List<String> requested) {
         Map<String, Scope> catalog = scopes.lookup(requested);
-        List<String> approved = new ArrayList<>();
         for (String name : requested) {
-            Scope scope = catalog.get(name);
-            if (scope == null) {
+            if (!catalog.containsKey(name)) {
                 throw OAuthException.validation("scope " + name + " does not exist");
             }
-            if (!scope.restricted() || admin || base.approvedScopes().contains(name)) {
-                approved.add(name);
-            }
         }
-        return approved;
     }
 
     /**

@@ -5,6 +5,7 @@ import gatehouse.audit.AuditLog;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientService;
 import gatehouse.errors.OAuthException;
+import gatehouse.oauth.ServiceScopes;
 import gatehouse.orgs.OrgService;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
@@ -118,8 +119,13 @@ public final class ConsentService {
             throw OAuthException.validation("this app does not act as " + chosenActor);
         }
         List<String> wanted = scopes == null ? List.of() : List.copyOf(new LinkedHashSet<>(scopes));
+        List<String> service = ServiceScopes.among(wanted);
+        if (!service.isEmpty()) {
+            throw OAuthException.validation("scope " + service.getFirst()
+                    + " is a service scope: a user cannot delegate it to an app");
+        }
         for (String scope : wanted) {
-            if (!client.approvedScopes().contains(scope)) {
+            if (!client.allowedScopes().contains(scope)) {
                 throw OAuthException.validation("scope " + scope + " is not allowed for this app");
             }
         }

@@ -137,6 +137,9 @@ public final class Routes {
         put("/api/v1/oauth/clients/{client_id}", h.clients()::update);
         delete("/api/v1/oauth/clients/{client_id}", h.clients()::delete);
         post("/api/v1/oauth/clients/{client_id}/secret", h.clients()::rotateSecret);
+        post("/api/v1/oauth/clients/{client_id}/approvals", h.clients()::approve);
+        delete("/api/v1/oauth/clients/{client_id}/approvals/grant_types/{grant_type}", h.clients()::withdrawGrantType);
+        delete("/api/v1/oauth/clients/{client_id}/approvals/{scope}", h.clients()::withdrawScope);
         post("/api/v1/oauth/clients/{client_id}/webhook-secret", h.webhooks()::rotateSecret);
         get("/api/v1/oauth/clients/{client_id}/webhook-deliveries", h.webhooks()::deliveries);
         post("/api/v1/oauth/clients/{client_id}/webhook-deliveries/{id}/redeliver", h.webhooks()::redeliver);

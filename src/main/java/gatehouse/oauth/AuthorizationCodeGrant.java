@@ -142,17 +142,20 @@ public final class AuthorizationCodeGrant implements Grant {
 
     private TokenResponse issue(Handle handle, Client client, AuthorizationCode code, boolean emailVerified,
                                 Instant now) {
+        // A scope withdrawn from the app since the code was issued is no longer granted.
+        String scope = ScopeRequest.join(java.util.Arrays.stream(code.scope().split(" "))
+                .filter(client.allowedScopes()::contains).toList());
         tokens.createGrant(handle, new TokenGrant(code.grantId(), client.clientId(), code.userId(),
-                code.organizationId(), code.actor(), code.scope(), type(), now, null));
+                code.organizationId(), code.actor(), scope, type(), now, null));
         // Actor app acts as the app itself: the token has no user, whoever approved it.
         var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(),
-                TokenGrant.userFor(code.actor(), code.userId()), code.organizationId(), code.actor(), code.scope(), code.grantId(), type(), true,
-                client.accessTokenTtl(), client.jwtSigningAlg(), emailVerified));
+                TokenGrant.userFor(code.actor(), code.userId()), code.organizationId(), code.actor(), scope,
+                code.grantId(), type(), true, client.accessTokenTtl(), client.jwtSigningAlg(), emailVerified));
         String refresh = client.allowsGrant(Client.REFRESH_TOKEN)
-                ? tokens.issueRefreshToken(handle, code.grantId(), null, client.clientId(), code.scope(),
+                ? tokens.issueRefreshToken(handle, code.grantId(), null, client.clientId(), scope,
                         RefreshTokenGrant.expiryFor(client, now))
                 : null;
-        return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), refresh, code.scope(),
+        return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), refresh, scope,
                 code.organizationId(), code.actor());
     }
 }

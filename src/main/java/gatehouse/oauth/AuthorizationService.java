@@ -115,8 +115,9 @@ public final class AuthorizationService {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app is not registered for authorization_code");
         }
         String actor = actorOf(client, params.get("actor"));
-        Set<String> granted = scopes != null ? checkWithin(scopes, client.approvedScopes())
-                : ScopeRequest.resolve(params.get("scope"), client.approvedScopes());
+        Set<String> granted = scopes != null
+                ? checkWithin(ServiceScopes.refuseIn(scopes), ServiceScopes.delegable(client.allowedScopes()))
+                : ScopeRequest.resolveDelegated(params.get("scope"), client.allowedScopes());
         String challenge = Pkce.challengeOf(params.get("code_challenge"), params.get("code_challenge_method"),
                 !client.confidential());
         return new AuthorizationRequest(client, verified.redirectUri(), verified.redirectUriSent(), params.get("state"),

@@ -16,7 +16,8 @@ import java.util.UUID;
  * {@code organization_id} it gets a service token in its owner organization (any number may be
  * live); with one, an installation token that replaces the previous one (API.md §4), for an
  * organization that installed the app (or its owner organization), limited to the scopes that
- * organization approved.
+ * organization approved. Only the service token may carry service scopes ({@link ServiceScopes}).
+ * Both are limited to the scopes the app may use now ({@link Client#allowedScopes()}).
  */
 public final class ClientCredentialsGrant implements Grant {
     private final Database database;
@@ -48,7 +49,7 @@ public final class ClientCredentialsGrant implements Grant {
                 : Parameters.uuid("organization_id", params.get("organization_id"));
         if (organizationId == null) {
             // A service token of the owner organization: one INSERT.
-            String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), client.approvedScopes()));
+            String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), client.allowedScopes()));
             var issued = database.withHandle(handle -> tokens.issueAccessToken(handle,
                     spec(client, client.ownerOrgId(), scope, false)));
             return response(client, issued, scope);
@@ -56,7 +57,7 @@ public final class ClientCredentialsGrant implements Grant {
         // An installation token: checked against the installation (held until commit, so a
         // disconnect cannot slip in between) and retiring its predecessor, in one transaction.
         return database.inTransaction(handle -> {
-            String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"),
+            String scope = ScopeRequest.join(ScopeRequest.resolveDelegated(params.get("scope"),
                     installedScopes(handle, client, organizationId)));
             return response(client, tokens.issueAccessToken(handle, spec(client, organizationId, scope, true)), scope);
         });
@@ -73,18 +74,18 @@ public final class ClientCredentialsGrant implements Grant {
     }
 
     /**
-     * The scopes the app may hold acting as itself in the organization: all its approved scopes in
-     * its owner organization, those the organization's admins approved where it is installed.
+     * The scopes the app may hold acting as itself in the organization: all it may use in its owner
+     * organization, and of those, the ones the organization's admins approved where it is installed.
      */
     private List<String> installedScopes(org.jdbi.v3.core.Handle handle, Client client, UUID organizationId) {
         if (!client.actorModes().contains("app")) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app does not act as itself");
         }
         if (organizationId.equals(client.ownerOrgId())) {
-            return client.approvedScopes();
+            return client.allowedScopes();
         }
         return installations.holdActive(handle, client.clientId(), organizationId)
-                .map(installation -> installation.scopes().stream().filter(client.approvedScopes()::contains).toList())
+                .map(installation -> installation.scopes().stream().filter(client.allowedScopes()::contains).toList())
                 .orElseThrow(() -> OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT,
                         "the app is not installed in this organization"));
     }

@@ -1,6 +1,7 @@
 package gatehouse.oauth;
 
 import gatehouse.clients.Client;
+import gatehouse.consent.ConsentService;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
@@ -17,22 +18,27 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * {@code password} (RFC 6749 §4.3), for trusted first-party apps that enable it: the user's own
- * credentials for a token acting as that user. The token has no organization unless
- * {@code organization_id} names one the user belongs to (API.md §1).
+ * {@code password} (RFC 6749 §4.3), for trusted first-party apps a platform admin approved it for
+ * (the token endpoint checks {@link Client#allowsGrant}): the user's own credentials for a token
+ * acting as that user. The token has no organization unless {@code organization_id} names one the
+ * user belongs to (API.md §1). Signing in this way is the user's consent, recorded as the code flow
+ * records it, so the user sees the app among their consents and can revoke it there.
  */
 public final class PasswordGrant implements Grant {
     private final Database database;
     private final UserService users;
     private final OrgService orgs;
     private final TokenService tokens;
+    private final ConsentService consents;
     private final Clock clock;
 
-    public PasswordGrant(Database database, UserService users, OrgService orgs, TokenService tokens, Clock clock) {
+    public PasswordGrant(Database database, UserService users, OrgService orgs, TokenService tokens,
+                         ConsentService consents, Clock clock) {
         this.database = database;
         this.users = users;
         this.orgs = orgs;
         this.tokens = tokens;
+        this.consents = consents;
         this.clock = clock;
     }
 
@@ -56,7 +62,8 @@ public final class PasswordGrant implements Grant {
         if (username == null || password == null) {
             throw OAuthException.invalidRequest("username and password are required");
         }
-        String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), client.approvedScopes()));
+        Set<String> scopes = ScopeRequest.resolveDelegated(params.get("scope"), client.allowedScopes());
+        String scope = ScopeRequest.join(scopes);
         UUID organizationId = Parameters.uuid("organization_id", params.get("organization_id"));
         User user = authenticate(username, password);
         if (organizationId != null && orgs.roleOf(organizationId, user.id()).isEmpty()) {
@@ -65,12 +72,13 @@ public final class PasswordGrant implements Grant {
         return database.inTransaction(handle -> {
             Instant now = clock.instant();
             UUID grantId = Ids.newId();
+            consents.grant(handle, user.id(), client.clientId(), organizationId, "self", scopes);
             tokens.createGrant(handle, new TokenGrant(grantId, client.clientId(), user.id(), organizationId, "self",
                     scope, type(), now, null));
             // Not installation-bound: a first-party app signs the same user in on several devices.
             var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(), user.id(),
                     organizationId, "self", scope, grantId, type(), false, client.accessTokenTtl(),
-                    client.jwtSigningAlg()));
+                    client.jwtSigningAlg(), user.emailVerified()));
             String refresh = client.allowsGrant(Client.REFRESH_TOKEN)
                     ? tokens.issueRefreshToken(handle, grantId, null, client.clientId(), scope,
                             RefreshTokenGrant.expiryFor(client, now))

@@ -97,11 +97,14 @@ public final class RefreshTokenGrant implements Grant {
         if (found.get().ownerDisabled()) {
             return Outcome.refused("the user is disabled");
         }
-        if (!AuthorizationCodeGrant.stillInstalled(handle, installations, client, grant.actor(), grant.organizationId())) {
+        var permitted = scopesPermittedNow(handle, client, grant);
+        if (permitted.isEmpty()) {
             return Outcome.refused("the app is no longer installed in this organization");
         }
-        // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
-        Set<String> scope = ScopeRequest.resolve(requestedScope, java.util.List.of(token.scope().split(" ")));
+        // RFC 6749 §6: a narrower scope may be asked for, never a wider one — and never more than
+        // the app may use now (an approval withdrawn, an installation narrowed), nor a service scope.
+        Set<String> scope = ScopeRequest.resolveDelegated(requestedScope,
+                java.util.Arrays.stream(token.scope().split(" ")).filter(permitted.get()::contains).toList());
         String nextRefresh;
         if (!client.refreshTokenRotation()) {
             nextRefresh = value;
@@ -123,7 +126,7 @@ public final class RefreshTokenGrant implements Grant {
         }
         var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(), grant.tokenUserId(),
                 grant.organizationId(), grant.actor(), scopeText, grant.id(), type(), installationBound,
-                client.accessTokenTtl(), client.jwtSigningAlg()));
+                client.accessTokenTtl(), client.jwtSigningAlg(), found.get().ownerEmailVerified()));
         return Outcome.issued(new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), nextRefresh,
                 scopeText, grant.organizationId(), grant.actor()));
     }
@@ -161,5 +164,20 @@ public final class RefreshTokenGrant implements Grant {
                 .client(client.clientId()).organization(grant.organizationId())
                 .details(java.util.Map.of("grant_id", grant.id().toString())));
         return Outcome.refused("refresh token reused; grant " + grant.id() + " revoked");
+    }
+
+    /**
+     * What the grant's tokens may carry now: the scopes the app may use, and for an installation
+     * (actor app outside the owner organization) only those its organization approved. The
+     * installation is held until commit; empty when it is gone.
+     */
+    private java.util.Optional<java.util.List<String>> scopesPermittedNow(Handle handle, Client client, TokenGrant grant) {
+        boolean underInstallation = "app".equals(grant.actor()) && grant.organizationId() != null
+                && !grant.organizationId().equals(client.ownerOrgId());
+        if (!underInstallation) {
+            return java.util.Optional.of(client.allowedScopes());
+        }
+        return installations.holdActive(handle, client.clientId(), grant.organizationId())
+                .map(installation -> installation.scopes().stream().filter(client.allowedScopes()::contains).toList());
     }
 }

@@ -30,6 +30,15 @@ final class ScopeRequest {
         return scopes;
     }
 
+    /**
+     * As {@link #resolve}, for every grant but a service token: a service scope asked for by name is
+     * invalid_scope, and a default scope leaves the service scopes out (see {@link ServiceScopes}).
+     */
+    static Set<String> resolveDelegated(String requested, Collection<String> allowed) {
+        ServiceScopes.refuseIn(ScopeService.parse(requested));
+        return resolve(requested, ServiceScopes.delegable(allowed));
+    }
+
     static String join(Collection<String> scopes) {
         return String.join(" ", scopes);
     }

@@ -1,10 +1,12 @@
 package gatehouse.scopes;
 
+import gatehouse.clients.ClientCache;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
+import gatehouse.tokens.TokenRepository;
 import gatehouse.users.Caller;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,11 +26,16 @@ public final class ScopeService {
 
     private final Database database;
     private final ScopeRepository scopes;
+    private final TokenRepository tokens;
+    private final ClientCache clientCache;
     private final Clock clock;
 
-    public ScopeService(Database database, ScopeRepository scopes, Clock clock) {
+    public ScopeService(Database database, ScopeRepository scopes, TokenRepository tokens, ClientCache clientCache,
+                        Clock clock) {
         this.database = database;
         this.scopes = scopes;
+        this.tokens = tokens;
+        this.clientCache = clientCache;
         this.clock = clock;
     }
 
@@ -51,10 +58,15 @@ public final class ScopeService {
         return Page.of(database.withHandle(handle -> scopes.list(handle, page)), page.limit(), Scope::id);
     }
 
-    /** Changes description and restriction. The name is the key apps refer to, so it stays. */
+    /**
+     * Changes description and restriction. The name is the key apps refer to, so it stays. Every
+     * app's allowed scopes read the restriction, so a change of it makes every node forget every
+     * app; a scope becoming restricted is withdrawn at once from the apps no admin approved it for
+     * (their live access tokens carrying it are revoked in this transaction).
+     */
     public Scope update(Caller caller, UUID id, String name, String description, Boolean restricted) {
         requireAdmin(caller);
-        return database.inTransaction(handle -> {
+        Scope changed = database.inTransaction(handle -> {
             Scope current = scopes.find(handle, id).orElseThrow(() -> OAuthException.notFound("no such scope"));
             if (name != null && !name.equals(current.name())) {
                 throw OAuthException.validation("a scope's name cannot change; create a new scope instead");
@@ -64,8 +76,20 @@ public final class ScopeService {
                     restricted == null ? current.restricted() : restricted,
                     current.builtin(), current.createdAt(), clock.instant());
             scopes.update(handle, updated);
+            if (updated.restricted() != current.restricted()) {
+                applyRestrictionChange(handle, updated);
+            }
             return updated;
         });
+        clientCache.clear(); // this node at once; the others at the NOTIFY (scope edits are rare)
+        return changed;
+    }
+
+    private void applyRestrictionChange(org.jdbi.v3.core.Handle handle, Scope scope) {
+        if (scope.restricted()) {
+            tokens.revokeCarryingUnapprovedScope(handle, scope.name(), clock.instant());
+        }
+        ClientCache.announceEveryApp(handle);
     }
 
     public void delete(Caller caller, UUID id) {

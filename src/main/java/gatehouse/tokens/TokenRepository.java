@@ -104,6 +104,51 @@ public final class TokenRepository {
                 .execute();
     }
 
+    /**
+     * Revokes the app's live access tokens that carry any of {@code scopes} (scopes it may no longer
+     * use), in one statement: the token's space-separated scope read as an array, compared by overlap.
+     */
+    public int revokeCarryingScopes(Handle handle, String clientId, java.util.Collection<String> scopes, Instant now) {
+        if (scopes.isEmpty()) {
+            return 0;
+        }
+        return handle.createUpdate("""
+                        UPDATE access_tokens SET revoked_at = :now
+                        WHERE client_id = :clientId AND revoked_at IS NULL AND expires_at > :now
+                          AND string_to_array(scope, ' ') && CAST(:scopes AS text[])""")
+                .bind("clientId", clientId)
+                .bind("scopes", scopes.toArray(String[]::new))
+                .bind("now", now)
+                .execute();
+    }
+
+    /**
+     * Revokes the live access tokens carrying {@code scope} of every app that requests it without an
+     * admin's approval: the scope just became restricted, so those apps may no longer use it.
+     */
+    public int revokeCarryingUnapprovedScope(Handle handle, String scope, Instant now) {
+        return handle.createUpdate("""
+                        UPDATE access_tokens t SET revoked_at = :now
+                        FROM clients c
+                        WHERE c.client_id = t.client_id AND :scope = ANY (c.scopes) AND NOT :scope = ANY (c.approved_scopes)
+                          AND t.revoked_at IS NULL AND t.expires_at > :now
+                          AND string_to_array(t.scope, ' ') && ARRAY[CAST(:scope AS text)]""")
+                .bind("scope", scope)
+                .bind("now", now)
+                .execute();
+    }
+
+    /** Revokes the app's grants made by a grant type (with their refresh and access tokens); returns how many. */
+    public int revokeGrantsOfType(Handle handle, String clientId, String grantType, Instant now) {
+        return revokeGrants(handle, handle.createQuery("""
+                        SELECT id FROM token_grants WHERE client_id = :clientId AND grant_type = :grantType
+                          AND revoked_at IS NULL""")
+                .bind("clientId", clientId)
+                .bind("grantType", grantType)
+                .mapTo(UUID.class)
+                .list(), now);
+    }
+
     public int revokeGrantAccessTokens(Handle handle, UUID grantId, Instant now) {
         return handle.createUpdate("UPDATE access_tokens SET revoked_at = :now WHERE grant_id = :grantId AND revoked_at IS NULL")
                 .bind("grantId", grantId)

@@ -35,7 +35,8 @@ public final class WebhookRepository {
                           AND (EXISTS (SELECT 1 FROM installations i
                                        WHERE i.client_id = c.client_id AND i.organization_id = :orgId
                                          AND i.revoked_at IS NULL AND 'webhooks:manage' = ANY (i.scopes))
-                               OR c.owner_org_id = :orgId AND 'webhooks:manage' = ANY (c.approved_scopes)
+                               OR c.owner_org_id = :orgId
+                                  AND 'webhooks:manage' = ANY (client_allowed_scopes(c.scopes, c.approved_scopes))
                                   AND EXISTS (SELECT 1 FROM memberships m
                                               WHERE m.organization_id = :orgId AND m.user_id = c.created_by
                                                 AND m.role IN ('owner', 'admin')))""")

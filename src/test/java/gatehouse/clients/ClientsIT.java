@@ -152,7 +152,9 @@ class ClientsIT {
 
         assertThat(response.status()).as(response.body()).isEqualTo(201);
         assertThat(scopes(response.json().get("scope"))).containsExactlyInAnyOrder(read, restricted);
-        assertThat(scopes(response.json().get("approved_scopes"))).containsExactly(read);
+        assertThat(scopes(response.json().get("approved_scopes"))).as("only an admin approves").isEmpty();
+        assertThat(scopes(response.json().get("allowed_scopes"))).containsExactly(read);
+        assertThat(scopes(response.json().get("pending_scopes"))).containsExactly(restricted);
 
         Fixtures.App app = new Fixtures.App(response.text("client_id"), response.text("client_secret"), response.json());
         Http.Response token = api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
@@ -169,7 +171,10 @@ class ClientsIT {
         Http.Response response = create(Fixtures.admin(), Map.of("scope", read + " " + restricted));
 
         assertThat(response.status()).as(response.body()).isEqualTo(201);
-        assertThat(scopes(response.json().get("approved_scopes"))).containsExactlyInAnyOrder(read, restricted);
+        assertThat(scopes(response.json().get("approved_scopes"))).as("the restricted scopes an admin approved")
+                .containsExactly(restricted);
+        assertThat(scopes(response.json().get("allowed_scopes"))).containsExactlyInAnyOrder(read, restricted);
+        assertThat(scopes(response.json().get("pending_scopes"))).isEmpty();
     }
 
     @Test
@@ -352,17 +357,31 @@ class ClientsIT {
     }
 
     @Test
-    void updateAddingARestrictedScopeByMemberThenNotApprovedAndByAdminThenApproved() {
+    void updateAddingARestrictedScopeNeverApprovesItWhoeverEdits() {
         String clientId = create(ownerSession, Map.of("scope", read)).text("client_id");
 
         Http.Response byMember = ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("scope", read + " " + restricted));
         assertThat(byMember.status()).as(byMember.body()).isEqualTo(200);
         assertThat(scopes(byMember.json().get("scope"))).containsExactlyInAnyOrder(read, restricted);
-        assertThat(scopes(byMember.json().get("approved_scopes"))).containsExactly(read);
+        assertThat(scopes(byMember.json().get("approved_scopes"))).isEmpty();
+        assertThat(scopes(byMember.json().get("pending_scopes"))).containsExactly(restricted);
 
-        Http.Response byAdmin = Fixtures.admin().putJson(CLIENTS + "/" + clientId, Map.of("scope", read + " " + restricted));
+        Http.Response byAdmin = Fixtures.admin().putJson(CLIENTS + "/" + clientId, Map.of("scope", read + " " + restricted,
+                "description", "reviewed"));
         assertThat(byAdmin.status()).as(byAdmin.body()).isEqualTo(200);
-        assertThat(scopes(byAdmin.json().get("approved_scopes"))).containsExactlyInAnyOrder(read, restricted);
+        assertThat(scopes(byAdmin.json().get("approved_scopes"))).as("approval is an explicit act (POST .../approvals)")
+                .isEmpty();
+        assertThat(scopes(byAdmin.json().get("allowed_scopes"))).containsExactly(read);
+        assertThat(scopes(byAdmin.json().get("pending_scopes"))).containsExactly(restricted);
+
+        Map<String, Object> smuggled = Map.of("scope", read + " " + restricted, "approved_scopes", restricted,
+                "approved_grant_types", List.of("password"));
+        for (Http session : List.of(ownerSession, Fixtures.admin())) {
+            Http.Response sneaky = session.putJson(CLIENTS + "/" + clientId, smuggled);
+            assertThat(sneaky.status()).as(sneaky.body()).isEqualTo(200);
+            assertThat(scopes(sneaky.json().get("approved_scopes"))).as("a body member never approves").isEmpty();
+            assertThat(texts(sneaky.json().get("approved_grant_types"))).isEmpty();
+        }
     }
 
     @Test
@@ -377,7 +396,8 @@ class ClientsIT {
         Http.Response refused = Fixtures.admin().putJson(CLIENTS + "/" + clientId, Map.of("scope", read));
         assertThat(refused.status()).as(refused.body()).isEqualTo(200);
         assertThat(scopes(refused.json().get("scope"))).containsExactly(read);
-        assertThat(scopes(refused.json().get("approved_scopes"))).containsExactly(read);
+        assertThat(scopes(refused.json().get("approved_scopes"))).isEmpty();
+        assertThat(scopes(refused.json().get("pending_scopes"))).isEmpty();
         assertThat(listedIds(ownerSession, "?pending_approval=true")).isEmpty();
     }
 

@@ -298,6 +298,8 @@ class RedirectUrisTest {
                     List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                     List.of("read"),
                     List.of(),
+                    List.of("read"),
+                    List.of(),
                     confidential,
                     List.of("self"),
                     "opaque",

@@ -221,15 +221,21 @@ class InstallationsIT {
 
     @Test
     void installedAppTokenCannotPublishEventsEvenWithTheScope() {
-        // An app an admin approved for events:publish, installed into another organization.
+        // An app an admin approved for events:publish, installed into another organization: the
+        // service scope is never part of an installation (nor of its tokens).
         String ownerOrg = Fixtures.org(Fixtures.admin());
+        String plain = Fixtures.scope("inst", false);
         var publisher = Fixtures.app(Fixtures.admin(), ownerOrg, Map.of("actor_modes", List.of("app"),
-                "grant_types", List.of("authorization_code", "client_credentials"), "scope", "events:publish"));
+                "grant_types", List.of("authorization_code", "client_credentials"), "scope", plain + " events:publish"));
         targetAdmin = Fixtures.newUser();
         targetOrg = Fixtures.org(targetAdmin.login());
         app = publisher;
-        scope = "events:publish";
+        scope = plain;
         install(targetAdmin, targetOrg);
+        Http.Response asked = API.postForm("/oauth/token", Http.form("grant_type", "client_credentials",
+                "organization_id", targetOrg, "scope", "events:publish"), "Authorization", app.basic());
+        assertThat(asked.status()).isEqualTo(400);
+        assertThat(asked.text("error")).isEqualTo("invalid_scope");
         String installed = clientCredentials(targetOrg).text("access_token");
         String otherOrg = Fixtures.org(Fixtures.admin());
         Http.Response forged = API.postJson("/api/v1/events", Map.of("organization_id", otherOrg, "type", "task.created"),

@@ -156,6 +156,35 @@ class ScopesIT {
     }
 
     @Test
+    void scopeBecomingRestrictedIsWithdrawnAtOnceFromAppsNoAdminApprovedItFor() {
+        String name = Fixtures.scope("flip", true);
+        String id = catalog(admin).get(name).get("id").asText();
+        Http member = Fixtures.newUser().login();
+        String memberOrg = Fixtures.org(member);
+        Map<String, Object> serviceApp = Map.of("grant_types", List.of("client_credentials"), "actor_modes", List.of("app"),
+                "redirect_uris", List.of(), "scope", name);
+        Fixtures.App approvedApp = Fixtures.app(admin, memberOrg, serviceApp);
+        assertThat(admin.putJson(SCOPES + "/" + id, Map.of("restricted", false)).status()).isEqualTo(200);
+        Fixtures.App memberApp = Fixtures.app(member, memberOrg, serviceApp);
+        String memberToken = clientCredentials(memberApp, null).text("access_token");
+        String approvedToken = clientCredentials(approvedApp, null).text("access_token");
+
+        Http.Response restricted = admin.putJson(SCOPES + "/" + id, Map.of("restricted", true));
+
+        assertThat(restricted.status()).as(restricted.body()).isEqualTo(200);
+        assertThat(memberApp.isActive(memberToken)).as("no admin approved it for this app").isFalse();
+        assertThat(approvedApp.isActive(approvedToken)).as("an admin approved it for this one").isTrue();
+        assertThat(clientCredentials(memberApp, null).text("scope")).isEmpty();
+        assertError(clientCredentials(memberApp, name), 400, "invalid_scope");
+        assertThat(clientCredentials(approvedApp, null).text("scope")).isEqualTo(name);
+        assertThat(admin.get("/api/v1/oauth/clients/" + memberApp.clientId()).text("pending_scopes")).isEqualTo(name);
+
+        assertThat(admin.putJson(SCOPES + "/" + id, Map.of("restricted", false)).status()).isEqualTo(200);
+        assertThat(clientCredentials(memberApp, null).text("scope")).as("every app's cached view was dropped")
+                .isEqualTo(name);
+    }
+
+    @Test
     void updateWithANewNameThenValidationFailed() {
         String name = Fixtures.scope("ren", false);
         String id = catalog(admin).get(name).get("id").asText();
@@ -295,6 +324,16 @@ class ScopesIT {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
+
+    private static Http.Response clientCredentials(Fixtures.App app, String scope) {
+        String form = scope == null ? Http.form("grant_type", "client_credentials")
+                : Http.form("grant_type", "client_credentials", "scope", scope);
+        Http.Response response = Http.anonymous().postForm("/oauth/token", form, "Authorization", app.basic());
+        if (scope == null) {
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+        }
+        return response;
+    }
 
     /** The whole catalog by name, walking every page. */
     private static Map<String, JsonNode> catalog(Http session) {
