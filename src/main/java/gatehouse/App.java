@@ -3,7 +3,7 @@ package gatehouse;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.audit.AuditRepository;
-import gatehouse.audit.AuditRoutes;
+import gatehouse.orgs.AuditRoutes;
 import gatehouse.clients.ClientAuthenticator;
 import gatehouse.clients.ClientApprovals;
 import gatehouse.clients.ClientCache;
@@ -65,7 +65,7 @@ import gatehouse.store.DatabaseUrl;
 import gatehouse.tokens.AccessTokenSigner;
 import gatehouse.tokens.ExpiredRecordsPurger;
 import gatehouse.tokens.OAuthSessionRoutes;
-import gatehouse.tokens.TokenCodec;
+import gatehouse.secrets.TokenCodec;
 import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenRoutes;
 import gatehouse.tokens.TokenService;
@@ -167,7 +167,6 @@ public final class App implements AutoCloseable {
         var introspectLimit = new RateLimiter.Limit("introspection", config.introspectPerMinute());
         var revokeLimit = new RateLimiter.Limit("revocation", config.revokePerMinute());
         var apiLimit = new RateLimiter.Limit("api", config.apiPerMinute());
-        var callers = new CallerResolver(sessions, tokens, limiter, apiLimit);
         var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock,
                 config.requireVerifiedEmail());
         this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
@@ -193,6 +192,7 @@ public final class App implements AutoCloseable {
         var connections = new Connections(database, vaultRepository, platforms, encryption, orgs, audit, clock);
         this.vaultRefresher = new VaultRefresher(database, vaultRepository, tokenLookup, clock, config.vault().refreshSkew());
         var authenticator = new ClientAuthenticator(clients, codec, clock);
+        var callers = new CallerResolver(sessions, tokens, authenticator, limiter, apiLimit);
         var codes = new AuthorizationCodeRepository();
 
         List<Grant> grants = List.of(
@@ -212,11 +212,10 @@ public final class App implements AutoCloseable {
                 new IntrospectionEndpoint(authenticator, tokens, config.issuer(), limiter, introspectLimit),
                 new TokenInfoEndpoint(tokens),
                 new OAuthSessionRoutes(tokens, callers),
-                new TokenRoutes(tokens, authenticator, callers),
+                new TokenRoutes(tokens, callers),
                 new ConsentRoutes(consents, callers),
                 new AuditRoutes(audit, orgs, callers),
-                new RateLimitRoutes(limiter, List.of(tokenLimit, introspectLimit, revokeLimit), apiLimit, authenticator,
-                        callers),
+                new RateLimitRoutes(limiter, List.of(tokenLimit, introspectLimit, revokeLimit), apiLimit, callers),
                 new AuthRoutes(users, sessions, callers, pages, formCsrf),
                 new AccountPages(accountEmails, pages, formCsrf),
                 new UserRoutes(users, accountEmails, callers),

@@ -1,6 +1,9 @@
 package gatehouse;
 
 import gatehouse.crypto.Encryption;
+import gatehouse.mail.SmtpSettings;
+import gatehouse.vault.PlatformSettings;
+import gatehouse.vault.VaultSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,13 +42,13 @@ public record Config(
         int registrationsPerIp,
         gatehouse.http.TrustedProxies trustedProxies,
         int databasePoolSize,
-        Smtp smtp,
+        SmtpSettings smtp,
         Redis redis,
         boolean webhookAllowPrivate,
         Duration webhookRetryBase,
         EncryptionKeys encryptionKeys,
         String jwtAudience,
-        Vault vault) {
+        VaultSettings vault) {
 
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
@@ -114,18 +117,6 @@ public record Config(
         return databaseUrl == null;
     }
 
-    /**
-     * The SMTP server emails go through; null when GATEHOUSE_SMTP_HOST is unset (emails are then
-     * written to the log). STARTTLS is required unless turned off, so credentials and links never
-     * cross the network in the clear by default.
-     */
-    public record Smtp(String host, int port, String username, String password, String from, boolean startTls) {
-        @Override
-        public String toString() {
-            return "Smtp[host=" + host + ", port=" + port + ", username=" + username + ", from=" + from
-                    + ", startTls=" + startTls + "]";
-        }
-    }
 
     /**
      * The Redis that rate-limit buckets live in, shared by every node; null when GATEHOUSE_REDIS_URL
@@ -154,18 +145,6 @@ public record Config(
         }
     }
 
-    /**
-     * The integration token vault (API.md §6): each provider's settings (null when not configured),
-     * the URL prefixes allowed as {@code return_to}, and how early tokens are refreshed.
-     */
-    public record Vault(gatehouse.vault.PlatformSettings.GitHubOAuth githubOAuth,
-                        gatehouse.vault.PlatformSettings.GitHubApp githubApp,
-                        gatehouse.vault.PlatformSettings.Jira jira,
-                        gatehouse.vault.PlatformSettings.Slack slack,
-                        List<String> returnUrls,
-                        Duration refreshSkew,
-                        boolean allowHttp) {
-    }
 
     /** Reads variables, collecting problems instead of stopping at the first one. */
     private static final class Reader {
@@ -251,7 +230,7 @@ public record Config(
             return value;
         }
 
-        Smtp smtp(String issuer) {
+        SmtpSettings smtp(String issuer) {
             String host = string("GATEHOUSE_SMTP_HOST", null);
             boolean startTls = bool("GATEHOUSE_SMTP_STARTTLS", true);
             int port = integer("GATEHOUSE_SMTP_PORT", startTls ? 587 : 25, 1, 65535);
@@ -274,31 +253,31 @@ public record Config(
             if ((username == null) != (password == null || password.isEmpty())) {
                 problems.add("GATEHOUSE_SMTP_USERNAME and GATEHOUSE_SMTP_PASSWORD must be set together");
             }
-            return new Smtp(host, port, username, password, from, startTls);
+            return new SmtpSettings(host, port, username, password, from, startTls);
         }
 
-        Vault vault() {
+        VaultSettings vault() {
             boolean allowHttp = bool("GATEHOUSE_VAULT_ALLOW_HTTP", false);
             String githubWeb = baseUrl("GATEHOUSE_GITHUB_WEB_URL", "https://github.com", allowHttp);
             String githubApi = baseUrl("GATEHOUSE_GITHUB_API_URL", "https://api.github.com", allowHttp);
             var githubOAuth = string("GATEHOUSE_GITHUB_CLIENT_ID", null) == null ? null
-                    : new gatehouse.vault.PlatformSettings.GitHubOAuth(string("GATEHOUSE_GITHUB_CLIENT_ID", null),
+                    : new PlatformSettings.GitHubOAuth(string("GATEHOUSE_GITHUB_CLIENT_ID", null),
                             secret("GATEHOUSE_GITHUB_CLIENT_SECRET"), words("GATEHOUSE_GITHUB_SCOPES", "read:org repo"),
                             githubWeb, githubApi);
             var githubApp = string("GATEHOUSE_GITHUB_APP_ID", null) == null ? null
-                    : new gatehouse.vault.PlatformSettings.GitHubApp(string("GATEHOUSE_GITHUB_APP_ID", null),
+                    : new PlatformSettings.GitHubApp(string("GATEHOUSE_GITHUB_APP_ID", null),
                             required("GATEHOUSE_GITHUB_APP_SLUG"), githubPrivateKey(),
                             // The install callback's code is exchanged with these to learn who installed.
                             required("GATEHOUSE_GITHUB_APP_CLIENT_ID"), secret("GATEHOUSE_GITHUB_APP_CLIENT_SECRET"),
                             githubWeb, githubApi);
             var jira = string("GATEHOUSE_JIRA_CLIENT_ID", null) == null ? null
-                    : new gatehouse.vault.PlatformSettings.Jira(string("GATEHOUSE_JIRA_CLIENT_ID", null),
+                    : new PlatformSettings.Jira(string("GATEHOUSE_JIRA_CLIENT_ID", null),
                             secret("GATEHOUSE_JIRA_CLIENT_SECRET"),
                             words("GATEHOUSE_JIRA_SCOPES", "read:jira-work write:jira-work read:me offline_access"),
                             baseUrl("GATEHOUSE_JIRA_AUTH_URL", "https://auth.atlassian.com", allowHttp),
                             baseUrl("GATEHOUSE_JIRA_API_URL", "https://api.atlassian.com", allowHttp));
             var slack = string("GATEHOUSE_SLACK_CLIENT_ID", null) == null ? null
-                    : new gatehouse.vault.PlatformSettings.Slack(string("GATEHOUSE_SLACK_CLIENT_ID", null),
+                    : new PlatformSettings.Slack(string("GATEHOUSE_SLACK_CLIENT_ID", null),
                             secret("GATEHOUSE_SLACK_CLIENT_SECRET"), words("GATEHOUSE_SLACK_SCOPES", "chat:write channels:read"),
                             words("GATEHOUSE_SLACK_USER_SCOPES", ""),
                             baseUrl("GATEHOUSE_SLACK_WEB_URL", "https://slack.com", allowHttp),
@@ -308,7 +287,7 @@ public record Config(
                 returnUrls.add(checkedUrl("GATEHOUSE_CONNECT_RETURN_URLS", prefix, true));
             }
             Duration skew = Duration.ofSeconds(integer("GATEHOUSE_VAULT_REFRESH_SKEW", 300, 0, 86_400));
-            return new Vault(githubOAuth, githubApp, jira, slack, List.copyOf(returnUrls), skew, allowHttp);
+            return new VaultSettings(githubOAuth, githubApp, jira, slack, List.copyOf(returnUrls), skew, allowHttp);
         }
 
         /** Space- or comma-separated words. */

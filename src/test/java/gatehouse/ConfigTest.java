@@ -1,5 +1,7 @@
 package gatehouse;
 
+import gatehouse.vault.VaultSettings;
+import gatehouse.mail.SmtpSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -212,16 +214,16 @@ class ConfigTest {
     void fromEnvWhenSmtpHostSetThenStartTlsOnPort587AndFromAtTheIssuerHostByDefault() {
         Config config = Config.fromEnv(Map.of("GATEHOUSE_SMTP_HOST", "mail.example.com",
                 "GATEHOUSE_ISSUER", "https://auth.example.com", "GATEHOUSE_ENCRYPTION_KEYS", KEY));
-        assertThat(config.smtp()).isEqualTo(new Config.Smtp("mail.example.com", 587, null, null,
+        assertThat(config.smtp()).isEqualTo(new SmtpSettings("mail.example.com", 587, null, null,
                 "gatehouse@auth.example.com", true));
     }
 
     @Test
     void fromEnvWhenSmtpFullySetThenUsedAndPasswordKeptOutOfToString() {
-        Config.Smtp smtp = Config.fromEnv(Map.of("GATEHOUSE_SMTP_HOST", "mail.example.com", "GATEHOUSE_SMTP_PORT", "2525",
+        SmtpSettings smtp = Config.fromEnv(Map.of("GATEHOUSE_SMTP_HOST", "mail.example.com", "GATEHOUSE_SMTP_PORT", "2525",
                 "GATEHOUSE_SMTP_USERNAME", "mailer", "GATEHOUSE_SMTP_PASSWORD", "smtp-secret",
                 "GATEHOUSE_SMTP_FROM", "Gatehouse <no-reply@example.com>", "GATEHOUSE_SMTP_STARTTLS", "false")).smtp();
-        assertThat(smtp).isEqualTo(new Config.Smtp("mail.example.com", 2525, "mailer", "smtp-secret",
+        assertThat(smtp).isEqualTo(new SmtpSettings("mail.example.com", 2525, "mailer", "smtp-secret",
                 "Gatehouse <no-reply@example.com>", false));
         assertThat(smtp.toString()).doesNotContain("smtp-secret");
     }
@@ -318,7 +320,7 @@ class ConfigTest {
 
     @Test
     void fromEnvWhenNoPlatformIsSetThenTheVaultHasNoneAndDefaults() {
-        Config.Vault vault = Config.fromEnv(Map.of()).vault();
+        VaultSettings vault = Config.fromEnv(Map.of()).vault();
         assertThat(vault.slack()).isNull();
         assertThat(vault.jira()).isNull();
         assertThat(vault.githubOAuth()).isNull();
@@ -329,7 +331,7 @@ class ConfigTest {
 
     @Test
     void fromEnvWhenSlackIsSetThenItsDefaultsAndSecretKeptOutOfToString() {
-        Config.Vault vault = Config.fromEnv(Map.of("GATEHOUSE_SLACK_CLIENT_ID", "1.2", "GATEHOUSE_SLACK_CLIENT_SECRET",
+        VaultSettings vault = Config.fromEnv(Map.of("GATEHOUSE_SLACK_CLIENT_ID", "1.2", "GATEHOUSE_SLACK_CLIENT_SECRET",
                 "s3cret", "GATEHOUSE_CONNECT_RETURN_URLS", "https://a.example/x/, https://b.example/")).vault();
         assertThat(vault.slack().scopes()).containsExactly("chat:write", "channels:read");
         assertThat(vault.slack().apiUrl()).isEqualTo("https://slack.com/api");

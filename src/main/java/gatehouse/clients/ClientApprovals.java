@@ -7,7 +7,7 @@ import gatehouse.scopes.Scope;
 import gatehouse.scopes.ScopeService;
 import gatehouse.store.Database;
 import gatehouse.tokens.TokenRepository;
-import gatehouse.users.Caller;
+import gatehouse.auth.Caller;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package gatehouse.clients;
 
+import gatehouse.scopes.ScopeService;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * node LISTENs and evicts, so a rotated secret or deleted app stops working everywhere at commit.
  * While the listening connection is down the cache is bypassed: correctness never depends on it.
  */
-public final class ClientCache implements AutoCloseable {
+public final class ClientCache implements AutoCloseable, ScopeService.RestrictionChanges {
     public static final String CHANNEL = "gatehouse_clients";
     /** The payload meaning "every app changed" (a catalog scope's restriction, which every app's allowed scopes read). */
     static final String EVERY_APP = "*";
@@ -91,6 +92,18 @@ public final class ClientCache implements AutoCloseable {
     /** Sends, in the caller's transaction, the NOTIFY that makes every node forget every app at commit. */
     public static void announceEveryApp(Handle handle) {
         announce(handle, EVERY_APP);
+    }
+
+    /** A scope's restriction changed: every node forgets every app when the edit commits. */
+    @Override
+    public void changed(Handle handle) {
+        announceEveryApp(handle);
+    }
+
+    /** ... and this node at once (scope edits are rare). */
+    @Override
+    public void committed() {
+        clear();
     }
 
     private void heard(String payload) {

@@ -10,10 +10,10 @@ import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
-import gatehouse.tokens.TokenCodec;
-import gatehouse.tokens.TokenKind;
+import gatehouse.secrets.TokenCodec;
+import gatehouse.secrets.TokenKind;
 import gatehouse.tokens.TokenRepository;
-import gatehouse.users.Caller;
+import gatehouse.auth.Caller;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
@@ -35,7 +35,7 @@ public final class ClientService {
     public static final int MAX_DESCRIPTION = 2000;
     public static final int MAX_REDIRECT_URIS = 20;
     public static final int MAX_TOKEN_TTL = 86_400;
-    public static final int MAX_GRACE_SECONDS = 300;
+    public static final int MAX_GRACE_SECONDS = gatehouse.tokens.RefreshToken.MAX_GRACE_SECONDS;
     public static final int MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
 
     private final Database database;

@@ -1,13 +1,14 @@
 package gatehouse.http;
 
+import gatehouse.clients.ClientAuthenticator;
 import gatehouse.errors.OAuthException;
 import gatehouse.oauth.TokenInfoEndpoint;
 import gatehouse.ratelimit.RateLimiter;
 import gatehouse.tokens.AccessToken;
 import gatehouse.tokens.TokenService;
 import gatehouse.users.AuthRoutes;
-import gatehouse.users.Caller;
-import gatehouse.users.CallerSource;
+import gatehouse.auth.Caller;
+import gatehouse.auth.CallerSource;
 import gatehouse.users.SessionService;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -29,13 +30,16 @@ public final class CallerResolver implements CallerSource {
 
     private final SessionService sessions;
     private final TokenService tokens;
+    private final ClientAuthenticator clients;
 
     private final RateLimiter limiter;
     private final RateLimiter.Limit apiLimit;
 
-    public CallerResolver(SessionService sessions, TokenService tokens, RateLimiter limiter, RateLimiter.Limit apiLimit) {
+    public CallerResolver(SessionService sessions, TokenService tokens, ClientAuthenticator clients, RateLimiter limiter,
+                          RateLimiter.Limit apiLimit) {
         this.sessions = sessions;
         this.tokens = tokens;
+        this.clients = clients;
         this.limiter = limiter;
         this.apiLimit = apiLimit;
     }
@@ -57,6 +61,15 @@ public final class CallerResolver implements CallerSource {
     public Optional<Caller> session(Context ctx) {
         String cookie = ctx.cookie(AuthRoutes.SESSION_COOKIE);
         return cookie == null ? Optional.empty() : sessions.resolve(cookie);
+    }
+
+    @Override
+    public Optional<Caller> basicClient(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        if (!ClientAuthenticator.isBasic(authorization)) {
+            return Optional.empty();
+        }
+        return Optional.of(Caller.client(clients.authenticate(authorization, null, null, false).client().clientId()));
     }
 
     private Optional<Caller> resolve(Context ctx) {

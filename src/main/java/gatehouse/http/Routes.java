@@ -1,6 +1,6 @@
 package gatehouse.http;
 
-import gatehouse.audit.AuditRoutes;
+import gatehouse.orgs.AuditRoutes;
 import gatehouse.clients.ClientRoutes;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.installations.InstallationRoutes;

@@ -1,6 +1,6 @@
 package gatehouse.installations;
 
-import gatehouse.users.CallerSource;
+import gatehouse.auth.CallerSource;
 import gatehouse.web.Bodies;
 import gatehouse.web.JsonBody;
 import gatehouse.web.Responses;

@@ -7,7 +7,7 @@ import gatehouse.store.Database;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.TokenService;
-import gatehouse.users.Caller;
+import gatehouse.auth.Caller;
 import gatehouse.errors.OAuthException;
 import java.time.Clock;
 import java.time.Instant;

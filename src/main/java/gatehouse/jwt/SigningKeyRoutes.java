@@ -1,8 +1,8 @@
 package gatehouse.jwt;
 
 import gatehouse.errors.OAuthException;
-import gatehouse.users.Caller;
-import gatehouse.users.CallerSource;
+import gatehouse.auth.Caller;
+import gatehouse.auth.CallerSource;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
 import java.util.List;

@@ -1,6 +1,5 @@
 package gatehouse.mail;
 
-import gatehouse.Config;
 import jakarta.mail.Authenticator;
 import jakarta.mail.Message;
 import jakarta.mail.PasswordAuthentication;
@@ -20,7 +19,7 @@ public final class SmtpMailer implements Mailer {
     private final InternetAddress from;
     private final Clock clock;
 
-    public SmtpMailer(Config.Smtp smtp, Clock clock) {
+    public SmtpMailer(SmtpSettings smtp, Clock clock) {
         this.clock = clock;
         var props = new Properties();
         props.put("mail.transport.protocol", "smtp");

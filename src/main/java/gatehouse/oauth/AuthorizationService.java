@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.auth.ServiceScopes;
 import com.nimbusds.oauth2.sdk.AuthorizationErrorResponse;
 import com.nimbusds.oauth2.sdk.AuthorizationSuccessResponse;
 import com.nimbusds.oauth2.sdk.ErrorObject;
@@ -16,8 +17,8 @@ import gatehouse.installations.InstallationService;
 import gatehouse.orgs.OrgService;
 import gatehouse.orgs.Organization;
 import gatehouse.store.Database;
-import gatehouse.tokens.TokenCodec;
-import gatehouse.tokens.TokenKind;
+import gatehouse.secrets.TokenCodec;
+import gatehouse.secrets.TokenKind;
 import gatehouse.web.FormParams;
 import java.net.URI;
 import java.time.Clock;

@@ -4,7 +4,7 @@ import gatehouse.clients.Client;
 import gatehouse.clients.ClientAuthenticator;
 import gatehouse.errors.OAuthException;
 import gatehouse.tokens.AccessToken;
-import gatehouse.tokens.TokenKind;
+import gatehouse.secrets.TokenKind;
 import gatehouse.tokens.TokenService;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
@@ -42,13 +42,13 @@ public final class IntrospectionEndpoint {
         FormParams form = Bodies.oauthForm(ctx).rejectRepeated();
         Client caller = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
                 form.get("client_secret"), false).client();
-        limiter.refuseIfSpent(ctx, limit, caller);
+        limiter.refuseIfSpent(ctx, limit, caller.clientId(), !caller.confidential());
         String token = form.get("token");
         if (token == null) {
             throw OAuthException.invalidRequest("token is required");
         }
         Map<String, Object> answer = introspect(caller, token);
-        limiter.spend(ctx, limit, caller);
+        limiter.spend(ctx, limit, caller.clientId(), !caller.confidential());
         Responses.ok(Responses.noStore(ctx), answer);
     }
 

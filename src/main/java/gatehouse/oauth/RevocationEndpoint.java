@@ -33,14 +33,14 @@ public final class RevocationEndpoint {
         FormParams form = Bodies.oauthForm(ctx).rejectRepeated();
         Client client = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
                 form.get("client_secret"), true).client();
-        limiter.refuseIfSpent(ctx, limit, client);
+        limiter.refuseIfSpent(ctx, limit, client.clientId(), !client.confidential());
         String token = form.get("token");
         if (token == null) {
             throw OAuthException.invalidRequest("token is required");
         }
         // RFC 7009 §2.1: the hint only speeds up the lookup; the token's prefix already tells us.
         tokens.revoke(client.clientId(), token, form.get("token_type_hint"));
-        limiter.spend(ctx, limit, client);
+        limiter.spend(ctx, limit, client.clientId(), !client.confidential());
         Responses.noStore(ctx).status(200);
     }
 }

@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.auth.ServiceScopes;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.scopes.ScopeService;

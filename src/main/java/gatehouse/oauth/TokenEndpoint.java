@@ -41,13 +41,13 @@ public final class TokenEndpoint {
         Grant grant = grantFor(form.get("grant_type"));
         Client client = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
                 form.get("client_secret"), true).client();
-        limiter.refuseIfSpent(ctx, limit, client);
+        limiter.refuseIfSpent(ctx, limit, client.clientId(), !client.confidential());
         if (!client.allowsGrant(grant.type())) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app may not use " + grant.type());
         }
         TokenResponse response = grant.exchange(client, onlyDeclared(form, grant));
         // Only now: a bad grant must not spend the app's budget (see RateLimiter).
-        limiter.spend(ctx, limit, client);
+        limiter.spend(ctx, limit, client.clientId(), !client.confidential());
         issued.get(grant.type()).increment();
         Responses.ok(Responses.noStore(ctx), response);
     }

@@ -1,7 +1,7 @@
 package gatehouse.ops;
 
 import gatehouse.errors.OAuthException;
-import gatehouse.users.CallerSource;
+import gatehouse.auth.CallerSource;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.micrometer.core.instrument.Timer;

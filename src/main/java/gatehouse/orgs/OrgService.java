@@ -6,7 +6,7 @@ import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.TokenService;
-import gatehouse.users.Caller;
+import gatehouse.auth.Caller;
 import gatehouse.users.UserRepository;
 import java.time.Clock;
 import java.time.Instant;

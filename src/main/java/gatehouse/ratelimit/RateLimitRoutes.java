@@ -1,8 +1,7 @@
 package gatehouse.ratelimit;
 
-import gatehouse.clients.ClientAuthenticator;
-import gatehouse.users.Caller;
-import gatehouse.users.CallerSource;
+import gatehouse.auth.Caller;
+import gatehouse.auth.CallerSource;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
 import java.util.ArrayList;
@@ -17,24 +16,21 @@ public final class RateLimitRoutes {
     private final RateLimiter limiter;
     private final List<RateLimiter.Limit> perApp;
     private final RateLimiter.Limit api;
-    private final ClientAuthenticator authenticator;
     private final CallerSource callers;
 
     public RateLimitRoutes(RateLimiter limiter, List<RateLimiter.Limit> perApp, RateLimiter.Limit api,
-                           ClientAuthenticator authenticator, CallerSource callers) {
+                           CallerSource callers) {
         this.limiter = limiter;
         this.perApp = perApp;
         this.api = api;
-        this.authenticator = authenticator;
         this.callers = callers;
     }
 
     public void list(Context ctx) {
-        String authorization = ctx.header("Authorization");
         List<RateLimiter.Status> limits = new ArrayList<>();
-        if (ClientAuthenticator.isBasic(authorization)) {
-            String clientId = authenticator.authenticate(authorization, null, null, false).client().clientId();
-            limits.addAll(limiter.status(clientId, perApp));
+        var app = callers.basicClient(ctx);
+        if (app.isPresent()) {
+            limits.addAll(limiter.status(app.get().clientId(), perApp));
         } else {
             Caller caller = callers.require(ctx);
             limits.addAll(limiter.status(caller.rateLimitKey(), List.of(api)));

@@ -1,6 +1,5 @@
 package gatehouse.ratelimit;
 
-import gatehouse.clients.Client;
 import gatehouse.errors.OAuthException;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
@@ -93,17 +92,17 @@ public final class RateLimiter {
      * Before an app's request is worked on: 429 (with the headers) when its budget for {@code limit}
      * is already empty. Spends nothing, and costs one store operation.
      */
-    public void refuseIfSpent(Context ctx, Limit limit, Client client) {
+    public void refuseIfSpent(Context ctx, Limit limit, String clientId, boolean publicClient) {
         if (!enabled) {
             return;
         }
-        String bucketKey = bucketKey(limit, appKey(client, ctx.ip()));
+        String bucketKey = bucketKey(limit, appKey(clientId, publicClient, ctx.ip()));
         VerboseResult<EstimationProbe> result = store.apply(bucketKey, limit.configuration(),
                 bucket -> bucket.asVerbose().estimateAbilityToConsume(1));
         EstimationProbe probe = result.getValue();
         setHeaders(ctx, limit, probe.getRemainingTokens(), result.getDiagnostics().calculateFullRefillingTime());
         if (!probe.canBeConsumed()) {
-            refuse(limit, bucketKey, client.clientId(), probe.getNanosToWaitForRefill());
+            refuse(limit, bucketKey, clientId, probe.getNanosToWaitForRefill());
         }
     }
 
@@ -112,19 +111,19 @@ public final class RateLimiter {
      * headers. Always spends, even past the budget (requests racing past the check become a debt
      * the next refill pays), and costs one store operation.
      */
-    public void spend(Context ctx, Limit limit, Client client) {
+    public void spend(Context ctx, Limit limit, String clientId, boolean publicClient) {
         if (!enabled) {
             return;
         }
-        VerboseResult<Long> result = store.apply(bucketKey(limit, appKey(client, ctx.ip())), limit.configuration(),
+        VerboseResult<Long> result = store.apply(bucketKey(limit, appKey(clientId, publicClient, ctx.ip())), limit.configuration(),
                 bucket -> bucket.asVerbose().consumeIgnoringRateLimits(1));
         setHeaders(ctx, limit, result.getDiagnostics().getAvailableTokens(),
                 result.getDiagnostics().calculateFullRefillingTime());
     }
 
     /** Whose budget an app's request spends: the app's, or for a public app the app's from this IP. */
-    public static String appKey(Client client, String ip) {
-        return client.confidential() ? client.clientId() : client.clientId() + "|" + ip;
+    public static String appKey(String clientId, boolean publicClient, String ip) {
+        return publicClient ? clientId + "|" + ip : clientId;
     }
 
     /** The state of {@code limits} for {@code key}, without spending anything. */

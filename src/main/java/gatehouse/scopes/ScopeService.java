@@ -1,13 +1,12 @@
 package gatehouse.scopes;
 
-import gatehouse.clients.ClientCache;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.TokenRepository;
-import gatehouse.users.Caller;
+import gatehouse.auth.Caller;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
@@ -21,21 +20,31 @@ import java.util.stream.Collectors;
 
 /** The scope catalog: admins edit it; everyone may read it; built-in scopes cannot be removed. */
 public final class ScopeService {
+    /**
+     * Told when a scope's restriction flips, since what every app may use changes with it (the app
+     * cache listens): {@code changed} in the edit's transaction, {@code committed} after it.
+     */
+    public interface RestrictionChanges {
+        void changed(org.jdbi.v3.core.Handle handle);
+
+        void committed();
+    }
+
     public static final int MAX_NAME = 128;
     public static final int MAX_DESCRIPTION = 1000;
 
     private final Database database;
     private final ScopeRepository scopes;
     private final TokenRepository tokens;
-    private final ClientCache clientCache;
+    private final RestrictionChanges restrictionChanges;
     private final Clock clock;
 
-    public ScopeService(Database database, ScopeRepository scopes, TokenRepository tokens, ClientCache clientCache,
+    public ScopeService(Database database, ScopeRepository scopes, TokenRepository tokens, RestrictionChanges restrictionChanges,
                         Clock clock) {
         this.database = database;
         this.scopes = scopes;
         this.tokens = tokens;
-        this.clientCache = clientCache;
+        this.restrictionChanges = restrictionChanges;
         this.clock = clock;
     }
 
@@ -81,7 +90,7 @@ public final class ScopeService {
             }
             return updated;
         });
-        clientCache.clear(); // this node at once; the others at the NOTIFY (scope edits are rare)
+        restrictionChanges.committed();
         return changed;
     }
 
@@ -89,7 +98,7 @@ public final class ScopeService {
         if (scope.restricted()) {
             tokens.revokeCarryingUnapprovedScope(handle, scope.name(), clock.instant());
         }
-        ClientCache.announceEveryApp(handle);
+        restrictionChanges.changed(handle);
     }
 
     public void delete(Caller caller, UUID id) {

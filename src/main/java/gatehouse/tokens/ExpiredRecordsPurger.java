@@ -63,7 +63,7 @@ public final class ExpiredRecordsPurger implements AutoCloseable {
                 handle.createUpdate("""
                                 UPDATE refresh_tokens SET successor_sealed = NULL
                                 WHERE successor_sealed IS NOT NULL AND rotated_at < :before""")
-                        .bind("before", now.minusSeconds(gatehouse.clients.ClientService.MAX_GRACE_SECONDS)).execute();
+                        .bind("before", now.minusSeconds(RefreshToken.MAX_GRACE_SECONDS)).execute();
                 return deleted;
             } finally {
                 handle.createQuery("SELECT pg_advisory_unlock(:key)").bind("key", LOCK_KEY).mapTo(Boolean.class).one();

@@ -16,6 +16,9 @@ public record RefreshToken(
         boolean graceUsed,
         Instant revokedAt) {
 
+    /** The longest window an app may give a retired token's retry (refresh_token_grace_seconds). */
+    public static final int MAX_GRACE_SECONDS = 300;
+
     public boolean isExpired(Instant now) {
         return expiresAt != null && !now.isBefore(expiresAt);
     }

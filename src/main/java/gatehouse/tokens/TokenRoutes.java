@@ -1,9 +1,8 @@
 package gatehouse.tokens;
 
-import gatehouse.clients.ClientAuthenticator;
 import gatehouse.errors.OAuthException;
-import gatehouse.users.Caller;
-import gatehouse.users.CallerSource;
+import gatehouse.auth.Caller;
+import gatehouse.auth.CallerSource;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.JsonBody;
@@ -18,12 +17,10 @@ import java.util.UUID;
  */
 public final class TokenRoutes {
     private final TokenService tokens;
-    private final ClientAuthenticator authenticator;
     private final CallerSource callers;
 
-    public TokenRoutes(TokenService tokens, ClientAuthenticator authenticator, CallerSource callers) {
+    public TokenRoutes(TokenService tokens, CallerSource callers) {
         this.tokens = tokens;
-        this.authenticator = authenticator;
         this.callers = callers;
     }
 
@@ -46,9 +43,9 @@ public final class TokenRoutes {
 
     /** An app is held to its own tokens; anyone else must be a platform admin. */
     private TokenListing.Filter scoped(Context ctx, TokenListing.Filter filter) {
-        String authorization = ctx.header("Authorization");
-        if (ClientAuthenticator.isBasic(authorization)) {
-            String clientId = authenticator.authenticate(authorization, null, null, false).client().clientId();
+        var app = callers.basicClient(ctx);
+        if (app.isPresent()) {
+            String clientId = app.get().clientId();
             if (filter.clientId() != null && !filter.clientId().equals(clientId)) {
                 throw OAuthException.forbidden("an app sees only its own tokens");
             }

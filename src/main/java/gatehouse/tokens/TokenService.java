@@ -1,5 +1,7 @@
 package gatehouse.tokens;
 
+import gatehouse.secrets.TokenKind;
+import gatehouse.secrets.TokenCodec;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.audit.RequestOrigin;

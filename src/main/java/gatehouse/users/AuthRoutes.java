@@ -1,5 +1,7 @@
 package gatehouse.users;
 
+import gatehouse.auth.CallerSource;
+import gatehouse.auth.Caller;
 import gatehouse.errors.OAuthException;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;

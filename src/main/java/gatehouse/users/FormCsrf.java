@@ -1,6 +1,6 @@
 package gatehouse.users;
 
-import gatehouse.tokens.TokenCodec;
+import gatehouse.secrets.TokenCodec;
 import gatehouse.web.FormParams;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;

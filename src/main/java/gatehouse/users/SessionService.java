@@ -1,10 +1,11 @@
 package gatehouse.users;
 
+import gatehouse.auth.Caller;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
-import gatehouse.tokens.TokenCodec;
-import gatehouse.tokens.TokenKind;
+import gatehouse.secrets.TokenCodec;
+import gatehouse.secrets.TokenKind;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,7 +64,7 @@ public final class SessionService {
             if (session.lastSeenAt().plus(TOUCH_INTERVAL).isBefore(now)) {
                 sessions.touch(handle, session.id(), now);
             }
-            return Optional.of(Caller.session(found.get().user(), session.id(), session.csrfToken()));
+            return Optional.of(Caller.session(found.get().user().id(), found.get().user().username(), found.get().user().roles(), session.id(), session.csrfToken()));
         });
     }
 

@@ -16,7 +16,7 @@ public record User(
         Instant createdAt,
         Instant updatedAt) {
 
-    public static final String ROLE_ADMIN = "admin";
+    public static final String ROLE_ADMIN = gatehouse.auth.Caller.ROLE_ADMIN;
     public static final String ROLE_USER = "user";
 
     public boolean isAdmin() {

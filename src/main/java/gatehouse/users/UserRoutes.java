@@ -1,5 +1,7 @@
 package gatehouse.users;
 
+import gatehouse.auth.CallerSource;
+import gatehouse.auth.Caller;
 import gatehouse.web.Bodies;
 import gatehouse.web.JsonBody;
 import gatehouse.web.Responses;

@@ -1,5 +1,6 @@
 package gatehouse.users;
 
+import gatehouse.auth.Caller;
 import gatehouse.audit.AuditLog;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;

@@ -3,7 +3,6 @@ package gatehouse.vault;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallenge;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
-import gatehouse.Config;
 import gatehouse.audit.AuditLog;
 import gatehouse.crypto.Encryption;
 import gatehouse.errors.OAuthError;
@@ -11,8 +10,8 @@ import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
-import gatehouse.tokens.TokenCodec;
-import gatehouse.users.Caller;
+import gatehouse.secrets.TokenCodec;
+import gatehouse.auth.Caller;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -53,7 +52,7 @@ public final class ConnectFlow {
     private final SecureRandom random = new SecureRandom();
 
     public ConnectFlow(Database database, VaultRepository vault, Platforms platforms, Encryption encryption,
-                       OrgService orgs, AuditLog audit, Clock clock, Config.Vault settings, String issuer) {
+                       OrgService orgs, AuditLog audit, Clock clock, VaultSettings settings, String issuer) {
         this.database = database;
         this.vault = vault;
         this.platforms = platforms;

@@ -7,7 +7,7 @@ import gatehouse.orgs.OrgService;
 import gatehouse.store.Database;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
-import gatehouse.users.Caller;
+import gatehouse.auth.Caller;
 import gatehouse.web.Json;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package gatehouse.vault;
 
-import gatehouse.Config;
 import gatehouse.errors.OAuthException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -13,7 +12,7 @@ public final class Platforms {
 
     private final Map<String, Platform> byKey = new LinkedHashMap<>();
 
-    public Platforms(Config.Vault settings, ProviderHttp http, Clock clock) {
+    public Platforms(VaultSettings settings, ProviderHttp http, Clock clock) {
         if (settings.githubOAuth() != null) {
             add(new GitHubOAuthPlatform(settings.githubOAuth(), http, clock));
         }

@@ -7,7 +7,7 @@ import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
-import gatehouse.users.Caller;
+import gatehouse.auth.Caller;
 import gatehouse.web.JsonBody;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;

@@ -1,7 +1,7 @@
 package gatehouse.webhooks;
 
-import gatehouse.users.Caller;
-import gatehouse.users.CallerSource;
+import gatehouse.auth.Caller;
+import gatehouse.auth.CallerSource;
 import gatehouse.web.Bodies;
 import gatehouse.web.JsonBody;
 import gatehouse.web.Responses;

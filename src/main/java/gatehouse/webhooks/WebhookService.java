@@ -12,7 +12,7 @@ import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.TokenEvents;
-import gatehouse.users.Caller;
+import gatehouse.auth.Caller;
 import gatehouse.web.Json;
 import java.time.Clock;
 import java.time.Duration;

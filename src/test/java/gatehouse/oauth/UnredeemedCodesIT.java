@@ -11,7 +11,7 @@ import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.OAuthBrowser;
 import gatehouse.testing.TestServer;
-import gatehouse.tokens.TokenCodec;
+import gatehouse.secrets.TokenCodec;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;

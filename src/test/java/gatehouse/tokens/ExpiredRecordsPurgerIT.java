@@ -1,5 +1,6 @@
 package gatehouse.tokens;
 
+import gatehouse.secrets.TokenCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import gatehouse.testing.Fixtures;

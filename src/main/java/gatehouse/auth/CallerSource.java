@@ -1,4 +1,4 @@
-package gatehouse.users;
+package gatehouse.auth;
 
 import io.javalin.http.Context;
 import java.util.Optional;
@@ -34,4 +34,11 @@ public interface CallerSource {
      * own {@code csrf_token} field that the handler checks. Bearer tokens do not count here.
      */
     Optional<Caller> session(Context ctx);
+
+    /**
+     * The app authenticating with HTTP Basic client credentials, for the routes that serve an app
+     * about itself (its tokens, its rate limits); empty when the request does not use Basic.
+     * Wrong credentials are 401 {@code invalid_client}.
+     */
+    Optional<Caller> basicClient(Context ctx);
 }

@@ -1,8 +1,7 @@
-package gatehouse.oauth;
+package gatehouse.auth;
 
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
-import gatehouse.users.Caller;
 import java.util.Collection;
 import java.util.List;
 
@@ -33,7 +32,7 @@ public final class ServiceScopes {
     }
 
     /** invalid_scope when {@code requested} names a service scope; otherwise {@code requested}. */
-    static <C extends Collection<String>> C refuseIn(C requested) {
+    public static <C extends Collection<String>> C refuseIn(C requested) {
         List<String> service = among(requested);
         if (!service.isEmpty()) {
             throw OAuthException.of(OAuthError.INVALID_SCOPE, "scope " + service.getFirst()

@@ -1,10 +1,10 @@
-package gatehouse.audit;
+package gatehouse.orgs;
+
+import gatehouse.audit.AuditLog;
 
 import gatehouse.errors.OAuthException;
-import gatehouse.orgs.OrgService;
-import gatehouse.orgs.Organization;
-import gatehouse.users.Caller;
-import gatehouse.users.CallerSource;
+import gatehouse.auth.Caller;
+import gatehouse.auth.CallerSource;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.JsonBody;

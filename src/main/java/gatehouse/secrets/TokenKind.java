@@ -1,4 +1,4 @@
-package gatehouse.tokens;
+package gatehouse.secrets;
 
 /** The kinds of Gatehouse secret strings and the part of their prefix after GATEHOUSE_TOKEN_PREFIX. */
 public enum TokenKind {

@@ -1,4 +1,4 @@
-package gatehouse.tokens;
+package gatehouse.secrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

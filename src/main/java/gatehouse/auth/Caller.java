@@ -1,5 +1,7 @@
-package gatehouse.users;
+package gatehouse.auth;
 
+import gatehouse.audit.Actor;
+import java.util.Collection;
 import java.util.Set;
 import java.util.UUID;
 
@@ -36,11 +38,26 @@ public record Caller(
      */
     public static final Set<String> SERVICE_SCOPES = Set.of(ADMIN_SCOPE, CONNECTIONS_READ_SCOPE, EVENTS_PUBLISH_SCOPE);
 
-    public enum Kind { SESSION, BEARER }
+    /** The platform role that may do everything in the management API. */
+    public static final String ROLE_ADMIN = "admin";
 
-    public static Caller session(User user, UUID sessionId, String csrfToken) {
-        return new Caller(Kind.SESSION, user.id(), user.username(), Set.copyOf(user.roles()), sessionId, csrfToken,
-                null, Set.of(), null, "self", null, false);
+    /** A browser session, a bearer access token, or an app authenticating with its own credentials (Basic). */
+    public enum Kind { SESSION, BEARER, CLIENT }
+
+    /** An app that authenticated with its client ID and secret: it acts as itself and nothing more. */
+    public static Caller client(String clientId) {
+        return new Caller(Kind.CLIENT, null, null, Set.of(), null, null, clientId, Set.of(), null, "app", null, false);
+    }
+
+    public boolean isClient() {
+        return kind == Kind.CLIENT;
+    }
+
+    /** A browser session of the user, whose unsafe requests must bring {@code csrfToken}. */
+    public static Caller session(UUID userId, String username, Collection<String> roles, UUID sessionId,
+                                 String csrfToken) {
+        return new Caller(Kind.SESSION, userId, username, Set.copyOf(roles), sessionId, csrfToken, null, Set.of(), null,
+                "self", null, false);
     }
 
     public boolean isSession() {
@@ -53,7 +70,7 @@ public record Caller(
      */
     public boolean isPlatformAdmin() {
         if (kind == Kind.SESSION) {
-            return roles.contains(User.ROLE_ADMIN);
+            return roles.contains(ROLE_ADMIN);
         }
         return service && scopes.contains(ADMIN_SCOPE);
     }
@@ -69,8 +86,8 @@ public record Caller(
     }
 
     /** The caller as the audit log records it. */
-    public gatehouse.audit.Actor auditActor() {
-        return userId != null ? gatehouse.audit.Actor.user(userId, clientId) : gatehouse.audit.Actor.client(clientId);
+    public Actor auditActor() {
+        return userId != null ? Actor.user(userId, clientId) : Actor.client(clientId);
     }
 
     /** True when this caller may use the management API: a browser session, or a service token with admin:*. */

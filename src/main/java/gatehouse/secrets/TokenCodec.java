@@ -1,4 +1,4 @@
-package gatehouse.tokens;
+package gatehouse.secrets;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,0 +1,17 @@
+package gatehouse.vault;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The integration token vault (API.md §6): each provider's settings (null when not configured),
+ * the URL prefixes allowed as {@code return_to}, and how early tokens are refreshed.
+ */
+public record VaultSettings(PlatformSettings.GitHubOAuth githubOAuth,
+                    PlatformSettings.GitHubApp githubApp,
+                    PlatformSettings.Jira jira,
+                    PlatformSettings.Slack slack,
+                    List<String> returnUrls,
+                    Duration refreshSkew,
+                    boolean allowHttp) {
+}
