@@ -112,6 +112,22 @@ class ClientApprovalsIT {
         assertThat(scopes(widened.json().get("allowed_scopes"))).containsExactlyInAnyOrder(read, restricted);
     }
 
+    @Test
+    void aPlainMemberCannotAskAgainForAnApprovalTheAppNoLongerRequests() {
+        Fixtures.App app = serviceApp(ownerSession);
+        admin.postJson(approvals(app), Map.of("scopes", List.of(restricted)));
+        assertThat(ownerSession.putJson(CLIENTS + "/" + app.clientId(), Map.of("scope", read)).status()).isEqualTo(200);
+        Fixtures.User member = Fixtures.newUser();
+        assertThat(ownerSession.postJson("/api/v1/orgs/" + orgId + "/members",
+                Map.of("username", member.username(), "role", "member")).status()).isEqualTo(201);
+        Http memberSession = member.login();
+
+        assertError(memberSession.putJson(CLIENTS + "/" + app.clientId(), Map.of("scope", read + " " + restricted)),
+                403, "forbidden");
+        assertError(memberSession.postJson(CLIENTS + "/" + app.clientId() + "/secret", Map.of()), 403, "forbidden");
+        assertThat(scopes(admin.get(CLIENTS + "/" + app.clientId()).json().get("allowed_scopes"))).containsExactly(read);
+    }
+
     // ---- withdrawing takes effect at once ----------------------------------------------------------
 
     @Test
