@@ -11,14 +11,15 @@ WITH ranked AS (
 UPDATE connections SET status = 'revoked', updated_at = now(),
                        last_error = 'revoked: the account was connected to more than one organization'
 WHERE id IN (SELECT id FROM ranked WHERE n > 1);
+-- GitHub App installations connected before the installing user's own token was checked may have
+-- been bound by a forged installation_id: each is revoked (its tokens destroyed below) and must be
+-- connected again through the verified flow. Revoked, not needs_reauth, so a forged binding cannot
+-- keep the installation from its rightful organization.
+UPDATE connections SET status = 'revoked', updated_at = now(),
+                       last_error = 'connect again: the installation must be verified with the installing user''s token'
+WHERE platform = 'github' AND kind = 'app' AND status <> 'revoked';
 DELETE FROM vault_credentials v
 WHERE NOT EXISTS (SELECT 1 FROM connections c WHERE c.credential_id = v.id AND c.status <> 'revoked');
-
--- GitHub App installations connected before the installing user's own token was checked may have
--- been bound by a forged installation_id: each must be connected again through the verified flow.
-UPDATE connections SET status = 'needs_reauth', updated_at = now(),
-                       last_error = 'connect again: the installation must be verified with the installing user''s token'
-WHERE platform = 'github' AND kind = 'app' AND status = 'active';
 
 DROP INDEX connections_live;
 CREATE UNIQUE INDEX connections_live_account ON connections (platform, kind, external_id) WHERE status <> 'revoked';
