@@ -87,9 +87,16 @@ public final class ConnectFlow {
         return new Start(platform, orgId, orgs.findName(orgId).orElse(""), returnTo);
     }
 
-    /** Starts the flow: where to send the administrator's browser. */
+    /**
+     * Starts the flow: where to send the administrator's browser. The flow is bound to that person:
+     * a token with no user (an internal service) cannot start one, since whichever browser finished
+     * it would attach its own account.
+     */
     public URI start(Caller caller, String platformName, String kind, UUID orgId, String returnTo) {
         Start start = check(caller, platformName, kind, orgId, returnTo);
+        if (caller.userId() == null) {
+            throw OAuthException.forbidden("connecting an account needs an organization administrator's browser session");
+        }
         Platform platform = start.platform();
         byte[] raw = new byte[32];
         random.nextBytes(raw);
@@ -98,7 +105,6 @@ public final class ConnectFlow {
         Instant now = clock.instant();
         database.inTransaction(handle -> {
             vault.deleteExpiredStates(handle, now);
-            // A service token has no user: then any administrator of the organization may finish it.
             vault.insertState(handle, TokenCodec.hash(state), new VaultRepository.ConnectState(platform.name(),
                     platform.kind(), orgId, caller.userId(), verifier == null ? null : seal.sealText(verifier.getValue()),
                     returnTo, now.plus(STATE_TTL)), now);
@@ -134,7 +140,7 @@ public final class ConnectFlow {
         if (flow.expiresAt().isBefore(clock.instant())) {
             throw OAuthException.invalidRequest("state has expired; start the connection again");
         }
-        if (sessionUser == null || flow.userId() != null && !flow.userId().equals(sessionUser.userId())) {
+        if (sessionUser == null || flow.userId() == null || !flow.userId().equals(sessionUser.userId())) {
             throw OAuthException.invalidRequest("state belongs to another user's connect flow");
         }
         if (params.get("error") != null) {

@@ -1,6 +1,5 @@
 package gatehouse.vault;
 
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -12,7 +11,10 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -24,6 +26,8 @@ import java.util.stream.Collectors;
  */
 public final class ProviderHttp {
     public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** The whole exchange, body included. */
+    public static final Duration EXCHANGE_TIMEOUT = Duration.ofSeconds(15);
 
     /** A provider's answer. */
     public record Answer(int status, String body, java.net.http.HttpHeaders headers) {
@@ -50,21 +54,33 @@ public final class ProviderHttp {
 
     public Answer send(HttpRequest.Builder request, String provider) throws ProviderException {
         HttpRequest built = request.timeout(TIMEOUT).header("User-Agent", "Gatehouse").build();
+        var exchange = client.sendAsync(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         try {
-            HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            // A bound on the whole exchange, body included: the request timeout ends once headers
+            // arrive, and a provider trickling its body must not hold a refresh (and its lease) open.
+            HttpResponse<String> response = exchange.get(EXCHANGE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return new Answer(response.statusCode(), response.body(), response.headers());
-        } catch (HttpConnectTimeoutException | ConnectException e) {
-            // No connection was made (refused, DNS failure, connect timeout): nothing was sent.
-            throw ProviderException.unreachable(provider, e.getClass().getSimpleName());
-        } catch (HttpTimeoutException e) {
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
             throw new ProviderException(ProviderException.Kind.TRANSIENT, "timeout", provider + " did not answer in time");
-        } catch (IOException e) {
-            throw new ProviderException(ProviderException.Kind.TRANSIENT, "connection_failed",
-                    provider + " dropped the connection: " + e.getClass().getSimpleName());
+        } catch (ExecutionException e) {
+            throw failure(provider, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ProviderException(ProviderException.Kind.TRANSIENT, "interrupted", provider + " call interrupted");
         }
+    }
+
+    private static ProviderException failure(String provider, Throwable cause) {
+        if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException) {
+            // No connection was made (refused, DNS failure, connect timeout): nothing was sent.
+            return ProviderException.unreachable(provider, cause.getClass().getSimpleName());
+        }
+        if (cause instanceof HttpTimeoutException) {
+            return new ProviderException(ProviderException.Kind.TRANSIENT, "timeout", provider + " did not answer in time");
+        }
+        return new ProviderException(ProviderException.Kind.TRANSIENT, "connection_failed",
+                provider + " dropped the connection: " + (cause == null ? "unknown" : cause.getClass().getSimpleName()));
     }
 
     public static HttpRequest.BodyPublisher form(Map<String, String> fields) {

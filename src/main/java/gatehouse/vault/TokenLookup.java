@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.jdbi.v3.core.Handle;
@@ -43,8 +44,13 @@ import org.slf4j.LoggerFactory;
 public final class TokenLookup {
     private static final Logger log = LoggerFactory.getLogger(TokenLookup.class);
     public static final String READ_SCOPE = Caller.CONNECTIONS_READ_SCOPE;
-    /** Longer than any refresh can take (three tries of a 10 s call), so a live holder never loses it. */
-    static final Duration LEASE = Duration.ofSeconds(60);
+    /**
+     * Longer than any refresh can take — three tries of a call bounded at 15 s, the persisting
+     * retries, and the wait for a database connection — so a live holder never loses it.
+     */
+    static final Duration LEASE = Duration.ofSeconds(120);
+    /** How long a refresh waits for one of its pooled connections before answering 503. */
+    private static final Duration DATABASE_WAIT = Duration.ofSeconds(5);
     /** How long a caller waits for another node's refresh before answering 503. */
     private static final Duration WAIT_FOR_OTHER_NODE = Duration.ofSeconds(45);
     private static final long[] RETRY_PAUSES_MS = {200, 1000};
@@ -190,42 +196,56 @@ public final class TokenLookup {
         }
     }
 
-    /** Takes the lease and refreshes, or waits for the node that holds it and takes its outcome. */
+    /**
+     * Takes the lease and refreshes, or waits for the node that holds it and takes its outcome. An
+     * attempt that failed after this caller began to wait is its outcome too: the refresh token may
+     * have reached the provider, so this caller must not send it again at once.
+     */
     private Credential refreshAcrossNodes(UUID credentialId, Platform platform, Duration window) {
-        Instant waitingSince = clock.instant();
+        Instant waitingSince = null;
         long pause = 20;
         while (true) {
             UUID owner = Ids.newId();
-            var leased = withDatabase(handle -> vault.takeRefreshLease(handle, credentialId, owner, LEASE));
-            if (leased.isPresent()) {
-                try {
-                    return refreshUnderLease(leased.get(), platform, window);
-                } finally {
-                    withDatabase(handle -> {
-                        vault.releaseRefreshLease(handle, credentialId, owner);
-                        return null;
-                    });
-                }
-            }
-            sleep(pause);
-            pause = Math.min(pause * 2, 250);
-            var stored = withDatabase(handle -> vault.findCredential(handle, credentialId))
+            var attempt = withDatabase(handle -> vault.tryRefreshLease(handle, credentialId, owner, LEASE))
                     .orElseThrow(() -> OAuthException.notFound("the connection holds no token"));
-            if (!expiresWithin(stored, window)) {
-                return seal.open(stored.material()); // the other node renewed it
-            }
-            if (stored.refreshFailedAt() != null && !stored.refreshFailedAt().isBefore(waitingSince)) {
+            VaultRepository.StoredCredential stored = attempt.credential();
+            if (waitingSince != null && stored.refreshFailedAt() != null && !stored.refreshFailedAt().isBefore(waitingSince)) {
+                if (attempt.taken()) {
+                    release(credentialId, owner);
+                }
                 throw refusalFrom(platform, stored.refreshError()); // the attempt we waited for failed
             }
-            if (clock.instant().isAfter(waitingSince.plus(WAIT_FOR_OTHER_NODE))) {
+            if (attempt.taken()) {
+                try {
+                    return refreshUnderLease(stored, owner, platform, window);
+                } finally {
+                    release(credentialId, owner);
+                }
+            }
+            if (!expiresWithin(stored, window)) {
+                return seal.open(stored.material()); // another node renewed it
+            }
+            if (waitingSince == null) {
+                waitingSince = attempt.databaseNow();
+            } else if (attempt.databaseNow().isAfter(waitingSince.plus(WAIT_FOR_OTHER_NODE))) {
                 throw OAuthException.of(OAuthError.PROVIDER_UNAVAILABLE,
                         "another node's refresh of this " + platform.name() + " token is taking too long; try again");
             }
+            sleep(pause);
+            pause = Math.min(pause * 2, 250);
         }
     }
 
+    private void release(UUID credentialId, UUID owner) {
+        withDatabase(handle -> {
+            vault.releaseRefreshLease(handle, credentialId, owner);
+            return null;
+        });
+    }
+
     /** Under the lease: re-read (another node may have renewed meanwhile), call the provider, persist first. */
-    private Credential refreshUnderLease(VaultRepository.StoredCredential stored, Platform platform, Duration window) {
+    private Credential refreshUnderLease(VaultRepository.StoredCredential stored, UUID owner, Platform platform,
+                                         Duration window) {
         Credential current = seal.open(stored.material());
         if (!expiresWithin(stored, window)) {
             return current;
@@ -234,7 +254,7 @@ public final class TokenLookup {
             if (stored.expiresAt().isAfter(clock.instant())) {
                 return current; // expires soon, but nothing can renew it earlier
             }
-            throw needsReauth(stored.id(), platform, "expired and not refreshable");
+            throw needsReauth(stored.id(), owner, platform, "expired and not refreshable");
         }
         Credential renewed;
         try {
@@ -242,10 +262,10 @@ public final class TokenLookup {
         } catch (ProviderException e) {
             counted(platform, e.kind().name().toLowerCase(Locale.ROOT));
             if (e.kind() == ProviderException.Kind.PERMANENT) {
-                throw needsReauth(stored.id(), platform, e.providerError());
+                throw needsReauth(stored.id(), owner, platform, e.providerError());
             }
             log.warn("refreshing a {} credential {} failed ({}): {}", platform.name(), stored.id(), e.kind(), e.getMessage());
-            recordFailure(stored.id(), UNAVAILABLE + e.providerError());
+            recordFailure(stored.id(), owner, UNAVAILABLE + e.providerError());
             throw unavailable(platform, e.providerError());
         }
         persist(stored.id(), renewed, platform);
@@ -301,7 +321,7 @@ public final class TokenLookup {
     }
 
     /** Every live connection of the credential needs re-authorization; the callers that waited learn it too. */
-    private OAuthException needsReauth(UUID credentialId, Platform platform, String error) {
+    private OAuthException needsReauth(UUID credentialId, UUID owner, Platform platform, String error) {
         Instant now = clock.instant();
         withDatabase(handle -> handle.inTransaction(tx -> {
             for (Connection connection : vault.markNeedsReauth(tx, credentialId, error, now)) {
@@ -309,16 +329,16 @@ public final class TokenLookup {
                         .organization(connection.organizationId()).details(Map.of("connection_id",
                                 connection.id().toString(), "platform", platform.name(), "error", error)));
             }
-            vault.recordRefreshAttemptFailed(tx, credentialId, NEEDS_REAUTH + error, now);
+            vault.recordRefreshAttemptFailed(tx, credentialId, owner, NEEDS_REAUTH + error);
             return null;
         }));
         return reauthorizationRequired(platform, error);
     }
 
-    private void recordFailure(UUID credentialId, String error) {
+    private void recordFailure(UUID credentialId, UUID owner, String error) {
         try {
             withDatabase(handle -> {
-                vault.recordRefreshAttemptFailed(handle, credentialId, error, clock.instant());
+                vault.recordRefreshAttemptFailed(handle, credentialId, owner, error);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -364,7 +384,9 @@ public final class TokenLookup {
     /** A short piece of database work of a refresh, within the refreshes' share of the pool. */
     private <T> T withDatabase(Function<Handle, T> work) {
         try {
-            refreshDatabaseWork.acquire();
+            if (!refreshDatabaseWork.tryAcquire(DATABASE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw OAuthException.of(OAuthError.PROVIDER_UNAVAILABLE, "too many refreshes at once; try again");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw OAuthException.of(OAuthError.PROVIDER_UNAVAILABLE, "interrupted while refreshing");

@@ -11,14 +11,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Renews tokens before they expire (API.md §6: every 60 s), so lookups rarely wait for a refresh.
- * One node at a time (a transaction-scoped advisory lock held for the pass); each credential is
- * renewed through the same locked refresh the lookups use; one that fails is tried again later,
- * backing off (with jitter) the more it fails.
+ * Renews tokens before they expire (every 60 s), so lookups rarely wait for a refresh. Each node
+ * claims what is due (nodes never claim the same credential twice in a row), renews it through the
+ * same leased refresh the lookups use, and tries one that failed again later, backing off (with
+ * jitter) the more it fails.
  */
 public final class VaultRefresher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(VaultRefresher.class);
-    private static final long LOCK_KEY = 0x6761746576617574L; // "gatevaut"
+    /** How long a claimed credential is left to the node that claimed it. */
+    private static final Duration CLAIM = Duration.ofMinutes(3);
     private static final Duration MAX_BACKOFF = Duration.ofHours(1);
 
     private final Database database;
@@ -54,24 +55,27 @@ public final class VaultRefresher implements AutoCloseable {
         });
     }
 
-    /** One pass, if no other node is running one. */
+    /**
+     * One pass: claims the credentials due (one short statement; a claimed one is skipped by every
+     * other node for a while), then renews each with no transaction open, so a slow provider holds
+     * no pooled connection. One credential failing, however, never stops the rest.
+     */
     public void runOnce() {
-        database.inTransaction(handle -> {
-            boolean mine = handle.createQuery("SELECT pg_try_advisory_xact_lock(:key)").bind("key", LOCK_KEY)
-                    .mapTo(Boolean.class).one();
-            if (!mine) {
-                return null;
+        Instant now = clock.instant();
+        List<UUID> due = database.withHandle(h -> vault.claimDueForRefresh(h, now.plus(horizon), now, now.plus(CLAIM), 100));
+        for (UUID id : due) {
+            boolean settled;
+            try {
+                settled = service.refreshQuietly(id, horizon);
+            } catch (RuntimeException e) {
+                log.warn("vault refresher: credential {} could not be renewed: {}", id, e.toString());
+                settled = false;
             }
-            Instant now = clock.instant();
-            List<UUID> due = database.withHandle(h -> vault.dueForRefresh(h, now.plus(horizon), now, 100));
-            for (UUID id : due) {
-                if (!service.refreshQuietly(id, horizon)) {
-                    backOff(id);
-                }
+            if (!settled) {
+                backOff(id);
             }
-            lastRunAt = now;
-            return null;
-        });
+        }
+        lastRunAt = now;
     }
 
     private void backOff(UUID credentialId) {

@@ -77,19 +77,30 @@ public final class VaultRepository {
                 .bind("expiresAt", expiresAt).bind("refreshable", refreshable).bind("now", now).execute();
     }
 
+    /** One try at the lease: whether it was taken, the credential as it was, and the database's time. */
+    public record LeaseAttempt(boolean taken, StoredCredential credential, Instant databaseNow) {
+    }
+
     /**
      * Takes the credential's refresh lease for {@code owner} if nobody holds it (or the holder's ran
-     * out), in one statement; returns the credential as it is now, or empty when another holds it.
-     * Database time, so the nodes agree on when a lease ends.
+     * out), in one statement; answers either way, with the database's time, so the nodes agree on
+     * when a lease ends and on which failed attempt came after whose wait. Empty when the credential
+     * is gone.
      */
-    public Optional<StoredCredential> takeRefreshLease(Handle handle, UUID id, UUID owner, java.time.Duration lease) {
+    public Optional<LeaseAttempt> tryRefreshLease(Handle handle, UUID id, UUID owner, java.time.Duration lease) {
         return handle.createQuery("""
-                        UPDATE vault_credentials SET refresh_owner = :owner,
-                               refresh_lease_until = now() + make_interval(secs => :seconds)
-                        WHERE id = :id AND (refresh_lease_until IS NULL OR refresh_lease_until <= now())
-                        RETURNING""" + " " + CREDENTIAL_COLUMNS)
+                        WITH taken AS (
+                            UPDATE vault_credentials SET refresh_owner = :owner,
+                                   refresh_lease_until = now() + make_interval(secs => :seconds)
+                            WHERE id = :id AND (refresh_lease_until IS NULL OR refresh_lease_until <= now())
+                            RETURNING id)
+                        SELECT""" + " " + CREDENTIAL_COLUMNS + """
+                        , EXISTS (SELECT 1 FROM taken) AS taken, now() AS database_now
+                        FROM vault_credentials WHERE id = :id""")
                 .bind("id", id).bind("owner", owner).bind("seconds", lease.toSeconds())
-                .map(CREDENTIAL).findOne();
+                .map((rs, ctx) -> new LeaseAttempt(rs.getBoolean("taken"), CREDENTIAL.map(rs, ctx),
+                        Rows.instant(rs, "database_now")))
+                .findOne();
     }
 
     /** Gives the lease back (if still ours). */
@@ -123,9 +134,17 @@ public final class VaultRepository {
     }
 
     /** A refresh attempt that failed: what the callers that waited on it are told. */
-    public void recordRefreshAttemptFailed(Handle handle, UUID id, String error, Instant now) {
-        handle.createUpdate("UPDATE vault_credentials SET refresh_failed_at = :now, refresh_error = :error WHERE id = :id")
-                .bind("id", id).bind("error", error).bind("now", now).execute();
+    /**
+     * A refresh attempt that failed: what the callers that waited on it are told. The lease is given
+     * back in the same statement, so no caller can take it between the failure and its record.
+     */
+    public void recordRefreshAttemptFailed(Handle handle, UUID id, UUID owner, String error) {
+        handle.createUpdate("""
+                        UPDATE vault_credentials SET refresh_failed_at = now(), refresh_error = :error,
+                               refresh_owner = CASE WHEN refresh_owner = :owner THEN NULL ELSE refresh_owner END,
+                               refresh_lease_until = CASE WHEN refresh_owner = :owner THEN NULL ELSE refresh_lease_until END
+                        WHERE id = :id""")
+                .bind("id", id).bind("owner", owner).bind("error", error).execute();
     }
 
     /** A failed background refresh: try this credential again no sooner than {@code next}. */
@@ -239,15 +258,22 @@ public final class VaultRepository {
         handle.createUpdate("DELETE FROM vault_credentials WHERE id = :id").bind("id", credentialId).execute();
     }
 
-    /** Credentials the refresher should renew: refreshable, expiring before {@code horizon}, not backing off. */
-    public List<UUID> dueForRefresh(Handle handle, Instant horizon, Instant now, int limit) {
+    /**
+     * Claims up to {@code limit} credentials the refresher should renew — refreshable, expiring
+     * before {@code horizon}, not backing off, with a live connection — by setting their next try to
+     * {@code claimedUntil}, in one statement; other nodes skip them meanwhile.
+     */
+    public List<UUID> claimDueForRefresh(Handle handle, Instant horizon, Instant now, Instant claimedUntil, int limit) {
         return handle.createQuery("""
-                        SELECT v.id FROM vault_credentials v
-                        WHERE v.refreshable AND v.expires_at < :horizon
-                          AND (v.next_refresh_at IS NULL OR v.next_refresh_at <= :now)
-                          AND EXISTS (SELECT 1 FROM connections c WHERE c.credential_id = v.id AND c.status = 'active')
-                        ORDER BY v.expires_at LIMIT :limit""")
-                .bind("horizon", horizon).bind("now", now).bind("limit", limit)
+                        UPDATE vault_credentials SET next_refresh_at = :claimedUntil
+                        WHERE id IN (SELECT v.id FROM vault_credentials v
+                                     WHERE v.refreshable AND v.expires_at < :horizon
+                                       AND (v.next_refresh_at IS NULL OR v.next_refresh_at <= :now)
+                                       AND EXISTS (SELECT 1 FROM connections c
+                                                   WHERE c.credential_id = v.id AND c.status = 'active')
+                                     ORDER BY v.expires_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+                        RETURNING id""")
+                .bind("horizon", horizon).bind("now", now).bind("claimedUntil", claimedUntil).bind("limit", limit)
                 .mapTo(UUID.class).list();
     }
 

@@ -21,8 +21,9 @@ import java.util.UUID;
 /**
  * The vault's HTTP face. Who may call what:
  * <ul>
- * <li>{@code GET /oauth/install/{platform}}: an administrator of the organization. A browser session
- * gets a confirmation page whose button posts back; a token with {@code admin:*} is sent on at once.
+ * <li>{@code GET /oauth/install/{platform}}: an administrator of the organization, in a browser session:
+ * a confirmation page whose button posts back. (A flow is bound to the person who starts it, so a
+ * token with no user cannot start one: 403.)
  * <li>{@code POST /oauth/install/{platform}}: the same, from the page (its {@code csrf_token} field or
  * an X-CSRF-Token header must match the session), so a cross-site link cannot attach an account.
  * <li>{@code GET /oauth/callback/{platform}}: the browser of the user who started the flow.

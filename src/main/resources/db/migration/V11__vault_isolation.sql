@@ -32,7 +32,3 @@ ALTER TABLE vault_credentials
     ADD COLUMN refresh_lease_until timestamptz,
     ADD COLUMN refresh_failed_at   timestamptz,
     ADD COLUMN refresh_error       text;
-
--- A connect flow started by an internal service (a token with admin:*) has no user of its own: any
--- administrator of the organization may finish it in the browser.
-ALTER TABLE connect_states ALTER COLUMN user_id DROP NOT NULL;
