@@ -19,7 +19,8 @@ public final class Reencryption {
             new Column("vault_credentials", "id", "material"),
             new Column("connect_states", "state_hash", "code_verifier"),
             new Column("webhook_secrets", "client_id", "secret"),
-            new Column("signing_keys", "id", "private_jwk_encrypted"));
+            new Column("signing_keys", "id", "private_jwk_encrypted"),
+            new Column("refresh_tokens", "id", "successor_sealed"));
     private static final int BATCH = 200;
 
     private final Database database;
