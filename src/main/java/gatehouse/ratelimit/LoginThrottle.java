@@ -84,10 +84,11 @@ public final class LoginThrottle {
     }
 
     private static String pairKey(String username, String ip) {
-        return "login-account|" + (username == null ? "" : username.trim().toLowerCase(Locale.ROOT)) + "|" + ip;
+        return "login-account|" + (username == null ? "" : username.trim().toLowerCase(Locale.ROOT)) + "|"
+                + ClientAddress.of(ip);
     }
 
     private static String ipKey(String ip) {
-        return "login-ip|" + ip;
+        return "login-ip|" + ClientAddress.of(ip);
     }
 }

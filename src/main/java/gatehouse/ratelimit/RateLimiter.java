@@ -123,7 +123,7 @@ public final class RateLimiter {
 
     /** Whose budget an app's request spends: the app's, or for a public app the app's from this IP. */
     public static String appKey(String clientId, boolean publicClient, String ip) {
-        return publicClient ? clientId + "|" + ip : clientId;
+        return publicClient ? clientId + "|" + ClientAddress.of(ip) : clientId;
     }
 
     /** The state of {@code limits} for {@code key}, without spending anything. */

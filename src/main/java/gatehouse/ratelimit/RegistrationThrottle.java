@@ -36,7 +36,7 @@ public final class RegistrationThrottle {
         if (!enabled) {
             return;
         }
-        String key = "registration-ip|" + ip;
+        String key = "registration-ip|" + ClientAddress.of(ip);
         ConsumptionProbe probe = store.apply(key, perIp, bucket -> bucket.tryConsumeAndReturnRemaining(1));
         if (!probe.isConsumed()) {
             long wait = TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill()) + 1;
