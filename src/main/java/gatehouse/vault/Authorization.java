@@ -15,7 +15,12 @@ public record Authorization(Credential credential, List<ExternalAccount> account
     /**
      * An account at the provider. {@code externalId} is the stable ID a lookup uses (GitHub
      * account id, Slack team or enterprise id = workspace_id, Jira cloud id = site_id).
+     * {@code parentId} is the account that contains it, when one can be connected as a whole too
+     * (a Slack workspace's Enterprise Grid); null otherwise.
      */
-    public record ExternalAccount(String externalId, String externalName) {
+    public record ExternalAccount(String externalId, String externalName, String parentId) {
+        public ExternalAccount(String externalId, String externalName) {
+            this(externalId, externalName, null);
+        }
     }
 }

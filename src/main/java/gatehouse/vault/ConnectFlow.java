@@ -192,8 +192,12 @@ public final class ConnectFlow {
                 vault.lockLiveByAccount(handle, platform.name(), platform.kind(), account.externalId())
                         .filter(live -> live.credentialId() != null)
                         .ifPresent(live -> replaced.add(live.credentialId()));
-                UUID id = vault.upsertConnection(handle, credentialId, platform.name(), platform.kind(), orgId,
-                                account.externalId(), account.externalName(), credential.scopes(), user.userId(), now)
+                if (vault.overlapsElsewhere(handle, platform.name(), platform.kind(), account.externalId(),
+                        account.parentId(), orgId)) {
+                    throw alreadyConnected(platform, account);
+                }
+                UUID id = vault.upsertConnection(handle, credentialId, platform.name(), platform.kind(), orgId, account,
+                                credential.scopes(), user.userId(), now)
                         .orElseThrow(() -> alreadyConnected(platform, account));
                 Connection connection = vault.findConnection(handle, id).orElseThrow();
                 audit.record(handle, user.auditActor(), AuditLog.Event.of("connection.created")

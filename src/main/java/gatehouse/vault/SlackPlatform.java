@@ -100,8 +100,10 @@ public final class SlackPlatform implements Platform {
         Credential credential = answer.hasNonNull("access_token")
                 ? credential(answer, extra)
                 : credential(user, extra); // user scopes only: the token is the user's
+        // A workspace of an Enterprise Grid: the grid, connected as a whole, would reach it too.
+        String grid = !orgWide && enterprise.hasNonNull("id") ? enterprise.get("id").asText() : null;
         return new Authorization(credential, List.of(new Authorization.ExternalAccount(workspace.get("id").asText(),
-                workspace.path("name").asText(null))));
+                workspace.path("name").asText(null), grid)));
     }
 
     @Override

@@ -165,6 +165,21 @@ public final class VaultRepository {
                 .bind("id", credentialId).map(CONNECTION).list();
     }
 
+    /**
+     * Whether another organization has a live connection that overlaps the account: the account's
+     * parent connected as a whole (a Slack Enterprise Grid), or a child of it connected on its own.
+     */
+    public boolean overlapsElsewhere(Handle handle, String platform, String kind, String externalId, String parentId,
+                                     UUID orgId) {
+        return handle.createQuery("""
+                        SELECT EXISTS (SELECT 1 FROM connections
+                                       WHERE platform = :platform AND kind = :kind AND status <> 'revoked'
+                                         AND organization_id <> :orgId
+                                         AND (external_id = :parentId OR parent_external_id = :externalId))""")
+                .bind("platform", platform).bind("kind", kind).bind("externalId", externalId).bind("parentId", parentId)
+                .bind("orgId", orgId).mapTo(Boolean.class).one();
+    }
+
     /** The live connection of the external account, whichever organization has it, locked until commit. */
     public Optional<Connection> lockLiveByAccount(Handle handle, String platform, String kind, String externalId) {
         return handle.createQuery("SELECT " + CONNECTION_COLUMNS + FROM + " " + """
@@ -180,22 +195,25 @@ public final class VaultRepository {
      * account is live in another organization: an external account belongs to at most one.
      */
     public Optional<UUID> upsertConnection(Handle handle, UUID credentialId, String platform, String kind, UUID orgId,
-                                           String externalId, String externalName, List<String> scopes, UUID userId,
+                                           Authorization.ExternalAccount account, List<String> scopes, UUID userId,
                                            Instant now) {
         return handle.createQuery("""
                         INSERT INTO connections AS c (id, credential_id, platform, kind, organization_id, external_id,
-                                                      external_name, scopes, status, created_by, created_at, updated_at)
-                        VALUES (:id, :credentialId, :platform, :kind, :orgId, :externalId, :externalName, :scopes,
-                                'active', :userId, :now, :now)
+                                                      external_name, parent_external_id, scopes, status, created_by,
+                                                      created_at, updated_at)
+                        VALUES (:id, :credentialId, :platform, :kind, :orgId, :externalId, :externalName, :parentId,
+                                :scopes, 'active', :userId, :now, :now)
                         ON CONFLICT (platform, kind, external_id) WHERE status <> 'revoked' DO UPDATE
                         SET credential_id = EXCLUDED.credential_id, external_name = EXCLUDED.external_name,
+                            parent_external_id = EXCLUDED.parent_external_id,
                             scopes = EXCLUDED.scopes, status = 'active', last_error = NULL,
                             updated_at = EXCLUDED.updated_at
                         WHERE c.organization_id = EXCLUDED.organization_id
                         RETURNING c.id""")
                 .bind("id", gatehouse.store.Ids.newId()).bind("credentialId", credentialId).bind("platform", platform)
-                .bind("kind", kind).bind("orgId", orgId).bind("externalId", externalId)
-                .bind("externalName", externalName).bind("scopes", scopes.toArray(String[]::new))
+                .bind("kind", kind).bind("orgId", orgId).bind("externalId", account.externalId())
+                .bind("externalName", account.externalName()).bind("parentId", account.parentId())
+                .bind("scopes", scopes.toArray(String[]::new))
                 .bind("userId", userId).bind("now", now)
                 .mapTo(UUID.class).findOne();
     }

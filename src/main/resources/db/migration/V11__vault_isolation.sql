@@ -24,6 +24,13 @@ WHERE NOT EXISTS (SELECT 1 FROM connections c WHERE c.credential_id = v.id AND c
 DROP INDEX connections_live;
 CREATE UNIQUE INDEX connections_live_account ON connections (platform, kind, external_id) WHERE status <> 'revoked';
 
+-- The account that contains this one when it can be connected as a whole too (a Slack workspace's
+-- Enterprise Grid): an org-wide install in one organization and a workspace of it in another would
+-- put one workspace in two organizations, so the one connecting second is refused.
+ALTER TABLE connections ADD COLUMN parent_external_id text;
+CREATE INDEX connections_parent ON connections (platform, kind, parent_external_id)
+    WHERE status <> 'revoked' AND parent_external_id IS NOT NULL;
+
 -- One refresh of a credential at a time across every node: a lease (owner, until) taken and released
 -- by single statements, so no pooled connection waits while the provider is called. A lease whose
 -- node died runs out. The last failed attempt is kept for the callers that waited on it.

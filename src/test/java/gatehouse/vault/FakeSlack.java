@@ -52,6 +52,8 @@ final class FakeSlack implements AutoCloseable {
     /** Answer the code exchange as an org-wide Enterprise Grid install (no team, the enterprise instead). */
     volatile boolean enterpriseInstall;
     volatile String enterpriseId = "E12345678";
+    /** A workspace install names its Enterprise Grid (the workspace belongs to one). */
+    volatile boolean workspaceInGrid;
     /** Milliseconds a refresh takes (to let concurrent lookups pile up). */
     volatile long refreshDelayMillis;
     /**
@@ -163,7 +165,7 @@ final class FakeSlack implements AutoCloseable {
         Map<String, Object> body = tokens();
         body.put("app_id", "A0KRD7HC3");
         body.put("team", enterpriseInstall ? null : Map.of("id", teamId, "name", "Acme"));
-        body.put("enterprise", enterpriseInstall ? Map.of("id", enterpriseId, "name", "Acme Grid") : null);
+        body.put("enterprise", enterpriseInstall || workspaceInGrid ? Map.of("id", enterpriseId, "name", "Acme Grid") : null);
         body.put("is_enterprise_install", enterpriseInstall);
         body.put("authed_user", Map.of("id", "U1234"));
         ok(exchange, body);

@@ -149,6 +149,29 @@ class VaultIsolationIT {
     }
 
     @Test
+    void anEnterpriseGridAndOneOfItsWorkspacesCannotLiveInTwoOrganizations() {
+        slack.enterpriseId = "E" + Fixtures.unique("g").replace("-", "").toUpperCase();
+        try {
+            slack.enterpriseInstall = true;
+            assertThat(connectSlack(admin, org).status()).isEqualTo(200);
+            slack.enterpriseInstall = false;
+            slack.workspaceInGrid = true;
+            assertError(connectSlack(admin, newOrg(admin)), 409, "conflict");
+
+            // The other way round: a workspace of a grid first, then the grid elsewhere.
+            slack.enterpriseId = "E" + Fixtures.unique("g").replace("-", "").toUpperCase();
+            slack.teamId = "T" + Fixtures.unique("w").replace("-", "").toUpperCase();
+            assertThat(connectSlack(admin, newOrg(admin)).status()).isEqualTo(200);
+            slack.workspaceInGrid = false;
+            slack.enterpriseInstall = true;
+            assertError(connectSlack(admin, newOrg(admin)), 409, "conflict");
+        } finally {
+            slack.enterpriseInstall = false;
+            slack.workspaceInGrid = false;
+        }
+    }
+
+    @Test
     void aGitHubInstallationLiveInOneOrganizationCannotBeConnectedToAnother() {
         long user = GITHUB_IDS.incrementAndGet();
         github.signIn(user, "octo-" + user).installOn(user, "octo-" + user, "User");
