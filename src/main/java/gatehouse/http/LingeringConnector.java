@@ -27,6 +27,12 @@ public final class LingeringConnector extends ServerConnector {
     /** A closing connection whose client sends nothing for this long is closed. */
     static final Duration QUIET = Duration.ofMillis(200);
     private static final long POLL_MILLIS = 10;
+    /**
+     * Closing connections lingering at once, at most: past that a connection closes at once, so a
+     * flood of aborted requests cannot hold sockets and threads outside Jetty's own accounting.
+     */
+    static final int MAX_LINGERING = 256;
+    private static final java.util.concurrent.Semaphore LINGERING = new java.util.concurrent.Semaphore(MAX_LINGERING);
 
     private LingeringConnector(Server server, HttpConfiguration http) {
         super(server, new HttpConnectionFactory(http));
@@ -55,19 +61,24 @@ public final class LingeringConnector extends ServerConnector {
         @Override
         public void doClose() {
             SocketChannel channel = getChannel();
-            if (!channel.isOpen()) {
+            if (!channel.isOpen() || !LINGERING.tryAcquire()) {
                 super.doClose();
                 return;
             }
             try {
                 channel.shutdownOutput();
             } catch (IOException e) {
+                LINGERING.release();
                 super.doClose();
                 return;
             }
             Thread.ofVirtual().name("gatehouse-linger").start(() -> {
-                drain(channel);
-                super.doClose();
+                try {
+                    drain(channel);
+                } finally {
+                    LINGERING.release();
+                    super.doClose();
+                }
             });
         }
 
