@@ -137,7 +137,7 @@ public final class App implements AutoCloseable {
         this.config = config;
         this.database = database;
         Clock clock = clock();
-        var codec = new TokenCodec(config.tokenPrefix(), new SecureRandom());
+        var codec = new TokenCodec(config.tokens().prefix(), new SecureRandom());
         var metrics = new Metrics();
         var pages = new Pages();
         this.encryption = encryption(config);
@@ -147,35 +147,35 @@ public final class App implements AutoCloseable {
         var audit = new AuditLog(database, new AuditRepository(), clock);
         this.signingKeys = new SigningKeys(database, new SigningKeyRepository(), encryption, audit, clock);
         signingKeys.ensureCurrentKeys();
-        this.accessTokenSigner = new JwtAccessTokens(signingKeys, config.issuer(), config.jwtAudience());
+        this.accessTokenSigner = new JwtAccessTokens(signingKeys, config.issuer(), config.tokens().jwtAudience());
         var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, accessTokenSigner);
         this.buckets = config.redis() == null ? new LocalBuckets()
                 : new RedisBuckets(config.redis().url(), config.redis().keyPrefix());
-        var throttle = new LoginThrottle(config.rateLimitsEnabled(), config.loginFailuresPerAccount(),
-                config.loginFailuresPerIp(), buckets);
+        var throttle = new LoginThrottle(config.rateLimits().enabled(), config.rateLimits().loginFailuresPerAccount(),
+                config.rateLimits().loginFailuresPerIp(), buckets);
         this.mail = new MailQueue(config.smtp() == null ? new LogMailer(config.secureCookies()) : new SmtpMailer(config.smtp(), clock),
                 Duration.ofSeconds(2));
         var accountEmails = new AccountEmails(database, userRepository, new UserTokenRepository(), sessionRepository,
                 tokens, audit, codec, mail, config.issuer(), clock);
-        var registrationThrottle = new RegistrationThrottle(config.rateLimitsEnabled(), config.registrationsPerIp(), buckets);
+        var registrationThrottle = new RegistrationThrottle(config.rateLimits().enabled(), config.rateLimits().registrationsPerIp(), buckets);
         var users = new UserService(database, userRepository, sessionRepository, tokens, audit, throttle,
-                registrationThrottle, accountEmails, clock, config.registrationOpen(), config.requireVerifiedEmail());
+                registrationThrottle, accountEmails, clock, config.accounts().registrationOpen(), config.accounts().requireVerifiedEmail());
         var formCsrf = new FormCsrf(codec, config.secureCookies());
-        var sessions = new SessionService(database, sessionRepository, codec, clock, config.sessionTtl());
-        var limiter = new RateLimiter(config.rateLimitsEnabled(), buckets, auditExceeded(audit));
-        var tokenLimit = new RateLimiter.Limit("token", config.tokenPerMinute());
-        var introspectLimit = new RateLimiter.Limit("introspection", config.introspectPerMinute());
-        var revokeLimit = new RateLimiter.Limit("revocation", config.revokePerMinute());
-        var apiLimit = new RateLimiter.Limit("api", config.apiPerMinute());
+        var sessions = new SessionService(database, sessionRepository, codec, clock, config.accounts().sessionTtl());
+        var limiter = new RateLimiter(config.rateLimits().enabled(), buckets, auditExceeded(audit));
+        var tokenLimit = new RateLimiter.Limit("token", config.rateLimits().tokenPerMinute());
+        var introspectLimit = new RateLimiter.Limit("introspection", config.rateLimits().introspectPerMinute());
+        var revokeLimit = new RateLimiter.Limit("revocation", config.rateLimits().revokePerMinute());
+        var apiLimit = new RateLimiter.Limit("api", config.rateLimits().apiPerMinute());
         var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock,
-                config.requireVerifiedEmail());
+                config.accounts().requireVerifiedEmail());
         this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
         var scopes = new ScopeService(database, new ScopeRepository(), new TokenRepository(), clientCache, clock);
         var webhookSecrets = new WebhookSecrets(encryption, new SecureRandom(), clock);
         var clientRepository = new ClientRepository();
         var clients = new ClientService(database, clientRepository, clientCache, audit, orgs, scopes, codec,
-                new TokenRepository(), clock, (int) config.accessTokenTtl().toSeconds(), webhookSecrets,
-                config.webhookAllowPrivate());
+                new TokenRepository(), clock, (int) config.tokens().accessTokenTtl().toSeconds(), webhookSecrets,
+                config.webhooks().allowPrivate());
         var approvals = new ClientApprovals(database, clientRepository, clients, scopes, new TokenRepository(), audit, clock);
         var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
         var webhookRepository = new WebhookRepository();
@@ -231,13 +231,13 @@ public final class App implements AutoCloseable {
                 new OpenApiRoute()));
         var errors = new ErrorHandler(pages);
         this.server = javalin(routes, errors, new RequestLog(metrics), config);
-        this.metricsServer = config.metricsPort() == null ? null : metricsListener(metrics, errors, config);
+        this.metricsServer = config.server().metricsPort() == null ? null : metricsListener(metrics, errors, config);
 
-        users.bootstrapAdmin(config.adminUsername(), config.adminPassword());
+        users.bootstrapAdmin(config.accounts().adminUsername(), config.accounts().adminPassword());
         this.purger = new ExpiredRecordsPurger(database, clock);
         purger.start(Duration.ofMinutes(10));
         this.dispatcher = new WebhookDispatcher(database, webhookRepository, webhookSecrets, clock,
-                config.webhookAllowPrivate(), config.webhookRetryBase(), Duration.ofMillis(500), metrics.registry(),
+                config.webhooks().allowPrivate(), config.webhooks().retryBase(), Duration.ofMillis(500), metrics.registry(),
                 webhookHosts);
         dispatcher.start();
         vaultRefresher.start(Duration.ofSeconds(60));
@@ -265,16 +265,16 @@ public final class App implements AutoCloseable {
 
     /** GATEHOUSE_ENCRYPTION_KEYS, or (development only; Config refuses it for https) the data directory's key. */
     static Encryption encryption(Config config) {
-        return config.encryptionKeys() == null ? Encryption.withDevelopmentKey(config.dataDir())
+        return config.encryptionKeys() == null ? Encryption.withDevelopmentKey(config.server().dataDir())
                 : new Encryption(config.encryptionKeys().keys());
     }
 
     /** Connects the database (starting the embedded one if needed) and migrates it. */
     static Database openDatabase(Config config) {
         return config.embeddedDatabase()
-                ? Database.embedded(config.dataDir(), config.databasePoolSize())
-                : Database.external(DatabaseUrl.parse(config.databaseUrl(), config.databaseUser(),
-                        config.databasePassword()), config.databasePoolSize());
+                ? Database.embedded(config.server().dataDir(), config.database().poolSize())
+                : Database.external(DatabaseUrl.parse(config.database().url(), config.database().user(),
+                        config.database().password()), config.database().poolSize());
     }
 
     /** Connects the database, migrates, and starts serving. */
@@ -294,10 +294,10 @@ public final class App implements AutoCloseable {
         }
         try {
             app.server.start();
-            log.info("Gatehouse is listening on http://{}:{} (issuer {})", config.host(), app.port(), config.issuer());
+            log.info("Gatehouse is listening on http://{}:{} (issuer {})", config.server().host(), app.port(), config.issuer());
             if (app.metricsServer != null) {
                 app.metricsServer.start();
-                log.info("Metrics are served on http://{}:{}/metrics", config.host(), app.metricsPort());
+                log.info("Metrics are served on http://{}:{}/metrics", config.server().host(), app.metricsPort());
             }
             return app;
         } catch (RuntimeException e) {
@@ -308,9 +308,9 @@ public final class App implements AutoCloseable {
 
     private static Javalin javalin(Routes routes, ErrorHandler errors, RequestLog requestLog, Config config) {
         return Javalin.create(cfg -> {
-            httpEdge(cfg, errors, config.host(), config.port());
+            httpEdge(cfg, errors, config.server().host(), config.server().port());
             // The one rule for the client's IP: ctx.ip() everywhere (logs, audit, every limit).
-            cfg.contextResolver.ip = config.trustedProxies()::clientIp;
+            cfg.contextResolver.ip = config.server().trustedProxies()::clientIp;
             cfg.jetty.threadPool = threadPool();
             cfg.http.maxRequestSize = Bodies.MAX_BODY_BYTES;
             cfg.requestLogger.http(requestLog::finished);
@@ -327,7 +327,7 @@ public final class App implements AutoCloseable {
      */
     private static Javalin metricsListener(Metrics metrics, ErrorHandler errors, Config config) {
         return Javalin.create(cfg -> {
-            httpEdge(cfg, errors, config.host(), config.metricsPort());
+            httpEdge(cfg, errors, config.server().host(), config.server().metricsPort());
             cfg.routes.addHttpHandler(HandlerType.GET, "/metrics", metrics::scrape);
         });
     }

@@ -1,6 +1,7 @@
 package gatehouse;
 
 import gatehouse.crypto.Encryption;
+import gatehouse.http.TrustedProxies;
 import gatehouse.mail.SmtpSettings;
 import gatehouse.vault.PlatformSettings;
 import gatehouse.vault.VaultSettings;
@@ -14,41 +15,61 @@ import java.util.regex.Pattern;
 
 /**
  * Gatehouse's configuration, read once from {@code GATEHOUSE_*} environment variables and validated
- * as a whole: a bad start reports every problem at once rather than the first one.
+ * as a whole: a bad start reports every problem at once rather than the first one. Grouped by what
+ * it configures; every group that holds a secret leaves it out of {@code toString}, so printing a
+ * configuration never prints a password.
  */
 public record Config(
-        String host,
-        int port,
-        Integer metricsPort,
-        String issuer,
-        String databaseUrl,
-        String databaseUser,
-        String databasePassword,
-        Path dataDir,
-        String tokenPrefix,
-        String adminUsername,
-        String adminPassword,
-        Duration accessTokenTtl,
-        Duration sessionTtl,
-        boolean registrationOpen,
-        boolean requireVerifiedEmail,
-        boolean rateLimitsEnabled,
-        int tokenPerMinute,
-        int introspectPerMinute,
-        int revokePerMinute,
-        int apiPerMinute,
-        int loginFailuresPerAccount,
-        int loginFailuresPerIp,
-        int registrationsPerIp,
-        gatehouse.http.TrustedProxies trustedProxies,
-        int databasePoolSize,
+        Server server,
+        DatabaseSettings database,
+        Accounts accounts,
+        Tokens tokens,
+        RateLimits rateLimits,
+        Webhooks webhooks,
         SmtpSettings smtp,
         Redis redis,
-        boolean webhookAllowPrivate,
-        Duration webhookRetryBase,
         EncryptionKeys encryptionKeys,
-        String jwtAudience,
         VaultSettings vault) {
+
+    /** Where Gatehouse listens and what it calls itself. */
+    public record Server(String host, int port, Integer metricsPort, String issuer, TrustedProxies trustedProxies,
+                         Path dataDir) {
+    }
+
+    /** The PostgreSQL to use; no URL means an embedded one in the data directory. */
+    public record DatabaseSettings(String url, String user, String password, int poolSize) {
+        @Override
+        public String toString() {
+            return "DatabaseSettings[url=" + (url == null ? null : url.replaceAll("//[^@/]*@", "//***@")
+                    .replaceAll("(?i)password=[^&]*", "password=***")) + ", user=" + user + ", password="
+                    + (password == null ? null : "***") + ", poolSize=" + poolSize + "]";
+        }
+    }
+
+    /** People: the bootstrap admin, browser sessions, who may register, whether emails must be proven. */
+    public record Accounts(String adminUsername, String adminPassword, Duration sessionTtl, boolean registrationOpen,
+                           boolean requireVerifiedEmail) {
+        @Override
+        public String toString() {
+            return "Accounts[adminUsername=" + adminUsername + ", adminPassword=" + (adminPassword == null ? null : "***")
+                    + ", sessionTtl=" + sessionTtl + ", registrationOpen=" + registrationOpen
+                    + ", requireVerifiedEmail=" + requireVerifiedEmail + "]";
+        }
+    }
+
+    /** What issued tokens look like: their prefix, default lifetime, and the JWT audience. */
+    public record Tokens(String prefix, Duration accessTokenTtl, String jwtAudience) {
+    }
+
+    /** Request budgets; every number is per minute except the login (15 minutes) and registration (hour) ones. */
+    public record RateLimits(boolean enabled, int tokenPerMinute, int introspectPerMinute, int revokePerMinute,
+                             int apiPerMinute, int loginFailuresPerAccount, int loginFailuresPerIp,
+                             int registrationsPerIp) {
+    }
+
+    /** Webhook delivery: whether private destinations are allowed (development), and the first retry pause. */
+    public record Webhooks(boolean allowPrivate, Duration retryBase) {
+    }
 
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
@@ -65,42 +86,27 @@ public record Config(
         int port = reader.integer("GATEHOUSE_PORT", 8080, 0, 65535);
         String issuer = reader.issuer(port);
         var config = new Config(
-                host,
-                port,
-                reader.metricsPort(port),
-                issuer,
-                reader.string("GATEHOUSE_DATABASE_URL", null),
-                reader.string("GATEHOUSE_DATABASE_USER", null),
-                reader.string("GATEHOUSE_DATABASE_PASSWORD", null),
-                Path.of(reader.string("GATEHOUSE_DATA_DIR", "./gatehouse-data")).toAbsolutePath().normalize(),
-                reader.matching("GATEHOUSE_TOKEN_PREFIX", "fo", TOKEN_PREFIX, "1 to 16 lowercase letters and digits, starting with a letter"),
-                reader.string("GATEHOUSE_ADMIN_USERNAME", null),
-                reader.string("GATEHOUSE_ADMIN_PASSWORD", null),
-                Duration.ofSeconds(reader.integer("GATEHOUSE_ACCESS_TOKEN_TTL", 3600, 60, 86_400 * 7)),
-                Duration.ofSeconds(reader.integer("GATEHOUSE_SESSION_TTL", 86_400, 300, 86_400 * 90)),
-                !"closed".equals(reader.oneOf("GATEHOUSE_REGISTRATION", "open", List.of("open", "closed"))),
-                // In production (an https issuer) an account is usable only once its address is proven.
-                reader.bool("GATEHOUSE_REQUIRE_VERIFIED_EMAIL", issuer.startsWith("https://")),
-                reader.bool("GATEHOUSE_RATE_LIMITS_ENABLED", true),
-                reader.integer("GATEHOUSE_RATE_LIMIT_TOKEN_PER_MINUTE", 600, 1, 10_000_000),
-                reader.integer("GATEHOUSE_RATE_LIMIT_INTROSPECT_PER_MINUTE", 1200, 1, 10_000_000),
-                reader.integer("GATEHOUSE_RATE_LIMIT_REVOKE_PER_MINUTE", 600, 1, 10_000_000),
-                reader.integer("GATEHOUSE_RATE_LIMIT_API_PER_MINUTE", 1200, 1, 10_000_000),
-                reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000_000),
-                reader.integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", 30, 1, 1_000_000),
-                reader.integer("GATEHOUSE_RATE_LIMIT_REGISTRATIONS_PER_IP", 20, 1, 1_000_000),
-                gatehouse.http.TrustedProxies.parse("GATEHOUSE_TRUSTED_PROXIES",
-                        reader.string("GATEHOUSE_TRUSTED_PROXIES", null), reader.problems),
-                reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500),
+                new Server(host, port, reader.metricsPort(port), issuer,
+                        TrustedProxies.parse("GATEHOUSE_TRUSTED_PROXIES", reader.string("GATEHOUSE_TRUSTED_PROXIES", null),
+                                reader.problems),
+                        Path.of(reader.string("GATEHOUSE_DATA_DIR", "./gatehouse-data")).toAbsolutePath().normalize()),
+                new DatabaseSettings(reader.string("GATEHOUSE_DATABASE_URL", null),
+                        reader.string("GATEHOUSE_DATABASE_USER", null), reader.string("GATEHOUSE_DATABASE_PASSWORD", null),
+                        reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500)),
+                reader.accounts(issuer),
+                new Tokens(reader.matching("GATEHOUSE_TOKEN_PREFIX", "fo", TOKEN_PREFIX,
+                                "1 to 16 lowercase letters and digits, starting with a letter"),
+                        Duration.ofSeconds(reader.integer("GATEHOUSE_ACCESS_TOKEN_TTL", 3600, 60, 86_400 * 7)),
+                        // RFC 9068 aud: whom JWT access tokens are for; the issuer unless the resource servers say otherwise.
+                        reader.string("GATEHOUSE_JWT_AUDIENCE", issuer)),
+                reader.rateLimits(),
+                new Webhooks(reader.bool("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", false),
+                        Duration.ofSeconds(reader.integer("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", 5, 1, 3600))),
                 reader.smtp(issuer),
                 reader.redis(),
-                reader.bool("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", false),
-                Duration.ofSeconds(reader.integer("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", 5, 1, 3600)),
                 reader.encryptionKeys(issuer),
-                // RFC 9068 aud: whom JWT access tokens are for; the issuer unless the resource servers say otherwise.
-                reader.string("GATEHOUSE_JWT_AUDIENCE", issuer),
                 reader.vault());
-        if ((config.adminUsername == null) != (config.adminPassword == null)) {
+        if ((config.accounts.adminUsername() == null) != (config.accounts.adminPassword() == null)) {
             reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");
         }
         if (!reader.problems.isEmpty()) {
@@ -109,12 +115,16 @@ public record Config(
         return config;
     }
 
+    public String issuer() {
+        return server.issuer();
+    }
+
     public boolean secureCookies() {
-        return issuer.startsWith("https://");
+        return server.issuer().startsWith("https://");
     }
 
     public boolean embeddedDatabase() {
-        return databaseUrl == null;
+        return database.url() == null;
     }
 
 
@@ -228,6 +238,27 @@ public record Config(
                 return fallback;
             }
             return value;
+        }
+
+        Accounts accounts(String issuer) {
+            return new Accounts(string("GATEHOUSE_ADMIN_USERNAME", null), string("GATEHOUSE_ADMIN_PASSWORD", null),
+                    Duration.ofSeconds(integer("GATEHOUSE_SESSION_TTL", 86_400, 300, 86_400 * 90)),
+                    !"closed".equals(oneOf("GATEHOUSE_REGISTRATION", "open", List.of("open", "closed"))),
+                    // In production (an https issuer) an account is usable only once its address is proven.
+                    bool("GATEHOUSE_REQUIRE_VERIFIED_EMAIL", issuer.startsWith("https://")));
+        }
+
+        /** Each budget read into a variable named for it, so no two can be swapped in the record. */
+        RateLimits rateLimits() {
+            boolean enabled = bool("GATEHOUSE_RATE_LIMITS_ENABLED", true);
+            int token = integer("GATEHOUSE_RATE_LIMIT_TOKEN_PER_MINUTE", 600, 1, 10_000_000);
+            int introspect = integer("GATEHOUSE_RATE_LIMIT_INTROSPECT_PER_MINUTE", 1200, 1, 10_000_000);
+            int revoke = integer("GATEHOUSE_RATE_LIMIT_REVOKE_PER_MINUTE", 600, 1, 10_000_000);
+            int api = integer("GATEHOUSE_RATE_LIMIT_API_PER_MINUTE", 1200, 1, 10_000_000);
+            int loginPerAccount = integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000_000);
+            int loginPerIp = integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", 30, 1, 1_000_000);
+            int registrations = integer("GATEHOUSE_RATE_LIMIT_REGISTRATIONS_PER_IP", 20, 1, 1_000_000);
+            return new RateLimits(enabled, token, introspect, revoke, api, loginPerAccount, loginPerIp, registrations);
         }
 
         SmtpSettings smtp(String issuer) {

@@ -24,39 +24,39 @@ class ConfigTest {
     void fromEnvWhenNothingSetThenDefaults() {
         Config config = Config.fromEnv(Map.of());
 
-        assertThat(config.port()).isEqualTo(8080);
-        assertThat(config.host()).isEqualTo("0.0.0.0");
-        assertThat(config.tokenPrefix()).isEqualTo("fo");
+        assertThat(config.server().port()).isEqualTo(8080);
+        assertThat(config.server().host()).isEqualTo("0.0.0.0");
+        assertThat(config.tokens().prefix()).isEqualTo("fo");
         assertThat(config.issuer()).isEqualTo("http://localhost:8080");
-        assertThat(config.databaseUrl()).isNull();
+        assertThat(config.database().url()).isNull();
         assertThat(config.embeddedDatabase()).isTrue();
-        assertThat(config.dataDir()).isEqualTo(Path.of("./gatehouse-data").toAbsolutePath().normalize());
-        assertThat(config.adminUsername()).isNull();
-        assertThat(config.adminPassword()).isNull();
-        assertThat(config.accessTokenTtl()).isEqualTo(Duration.ofHours(1));
-        assertThat(config.registrationOpen()).isTrue();
-        assertThat(config.requireVerifiedEmail()).isFalse();
-        assertThat(config.rateLimitsEnabled()).isTrue();
+        assertThat(config.server().dataDir()).isEqualTo(Path.of("./gatehouse-data").toAbsolutePath().normalize());
+        assertThat(config.accounts().adminUsername()).isNull();
+        assertThat(config.accounts().adminPassword()).isNull();
+        assertThat(config.tokens().accessTokenTtl()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.accounts().registrationOpen()).isTrue();
+        assertThat(config.accounts().requireVerifiedEmail()).isFalse();
+        assertThat(config.rateLimits().enabled()).isTrue();
         assertThat(config.secureCookies()).isFalse();
     }
 
     @Test
     void requireVerifiedEmailDefaultsToTrueForAnHttpsIssuerAndCanBeTurnedOff() {
         assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://auth.example.com",
-                "GATEHOUSE_ENCRYPTION_KEYS", KEY)).requireVerifiedEmail()).isTrue();
+                "GATEHOUSE_ENCRYPTION_KEYS", KEY)).accounts().requireVerifiedEmail()).isTrue();
         assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://auth.example.com",
-                "GATEHOUSE_ENCRYPTION_KEYS", KEY, "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "false")).requireVerifiedEmail()).isFalse();
-        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "http://localhost:8080")).requireVerifiedEmail()).isFalse();
+                "GATEHOUSE_ENCRYPTION_KEYS", KEY, "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "false")).accounts().requireVerifiedEmail()).isFalse();
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "http://localhost:8080")).accounts().requireVerifiedEmail()).isFalse();
         assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "http://localhost:8080",
-                "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "true")).requireVerifiedEmail()).isTrue();
+                "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "true")).accounts().requireVerifiedEmail()).isTrue();
     }
 
     @Test
     void fromEnvWhenBlankValuesThenDefaults() {
         Config config = Config.fromEnv(Map.of("GATEHOUSE_PORT", "  ", "GATEHOUSE_TOKEN_PREFIX", "", "GATEHOUSE_DATABASE_URL", " "));
 
-        assertThat(config.port()).isEqualTo(8080);
-        assertThat(config.tokenPrefix()).isEqualTo("fo");
+        assertThat(config.server().port()).isEqualTo(8080);
+        assertThat(config.tokens().prefix()).isEqualTo("fo");
         assertThat(config.embeddedDatabase()).isTrue();
     }
 
@@ -75,18 +75,18 @@ class ConfigTest {
                 "GATEHOUSE_ADMIN_USERNAME", "admin",
                 "GATEHOUSE_ADMIN_PASSWORD", "correct horse battery staple"));
 
-        assertThat(config.host()).isEqualTo("127.0.0.1");
-        assertThat(config.port()).isEqualTo(9090);
-        assertThat(config.tokenPrefix()).isEqualTo("gh");
-        assertThat(config.databaseUrl()).isEqualTo("jdbc:postgresql://db:5432/gatehouse");
+        assertThat(config.server().host()).isEqualTo("127.0.0.1");
+        assertThat(config.server().port()).isEqualTo(9090);
+        assertThat(config.tokens().prefix()).isEqualTo("gh");
+        assertThat(config.database().url()).isEqualTo("jdbc:postgresql://db:5432/gatehouse");
         assertThat(config.embeddedDatabase()).isFalse();
         assertThat(config.issuer()).isEqualTo("https://auth.example.com");
         assertThat(config.secureCookies()).isTrue();
-        assertThat(config.registrationOpen()).isFalse();
-        assertThat(config.requireVerifiedEmail()).isTrue();
-        assertThat(config.rateLimitsEnabled()).isFalse();
-        assertThat(config.adminUsername()).isEqualTo("admin");
-        assertThat(config.adminPassword()).isEqualTo("correct horse battery staple");
+        assertThat(config.accounts().registrationOpen()).isFalse();
+        assertThat(config.accounts().requireVerifiedEmail()).isTrue();
+        assertThat(config.rateLimits().enabled()).isFalse();
+        assertThat(config.accounts().adminUsername()).isEqualTo("admin");
+        assertThat(config.accounts().adminPassword()).isEqualTo("correct horse battery staple");
     }
 
     @Test
@@ -129,8 +129,8 @@ class ConfigTest {
 
     @Test
     void fromEnvWhenMetricsPortUnsetThenNoneAndWhenSetThenIt() {
-        assertThat(Config.fromEnv(Map.of()).metricsPort()).isNull();
-        assertThat(Config.fromEnv(Map.of("GATEHOUSE_METRICS_PORT", "9091")).metricsPort()).isEqualTo(9091);
+        assertThat(Config.fromEnv(Map.of()).server().metricsPort()).isNull();
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_METRICS_PORT", "9091")).server().metricsPort()).isEqualTo(9091);
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
@@ -142,7 +142,7 @@ class ConfigTest {
     @ParameterizedTest(name = "[{index}] {0}")
     @ValueSource(strings = {"g", "gh", "acme2", "abcdefghijklmnop"})
     void fromEnvWhenValidTokenPrefixThenUsed(String prefix) {
-        assertThat(Config.fromEnv(Map.of("GATEHOUSE_TOKEN_PREFIX", prefix)).tokenPrefix()).isEqualTo(prefix);
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_TOKEN_PREFIX", prefix)).tokens().prefix()).isEqualTo(prefix);
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
@@ -312,9 +312,9 @@ class ConfigTest {
 
     @Test
     void fromEnvWhenJwtAudienceUnsetThenTheIssuerElseAsSet() {
-        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "http://auth.example.com/")).jwtAudience())
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "http://auth.example.com/")).tokens().jwtAudience())
                 .isEqualTo("http://auth.example.com");
-        assertThat(Config.fromEnv(Map.of("GATEHOUSE_JWT_AUDIENCE", " https://api.example.com ")).jwtAudience())
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_JWT_AUDIENCE", " https://api.example.com ")).tokens().jwtAudience())
                 .isEqualTo("https://api.example.com");
     }
 
@@ -359,5 +359,15 @@ class ConfigTest {
                 "GATEHOUSE_GITHUB_APP_PRIVATE_KEY", "-----BEGIN RSA PRIVATE KEY-----\nAA==\n-----END RSA PRIVATE KEY-----")))
                 .hasMessageContaining("GATEHOUSE_GITHUB_APP_CLIENT_ID is required")
                 .hasMessageContaining("GATEHOUSE_GITHUB_APP_CLIENT_SECRET is required");
+    }
+
+    @Test
+    void printingTheWholeConfigurationNeverPrintsAPassword() {
+        Config config = Config.fromEnv(Map.of("GATEHOUSE_DATABASE_URL", "postgresql://gh:db-s3cret@db.example/gh",
+                "GATEHOUSE_DATABASE_PASSWORD", "other-db-s3cret", "GATEHOUSE_ADMIN_USERNAME", "admin@example.com",
+                "GATEHOUSE_ADMIN_PASSWORD", "admin-s3cret-passphrase"));
+
+        assertThat(config.toString()).doesNotContain("db-s3cret", "other-db-s3cret", "admin-s3cret-passphrase")
+                .contains("admin@example.com");
     }
 }

@@ -75,7 +75,7 @@ class TrustedProxiesTest {
                 .hasMessageContaining("'1.2.3/24'")
                 .hasMessageContaining("'::1/129'")
                 .message().doesNotContain("'10.0.0.0/8'").doesNotContain("'fd00::/8'");
-        assertThat(Config.fromEnv(Map.of()).trustedProxies().isEmpty()).isTrue();
-        assertThat(Config.fromEnv(Map.of("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/8,::1")).trustedProxies().isEmpty()).isFalse();
+        assertThat(Config.fromEnv(Map.of()).server().trustedProxies().isEmpty()).isTrue();
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/8,::1")).server().trustedProxies().isEmpty()).isFalse();
     }
 }
