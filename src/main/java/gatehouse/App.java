@@ -91,6 +91,7 @@ import gatehouse.web.Bodies;
 import gatehouse.web.Pages;
 import gatehouse.webhooks.HostResolver;
 import gatehouse.webhooks.WebhookDispatcher;
+import gatehouse.webhooks.WebhookOutbox;
 import gatehouse.webhooks.WebhookRepository;
 import gatehouse.webhooks.WebhookRoutes;
 import gatehouse.webhooks.WebhookService;
@@ -148,7 +149,9 @@ public final class App implements AutoCloseable {
         this.signingKeys = new SigningKeys(database, new SigningKeyRepository(), encryption, audit, clock);
         signingKeys.ensureCurrentKeys();
         this.accessTokenSigner = new JwtAccessTokens(signingKeys, config.issuer(), config.tokens().jwtAudience());
-        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, accessTokenSigner);
+        var webhookRepository = new WebhookRepository();
+        var outbox = new WebhookOutbox(webhookRepository, clock);
+        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, accessTokenSigner, outbox);
         this.buckets = config.redis() == null ? new LocalBuckets()
                 : new RedisBuckets(config.redis().url(), config.redis().keyPrefix());
         var throttle = new LoginThrottle(config.rateLimits().enabled(), config.rateLimits().loginFailuresPerAccount(),
@@ -178,11 +181,9 @@ public final class App implements AutoCloseable {
                 config.webhooks().allowPrivate());
         var approvals = new ClientApprovals(database, clientRepository, clients, scopes, new TokenRepository(), audit, clock);
         var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
-        var webhookRepository = new WebhookRepository();
-        var webhooks = new WebhookService(database, webhookRepository, webhookSecrets, clients, orgs, clock);
-        tokens.tellRevocationsTo(webhooks);
+        var webhooks = new WebhookService(database, webhookRepository, outbox, webhookSecrets, clients, orgs, clock);
         this.installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
-                audit, webhooks, clock);
+                audit, outbox, clock);
         var vaultRepository = new VaultRepository();
         var platforms = new Platforms(config.vault(), new ProviderHttp(), clock);
         var connectFlow = new ConnectFlow(database, vaultRepository, platforms, encryption, orgs, audit, clock,

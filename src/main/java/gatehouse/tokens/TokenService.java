@@ -24,7 +24,7 @@ public final class TokenService {
     private final TokenCodec codec;
     private final AuditLog audit;
     private final Clock clock;
-    private volatile TokenEvents events = TokenEvents.NONE;
+    private final TokenEvents events;
     private final AccessTokenSigner signer;
 
     /**
@@ -35,8 +35,16 @@ public final class TokenService {
             java.util.regex.Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
     private static final int MAX_JWT_LENGTH = 8192;
 
+    /** Without anyone to tell of revocations (tests of the grants). */
     public TokenService(Database database, TokenRepository tokens, TokenCodec codec, AuditLog audit, Clock clock,
                         AccessTokenSigner signer) {
+        this(database, tokens, codec, audit, clock, signer, TokenEvents.NONE);
+    }
+
+    /** {@code events} hears of the revocations users and admins make (the webhook outbox). */
+    public TokenService(Database database, TokenRepository tokens, TokenCodec codec, AuditLog audit, Clock clock,
+                        AccessTokenSigner signer, TokenEvents events) {
+        this.events = events;
         this.signer = signer;
         this.database = database;
         this.audit = audit;
@@ -178,14 +186,6 @@ public final class TokenService {
             tellRevoked(handle, grants, "session_ended");
             return grants.size();
         });
-    }
-
-    /**
-     * Where user-initiated revocations are reported (webhooks); set once by the App, after the
-     * webhook service exists (it needs services built on this one).
-     */
-    public void tellRevocationsTo(TokenEvents listener) {
-        this.events = listener;
     }
 
     private void tellRevoked(Handle handle, List<UUID> grantIds, String reason) {

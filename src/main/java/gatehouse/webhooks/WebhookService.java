@@ -4,20 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import gatehouse.clients.ClientService;
 import gatehouse.clients.WebhookSecrets;
 import gatehouse.errors.OAuthException;
-import gatehouse.installations.Installation;
-import gatehouse.installations.InstallationService;
 import gatehouse.orgs.OrgService;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
-import gatehouse.tokens.TokenEvents;
 import gatehouse.auth.Caller;
 import gatehouse.web.Json;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -30,10 +25,9 @@ import org.jdbi.v3.core.Handle;
  * organization's events when they are installed there (or owned by it) with {@code webhooks:manage}
  * and subscribed to the event type.
  */
-public final class WebhookService implements InstallationService.InstallationEvents, TokenEvents {
+public final class WebhookService {
     public static final String PUBLISH_SCOPE = Caller.EVENTS_PUBLISH_SCOPE;
     public static final String MANAGE_SCOPE = "webhooks:manage";
-    static final Duration DELIVERY_WINDOW = Duration.ofHours(24);
     private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+){1,4}");
 
     private final Database database;
@@ -42,9 +36,11 @@ public final class WebhookService implements InstallationService.InstallationEve
     private final ClientService clients;
     private final OrgService orgs;
     private final Clock clock;
+    private final WebhookOutbox outbox;
 
-    public WebhookService(Database database, WebhookRepository deliveries, WebhookSecrets secrets,
+    public WebhookService(Database database, WebhookRepository deliveries, WebhookOutbox outbox, WebhookSecrets secrets,
                           ClientService clients, OrgService orgs, Clock clock) {
+        this.outbox = outbox;
         this.database = database;
         this.deliveries = deliveries;
         this.secrets = secrets;
@@ -81,7 +77,7 @@ public final class WebhookService implements InstallationService.InstallationEve
         UUID eventId = Ids.newId();
         int count = database.inTransaction(handle -> {
             List<String> subscribers = deliveries.subscribers(handle, orgId, type);
-            enqueue(handle, subscribers, eventId, type, orgId, data == null ? Json.MAPPER.createObjectNode() : data);
+            outbox.enqueue(handle, subscribers, eventId, type, orgId, data == null ? Json.MAPPER.createObjectNode() : data);
             return subscribers.size();
         });
         return new Published(eventId, type, orgId, count);
@@ -101,58 +97,6 @@ public final class WebhookService implements InstallationService.InstallationEve
                 .orElse(false);
     }
 
-    @Override
-    public void created(Handle handle, Installation installation) {
-        tellInstalledApp(handle, installation, "installation.created");
-    }
-
-    /** The organization's events stop reaching the app; only the news of its disconnection goes out. */
-    @Override
-    public void revoked(Handle handle, Installation installation) {
-        deliveries.cancelPending(handle, installation.clientId(), installation.organizationId(), clock.instant());
-        tellInstalledApp(handle, installation, "installation.revoked");
-    }
-
-    /** {@code token.revoked}: a user took the app's tokens away in an organization (consent or session ended). */
-    @Override
-    public void tokensRevoked(Handle handle, String clientId, UUID organizationId, UUID userId, String reason) {
-        if (organizationId == null || !deliveries.subscribers(handle, organizationId, "token.revoked").contains(clientId)) {
-            return;
-        }
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("client_id", clientId);
-        data.put("user_id", userId == null ? null : userId.toString());
-        data.put("reason", reason);
-        enqueue(handle, List.of(clientId), Ids.newId(), "token.revoked", organizationId, data);
-    }
-
-    /** The app itself hears of its installation when it asked for webhooks:manage there. */
-    private void tellInstalledApp(Handle handle, Installation installation, String type) {
-        if (!installation.scopes().contains(MANAGE_SCOPE) || !deliveries.subscribed(handle, installation.clientId(), type)) {
-            return;
-        }
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("installation_id", installation.id().toString());
-        data.put("client_id", installation.clientId());
-        data.put("organization_id", installation.organizationId().toString());
-        data.put("scopes", installation.scopes());
-        enqueue(handle, List.of(installation.clientId()), Ids.newId(), type, installation.organizationId(), data);
-    }
-
-    private void enqueue(Handle handle, List<String> clientIds, UUID eventId, String type, UUID orgId, Object data) {
-        Instant now = clock.instant();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", eventId.toString());
-        body.put("type", type);
-        body.put("created_at", Json.instant(now));
-        body.put("organization_id", orgId == null ? null : orgId.toString());
-        body.put("data", data);
-        String payload = Json.writeString(body);
-        for (String clientId : clientIds) {
-            deliveries.insert(handle, Ids.newId(), clientId, eventId, type, orgId, payload, now, now.plus(DELIVERY_WINDOW));
-        }
-    }
-
     /** The app's delivery log, for those who may see the app. */
     public Page<WebhookDelivery> deliveries(Caller caller, String clientId, PageRequest page) {
         clients.get(caller, clientId);
@@ -169,7 +113,7 @@ public final class WebhookService implements InstallationService.InstallationEve
         clients.get(caller, clientId);
         Instant now = clock.instant();
         return database.inTransaction(handle -> deliveries.requeue(handle, clientId, deliveryId, now,
-                        now.plus(DELIVERY_WINDOW))
+                        now.plus(WebhookOutbox.DELIVERY_WINDOW))
                 .orElseThrow(() -> deliveries.find(handle, clientId, deliveryId).isPresent()
                         ? OAuthException.conflict("this delivery was cancelled when the app was disconnected from "
                                 + "the organization, and cannot be redelivered")
