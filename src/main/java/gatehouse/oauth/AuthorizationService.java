@@ -130,18 +130,22 @@ public final class AuthorizationService {
         return orgs.eligibleFor(userId, actor);
     }
 
+    /** An active consent that already covers a request, in {@code organizationId} (null: no organization). */
+    public record Covered(UUID organizationId) {
+    }
+
     /**
-     * The organization an active consent already covers the request in, if any: "no organization"
-     * counts only for actor {@code self} when the user belongs to none.
+     * The active consent that already covers the request, if any: "no organization" counts only for
+     * actor {@code self} when the user belongs to none.
      */
-    public Optional<Optional<UUID>> coveredBy(AuthorizationRequest request, UUID userId, List<Organization> eligible) {
+    public Optional<Covered> coveredBy(AuthorizationRequest request, UUID userId, List<Organization> eligible) {
         Collection<UUID> candidates = new ArrayList<>(eligible.stream().map(Organization::id).toList());
         if (eligible.isEmpty()) {
             candidates.add(null);
         }
         return consents.findCovering(userId, request.client().clientId(), request.actor(), request.organizationId(),
                         candidates, request.scopes())
-                .map(consent -> Optional.ofNullable(consent.organizationId()));
+                .map(consent -> new Covered(consent.organizationId()));
     }
 
     /**

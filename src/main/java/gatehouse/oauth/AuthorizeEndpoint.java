@@ -72,7 +72,7 @@ public final class AuthorizeEndpoint {
         if (!request.prompt().contains("consent")) {
             var covered = service.coveredBy(request, caller.userId(), eligible);
             if (covered.isPresent()) {
-                String code = service.approve(request, caller.userId(), covered.get().orElse(null), false);
+                String code = service.approve(request, caller.userId(), covered.get().organizationId(), false);
                 redirect(ctx, service.successRedirect(request, code).toString());
                 return;
             }

@@ -46,7 +46,7 @@ public final class AccountPages {
         }
         try {
             User user = emails.verifyEmail(clip(form.get("token")));
-            pages.render(ctx, 200, "message.jte", new Pages.ErrorPage("Email address verified",
+            pages.render(ctx, 200, "message.jte", new Pages.Message("Email address verified",
                     user.username() + " is verified. You can close this page."));
         } catch (OAuthException e) {
             failed(ctx, e, "Verification failed");
@@ -73,7 +73,7 @@ public final class AccountPages {
         }
         try {
             emails.resetPassword(token, form.get("new_password"));
-            pages.render(ctx, 200, "message.jte", new Pages.ErrorPage("Password changed",
+            pages.render(ctx, 200, "message.jte", new Pages.Message("Password changed",
                     "Your password is changed and you are signed out everywhere. Sign in again with the new password."));
         } catch (OAuthException e) {
             if (e.error() == OAuthError.VALIDATION_FAILED) {
@@ -102,7 +102,7 @@ public final class AccountPages {
             return;
         }
         emails.requestPasswordReset(username);
-        pages.render(ctx, 200, "message.jte", new Pages.ErrorPage("Check your email",
+        pages.render(ctx, 200, "message.jte", new Pages.Message("Check your email",
                 "If an account exists for that address, we sent it a link to choose a new password. The link works for one hour."));
     }
 

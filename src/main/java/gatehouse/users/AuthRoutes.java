@@ -82,7 +82,7 @@ public final class AuthRoutes {
             ctx.redirect(returnTo, HttpStatus.FOUND);
             return;
         }
-        pages.render(ctx, 200, "message.jte", new Pages.ErrorPage("Signed in",
+        pages.render(ctx, 200, "message.jte", new Pages.Message("Signed in",
                 "You are signed in as " + user.get().username() + "."));
     }
 

@@ -44,4 +44,8 @@ public final class Pages {
     /** The model of error.jte. */
     public record ErrorPage(String error, String description) {
     }
+
+    /** The model of message.jte: a page that tells the person something went well. */
+    public record Message(String title, String text) {
+    }
 }
