@@ -1,10 +1,11 @@
 package gatehouse.audit;
 
+import gatehouse.store.StoredJson;
+
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
-import gatehouse.web.Json;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -63,7 +64,7 @@ public final class AuditLog {
         RequestOrigin.Origin origin = RequestOrigin.current();
         entries.insert(handle, Ids.newId(), clock.instant(), event.action(), actor.type(), actor.id(),
                 event.clientId() != null ? event.clientId() : actor.clientId(), event.organizationId(), origin.ip(),
-                origin.userAgent(), outcome, Json.writeString(event.details()));
+                origin.userAgent(), outcome, StoredJson.write(event.details()));
     }
 
     /** Which entries a query asks for; null members match all. */

@@ -1,9 +1,9 @@
 package gatehouse.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import gatehouse.store.StoredJson;
+
 import gatehouse.store.PageRequest;
 import gatehouse.store.Rows;
-import gatehouse.web.Json;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -45,16 +45,10 @@ public final class AuditRepository {
                 .bind("orgId", q.organizationId()).bind("since", q.since()).bind("until", q.until())
                 .bind("restricted", organizations != null)
                 .bind("orgs", (organizations == null ? List.<UUID>of() : organizations).toArray(UUID[]::new))
-                .map((rs, ctx) -> {
-                    try {
-                        return new AuditEntry(Rows.uuid(rs, "id"), Rows.instant(rs, "at"), rs.getString("action"),
-                                rs.getString("actor_type"), rs.getString("actor_id"), rs.getString("client_id"),
-                                Rows.uuid(rs, "organization_id"), rs.getString("ip"), rs.getString("user_agent"),
-                                rs.getString("outcome"), Json.MAPPER.readTree(rs.getString("details")));
-                    } catch (JsonProcessingException e) {
-                        throw new IllegalStateException("unreadable audit details", e);
-                    }
-                })
+                .map((rs, ctx) -> new AuditEntry(Rows.uuid(rs, "id"), Rows.instant(rs, "at"), rs.getString("action"),
+                        rs.getString("actor_type"), rs.getString("actor_id"), rs.getString("client_id"),
+                        Rows.uuid(rs, "organization_id"), rs.getString("ip"), rs.getString("user_agent"),
+                        rs.getString("outcome"), StoredJson.readTree(rs.getString("details"))))
                 .list();
     }
 }

@@ -117,7 +117,7 @@ public final class TokenService {
         if (token.userId() != null) {
             details.put("user_id", token.userId().toString());
         }
-        return gatehouse.web.Json.writeString(details);
+        return gatehouse.store.StoredJson.write(details);
     }
 
     /** Stores a new refresh token of {@code grantId}; returns its value, shown once. */

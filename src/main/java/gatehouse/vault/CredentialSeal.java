@@ -1,8 +1,8 @@
 package gatehouse.vault;
 
+import gatehouse.store.StoredJson;
+
 import gatehouse.crypto.Encryption;
-import gatehouse.web.Json;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -24,7 +24,7 @@ final class CredentialSeal {
         document.put("expires_at", credential.expiresAt() == null ? null : credential.expiresAt().toString());
         document.put("scopes", credential.scopes());
         document.put("extra", credential.extra());
-        return encryption.encrypt(Json.write(document));
+        return encryption.encrypt(StoredJson.write(document).getBytes(StandardCharsets.UTF_8));
     }
 
     String sealText(String text) {
@@ -38,13 +38,13 @@ final class CredentialSeal {
     @SuppressWarnings("unchecked")
     Credential open(String sealed) {
         try {
-            Map<String, Object> document = Json.MAPPER.readValue(
+            Map<String, Object> document = StoredJson.read(
                     new String(encryption.decrypt(sealed), StandardCharsets.UTF_8), Map.class);
             Object expires = document.get("expires_at");
             return new Credential((String) document.get("access_token"), (String) document.get("refresh_token"),
                     expires == null ? null : Instant.parse((String) expires), (List<String>) document.get("scopes"),
                     (Map<String, String>) document.get("extra"));
-        } catch (IOException e) {
+        } catch (java.io.UncheckedIOException e) {
             throw new IllegalStateException("stored token material is not readable", e);
         }
     }

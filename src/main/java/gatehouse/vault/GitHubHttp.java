@@ -1,7 +1,6 @@
 package gatehouse.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import gatehouse.web.Json;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpRequest;
@@ -69,7 +68,7 @@ final class GitHubHttp {
     /** A JSON body; an unreadable one (a proxy's HTML page, a truncated answer) may well be fine on retry. */
     static JsonNode json(ProviderHttp.Answer answer) throws ProviderException {
         try {
-            JsonNode node = Json.MAPPER.readTree(answer.body() == null ? "" : answer.body());
+            JsonNode node = ProviderJson.parse(answer.body() == null ? "" : answer.body());
             if (node == null || node.isMissingNode()) {
                 throw new IllegalArgumentException("empty body");
             }
@@ -116,7 +115,7 @@ final class GitHubHttp {
     /** GitHub's REST {@code message}, shortened, for an exception message (it never echoes a token). */
     static String message(ProviderHttp.Answer answer) {
         try {
-            JsonNode message = Json.MAPPER.readTree(answer.body()).path("message");
+            JsonNode message = ProviderJson.parse(answer.body()).path("message");
             String text = message.isTextual() ? message.asText() : "";
             return text.length() > MAX_MESSAGE ? text.substring(0, MAX_MESSAGE) : text;
         } catch (Exception e) {

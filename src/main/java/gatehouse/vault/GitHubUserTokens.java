@@ -1,7 +1,6 @@
 package gatehouse.vault;
 
 import gatehouse.vault.ProviderException.Kind;
-import gatehouse.web.Json;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -62,7 +61,7 @@ final class GitHubUserTokens {
 
     /** DELETE /applications/{client_id}/token; 404/422 mean the token is already gone. */
     void revoke(String accessToken) throws ProviderException {
-        String body = Json.MAPPER.createObjectNode().put("access_token", accessToken).toString();
+        String body = ProviderJson.object().put("access_token", accessToken).toString();
         HttpRequest.Builder request = HttpRequest.newBuilder(
                         ProviderHttp.uri(apiUrl, "/applications/" + ProviderHttp.encode(clientId) + "/token"))
                 .header("Accept", "application/vnd.github+json")

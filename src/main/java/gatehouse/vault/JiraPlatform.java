@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import gatehouse.vault.Authorization.ExternalAccount;
 import gatehouse.vault.ProviderException.Kind;
-import gatehouse.web.Json;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Clock;
@@ -117,7 +116,7 @@ public final class JiraPlatform implements Platform {
         HttpRequest.Builder request = HttpRequest.newBuilder(ProviderHttp.uri(settings.authUrl(), "/oauth/token"))
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.writeString(grant)));
+                .POST(HttpRequest.BodyPublishers.ofString(ProviderJson.write(grant)));
         ProviderHttp.Answer answer = http.send(request, PROVIDER);
         Instant arrivedAt = clock.instant();
         JsonNode body = parse(answer.body());
@@ -264,7 +263,7 @@ public final class JiraPlatform implements Platform {
             return null;
         }
         try {
-            return Json.MAPPER.readTree(body);
+            return ProviderJson.parse(body);
         } catch (JsonProcessingException e) {
             return null;
         }

@@ -1,7 +1,6 @@
 package gatehouse.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import gatehouse.web.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -227,7 +226,7 @@ public final class SlackPlatform implements Platform {
 
     private static JsonNode parse(ProviderHttp.Answer answer) throws ProviderException {
         try {
-            return Json.MAPPER.readTree(answer.body());
+            return ProviderJson.parse(answer.body());
         } catch (IOException | RuntimeException e) {
             throw new ProviderException(ProviderException.Kind.TRANSIENT, "bad_response",
                     "Slack answered something that is not JSON (HTTP " + answer.status() + ")");
