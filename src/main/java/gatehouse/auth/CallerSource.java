@@ -19,7 +19,7 @@ public interface CallerSource {
 
     /**
      * A caller allowed on the management API as its user or app: any session, or a bearer token
-     * carrying {@code admin:*} (API.md §3). Other tokens get 403 {@code insufficient_scope}.
+     * carrying {@code admin:*} (docs/security.md, "Callers"). Other tokens get 403 {@code insufficient_scope}.
      */
     default Caller requireManager(Context ctx) {
         Caller caller = require(ctx);

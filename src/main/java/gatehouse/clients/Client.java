@@ -51,7 +51,7 @@ public record Client(
     public static final String PASSWORD = "password";
     public static final List<String> GRANT_TYPES = List.of(AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, PASSWORD);
     public static final List<String> ACTORS = List.of("app", "self");
-    /** Grant types an app gets only from a platform admin (API.md §5): the user's password is first-party only. */
+    /** Grant types an app gets only from a platform admin (docs/http.md, "The management API"): the user's password is first-party only. */
     public static final List<String> RESTRICTED_GRANT_TYPES = List.of(PASSWORD);
 
     public static final String JWT = "jwt";
@@ -89,7 +89,7 @@ public record Client(
                 webhookEvents, resourceServer, createdBy, createdAt, updatedAt);
     }
 
-    /** The actor a request gets when it names none: the app's first actor mode (API.md §4). */
+    /** The actor a request gets when it names none: the app's first actor mode (docs/http.md, "The OAuth flows"). */
     public String defaultActor() {
         return actorModes.getFirst();
     }

@@ -19,7 +19,7 @@ import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Approval of an app's restricted capabilities (API.md §5), an explicit act of a platform admin:
+ * Approval of an app's restricted capabilities (docs/http.md, "The management API"), an explicit act of a platform admin:
  * restricted scopes ({@code approved_scopes}) and restricted grant types ({@code approved_grant_types},
  * the password grant). After the app is created nothing else changes them. Every change is audited,
  * and a withdrawal takes effect at once, in its transaction: the app's live access tokens carrying a

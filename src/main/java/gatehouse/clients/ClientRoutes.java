@@ -29,7 +29,7 @@ public final class ClientRoutes {
     public void create(Context ctx) {
         Caller caller = callers.requireManager(ctx);
         var registered = clients.create(caller, spec(Bodies.json(ctx)));
-        // webhook_secret: shown this once, like client_secret (API.md §2).
+        // webhook_secret: shown this once, like client_secret (docs/http.md, "Conventions").
         var view = gatehouse.web.Json.MAPPER.<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(
                 registered.client().view(registered.secret()));
         view.put("webhook_secret", registered.webhookSecret());

@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Registration and management of OAuth apps with every rule of API.md §5. Members of the owner
+ * Registration and management of OAuth apps with every rule of docs/http.md, "The management API". Members of the owner
  * organization see and edit its apps; platform admins see and edit all; others get 404.
  *
  * <p>Approvals of restricted scopes and grant types are given when an admin registers the app and
@@ -99,7 +99,7 @@ public final class ClientService {
 
     /**
      * An admin registering an app approves the restricted scopes and grant types it asks for
-     * (API.md §5); anyone else's wait for an admin's explicit approval.
+     * (docs/http.md, "The management API"); anyone else's wait for an admin's explicit approval.
      */
     private Client approvedAtRegistration(Caller caller, Client client) {
         if (!caller.isPlatformAdmin()) {

@@ -15,7 +15,7 @@ public final class RedirectUris {
 
     /**
      * Why {@code uri} may not be registered, or null when it may: absolute, https (http only for
-     * loopback hosts), no fragment, no user info (API.md §5, RFC 6749 §3.1.2).
+     * loopback hosts), no fragment, no user info (docs/http.md, "The management API", RFC 6749 §3.1.2).
      */
     public static String problemWith(String uri) {
         if (uri == null || uri.isBlank()) {

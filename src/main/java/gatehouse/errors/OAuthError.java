@@ -1,7 +1,7 @@
 package gatehouse.errors;
 
 /**
- * Every error code of API.md §1 with the one HTTP status it is answered with. Status is decided here
+ * Every error code of docs/http.md, "Conventions" with the one HTTP status it is answered with. Status is decided here
  * and nowhere else.
  */
 public enum OAuthError {
@@ -19,7 +19,7 @@ public enum OAuthError {
     INSUFFICIENT_SCOPE("insufficient_scope", 403),
     FORBIDDEN("forbidden", 403),
     NOT_FOUND("not_found", 404),
-    /** API.md §1 has no code of its own for a wrong method; the status tells it apart. */
+    /** docs/http.md, "Conventions" has no code of its own for a wrong method; the status tells it apart. */
     METHOD_NOT_ALLOWED("invalid_request", 405),
     CONFLICT("conflict", 409),
     REAUTHORIZATION_REQUIRED("reauthorization_required", 409),

@@ -29,7 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every path Gatehouse answers, in one table (aliases of API.md share a handler). The OpenAPI
+ * Every path Gatehouse answers, in one table (aliases of docs/http.md share a handler). The OpenAPI
  * document must list exactly these; a test holds the two together.
  */
 public final class Routes {
@@ -77,7 +77,7 @@ public final class Routes {
         get("/metrics", h.metrics());
         get("/openapi.json", h.openApi()::serve);
 
-        // Authorization server (API.md §4)
+        // Authorization server (docs/http.md, "The OAuth flows")
         get("/oauth/authorize", h.authorize()::show);
         post("/oauth/authorize", h.authorize()::decide);
         post("/oauth/token", h.token()::handle);
@@ -102,7 +102,7 @@ public final class Routes {
         get("/api/v1/audit-logs", h.audit()::list);
         get("/api/v1/oauth/rate-limits", h.rateLimits()::list);
 
-        // Signing in (API.md §3)
+        // Signing in (docs/security.md, "Callers")
         get("/login", h.auth()::loginPage);
         post("/login", h.auth()::loginForm);
         post("/api/v1/auth/login", h.auth()::login);
@@ -114,7 +114,7 @@ public final class Routes {
         get("/reset-password", h.accountPages()::resetPasswordPage);
         post("/reset-password", h.accountPages()::resetPasswordForm);
 
-        // Management API (API.md §5)
+        // Management API (docs/http.md, "The management API")
         post("/api/v1/users", h.users()::register);
         get("/api/v1/users/me", h.users()::me);
         post("/api/v1/users/verify-email", h.users()::verifyEmail);

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** An app installed in an organization, with the scopes its admins approved (API.md §5). */
+/** An app installed in an organization, with the scopes its admins approved (docs/http.md, "The management API"). */
 public record Installation(
         UUID id,
         String clientId,

@@ -33,7 +33,7 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The authorization endpoint's rules (RFC 6749 §4.1, RFC 7636, RFC 9207, API.md §4), in two phases:
+ * The authorization endpoint's rules (RFC 6749 §4.1, RFC 7636, RFC 9207, docs/http.md, "The OAuth flows"), in two phases:
  * first the app and redirect URI are verified (failures are shown, never redirected); after that,
  * every refusal goes back to the app's redirect URI.
  */
@@ -125,7 +125,7 @@ public final class AuthorizationService {
                 granted, challenge, actor, Parameters.uuid("organization_id", params.get("organization_id")), promptOf(params.get("prompt")));
     }
 
-    /** Organizations the user may authorize the request into (API.md §4). */
+    /** Organizations the user may authorize the request into (docs/http.md, "The OAuth flows"). */
     public List<Organization> eligibleOrganizations(UUID userId, String actor) {
         return orgs.eligibleFor(userId, actor);
     }

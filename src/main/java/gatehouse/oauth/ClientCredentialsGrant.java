@@ -15,7 +15,7 @@ import java.util.UUID;
 /**
  * {@code client_credentials} (RFC 6749 §4.4): the app acts as itself. Without
  * {@code organization_id} it gets a service token in its owner organization (any number may be
- * live); with one, an installation token that replaces the previous one (API.md §4), for an
+ * live); with one, an installation token that replaces the previous one (docs/http.md, "The OAuth flows"), for an
  * organization that installed the app (or its owner organization), limited to the scopes that
  * organization approved. Only the service token may carry service scopes ({@link ServiceScopes}).
  * Both are limited to the scopes the app may use now ({@link Client#allowedScopes()}).

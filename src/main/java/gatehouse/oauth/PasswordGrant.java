@@ -21,7 +21,7 @@ import java.util.UUID;
  * {@code password} (RFC 6749 §4.3), for trusted first-party apps a platform admin approved it for
  * (the token endpoint checks {@link Client#allowsGrant}): the user's own credentials for a token
  * acting as that user. The token has no organization unless {@code organization_id} names one the
- * user belongs to (API.md §1). Signing in this way is the user's consent, recorded as the code flow
+ * user belongs to (docs/http.md, "Conventions"). Signing in this way is the user's consent, recorded as the code flow
  * records it, so the user sees the app among their consents and can revoke it there.
  */
 public final class PasswordGrant implements Grant {

@@ -7,7 +7,7 @@ import io.javalin.http.Context;
 import java.util.Map;
 
 /**
- * {@code GET /health} (API.md §6): 200 while the database answers, 503 when it does not. Redis is
+ * {@code GET /health} (docs/http.md, "The vault"): 200 while the database answers, 503 when it does not. Redis is
  * "ok", "disabled" (not configured) or "degraded" (configured but not answering): rate limits are
  * then counted per node, and Gatehouse keeps serving, so the answer stays 200.
  */

@@ -171,7 +171,7 @@ public final class OrgService {
 
     /**
      * Organizations the user may authorize an app into: those they administer for actor {@code app},
-     * any they belong to for actor {@code self} (API.md §4).
+     * any they belong to for actor {@code self} (docs/http.md, "The OAuth flows").
      */
     public List<Organization> eligibleFor(UUID userId, String actor) {
         List<String> roles = "app".equals(actor)
@@ -195,7 +195,7 @@ public final class OrgService {
             throw OAuthException.insufficientScope(Caller.ADMIN_SCOPE);
         }
         orgs.find(handle, orgId).orElseThrow(OrgService::noSuchOrg);
-        // A token acts inside one organization (API.md §4): its user's rights elsewhere do not come with it.
+        // A token acts inside one organization (docs/http.md, "The OAuth flows"): its user's rights elsewhere do not come with it.
         if (!caller.isSession() && !caller.isPlatformAdmin() && caller.organizationId() != null
                 && !caller.organizationId().equals(orgId)) {
             throw OAuthException.forbidden("this token acts in another organization");

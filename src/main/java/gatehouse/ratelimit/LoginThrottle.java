@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Login lockout (API.md §5): a budget of failed logins per account and client IP together (the
+ * Login lockout (docs/http.md, "The management API"): a budget of failed logins per account and client IP together (the
  * username as typed, so an unknown account is locked exactly like a real one — no enumeration),
  * and a larger one per client IP whatever the account, each refilled every 15 minutes. Only
  * failures spend them; while either budget is empty every attempt is refused with 429, even one

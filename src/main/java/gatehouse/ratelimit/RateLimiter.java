@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Request budgets per minute (API.md §5): per app on the token, introspection and revocation
+ * Request budgets per minute (docs/http.md, "The management API"): per app on the token, introspection and revocation
  * endpoints, per token or session on the management API. Each answer carries RateLimit-Limit,
  * RateLimit-Remaining and RateLimit-Reset; past the budget, 429 with Retry-After. The buckets live
  * in a {@link BucketStore}: Redis shared by every node, or this node's memory.

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.zip.CRC32;
 
 /**
- * Makes and checks Gatehouse's secret strings (API.md §2): {@code <prefix><kind>_} + 43 base62
+ * Makes and checks Gatehouse's secret strings (docs/http.md, "Conventions"): {@code <prefix><kind>_} + 43 base62
  * characters of CSPRNG output (256 bits) + a 6-character base62 CRC32 of everything before it.
  * The checksum lets us refuse a mistyped or forged string without touching the database.
  */

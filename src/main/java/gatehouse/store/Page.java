@@ -3,7 +3,7 @@ package gatehouse.store;
 import java.util.List;
 import java.util.function.Function;
 
-/** One page of a list: {@code {"data": [...], "next_cursor": "..." | null}} (API.md conventions). */
+/** One page of a list: {@code {"data": [...], "next_cursor": "..." | null}} (docs/http.md conventions). */
 public record Page<T>(List<T> data, String nextCursor) {
 
     /**

@@ -22,7 +22,7 @@ public record AccessToken(
         return revokedAt == null && now.isBefore(expiresAt);
     }
 
-    /** RFC 9068 / API.md §2: the user for actor {@code self}, the app for actor {@code app}. */
+    /** RFC 9068 / docs/http.md, "Conventions": the user for actor {@code self}, the app for actor {@code app}. */
     public String subject() {
         return userId != null ? userId.toString() : clientId;
     }

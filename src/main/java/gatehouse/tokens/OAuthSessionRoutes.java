@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The caller's OAuth sessions (API.md §4): list, end one, end all. The caller is a browser
+ * The caller's OAuth sessions (docs/http.md, "The OAuth flows"): list, end one, end all. The caller is a browser
  * session's user (all of their sessions) or a bearer token's user — then only the sessions of that
  * token's own app, unless it is a platform admin's, so one app cannot list or end another app's
  * grants. An app acting as itself has none.
@@ -24,7 +24,7 @@ public final class OAuthSessionRoutes {
         this.callers = callers;
     }
 
-    /** GET /oauth/sessions — a bare array, not a page (API.md §4). */
+    /** GET /oauth/sessions — a bare array, not a page (docs/http.md, "The OAuth flows"). */
     public void list(Context ctx) {
         Caller caller = callers.require(ctx);
         Responses.ok(Responses.noStore(ctx), tokens.sessions(userOf(caller), appOf(caller)));

@@ -3,7 +3,7 @@ package gatehouse.tokens;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A live token as the token list shows it (API.md §5): facts only, never the value. */
+/** A live token as the token list shows it (docs/http.md, "The management API"): facts only, never the value. */
 public record TokenListing(UUID id, String type, String clientId, UUID userId, UUID organizationId, String actor,
                            String scope, Instant createdAt, Instant expiresAt) {
 

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * {@code GET /api/v1/oauth/tokens} and {@code POST /api/v1/oauth/tokens/bulk-revoke} (API.md §5):
+ * {@code GET /api/v1/oauth/tokens} and {@code POST /api/v1/oauth/tokens/bulk-revoke} (docs/http.md, "The management API"):
  * an app authenticated with Basic sees and revokes its own tokens; platform admins all, filtered.
  */
 public final class TokenRoutes {

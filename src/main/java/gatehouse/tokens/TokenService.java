@@ -78,7 +78,7 @@ public final class TokenService {
 
     /**
      * Stores a new access token. An installation-bound one first revokes the installation's previous
-     * token (API.md §4: one live access token per installation), under a lock for that installation.
+     * token (docs/http.md, "The OAuth flows": one live access token per installation), under a lock for that installation.
      */
     public Issued issueAccessToken(Handle handle, AccessSpec spec) {
         Instant now = clock.instant();

@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The two things Gatehouse proves by email (API.md §5): that a user receives mail at their
+ * The two things Gatehouse proves by email (docs/http.md, "The management API"): that a user receives mail at their
  * username (verification), and that whoever resets a password does (reset). Each link carries a
  * single-use token stored only as its SHA-256 hash; only the newest link of a kind works.
  *

@@ -15,7 +15,7 @@ import java.util.Optional;
 
 /**
  * Signing in and out: the HTML login page (for the OAuth flow), the JSON login of the management
- * API, and the user's own browser sessions (API.md §3).
+ * API, and the user's own browser sessions (docs/security.md, "Callers").
  */
 public final class AuthRoutes {
     public static final String SESSION_COOKIE = "gatehouse_session";

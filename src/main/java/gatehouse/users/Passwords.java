@@ -123,7 +123,7 @@ public final class Passwords {
         verify(password, DUMMY_HASH);
     }
 
-    /** The policy of API.md §5, as a message, or null when the password is acceptable. */
+    /** The policy of docs/http.md, "The management API", as a message, or null when the password is acceptable. */
     public static String policyViolation(String password) {
         if (password == null || password.length() < MIN_LENGTH) {
             return "password must be at least " + MIN_LENGTH + " characters";

@@ -243,7 +243,7 @@ public final class UserService {
     }
 
     /**
-     * Creates the configured admin if no user has that username (API.md §3); never changes an
+     * Creates the configured admin if no user has that username (docs/security.md, "Callers"); never changes an
      * existing user. Without configuration, says in the log how to get a first admin.
      */
     public void bootstrapAdmin(String username, String password) {

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** A link between one organization and one external account (API.md §6); never holds token material. */
+/** A link between one organization and one external account (docs/http.md, "The vault"); never holds token material. */
 public record Connection(
         UUID id,
         String platform,

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What both GitHub flavours share (PROVIDERS.md §1): REST headers, reading GitHub's answers and the
+ * What both GitHub flavours share (docs/vault-providers.md, "GitHub"): REST headers, reading GitHub's answers and the
  * failures every GitHub call classifies alike (5xx, rate limits). Package-private: a detail of
  * {@link GitHubOAuthPlatform} and {@link GitHubAppPlatform}.
  */

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * GitHub OAuth App web flow (PROVIDERS.md §2). Classic {@code gho_} tokens do not expire and cannot
+ * GitHub OAuth App web flow (docs/vault-providers.md, "OAuth App"). Classic {@code gho_} tokens do not expire and cannot
  * be refreshed; when the client is a GitHub App's (expiring {@code ghu_} user tokens), the answer
  * carries {@code expires_in} + {@code refresh_token} and {@link #refresh} spends that rotating
  * refresh token. The connection's account is the GitHub user who authorized: the token acts as that

@@ -16,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Jira through Atlassian OAuth 2.0 (3LO), PROVIDERS.md §4. The token endpoint speaks JSON both
+ * Jira through Atlassian OAuth 2.0 (3LO), docs/vault-providers.md, "Jira". The token endpoint speaks JSON both
  * ways; refresh tokens rotate on every use, so the credential a refresh returns always carries the
  * new one. One grant reaches every site the user granted, so a completed flow yields one account
  * per site (cloud ID), all sharing the credential. Atlassian has no token revocation endpoint.
@@ -173,7 +173,7 @@ public final class JiraPlatform implements Platform {
     }
 
     /**
-     * PROVIDERS.md §0 for Atlassian: invalid_grant and unauthorized_client "refresh_token is
+     * docs/vault-providers.md, "Rules shared by every provider" for Atlassian: invalid_grant and unauthorized_client "refresh_token is
      * invalid" end the connection; invalid_client and access_denied mean our client settings are
      * wrong; 5xx, 429 and 408 pass.
      */

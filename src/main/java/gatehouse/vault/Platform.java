@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * One provider flow (GitHub OAuth App, GitHub App, Jira 3LO, Slack OAuth v2) behind one small
  * interface: where to send the browser, what the callback yields, how a stored credential is
- * renewed and revoked. Implementations speak the wire protocol of PROVIDERS.md and nothing else:
+ * renewed and revoked. Implementations speak the wire protocol of docs/vault-providers.md and nothing else:
  * no storage, no locking, no retries (the vault does those).
  */
 public interface Platform {

@@ -3,7 +3,7 @@ package gatehouse.vault;
 import java.util.List;
 
 /**
- * The providers' settings from GATEHOUSE_GITHUB_*, GATEHOUSE_JIRA_*, GATEHOUSE_SLACK_* (API.md §6).
+ * The providers' settings from GATEHOUSE_GITHUB_*, GATEHOUSE_JIRA_*, GATEHOUSE_SLACK_* (docs/http.md, "The vault").
  * A platform (or GitHub flavour) is configured when its client ID (GitHub App: app ID) is set; the
  * records are null otherwise. Secrets stay out of toString.
  */

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The configured providers, by name and kind (API.md §6: configured when the client or app ID is set). */
+/** The configured providers, by name and kind (docs/http.md, "The vault": configured when the client or app ID is set). */
 public final class Platforms {
     public static final List<String> NAMES = List.of("github", "jira", "slack");
 

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Slack OAuth v2 (PROVIDERS.md §5): {@code oauth.v2.access} for the code and for refreshes (token
+ * Slack OAuth v2 (docs/vault-providers.md, "Slack"): {@code oauth.v2.access} for the code and for refreshes (token
  * rotation), errors as {@code "ok": false} in HTTP 200 (429 only for rate limiting), the workspace
  * as {@code team.id} — or {@code enterprise.id} for an org-wide Enterprise Grid install —, and
  * {@code auth.revoke} to disconnect. The bot token is the connection's token; a user token, when

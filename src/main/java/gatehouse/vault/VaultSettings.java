@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The integration token vault (API.md §6): each provider's settings (null when not configured),
+ * The integration token vault (docs/http.md, "The vault"): each provider's settings (null when not configured),
  * the URL prefixes allowed as {@code return_to}, and how early tokens are refreshed.
  */
 public record VaultSettings(PlatformSettings.GitHubOAuth githubOAuth,

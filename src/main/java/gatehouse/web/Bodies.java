@@ -8,7 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Locale;
 
-/** Reads request bodies with the 64 KiB limit of API.md §1 and checks their media type. */
+/** Reads request bodies with the 64 KiB limit of docs/http.md, "Conventions" and checks their media type. */
 public final class Bodies {
     public static final int MAX_BODY_BYTES = 64 * 1024;
     private static final long DRAIN_LIMIT = 1024 * 1024;
@@ -65,7 +65,7 @@ public final class Bodies {
         return gatehouse.store.PageRequest.parse(query.get("limit"), query.get("cursor"));
     }
 
-    /** The OAuth endpoints take only form bodies; anything else is invalid_request (API.md §1). */
+    /** The OAuth endpoints take only form bodies; anything else is invalid_request (docs/http.md, "Conventions"). */
     public static FormParams oauthForm(Context ctx) {
         if (!"application/x-www-form-urlencoded".equals(mediaType(ctx))) {
             throw OAuthException.invalidRequest("the body must be application/x-www-form-urlencoded");
@@ -78,7 +78,7 @@ public final class Bodies {
         return oauthForm(ctx);
     }
 
-    /** The management API takes only JSON; anything else is 415 (API.md §1). */
+    /** The management API takes only JSON; anything else is 415 (docs/http.md, "Conventions"). */
     public static JsonBody json(Context ctx) {
         if (!"application/json".equals(mediaType(ctx))) {
             throw OAuthException.of(OAuthError.UNSUPPORTED_MEDIA_TYPE, "the body must be application/json");

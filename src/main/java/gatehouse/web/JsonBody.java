@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * A JSON object read strictly (API.md §1): a wrong type is {@code validation_failed}, never coerced;
+ * A JSON object read strictly (docs/http.md, "Conventions"): a wrong type is {@code validation_failed}, never coerced;
  * strings have length limits; duplicate keys and trailing garbage are refused. Absent and
  * {@code null} members read as null, so callers decide what is required.
  */

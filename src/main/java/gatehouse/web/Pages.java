@@ -7,7 +7,7 @@ import io.javalin.http.Context;
 
 /**
  * Renders the server-side pages (login, consent, errors) from precompiled JTE templates, with the
- * headers every HTML page carries (API.md §1): no framing, no referrer, a strict CSP.
+ * headers every HTML page carries (docs/http.md, "Conventions"): no framing, no referrer, a strict CSP.
  */
 public final class Pages {
     /** Request attribute: errors on this request are answered with the HTML error page, not JSON. */

@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * One event for one app, and how its delivery went (API.md §5 delivery log). {@code cancelledAt}:
+ * One event for one app, and how its delivery went (docs/http.md, "The management API" delivery log). {@code cancelledAt}:
  * when the app's disconnection from the organization cancelled it; it is never sent again.
  */
 public record WebhookDelivery(

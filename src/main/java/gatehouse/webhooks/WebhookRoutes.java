@@ -8,7 +8,7 @@ import gatehouse.web.Responses;
 import io.javalin.http.Context;
 import java.util.Map;
 
-/** Events in, and each app's webhook delivery log and secret (API.md §5 Webhooks). */
+/** Events in, and each app's webhook delivery log and secret (docs/http.md, "The management API" Webhooks). */
 public final class WebhookRoutes {
     private final WebhookService webhooks;
     private final CallerSource callers;

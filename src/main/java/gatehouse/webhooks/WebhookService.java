@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Webhooks to apps (API.md §5): events are written to the outbox in the transaction of the change
+ * Webhooks to apps (docs/http.md, "The management API"): events are written to the outbox in the transaction of the change
  * they report, one row per subscribed app, and sent by {@link WebhookDispatcher}. Apps hear of an
  * organization's events when they are installed there (or owned by it) with {@code webhooks:manage}
  * and subscribed to the event type.

@@ -1,4 +1,4 @@
--- Approval of restricted capabilities is an explicit act of a platform admin (API.md §5).
+-- Approval of restricted capabilities is an explicit act of a platform admin (docs/http.md, "The management API").
 --
 -- approved_scopes now holds only the restricted scopes an admin approved for the app (it used to
 -- hold every scope the app could use). Keep in it only the scopes that are restricted today.

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The audit log (API.md §5): one test per recorded action, who may read it, and that it cannot change. */
+/** The audit log (docs/http.md, "The management API"): one test per recorded action, who may read it, and that it cannot change. */
 class AuditLogIT {
     private final Fixtures.Tenant tenant = Fixtures.tenant("audit");
     private final Http owner = tenant.user().login();

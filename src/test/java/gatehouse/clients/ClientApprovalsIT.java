@@ -12,7 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Approval of restricted capabilities (API.md §5): an explicit, audited act of a platform admin
+ * Approval of restricted capabilities (docs/http.md, "The management API"): an explicit, audited act of a platform admin
  * through {@code POST/DELETE /api/v1/oauth/clients/{client_id}/approvals}; a withdrawal takes effect
  * at once (live tokens carrying the scope die; refreshes and client credentials issue only what is
  * allowed now); and the password grant is opt-in per app.

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3, API.md
+ * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3, docs/http.md
  * §1 and §4): client_secret_basic, client_secret_post, none for public apps, and secret rotation.
  */
 class ClientAuthenticationIT {

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Registering and managing OAuth apps (API.md §5 "OAuth apps", README "Choices where the contract is
+ * Registering and managing OAuth apps (docs/http.md, "The management API" "OAuth apps", README "Choices where the contract is
  * silent"): the registration rules, restricted scopes awaiting approval, the secret shown once, who
  * sees and edits an app, partial updates, and what deleting an app does to its tokens.
  */

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Redirect URI registration rules (API.md §5) and matching (API.md §1, RFC 8252 §7.3). */
+/** Redirect URI registration rules (docs/http.md, "The management API") and matching (docs/http.md, "Conventions", RFC 8252 §7.3). */
 class RedirectUrisTest {
 
     // --- problemWith ------------------------------------------------------------------------------

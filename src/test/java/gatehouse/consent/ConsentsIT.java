@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Consents (API.md §5): create, list, history, revoke — and revoking kills the app's tokens for the user. */
+/** Consents (docs/http.md, "The management API"): create, list, history, revoke — and revoking kills the app's tokens for the user. */
 class ConsentsIT {
     private final Fixtures.Tenant tenant = Fixtures.tenant("consent");
     private final String second = Fixtures.scope("consent2", false);

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The HTTP layer under hostile bytes, over raw keep-alive connections: every answer that ends the
  * connection says {@code Connection: close} and is followed by a clean close (never a reset), and
- * every 4xx of the HTTP layer carries the API.md §1 JSON body.
+ * every 4xx of the HTTP layer carries the docs/http.md, "Conventions" JSON body.
  */
 class HttpEdgeIT {
     private static final String HOST = "Host: 127.0.0.1\r\n";

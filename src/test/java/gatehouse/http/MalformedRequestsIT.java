@@ -22,11 +22,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * API.md §1: malformed input of any kind gets a 4xx with the error body, never a 500, never a 2xx,
+ * docs/http.md, "Conventions": malformed input of any kind gets a 4xx with the error body, never a 500, never a 2xx,
  * never a stack trace. One row per malformed request, sent to the real server.
  */
 class MalformedRequestsIT {
-    /** Every error code of API.md §1. */
+    /** Every error code of docs/http.md, "Conventions". */
     private static final Set<String> CONTRACT_CODES = Set.of("invalid_request", "invalid_grant", "unauthorized_client",
             "unsupported_grant_type", "invalid_scope", "unsupported_token_type", "invalid_redirect_uri",
             "validation_failed", "invalid_client", "invalid_token", "unauthenticated", "insufficient_scope", "forbidden",
@@ -36,7 +36,7 @@ class MalformedRequestsIT {
     private static final String BEARER_CHALLENGE = "Bearer error=\"invalid_token\"";
     private static final String FORM = "application/x-www-form-urlencoded";
     private static final String JSON = "application/json";
-    /** In {@link Case#status}: API.md names no status, any 4xx will do. */
+    /** In {@link Case#status}: docs/http.md names no status, any 4xx will do. */
     private static final int ANY_4XX = 0;
     private static final int OVER_64_KIB = 64 * 1024 + 4096;
 
@@ -45,7 +45,7 @@ class MalformedRequestsIT {
 
     /**
      * One malformed request and what must come back: {@code status} (or {@link #ANY_4XX}), and for
-     * JSON the exact {@code error} code (null: any code of API.md §1) and WWW-Authenticate challenge.
+     * JSON the exact {@code error} code (null: any code of docs/http.md, "Conventions") and WWW-Authenticate challenge.
      */
     record Case(String name, Supplier<Http.Response> request, int status, String error, Shape shape, String challenge) {
         Case withChallenge(String expected) {
@@ -400,7 +400,7 @@ class MalformedRequestsIT {
                 json("bearer: bad checksum at management API", 401, "invalid_token",
                         () -> World.get().api.get("/api/v1/orgs", "Authorization", "Bearer " + badChecksum(World.get().accessToken)))
                         .withChallenge(BEARER_CHALLENGE),
-                json("bearer: 10k-character token (API.md names no status)", ANY_4XX, null,
+                json("bearer: 10k-character token (no status is prescribed)", ANY_4XX, null,
                         () -> World.get().api.get("/api/v1/users/me", "Authorization", "Bearer " + "t".repeat(10_000))),
                 json("bearer: Basic scheme at token info", 401, null,
                         () -> World.get().api.get("/oauth/token/info", "Authorization", World.get().confidential.basic())));

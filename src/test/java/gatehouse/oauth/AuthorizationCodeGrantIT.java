@@ -14,7 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The protocol rules of the authorization-code grant (API.md §4, RFC 6749 §4.1, RFC 7636,
+ * The protocol rules of the authorization-code grant (docs/http.md, "The OAuth flows", RFC 6749 §4.1, RFC 7636,
  * RFC 8252 §7.3, RFC 9207): code single use, PKCE, redirect URI binding, and which authorize
  * errors are shown as a page and which go back to the app.
  */

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The client-credentials grant (API.md §4, RFC 6749 §4.4): service tokens of the app in its owner
+ * The client-credentials grant (docs/http.md, "The OAuth flows", RFC 6749 §4.4): service tokens of the app in its owner
  * organization (not limited in number), installation tokens with {@code organization_id} (one live
  * at a time), and who may use the grant at all.
  */

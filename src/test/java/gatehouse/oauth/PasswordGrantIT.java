@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The password grant (RFC 6749 §4.3, API.md §1 and §4): only for confidential apps that enable it;
+ * The password grant (RFC 6749 §4.3, docs/http.md, "Conventions" and §4): only for confidential apps that enable it;
  * a token acting as the user, with no organization unless one of the user's is named; and logins that
  * are not installation-bound (README: refreshing replaces only that login's access token).
  */

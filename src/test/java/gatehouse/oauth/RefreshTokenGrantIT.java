@@ -12,7 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The refresh-token grant (API.md §4, RFC 6749 §6, OAuth 2.0 Security BCP §4.14): rotation, reuse
+ * The refresh-token grant (docs/http.md, "The OAuth flows", RFC 6749 §6, OAuth 2.0 Security BCP §4.14): rotation, reuse
  * detection revoking the family, the grace window, non-rotating apps, scope narrowing, revocation.
  */
 class RefreshTokenGrantIT {

@@ -30,7 +30,7 @@ import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
- * Races the server can lose (API.md §4): one refresh token or one code presented many times at
+ * Races the server can lose (docs/http.md, "The OAuth flows"): one refresh token or one code presented many times at
  * once, installation tokens issued side by side, and a burst of mixed good and bad requests that
  * must each get a timely non-5xx answer.
  */

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * API.md §1: while PostgreSQL is unreachable, requests that need it answer {@code 503
+ * docs/http.md, "Conventions": while PostgreSQL is unreachable, requests that need it answer {@code 503
  * temporarily_unavailable} promptly and {@code /health} answers 503; when the database is back,
  * Gatehouse serves again by itself, without a restart, and nothing it refused was committed.
  *

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * What operators and browsers rely on (API.md §1, §6, §7): the health check, request IDs on every
+ * What operators and browsers rely on (docs/http.md, "Conventions", §6, §7): the health check, request IDs on every
  * answer, Prometheus metrics by route template, the HTML pages' security headers, no-store token
  * responses, and a log that never repeats a secret.
  */

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Organizations and their members (API.md §5 "Organizations", §3 roles): the creator is owner, lists
+ * Organizations and their members (docs/http.md, "The management API" "Organizations", §3 roles): the creator is owner, lists
  * show only the caller's organizations (admins may ask for all), cursor pagination, and who may add
  * and remove members.
  */
@@ -174,7 +174,7 @@ class OrganizationsIT {
         assertThat(asAdmin.status()).as("admins see every organization: %s", asAdmin.body()).isEqualTo(200);
     }
 
-    // ---- bearer tokens on the management API (API.md §3) -----------------------------------------------
+    // ---- bearer tokens on the management API (docs/security.md, "Callers") -----------------------------------------------
 
     @Test
     void bearerTokenWithoutAdminScopeThenInsufficientScope() {

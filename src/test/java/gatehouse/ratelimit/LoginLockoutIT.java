@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Login lockout per account and per IP (API.md §5), on a server of its own with small budgets. */
+/** Login lockout per account and per IP (docs/http.md, "The management API"), on a server of its own with small budgets. */
 class LoginLockoutIT {
     private TestServer server;
     private Http api;

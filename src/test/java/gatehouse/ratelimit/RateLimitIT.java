@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Endpoint budgets per app and per credential (API.md §5), on a server of its own with tiny budgets. */
+/** Endpoint budgets per app and per credential (docs/http.md, "The management API"), on a server of its own with tiny budgets. */
 class RateLimitIT {
     private static TestServer server;
     private static Http api;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * With GATEHOUSE_REDIS_URL every node spends one budget (API.md §5), and Redis going away never
+ * With GATEHOUSE_REDIS_URL every node spends one budget (docs/http.md, "The management API"), and Redis going away never
  * takes Gatehouse with it: the nodes count alone meanwhile and /health says "degraded".
  * Redis is the one at GATEHOUSE_TEST_REDIS_URL or an embedded one; each test has its own key prefix.
  */

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The scope catalog (API.md §5 "Scopes"): the built-in scopes, admin-only changes, RFC 6749 §3.3
+ * The scope catalog (docs/http.md, "The management API" "Scopes"): the built-in scopes, admin-only changes, RFC 6749 §3.3
  * scope-token names, and the rules that keep scopes apps rely on.
  */
 class ScopesIT {

@@ -16,9 +16,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The secret-string format of API.md §2, checked against an independent CRC32 + base62 computation. */
+/** The secret-string format of docs/http.md, "Conventions", checked against an independent CRC32 + base62 computation. */
 class TokenCodecTest {
-    /** The base62 alphabet of API.md §2, written out here rather than taken from the codec. */
+    /** The base62 alphabet of docs/http.md, "Conventions", written out here rather than taken from the codec. */
     private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     private static final Map<TokenKind, String> FO_PREFIXES = Map.of(
             TokenKind.ACCESS_TOKEN, "foot_",

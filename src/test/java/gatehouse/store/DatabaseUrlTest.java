@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** GATEHOUSE_DATABASE_URL as a JDBC URL or a platform-style postgresql:// URI (API.md §1). */
+/** GATEHOUSE_DATABASE_URL as a JDBC URL or a platform-style postgresql:// URI (docs/http.md, "Conventions"). */
 class DatabaseUrlTest {
 
     @Test

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@code ?limit=} (1..200, default 50) and {@code ?cursor=} (API.md conventions). */
+/** {@code ?limit=} (1..200, default 50) and {@code ?cursor=} (docs/http.md conventions). */
 class PageRequestTest {
 
     @Test

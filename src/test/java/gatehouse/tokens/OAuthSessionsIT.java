@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The current user's OAuth sessions (API.md §4): exact shapes, revoking one, revoking all. */
+/** The current user's OAuth sessions (docs/http.md, "The OAuth flows"): exact shapes, revoking one, revoking all. */
 class OAuthSessionsIT {
     private final Fixtures.Tenant tenant = Fixtures.tenant("sessions");
     private final Fixtures.App app = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", tenant.scope()));

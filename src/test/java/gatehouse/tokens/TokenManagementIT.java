@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** GET /api/v1/oauth/tokens and POST /api/v1/oauth/tokens/bulk-revoke (API.md §5). */
+/** GET /api/v1/oauth/tokens and POST /api/v1/oauth/tokens/bulk-revoke (docs/http.md, "The management API"). */
 class TokenManagementIT {
     private final Http api = Http.anonymous();
     private final Fixtures.Tenant tenant = Fixtures.tenant("tokens");

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Email verification and password reset over real SMTP (API.md §5 "Users"): GreenMail is the mail
+ * Email verification and password reset over real SMTP (docs/http.md, "The management API" "Users"): GreenMail is the mail
  * server, with a login Gatehouse must use, and this Gatehouse requires verified emails
  * (GATEHOUSE_REQUIRE_VERIFIED_EMAIL=true).
  */

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Signing in and out (API.md §3): the JSON login and its session cookie, CSRF on cookie-authenticated
+ * Signing in and out (docs/security.md, "Callers"): the JSON login and its session cookie, CSRF on cookie-authenticated
  * unsafe requests, logout, the user's own browser sessions, and the HTML login page with its
  * double-submit CSRF cookie and local-only {@code return_to} (README, "Choices where the contract is
  * silent").
@@ -135,7 +135,7 @@ class AuthIT {
         String cookie = cookieValue(sessionSetCookie(login));
 
         Http.Response logout = browser.postJson(LOGOUT, Map.of());
-        assertThat(logout.status()).as("API.md §1: a success other than create/DELETE is 200: %s", logout)
+        assertThat(logout.status()).as("a success other than create/DELETE is 200: %s", logout)
                 .isEqualTo(200);
 
         assertError(browser.get(ME), 401, "unauthenticated");

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Admin user management (API.md §5): list, update, disable, delete; and the own profile. */
+/** Admin user management (docs/http.md, "The management API"): list, update, disable, delete; and the own profile. */
 class UserAdministrationIT {
     private final Http api = Http.anonymous();
     private final Fixtures.Tenant tenant = Fixtures.tenant("useradmin");

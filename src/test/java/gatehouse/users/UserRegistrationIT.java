@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@code POST /api/v1/users} and {@code GET /api/v1/users/me} (API.md §5 "Users", §3): open
+ * {@code POST /api/v1/users} and {@code GET /api/v1/users/me} (docs/http.md, "The management API" "Users", §3): open
  * registration, the username as a case-insensitive email address, the password policy, roles only
  * from admins, and the caller's own profile by session or bearer token.
  */
@@ -73,7 +73,7 @@ class UserRegistrationIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"password123", "1234567890", "qwertyuiop", "password1234"})
     void registerWhenPasswordIsACommonOneThenValidationFailed(String common) {
-        // API.md §5: "Passwords: 10..256 characters, not among common passwords."
+        // docs/http.md, "The management API": "Passwords: 10..256 characters, not among common passwords."
         assertError(register(newUsername(), common), 400, "validation_failed");
     }
 

@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
 
 /**
  * A fake Atlassian (auth.atlassian.com and api.atlassian.com on one local port), written from
- * PROVIDERS.md §4 rather than from {@link JiraPlatform}: use {@link #url()} as both the auth and
+ * docs/vault-providers.md, "Jira" rather than from {@link JiraPlatform}: use {@link #url()} as both the auth and
  * the API URL, or take {@link #settings()}.
  *
  * <p>What it does, strictly: {@code GET /authorize} consents at once (302 to the redirect URI with

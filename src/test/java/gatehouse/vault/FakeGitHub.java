@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
- * A fake GitHub, written from PROVIDERS.md §1–3 (not from Gatehouse's code), on one loopback
+ * A fake GitHub, written from docs/vault-providers.md, "GitHub"–3 (not from Gatehouse's code), on one loopback
  * {@link HttpServer}: the browser pages and OAuth token endpoint under {@link #webUrl()}, REST under
  * {@link #apiUrl()} ({@code …/api/v3}, as on GitHub Enterprise, so a client mixing the two fails).
  *
@@ -846,7 +846,7 @@ public final class FakeGitHub implements AutoCloseable {
         return body;
     }
 
-    /** The app JWT checks of PROVIDERS.md §3: signature, issuer, iat not in the future, exp at most 600 s ahead. */
+    /** The app JWT checks of docs/vault-providers.md, "GitHub App": signature, issuer, iat not in the future, exp at most 600 s ahead. */
     private Reply refuseAppJwt(String bearer) {
         SignedJWT jwt;
         JWTClaimsSet claims;

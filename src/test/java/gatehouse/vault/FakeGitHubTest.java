@@ -24,7 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The fake's own fidelity to PROVIDERS.md, where the provider under test cannot show it. */
+/** The fake's own fidelity to docs/vault-providers.md, where the provider under test cannot show it. */
 class FakeGitHubTest {
     private static final String CALLBACK = "http://127.0.0.1:9/oauth/callback/github";
 

@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Slack's OAuth v2 as PROVIDERS.md §5 describes it, small enough to read: the authorize page
+ * Slack's OAuth v2 as docs/vault-providers.md, "Slack" describes it, small enough to read: the authorize page
  * (approves at once and redirects back), {@code oauth.v2.access} (Basic or body client
  * credentials; single-use codes bound to the redirect URI, 10 minutes; with rotation on,
  * {@code expires_in} + single-use refresh tokens), {@code auth.revoke}, {@code auth.test}. Every

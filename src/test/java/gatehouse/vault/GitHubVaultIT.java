@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vault end to end with GitHub (API.md §6), both flavours configured at once: the GitHub App
+ * The vault end to end with GitHub (docs/http.md, "The vault"), both flavours configured at once: the GitHub App
  * (the default: installation tokens minted on demand) and the OAuth App ({@code kind=oauth}).
  */
 class GitHubVaultIT {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link JiraPlatform} against {@link FakeAtlassian}: the 3LO wire protocol and PROVIDERS.md §0's classification. */
+/** {@link JiraPlatform} against {@link FakeAtlassian}: the 3LO wire protocol and docs/vault-providers.md, "Rules shared by every provider"'s classification. */
 class JiraPlatformTest {
     private static final String REDIRECT_URI = "https://gatehouse.example/oauth/callback/jira";
 

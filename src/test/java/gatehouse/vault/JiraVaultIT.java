@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vault end to end with Jira (API.md §6): one grant reaching several sites makes one connection
+ * The vault end to end with Jira (docs/http.md, "The vault"): one grant reaching several sites makes one connection
  * per site sharing one credential; rotating refresh tokens are spent once; a dead grant needs
  * re-authorization on every site.
  */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The vault end to end with Slack (API.md §6): connect through Gatehouse's HTTP API against a fake
+ * The vault end to end with Slack (docs/http.md, "The vault"): connect through Gatehouse's HTTP API against a fake
  * Slack, look tokens up, refresh them exactly once across two nodes, and fail the way the contract
  * says. Two Gatehouse nodes share a database of their own.
  */

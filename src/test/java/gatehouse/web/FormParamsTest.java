@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Strict application/x-www-form-urlencoded and query parsing (RFC 6749 §3.1, API.md §1). */
+/** Strict application/x-www-form-urlencoded and query parsing (RFC 6749 §3.1, docs/http.md, "Conventions"). */
 class FormParamsTest {
 
     // --- parsing ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Strict JSON binding (API.md §1): wrong types are validation_failed, never coerced. */
+/** Strict JSON binding (docs/http.md, "Conventions"): wrong types are validation_failed, never coerced. */
 class JsonBodyTest {
 
     // --- strings ----------------------------------------------------------------------------------
