@@ -1,5 +1,7 @@
 package gatehouse.clients;
 
+import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.introspect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -117,10 +119,10 @@ class ClientsIT {
 
     @Test
     void createWithAuthorizationCodeButNoRedirectUriThen400() {
-        assertError(create(ownerSession, Map.of("redirect_uris", List.of())), 400, "validation_failed");
+        assertJsonError(create(ownerSession, Map.of("redirect_uris", List.of())), 400, "validation_failed");
         Map<String, Object> body = Fixtures.appBody(orgId, Map.of());
         body.remove("redirect_uris");
-        assertError(ownerSession.postJson(CLIENTS, body), 400, "validation_failed");
+        assertJsonError(ownerSession.postJson(CLIENTS, body), 400, "validation_failed");
     }
 
     @Test
@@ -135,7 +137,7 @@ class ClientsIT {
     void createPublicAppWithClientCredentialsOrPasswordThen400(String grantType) {
         Http.Response response = create(ownerSession, Map.of("confidential", false,
                 "grant_types", List.of("authorization_code", grantType)));
-        assertError(response, 400, "validation_failed");
+        assertJsonError(response, 400, "validation_failed");
     }
 
     @Test
@@ -163,7 +165,7 @@ class ClientsIT {
         assertThat(scopes(token.json().get("scope"))).as("an unapproved scope is never granted").containsExactly(read);
         Http.Response asked = api.postForm("/oauth/token", Http.form("grant_type", "client_credentials", "scope", restricted),
                 "Authorization", app.basic());
-        assertError(asked, 400, "invalid_scope");
+        assertJsonError(asked, 400, "invalid_scope");
     }
 
     @Test
@@ -182,7 +184,7 @@ class ClientsIT {
         Fixtures.org(ownerSession);
         Map<String, Object> body = Fixtures.appBody(orgId, Map.of());
         body.remove("owner_org_id");
-        assertError(ownerSession.postJson(CLIENTS, body), 400, "validation_failed");
+        assertJsonError(ownerSession.postJson(CLIENTS, body), 400, "validation_failed");
     }
 
     @Test
@@ -204,7 +206,7 @@ class ClientsIT {
 
     @Test
     void createWithoutCredentialsThenUnauthenticated() {
-        assertError(api.postJson(CLIENTS, Fixtures.appBody(orgId, Map.of())), 401, "unauthenticated");
+        assertJsonError(api.postJson(CLIENTS, Fixtures.appBody(orgId, Map.of())), 401, "unauthenticated");
     }
 
     // ---- who sees and edits an app ---------------------------------------------------------------------
@@ -231,18 +233,18 @@ class ClientsIT {
         Http stranger = Fixtures.newUser().login();
         Fixtures.org(stranger);
 
-        assertError(stranger.get(CLIENTS + "/" + clientId), 404, "not_found");
-        assertError(stranger.putJson(CLIENTS + "/" + clientId, Map.of("name", "Hijacked")), 404, "not_found");
-        assertError(stranger.postJson(CLIENTS + "/" + clientId + "/secret", Map.of()), 404, "not_found");
-        assertError(stranger.delete(CLIENTS + "/" + clientId), 404, "not_found");
+        assertJsonError(stranger.get(CLIENTS + "/" + clientId), 404, "not_found");
+        assertJsonError(stranger.putJson(CLIENTS + "/" + clientId, Map.of("name", "Hijacked")), 404, "not_found");
+        assertJsonError(stranger.postJson(CLIENTS + "/" + clientId + "/secret", Map.of()), 404, "not_found");
+        assertJsonError(stranger.delete(CLIENTS + "/" + clientId), 404, "not_found");
         assertThat(findInList(stranger, clientId)).isNull();
         assertThat(ownerSession.get(CLIENTS + "/" + clientId).text("name")).isNotEqualTo("Hijacked");
     }
 
     @Test
     void unknownClientIdThenNotFound() {
-        assertError(ownerSession.get(CLIENTS + "/foapp_" + "0".repeat(24)), 404, "not_found");
-        assertError(Fixtures.admin().get(CLIENTS + "/foapp_" + "0".repeat(24)), 404, "not_found");
+        assertJsonError(ownerSession.get(CLIENTS + "/foapp_" + "0".repeat(24)), 404, "not_found");
+        assertJsonError(Fixtures.admin().get(CLIENTS + "/foapp_" + "0".repeat(24)), 404, "not_found");
     }
 
     @Test
@@ -315,8 +317,8 @@ class ClientsIT {
         String clientId = create(ownerSession, Map.of()).text("client_id");
         String otherOrg = Fixtures.org(ownerSession);
 
-        assertError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("owner_org_id", otherOrg)), 400, "validation_failed");
-        assertError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("confidential", false)), 400, "validation_failed");
+        assertJsonError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("owner_org_id", otherOrg)), 400, "validation_failed");
+        assertJsonError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("confidential", false)), 400, "validation_failed");
 
         JsonNode app = ownerSession.get(CLIENTS + "/" + clientId).json();
         assertThat(app.get("owner_org_id").asText()).isEqualTo(orgId);
@@ -327,11 +329,11 @@ class ClientsIT {
 
     @Test
     void publicAppWithoutRefreshTokenRotationThenValidationFailedAtCreateAndUpdate() {
-        assertError(create(ownerSession, Map.of("confidential", false, "refresh_token_rotation", false)),
+        assertJsonError(create(ownerSession, Map.of("confidential", false, "refresh_token_rotation", false)),
                 400, "validation_failed");
         String publicId = create(ownerSession, Map.of("confidential", false)).text("client_id");
         Http.Response update = ownerSession.putJson(CLIENTS + "/" + publicId, Map.of("refresh_token_rotation", false));
-        assertError(update, 400, "validation_failed");
+        assertJsonError(update, 400, "validation_failed");
         assertThat(update.text("error_description")).contains("refresh_token_rotation");
         assertThat(ownerSession.get(CLIENTS + "/" + publicId).json().get("refresh_token_rotation").asBoolean()).isTrue();
         // A confidential app may still keep one refresh token.
@@ -344,10 +346,10 @@ class ClientsIT {
         String clientId = create(ownerSession, Map.of()).text("client_id");
         String publicId = create(ownerSession, Map.of("confidential", false)).text("client_id");
 
-        assertError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("redirect_uris", List.of())), 400, "validation_failed");
-        assertError(ownerSession.putJson(CLIENTS + "/" + publicId,
+        assertJsonError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("redirect_uris", List.of())), 400, "validation_failed");
+        assertJsonError(ownerSession.putJson(CLIENTS + "/" + publicId,
                 Map.of("grant_types", List.of("authorization_code", "client_credentials"))), 400, "validation_failed");
-        assertError(ownerSession.putJson(CLIENTS + "/" + publicId,
+        assertJsonError(ownerSession.putJson(CLIENTS + "/" + publicId,
                 Map.of("grant_types", List.of("authorization_code", "password"))), 400, "validation_failed");
         Http.Response unknownScope = ownerSession.putJson(CLIENTS + "/" + clientId,
                 Map.of("scope", Fixtures.unique("nope") + ":read"));
@@ -391,7 +393,7 @@ class ClientsIT {
 
         assertThat(listedIds(Fixtures.admin(), "?pending_approval=true&limit=200")).contains(clientId).doesNotContain(approvedId);
         assertThat(listedIds(ownerSession, "?pending_approval=true")).containsExactly(clientId);
-        assertError(ownerSession.get(CLIENTS + "?pending_approval=maybe"), 400, "validation_failed");
+        assertJsonError(ownerSession.get(CLIENTS + "?pending_approval=maybe"), 400, "validation_failed");
 
         Http.Response refused = Fixtures.admin().putJson(CLIENTS + "/" + clientId, Map.of("scope", read));
         assertThat(refused.status()).as(refused.body()).isEqualTo(200);
@@ -411,10 +413,10 @@ class ClientsIT {
 
     @Test
     void resourceServerSetByNonAdminThenForbidden() {
-        assertError(create(ownerSession, Map.of("resource_server", true)), 403, "forbidden");
+        assertJsonError(create(ownerSession, Map.of("resource_server", true)), 403, "forbidden");
 
         String clientId = create(ownerSession, Map.of()).text("client_id");
-        assertError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("resource_server", true)), 403, "forbidden");
+        assertJsonError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("resource_server", true)), 403, "forbidden");
         assertThat(ownerSession.get(CLIENTS + "/" + clientId).json().get("resource_server").asBoolean()).isFalse();
 
         Http.Response byAdmin = Fixtures.admin().putJson(CLIENTS + "/" + clientId, Map.of("resource_server", true));
@@ -442,20 +444,20 @@ class ClientsIT {
         Http.Response deleted = ownerSession.delete(CLIENTS + "/" + app.clientId());
 
         assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
-        assertError(ownerSession.get(CLIENTS + "/" + app.clientId()), 404, "not_found");
-        assertError(Fixtures.admin().get(CLIENTS + "/" + app.clientId()), 404, "not_found");
+        assertJsonError(ownerSession.get(CLIENTS + "/" + app.clientId()), 404, "not_found");
+        assertJsonError(Fixtures.admin().get(CLIENTS + "/" + app.clientId()), 404, "not_found");
         assertThat(findInList(ownerSession, app.clientId())).isNull();
-        assertError(ownerSession.delete(CLIENTS + "/" + app.clientId()), 404, "not_found");
+        assertJsonError(ownerSession.delete(CLIENTS + "/" + app.clientId()), 404, "not_found");
 
         assertThat(introspect(resourceServer, accessToken)).as("its tokens are revoked")
                 .isEqualTo(api.postForm("/oauth/introspect", Http.form("token", "foot_unknown"),
                         "Authorization", resourceServer.basic()).json());
         assertThat(introspect(resourceServer, accessToken).get("active").asBoolean()).isFalse();
-        assertError(api.get("/oauth/token/info", "Authorization", "Bearer " + accessToken), 401, "invalid_token");
+        assertJsonError(api.get("/oauth/token/info", "Authorization", "Bearer " + accessToken), 401, "invalid_token");
 
-        assertError(api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+        assertJsonError(api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
                 "Authorization", app.basic()), 401, "invalid_client");
-        assertError(api.postForm("/oauth/introspect", Http.form("token", accessToken),
+        assertJsonError(api.postForm("/oauth/introspect", Http.form("token", accessToken),
                 "Authorization", app.basic()), 401, "invalid_client");
     }
 
@@ -504,12 +506,6 @@ class ClientsIT {
         throw new AssertionError("the app list never ends");
     }
 
-    private JsonNode introspect(Fixtures.App caller, String token) {
-        Http.Response response = api.postForm("/oauth/introspect", Http.form("token", token), "Authorization", caller.basic());
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json();
-    }
-
     private int introspectStatus(String clientId, String secret) {
         return api.postForm("/oauth/introspect", Http.form("token", "foot_unknown"),
                 "Authorization", Http.basic(clientId, secret)).status();
@@ -524,11 +520,5 @@ class ClientsIT {
     private static List<String> scopes(JsonNode scope) {
         String text = scope == null || scope.isNull() ? "" : scope.asText();
         return text.isBlank() ? List.of() : List.of(text.trim().split(" +"));
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

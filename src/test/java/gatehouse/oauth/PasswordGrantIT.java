@@ -1,5 +1,8 @@
 package gatehouse.oauth;
 
+import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.introspect;
+import static gatehouse.testing.OAuthAssertions.isActive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -85,14 +88,14 @@ class PasswordGrantIT {
     @Test
     void tokenWithOrganizationTheUserIsNotInThenInvalidGrant() {
         String otherOrg = Fixtures.org(Fixtures.newUser().login());
-        assertError(password(app, user.username(), user.password(), "organization_id", otherOrg), 400, "invalid_grant");
-        assertError(password(app, user.username(), user.password(), "organization_id", "00000000-0000-7000-8000-000000000000"),
+        assertJsonError(password(app, user.username(), user.password(), "organization_id", otherOrg), 400, "invalid_grant");
+        assertJsonError(password(app, user.username(), user.password(), "organization_id", "00000000-0000-7000-8000-000000000000"),
                 400, "invalid_grant");
     }
 
     @Test
     void tokenWithMalformedOrganizationIdThenInvalidRequest() {
-        assertError(password(app, user.username(), user.password(), "organization_id", "not-a-uuid"), 400, "invalid_request");
+        assertJsonError(password(app, user.username(), user.password(), "organization_id", "not-a-uuid"), 400, "invalid_request");
     }
 
     @Test
@@ -100,16 +103,16 @@ class PasswordGrantIT {
         Http.Response wrong = password(app, user.username(), user.password() + "x");
         Http.Response unknown = password(app, Fixtures.unique("ghost") + "@example.test", user.password());
 
-        assertError(wrong, 400, "invalid_grant");
-        assertError(unknown, 400, "invalid_grant");
+        assertJsonError(wrong, 400, "invalid_grant");
+        assertJsonError(unknown, 400, "invalid_grant");
         assertThat(unknown.body()).as("no account enumeration").isEqualTo(wrong.body());
     }
 
     @Test
     void tokenWithoutUsernameOrPasswordThenInvalidRequest() {
-        assertError(api.postForm(TOKEN, Http.form("grant_type", "password", "username", user.username()),
+        assertJsonError(api.postForm(TOKEN, Http.form("grant_type", "password", "username", user.username()),
                 "Authorization", app.basic()), 400, "invalid_request");
-        assertError(api.postForm(TOKEN, Http.form("grant_type", "password", "password", user.password()),
+        assertJsonError(api.postForm(TOKEN, Http.form("grant_type", "password", "password", user.password()),
                 "Authorization", app.basic()), 400, "invalid_request");
     }
 
@@ -120,14 +123,14 @@ class PasswordGrantIT {
         Fixtures.App serviceApp = Fixtures.app(Fixtures.admin(), orgId, Map.of("grant_types", List.of("client_credentials"),
                 "actor_modes", List.of("app")));
 
-        assertError(password(codeApp, user.username(), user.password()), 400, "unauthorized_client");
-        assertError(password(serviceApp, user.username(), user.password()), 400, "unauthorized_client");
+        assertJsonError(password(codeApp, user.username(), user.password()), 400, "unauthorized_client");
+        assertJsonError(password(serviceApp, user.username(), user.password()), 400, "unauthorized_client");
     }
 
     @Test
     void tokenWhenScopeNotRegisteredForAppThenInvalidScope() {
         String other = Fixtures.scope("other", false);
-        assertError(password(app, user.username(), user.password(), "scope", other), 400, "invalid_scope");
+        assertJsonError(password(app, user.username(), user.password(), "scope", other), 400, "invalid_scope");
     }
 
     @Test
@@ -213,19 +216,7 @@ class PasswordGrantIT {
         return response.json();
     }
 
-    private JsonNode introspect(Fixtures.App client, String token) {
-        Http.Response response = api.postForm("/oauth/introspect", Http.form("token", token), "Authorization", client.basic());
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json();
-    }
-
     private boolean active(String accessToken) {
-        return introspect(app, accessToken).get("active").asBoolean();
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
+        return isActive(app, accessToken);
     }
 }

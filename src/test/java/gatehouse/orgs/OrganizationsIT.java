@@ -1,5 +1,6 @@
 package gatehouse.orgs;
 
+import static gatehouse.testing.OAuthAssertions.assertJsonError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,7 +69,7 @@ class OrganizationsIT {
         assertThat(first.text("slug")).isEqualTo(slug);
 
         Http other = Fixtures.newUser().login();
-        assertError(other.postJson(ORGS, Map.of("name", "Team Two", "slug", slug)), 409, "conflict");
+        assertJsonError(other.postJson(ORGS, Map.of("name", "Team Two", "slug", slug)), 409, "conflict");
         assertThat(all(other, ORGS)).as("nothing created").isEmpty();
     }
 
@@ -86,18 +87,18 @@ class OrganizationsIT {
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"has space", "a/b", ""})
     void createWithInvalidSlugThenValidationFailed(String slug) {
-        assertError(ownerSession.postJson(ORGS, Map.of("name", "Bad Slug", "slug", slug)), 400, "validation_failed");
+        assertJsonError(ownerSession.postJson(ORGS, Map.of("name", "Bad Slug", "slug", slug)), 400, "validation_failed");
     }
 
     @Test
     void createWithoutNameThenValidationFailed() {
-        assertError(ownerSession.postJson(ORGS, Map.of()), 400, "validation_failed");
-        assertError(ownerSession.postJson(ORGS, Map.of("name", "  ")), 400, "validation_failed");
+        assertJsonError(ownerSession.postJson(ORGS, Map.of()), 400, "validation_failed");
+        assertJsonError(ownerSession.postJson(ORGS, Map.of("name", "  ")), 400, "validation_failed");
     }
 
     @Test
     void createWithoutCredentialsThenUnauthenticated() {
-        assertError(Http.anonymous().postJson(ORGS, Map.of("name", "Nobody's")), 401, "unauthenticated");
+        assertJsonError(Http.anonymous().postJson(ORGS, Map.of("name", "Nobody's")), 401, "unauthenticated");
     }
 
     @Test
@@ -113,7 +114,7 @@ class OrganizationsIT {
 
     @Test
     void listAllWhenNotAdminThenForbidden() {
-        assertError(ownerSession.get(ORGS + "?all=true"), 403, "forbidden");
+        assertJsonError(ownerSession.get(ORGS + "?all=true"), 403, "forbidden");
     }
 
     @Test
@@ -153,8 +154,8 @@ class OrganizationsIT {
     @ParameterizedTest(name = "limit={0}")
     @ValueSource(strings = {"0", "201", "-1", "abc", "1.5"})
     void listWithLimitOutOfRangeThenValidationFailed(String limit) {
-        assertError(ownerSession.get(ORGS + "?limit=" + limit), 400, "validation_failed");
-        assertError(ownerSession.get(ORGS + "/" + orgId + "/members?limit=" + limit), 400, "validation_failed");
+        assertJsonError(ownerSession.get(ORGS + "?limit=" + limit), 400, "validation_failed");
+        assertJsonError(ownerSession.get(ORGS + "/" + orgId + "/members?limit=" + limit), 400, "validation_failed");
     }
 
     @Test
@@ -167,9 +168,9 @@ class OrganizationsIT {
     void getWhenNotAMemberThenNotFound() {
         Http stranger = Fixtures.newUser().login();
 
-        assertError(stranger.get(ORGS + "/" + orgId), 404, "not_found");
-        assertError(stranger.get(ORGS + "/" + orgId + "/members"), 404, "not_found");
-        assertError(stranger.get(ORGS + "/" + UUID.randomUUID()), 404, "not_found");
+        assertJsonError(stranger.get(ORGS + "/" + orgId), 404, "not_found");
+        assertJsonError(stranger.get(ORGS + "/" + orgId + "/members"), 404, "not_found");
+        assertJsonError(stranger.get(ORGS + "/" + UUID.randomUUID()), 404, "not_found");
         Http.Response asAdmin = Fixtures.admin().get(ORGS + "/" + orgId);
         assertThat(asAdmin.status()).as("admins see every organization: %s", asAdmin.body()).isEqualTo(200);
     }
@@ -180,9 +181,9 @@ class OrganizationsIT {
     void bearerTokenWithoutAdminScopeThenInsufficientScope() {
         String token = passwordToken(owner, Fixtures.scope("plain", false));
 
-        assertError(Http.anonymous().get(ORGS, "Authorization", "Bearer " + token), 403, "insufficient_scope");
-        assertError(Http.anonymous().get(ORGS + "/" + orgId, "Authorization", "Bearer " + token), 403, "insufficient_scope");
-        assertError(Http.anonymous().postJson(ORGS, Map.of("name", "Via token"), "Authorization", "Bearer " + token),
+        assertJsonError(Http.anonymous().get(ORGS, "Authorization", "Bearer " + token), 403, "insufficient_scope");
+        assertJsonError(Http.anonymous().get(ORGS + "/" + orgId, "Authorization", "Bearer " + token), 403, "insufficient_scope");
+        assertJsonError(Http.anonymous().postJson(ORGS, Map.of("name", "Via token"), "Authorization", "Bearer " + token),
                 403, "insufficient_scope");
     }
 
@@ -190,7 +191,7 @@ class OrganizationsIT {
     void userDelegatedTokenNeverManagesEvenWithAdminScope() {
         // admin:* is a service scope: only an internal service's own client_credentials token carries it.
         Http.Response refused = passwordTokenResponse(owner, "admin:*");
-        assertError(refused, 400, "invalid_scope");
+        assertJsonError(refused, 400, "invalid_scope");
     }
 
     @Test
@@ -199,13 +200,13 @@ class OrganizationsIT {
         Fixtures.App app = Fixtures.app(Fixtures.admin(), appOrg, Map.of("grant_types", List.of("client_credentials"),
                 "actor_modes", List.of("app"), "redirect_uris", List.of(), "scope", "admin:*"));
 
-        assertError(Http.anonymous().postForm("/oauth/token", Http.form("grant_type", "client_credentials",
+        assertJsonError(Http.anonymous().postForm("/oauth/token", Http.form("grant_type", "client_credentials",
                 "organization_id", appOrg, "scope", "admin:*"), "Authorization", app.basic()), 400, "invalid_scope");
         Http.Response defaulted = Http.anonymous().postForm("/oauth/token", Http.form("grant_type", "client_credentials",
                 "organization_id", appOrg), "Authorization", app.basic());
         assertThat(defaulted.status()).as(defaulted.body()).isEqualTo(200);
         assertThat(defaulted.text("scope")).as("a defaulted installation token leaves admin:* out").isEmpty();
-        assertError(Http.anonymous().get(ORGS + "?all=true", "Authorization", "Bearer " + defaulted.text("access_token")),
+        assertJsonError(Http.anonymous().get(ORGS + "?all=true", "Authorization", "Bearer " + defaulted.text("access_token")),
                 403, "insufficient_scope");
     }
 
@@ -267,7 +268,7 @@ class OrganizationsIT {
 
         Http memberSession = member.login();
         for (String role : List.of("member", "admin", "owner")) {
-            assertError(addMember(memberSession, orgId, Fixtures.newUser().username(), role), 403, "forbidden");
+            assertJsonError(addMember(memberSession, orgId, Fixtures.newUser().username(), role), 403, "forbidden");
         }
     }
 
@@ -278,7 +279,7 @@ class OrganizationsIT {
         Http adminSession = orgAdmin.login();
 
         Fixtures.User wouldBeOwner = Fixtures.newUser();
-        assertError(addMember(adminSession, orgId, wouldBeOwner.username(), "owner"), 403, "forbidden");
+        assertJsonError(addMember(adminSession, orgId, wouldBeOwner.username(), "owner"), 403, "forbidden");
         assertThat(all(ownerSession, ORGS + "/" + orgId + "/members"))
                 .extracting(m -> m.get("user_id").asText()).doesNotContain(wouldBeOwner.id());
 
@@ -296,12 +297,12 @@ class OrganizationsIT {
     @Test
     void addMemberWhenNotInTheOrganizationThenNotFound() {
         Http stranger = Fixtures.newUser().login();
-        assertError(addMember(stranger, orgId, Fixtures.newUser().username(), "member"), 404, "not_found");
+        assertJsonError(addMember(stranger, orgId, Fixtures.newUser().username(), "member"), 404, "not_found");
     }
 
     @Test
     void addMemberWithUnknownUsernameThenNotFound() {
-        assertError(addMember(ownerSession, orgId, Fixtures.unique("ghost") + "@example.test", "member"), 404, "not_found");
+        assertJsonError(addMember(ownerSession, orgId, Fixtures.unique("ghost") + "@example.test", "member"), 404, "not_found");
     }
 
     @Test
@@ -309,14 +310,14 @@ class OrganizationsIT {
         Fixtures.User member = Fixtures.newUser();
         assertThat(addMember(ownerSession, orgId, member.username(), "member").status()).isEqualTo(201);
 
-        assertError(addMember(ownerSession, orgId, member.username(), "admin"), 409, "conflict");
-        assertError(addMember(ownerSession, orgId, owner.username(), "member"), 409, "conflict");
+        assertJsonError(addMember(ownerSession, orgId, member.username(), "admin"), 409, "conflict");
+        assertJsonError(addMember(ownerSession, orgId, owner.username(), "member"), 409, "conflict");
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"superuser", "OWNER", ""})
     void addMemberWithUnknownRoleThenValidationFailed(String role) {
-        assertError(addMember(ownerSession, orgId, Fixtures.newUser().username(), role), 400, "validation_failed");
+        assertJsonError(addMember(ownerSession, orgId, Fixtures.newUser().username(), role), 400, "validation_failed");
     }
 
     @Test
@@ -331,8 +332,8 @@ class OrganizationsIT {
         assertThat(removed.status()).as(removed.body()).isEqualTo(204);
         assertThat(all(ownerSession, ORGS + "/" + orgId + "/members"))
                 .extracting(m -> m.get("user_id").asText()).containsExactly(owner.id());
-        assertError(memberSession.get(ORGS + "/" + orgId), 404, "not_found");
-        assertError(ownerSession.delete(ORGS + "/" + orgId + "/members/" + member.id()), 404, "not_found");
+        assertJsonError(memberSession.get(ORGS + "/" + orgId), 404, "not_found");
+        assertJsonError(ownerSession.delete(ORGS + "/" + orgId + "/members/" + member.id()), 404, "not_found");
     }
 
     @Test
@@ -342,8 +343,8 @@ class OrganizationsIT {
         addMember(ownerSession, orgId, member.username(), "member");
         addMember(ownerSession, orgId, other.username(), "member");
 
-        assertError(member.login().delete(ORGS + "/" + orgId + "/members/" + other.id()), 403, "forbidden");
-        assertError(member.login().delete(ORGS + "/" + orgId + "/members/" + owner.id()), 403, "forbidden");
+        assertJsonError(member.login().delete(ORGS + "/" + orgId + "/members/" + other.id()), 403, "forbidden");
+        assertJsonError(member.login().delete(ORGS + "/" + orgId + "/members/" + owner.id()), 403, "forbidden");
     }
 
     @Test
@@ -356,12 +357,12 @@ class OrganizationsIT {
 
         assertThat(left.status()).as(left.body()).isEqualTo(204);
         assertThat(all(memberSession, ORGS)).isEmpty();
-        assertError(memberSession.get(ORGS + "/" + orgId), 404, "not_found");
+        assertJsonError(memberSession.get(ORGS + "/" + orgId), 404, "not_found");
     }
 
     @Test
     void lastOwnerCannotBeRemovedButOneOfTwoOwnersMayLeave() {
-        assertError(ownerSession.delete(ORGS + "/" + orgId + "/members/" + owner.id()), 409, "conflict");
+        assertJsonError(ownerSession.delete(ORGS + "/" + orgId + "/members/" + owner.id()), 409, "conflict");
         assertThat(ownerSession.get(ORGS + "/" + orgId).status()).isEqualTo(200);
 
         Fixtures.User second = Fixtures.newUser();
@@ -370,14 +371,14 @@ class OrganizationsIT {
         assertThat(left.status()).as(left.body()).isEqualTo(204);
 
         Http secondSession = second.login();
-        assertError(secondSession.delete(ORGS + "/" + orgId + "/members/" + second.id()), 409, "conflict");
+        assertJsonError(secondSession.delete(ORGS + "/" + orgId + "/members/" + second.id()), 409, "conflict");
         assertThat(all(secondSession, ORGS + "/" + orgId + "/members"))
                 .extracting(m -> m.get("role").asText()).containsExactly("owner");
     }
 
     @Test
     void lastOwnerCannotBeRemovedByAPlatformAdminEither() {
-        assertError(Fixtures.admin().delete(ORGS + "/" + orgId + "/members/" + owner.id()), 409, "conflict");
+        assertJsonError(Fixtures.admin().delete(ORGS + "/" + orgId + "/members/" + owner.id()), 409, "conflict");
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
@@ -421,11 +422,5 @@ class OrganizationsIT {
 
     private static List<String> ids(List<JsonNode> items) {
         return items.stream().map(item -> item.get("id").asText()).toList();
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

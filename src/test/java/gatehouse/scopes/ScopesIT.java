@@ -1,5 +1,6 @@
 package gatehouse.scopes;
 
+import static gatehouse.testing.OAuthAssertions.assertJsonError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -59,7 +60,7 @@ class ScopesIT {
                 "username", user.username(), "password", user.password()), "Authorization", app.basic());
         assertThat(token.status()).as(token.body()).isEqualTo(200);
 
-        assertError(Http.anonymous().get(SCOPES, "Authorization", "Bearer " + token.text("access_token")),
+        assertJsonError(Http.anonymous().get(SCOPES, "Authorization", "Bearer " + token.text("access_token")),
                 403, "insufficient_scope");
     }
 
@@ -90,7 +91,7 @@ class ScopesIT {
         String name = Fixtures.unique("sneaky") + ":read";
         Http user = Fixtures.newUser().login();
 
-        assertError(user.postJson(SCOPES, Map.of("name", name, "description", "x", "restricted", false)), 403, "forbidden");
+        assertJsonError(user.postJson(SCOPES, Map.of("name", name, "description", "x", "restricted", false)), 403, "forbidden");
         assertThat(catalog(admin)).doesNotContainKey(name);
     }
 
@@ -109,12 +110,12 @@ class ScopesIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidNames")
     void createWithNameOutsideScopeTokenSyntaxThenValidationFailed(String label, String name) {
-        assertError(admin.postJson(SCOPES, Map.of("name", name, "description", label)), 400, "validation_failed");
+        assertJsonError(admin.postJson(SCOPES, Map.of("name", name, "description", label)), 400, "validation_failed");
     }
 
     @Test
     void createWithoutNameThenValidationFailed() {
-        assertError(admin.postJson(SCOPES, Map.of("description", "nameless")), 400, "validation_failed");
+        assertJsonError(admin.postJson(SCOPES, Map.of("description", "nameless")), 400, "validation_failed");
     }
 
     @Test
@@ -130,8 +131,8 @@ class ScopesIT {
     @Test
     void createWhenNameTakenThenConflict() {
         String name = Fixtures.scope("dup", false);
-        assertError(admin.postJson(SCOPES, Map.of("name", name, "description", "again")), 409, "conflict");
-        assertError(admin.postJson(SCOPES, Map.of("name", "admin:*", "description", "again")), 409, "conflict");
+        assertJsonError(admin.postJson(SCOPES, Map.of("name", name, "description", "again")), 409, "conflict");
+        assertJsonError(admin.postJson(SCOPES, Map.of("name", "admin:*", "description", "again")), 409, "conflict");
     }
 
     @Test
@@ -175,7 +176,7 @@ class ScopesIT {
         assertThat(memberApp.isActive(memberToken)).as("no admin approved it for this app").isFalse();
         assertThat(approvedApp.isActive(approvedToken)).as("an admin approved it for this one").isTrue();
         assertThat(clientCredentials(memberApp, null).text("scope")).isEmpty();
-        assertError(clientCredentials(memberApp, name), 400, "invalid_scope");
+        assertJsonError(clientCredentials(memberApp, name), 400, "invalid_scope");
         assertThat(clientCredentials(approvedApp, null).text("scope")).isEqualTo(name);
         assertThat(admin.get("/api/v1/oauth/clients/" + memberApp.clientId()).text("pending_scopes")).isEqualTo(name);
 
@@ -189,7 +190,7 @@ class ScopesIT {
         String name = Fixtures.scope("ren", false);
         String id = catalog(admin).get(name).get("id").asText();
 
-        assertError(admin.putJson(SCOPES + "/" + id, Map.of("name", name + "2", "description", "renamed")),
+        assertJsonError(admin.putJson(SCOPES + "/" + id, Map.of("name", name + "2", "description", "renamed")),
                 400, "validation_failed");
         assertThat(catalog(admin)).containsKey(name).doesNotContainKey(name + "2");
 
@@ -202,13 +203,13 @@ class ScopesIT {
         String name = Fixtures.scope("nupd", false);
         String id = catalog(admin).get(name).get("id").asText();
 
-        assertError(Fixtures.newUser().login().putJson(SCOPES + "/" + id, Map.of("restricted", true)), 403, "forbidden");
+        assertJsonError(Fixtures.newUser().login().putJson(SCOPES + "/" + id, Map.of("restricted", true)), 403, "forbidden");
         assertThat(catalog(admin).get(name).get("restricted").asBoolean()).isFalse();
     }
 
     @Test
     void updateUnknownScopeThenNotFound() {
-        assertError(admin.putJson(SCOPES + "/" + UUID.randomUUID(), Map.of("description", "x")), 404, "not_found");
+        assertJsonError(admin.putJson(SCOPES + "/" + UUID.randomUUID(), Map.of("description", "x")), 404, "not_found");
     }
 
     @Test
@@ -220,7 +221,7 @@ class ScopesIT {
 
         assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
         assertThat(catalog(admin)).doesNotContainKey(name);
-        assertError(admin.delete(SCOPES + "/" + id), 404, "not_found");
+        assertJsonError(admin.delete(SCOPES + "/" + id), 404, "not_found");
     }
 
     @Test
@@ -230,7 +231,7 @@ class ScopesIT {
         String orgId = Fixtures.org(Fixtures.newUser().login());
         Fixtures.App app = Fixtures.app(admin, orgId, Map.of("scope", name));
 
-        assertError(admin.delete(SCOPES + "/" + id), 409, "conflict");
+        assertJsonError(admin.delete(SCOPES + "/" + id), 409, "conflict");
         assertThat(catalog(admin)).containsKey(name);
 
         Http.Response dropped = admin.putJson("/api/v1/oauth/clients/" + app.clientId(), Map.of("scope", ""));
@@ -247,14 +248,14 @@ class ScopesIT {
         Fixtures.App app = Fixtures.app(member, Fixtures.org(member), Map.of("scope", name));
         assertThat(app.json().get("approved_scopes").asText()).doesNotContain(name);
 
-        assertError(admin.delete(SCOPES + "/" + id), 409, "conflict");
+        assertJsonError(admin.delete(SCOPES + "/" + id), 409, "conflict");
     }
 
     @Test
     void deleteBuiltInScopeThenConflict() {
         Map<String, JsonNode> catalog = catalog(admin);
         for (String builtIn : List.of("admin:*", "webhooks:manage", "connections:read", "events:publish")) {
-            assertError(admin.delete(SCOPES + "/" + catalog.get(builtIn).get("id").asText()), 409, "conflict");
+            assertJsonError(admin.delete(SCOPES + "/" + catalog.get(builtIn).get("id").asText()), 409, "conflict");
         }
         assertThat(catalog(admin)).containsKeys("admin:*", "webhooks:manage", "connections:read", "events:publish");
     }
@@ -264,7 +265,7 @@ class ScopesIT {
         String name = Fixtures.scope("ndel", false);
         String id = catalog(admin).get(name).get("id").asText();
 
-        assertError(Fixtures.newUser().login().delete(SCOPES + "/" + id), 403, "forbidden");
+        assertJsonError(Fixtures.newUser().login().delete(SCOPES + "/" + id), 403, "forbidden");
         assertThat(catalog(admin)).containsKey(name);
     }
 
@@ -296,9 +297,9 @@ class ScopesIT {
                 .contains("admin:*", "webhooks:manage", "connections:read", "events:publish");
 
         for (String bad : List.of("0", "201", "-5", "x")) {
-            assertError(admin.get(SCOPES + "?limit=" + bad), 400, "validation_failed");
+            assertJsonError(admin.get(SCOPES + "?limit=" + bad), 400, "validation_failed");
         }
-        assertError(admin.get(SCOPES + "?cursor=not-a-cursor"), 400, "validation_failed");
+        assertJsonError(admin.get(SCOPES + "?cursor=not-a-cursor"), 400, "validation_failed");
     }
 
     @Test
@@ -357,11 +358,5 @@ class ScopesIT {
         List<String> ids = new ArrayList<>();
         data.forEach(item -> ids.add(item.get(field).asText()));
         return ids;
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

@@ -1,5 +1,6 @@
 package gatehouse.vault;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -497,10 +498,5 @@ class VaultIsolationIT {
             rows.next();
             return rows.getInt(1);
         }
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.text("error")).isEqualTo(error);
     }
 }
