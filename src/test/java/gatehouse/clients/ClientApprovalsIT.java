@@ -1,6 +1,6 @@
 package gatehouse.clients;
 
-import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -66,12 +66,12 @@ class ClientApprovalsIT {
         Http stranger = Fixtures.newUser().login();
         Fixtures.org(stranger);
 
-        assertJsonError(ownerSession.postJson(approvals(app), Map.of("scopes", List.of(restricted))), 403, "forbidden");
-        assertJsonError(ownerSession.delete(approvals(app) + "/" + restricted), 403, "forbidden");
-        assertJsonError(ownerSession.delete(approvals(app) + "/grant_types/password"), 403, "forbidden");
-        assertJsonError(stranger.postJson(approvals(app), Map.of("scopes", List.of(restricted))), 404, "not_found");
-        assertJsonError(stranger.delete(approvals(app) + "/" + restricted), 404, "not_found");
-        assertJsonError(admin.postJson(CLIENTS + "/foapp_" + "0".repeat(24) + "/approvals",
+        assertError(ownerSession.postJson(approvals(app), Map.of("scopes", List.of(restricted))), 403, "forbidden");
+        assertError(ownerSession.delete(approvals(app) + "/" + restricted), 403, "forbidden");
+        assertError(ownerSession.delete(approvals(app) + "/grant_types/password"), 403, "forbidden");
+        assertError(stranger.postJson(approvals(app), Map.of("scopes", List.of(restricted))), 404, "not_found");
+        assertError(stranger.delete(approvals(app) + "/" + restricted), 404, "not_found");
+        assertError(admin.postJson(CLIENTS + "/foapp_" + "0".repeat(24) + "/approvals",
                 Map.of("scopes", List.of(restricted))), 404, "not_found");
         assertThat(scopes(ownerSession.get(CLIENTS + "/" + app.clientId()).json().get("approved_scopes"))).isEmpty();
     }
@@ -80,13 +80,13 @@ class ClientApprovalsIT {
     void approveSomethingNotRestrictedOrUnknownThenValidationFailed() {
         Fixtures.App app = serviceApp(ownerSession);
 
-        assertJsonError(admin.postJson(approvals(app), Map.of("scopes", List.of(read))), 400, "validation_failed");
-        assertJsonError(admin.postJson(approvals(app), Map.of("scopes", List.of(restricted, Fixtures.unique("nope") + ":x"))),
+        assertError(admin.postJson(approvals(app), Map.of("scopes", List.of(read))), 400, "validation_failed");
+        assertError(admin.postJson(approvals(app), Map.of("scopes", List.of(restricted, Fixtures.unique("nope") + ":x"))),
                 400, "validation_failed");
-        assertJsonError(admin.postJson(approvals(app), Map.of("grant_types", List.of("client_credentials"))),
+        assertError(admin.postJson(approvals(app), Map.of("grant_types", List.of("client_credentials"))),
                 400, "validation_failed");
-        assertJsonError(admin.postJson(approvals(app), Map.of()), 400, "validation_failed");
-        assertJsonError(admin.postJson(approvals(app), Map.of("scopes", restricted)), 400, "validation_failed");
+        assertError(admin.postJson(approvals(app), Map.of()), 400, "validation_failed");
+        assertError(admin.postJson(approvals(app), Map.of("scopes", restricted)), 400, "validation_failed");
         assertThat(scopes(admin.get(CLIENTS + "/" + app.clientId()).json().get("approved_scopes")))
                 .as("nothing of a refused request was approved").isEmpty();
     }
@@ -95,8 +95,8 @@ class ClientApprovalsIT {
     void withdrawWhatIsNotApprovedThenNotFound() {
         Fixtures.App app = serviceApp(ownerSession);
 
-        assertJsonError(admin.delete(approvals(app) + "/" + restricted), 404, "not_found");
-        assertJsonError(admin.delete(approvals(app) + "/grant_types/password"), 404, "not_found");
+        assertError(admin.delete(approvals(app) + "/" + restricted), 404, "not_found");
+        assertError(admin.delete(approvals(app) + "/grant_types/password"), 404, "not_found");
     }
 
     @Test
@@ -138,7 +138,7 @@ class ClientApprovalsIT {
         assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
         assertThat(scopes(refreshed.json().get("scope"))).containsExactly(read);
         assertThat(scopes(clientCredentials(app, null).json().get("scope"))).containsExactly(read);
-        assertJsonError(clientCredentials(app, restricted), 400, "invalid_scope");
+        assertError(clientCredentials(app, restricted), 400, "invalid_scope");
         JsonNode entry = onlyAuditEntry("client.scopes_withdrawn", app.clientId());
         assertThat(texts(entry.get("details").get("scopes"))).containsExactly(restricted);
         assertThat(entry.get("details").get("tokens_revoked").asInt()).isEqualTo(2);
@@ -157,7 +157,7 @@ class ClientApprovalsIT {
         Http.Response withdrawn = admin.delete(approvals(app) + "/admin:*");
 
         assertThat(withdrawn.status()).as(withdrawn.body()).isEqualTo(204);
-        assertJsonError(api.get("/api/v1/orgs?all=true", "Authorization", "Bearer " + token), 401, "invalid_token");
+        assertError(api.get("/api/v1/orgs?all=true", "Authorization", "Bearer " + token), 401, "invalid_token");
         assertThat(clientCredentials(app, null).text("scope")).isEmpty();
     }
 
@@ -174,7 +174,7 @@ class ClientApprovalsIT {
         assertThat(edited.status()).as(edited.body()).isEqualTo(200);
         assertThat(app.isActive(both)).isFalse();
         assertThat(app.isActive(readOnly)).isTrue();
-        assertJsonError(clientCredentials(app, other), 400, "invalid_scope");
+        assertError(clientCredentials(app, other), 400, "invalid_scope");
     }
 
     // ---- the password grant is opt-in per app ------------------------------------------------------
@@ -188,7 +188,7 @@ class ClientApprovalsIT {
         assertThat(listedIds("?pending_approval=true")).contains(app.clientId());
         Fixtures.User user = Fixtures.newUser();
 
-        assertJsonError(password(app, user, null), 400, "unauthorized_client");
+        assertError(password(app, user, null), 400, "unauthorized_client");
 
         Http.Response approved = admin.postJson(approvals(app), Map.of("grant_types", List.of("password")));
         assertThat(approved.status()).as(approved.body()).isEqualTo(200);
@@ -203,9 +203,9 @@ class ClientApprovalsIT {
         Http.Response withdrawn = admin.delete(approvals(app) + "/grant_types/password");
 
         assertThat(withdrawn.status()).as(withdrawn.body()).isEqualTo(204);
-        assertJsonError(password(app, user, null), 400, "unauthorized_client");
+        assertError(password(app, user, null), 400, "unauthorized_client");
         assertThat(app.isActive(login.get("access_token").asText())).isFalse();
-        assertJsonError(api.postForm("/oauth/token", Http.form("grant_type", "refresh_token",
+        assertError(api.postForm("/oauth/token", Http.form("grant_type", "refresh_token",
                 "refresh_token", login.get("refresh_token").asText()), "Authorization", app.basic()), 400, "invalid_grant");
         assertThat(onlyAuditEntry("client.grant_types_withdrawn", app.clientId()).get("details").get("grants_revoked")
                 .asInt()).isEqualTo(1);
@@ -220,7 +220,7 @@ class ClientApprovalsIT {
 
         assertThat(edited.status()).as(edited.body()).isEqualTo(200);
         assertThat(texts(edited.json().get("pending_grant_types"))).containsExactly("password");
-        assertJsonError(password(app, Fixtures.newUser(), null), 400, "unauthorized_client");
+        assertError(password(app, Fixtures.newUser(), null), 400, "unauthorized_client");
         Http.Response byAdmin = admin.putJson(CLIENTS + "/" + app.clientId(),
                 Map.of("grant_types", List.of("authorization_code", "refresh_token", "password")));
         assertThat(texts(byAdmin.json().get("approved_grant_types"))).as("an edit never approves").isEmpty();

@@ -1,6 +1,6 @@
 package gatehouse.clients;
 
-import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import gatehouse.testing.Fixtures;
@@ -82,7 +82,7 @@ class ClientAuthenticationIT {
     void basicAndPostAtOnceThenInvalidRequest(String endpoint) {
         Http.Response response = api.postForm(endpoint, form(endpoint, "client_id", confidential.clientId(),
                 "client_secret", confidential.secret()), "Authorization", confidential.basic());
-        assertJsonError(response, 400, "invalid_request");
+        assertError(response, 400, "invalid_request");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -90,7 +90,7 @@ class ClientAuthenticationIT {
     void basicClientIdDifferingFromBodyClientIdThenInvalidRequest(String endpoint) {
         Http.Response response = api.postForm(endpoint, form(endpoint, "client_id", publicApp.clientId()),
                 "Authorization", confidential.basic());
-        assertJsonError(response, 400, "invalid_request");
+        assertError(response, 400, "invalid_request");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -109,7 +109,7 @@ class ClientAuthenticationIT {
         String otherSecret = Fixtures.app(Fixtures.admin(), orgId, Map.of()).secret();
         Http.Response response = api.postForm(endpoint, form(endpoint),
                 "Authorization", Http.basic(confidential.clientId(), otherSecret));
-        assertJsonError(response, 401, "invalid_client");
+        assertError(response, 401, "invalid_client");
         assertThat(response.header("WWW-Authenticate")).isEqualTo(BASIC_CHALLENGE);
     }
 
@@ -119,7 +119,7 @@ class ClientAuthenticationIT {
         String otherSecret = Fixtures.app(Fixtures.admin(), orgId, Map.of()).secret();
         Http.Response response = api.postForm(endpoint, form(endpoint, "client_id", confidential.clientId(),
                 "client_secret", otherSecret));
-        assertJsonError(response, 401, "invalid_client");
+        assertError(response, 401, "invalid_client");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -127,14 +127,14 @@ class ClientAuthenticationIT {
     void unknownClientThenInvalidClient(String endpoint) {
         String unknown = "foapp_" + "0".repeat(24);
         Http.Response basic = api.postForm(endpoint, form(endpoint), "Authorization", Http.basic(unknown, confidential.secret()));
-        assertJsonError(basic, 401, "invalid_client");
+        assertError(basic, 401, "invalid_client");
         assertThat(basic.header("WWW-Authenticate")).isEqualTo(BASIC_CHALLENGE);
 
         Http.Response post = api.postForm(endpoint, form(endpoint, "client_id", unknown, "client_secret", confidential.secret()));
-        assertJsonError(post, 401, "invalid_client");
+        assertError(post, 401, "invalid_client");
 
         Http.Response none = api.postForm(endpoint, form(endpoint, "client_id", unknown));
-        assertJsonError(none, 401, "invalid_client");
+        assertError(none, 401, "invalid_client");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -142,31 +142,31 @@ class ClientAuthenticationIT {
     void secretWithBadChecksumThenInvalidClient(String endpoint) {
         String forged = badChecksum(confidential.secret());
         Http.Response basic = api.postForm(endpoint, form(endpoint), "Authorization", Http.basic(confidential.clientId(), forged));
-        assertJsonError(basic, 401, "invalid_client");
+        assertError(basic, 401, "invalid_client");
         assertThat(basic.header("WWW-Authenticate")).isEqualTo(BASIC_CHALLENGE);
 
         Http.Response post = api.postForm(endpoint, form(endpoint, "client_id", confidential.clientId(), "client_secret", forged));
-        assertJsonError(post, 401, "invalid_client");
+        assertError(post, 401, "invalid_client");
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {TOKEN, INTROSPECT, REVOKE})
     void confidentialAppSendingNoSecretThenInvalidClient(String endpoint) {
         Http.Response response = api.postForm(endpoint, form(endpoint, "client_id", confidential.clientId()));
-        assertJsonError(response, 401, "invalid_client");
+        assertError(response, 401, "invalid_client");
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {TOKEN, INTROSPECT, REVOKE})
     void noClientAuthenticationAtAllThenInvalidClient(String endpoint) {
-        assertJsonError(api.postForm(endpoint, form(endpoint)), 401, "invalid_client");
+        assertError(api.postForm(endpoint, form(endpoint)), 401, "invalid_client");
     }
 
     @Test
     void publicAppSendingAnEmptyBasicSecretCannotPassForConfidential() {
         Http.Response response = api.postForm(INTROSPECT, Http.form("token", "x"),
                 "Authorization", Http.basic(publicApp.clientId(), ""));
-        assertJsonError(response, 401, "invalid_client");
+        assertError(response, 401, "invalid_client");
     }
 
     // ---- public apps (none) ------------------------------------------------------------------------
@@ -205,7 +205,7 @@ class ClientAuthenticationIT {
         Map<String, Object> body = Fixtures.appBody(orgId, Map.of("confidential", false,
                 "grant_types", List.of("authorization_code", grantType)));
         Http.Response response = Fixtures.admin().postJson("/api/v1/oauth/clients", body);
-        assertJsonError(response, 400, "validation_failed");
+        assertError(response, 400, "validation_failed");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -213,14 +213,14 @@ class ClientAuthenticationIT {
     void publicAppAskingForClientCredentialsOrPasswordThenUnauthorizedClient(String grantType) {
         Http.Response response = api.postForm(TOKEN, Http.form("grant_type", grantType, "client_id", publicApp.clientId(),
                 "username", user.username(), "password", user.password()));
-        assertJsonError(response, 400, "unauthorized_client");
+        assertError(response, 400, "unauthorized_client");
     }
 
     @Test
     void publicAppMayNotIntrospect() {
         String accessToken = issuedWithBasic(confidential);
         Http.Response response = api.postForm(INTROSPECT, Http.form("token", accessToken, "client_id", publicApp.clientId()));
-        assertJsonError(response, 401, "invalid_client");
+        assertError(response, 401, "invalid_client");
         assertThat(api.postForm("/api/v1/oauth/introspect", Http.form("token", accessToken, "client_id", publicApp.clientId()))
                 .status()).isEqualTo(401);
     }
@@ -245,7 +245,7 @@ class ClientAuthenticationIT {
         String header = "Basic " + Base64.getEncoder().encodeToString((confidential.clientId() + ":" + confidential.secret()
                 + "%zz").getBytes(StandardCharsets.UTF_8));
         Http.Response response = api.postForm(TOKEN, Http.form("grant_type", "client_credentials"), "Authorization", header);
-        assertJsonError(response, 401, "invalid_client");
+        assertError(response, 401, "invalid_client");
         assertThat(response.header("WWW-Authenticate")).isEqualTo(BASIC_CHALLENGE);
     }
 

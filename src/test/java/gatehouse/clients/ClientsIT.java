@@ -1,6 +1,6 @@
 package gatehouse.clients;
 
-import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static gatehouse.testing.OAuthAssertions.introspect;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -119,10 +119,10 @@ class ClientsIT {
 
     @Test
     void createWithAuthorizationCodeButNoRedirectUriThen400() {
-        assertJsonError(create(ownerSession, Map.of("redirect_uris", List.of())), 400, "validation_failed");
+        assertError(create(ownerSession, Map.of("redirect_uris", List.of())), 400, "validation_failed");
         Map<String, Object> body = Fixtures.appBody(orgId, Map.of());
         body.remove("redirect_uris");
-        assertJsonError(ownerSession.postJson(CLIENTS, body), 400, "validation_failed");
+        assertError(ownerSession.postJson(CLIENTS, body), 400, "validation_failed");
     }
 
     @Test
@@ -137,7 +137,7 @@ class ClientsIT {
     void createPublicAppWithClientCredentialsOrPasswordThen400(String grantType) {
         Http.Response response = create(ownerSession, Map.of("confidential", false,
                 "grant_types", List.of("authorization_code", grantType)));
-        assertJsonError(response, 400, "validation_failed");
+        assertError(response, 400, "validation_failed");
     }
 
     @Test
@@ -165,7 +165,7 @@ class ClientsIT {
         assertThat(scopes(token.json().get("scope"))).as("an unapproved scope is never granted").containsExactly(read);
         Http.Response asked = api.postForm("/oauth/token", Http.form("grant_type", "client_credentials", "scope", restricted),
                 "Authorization", app.basic());
-        assertJsonError(asked, 400, "invalid_scope");
+        assertError(asked, 400, "invalid_scope");
     }
 
     @Test
@@ -184,7 +184,7 @@ class ClientsIT {
         Fixtures.org(ownerSession);
         Map<String, Object> body = Fixtures.appBody(orgId, Map.of());
         body.remove("owner_org_id");
-        assertJsonError(ownerSession.postJson(CLIENTS, body), 400, "validation_failed");
+        assertError(ownerSession.postJson(CLIENTS, body), 400, "validation_failed");
     }
 
     @Test
@@ -206,7 +206,7 @@ class ClientsIT {
 
     @Test
     void createWithoutCredentialsThenUnauthenticated() {
-        assertJsonError(api.postJson(CLIENTS, Fixtures.appBody(orgId, Map.of())), 401, "unauthenticated");
+        assertError(api.postJson(CLIENTS, Fixtures.appBody(orgId, Map.of())), 401, "unauthenticated");
     }
 
     // ---- who sees and edits an app ---------------------------------------------------------------------
@@ -233,18 +233,18 @@ class ClientsIT {
         Http stranger = Fixtures.newUser().login();
         Fixtures.org(stranger);
 
-        assertJsonError(stranger.get(CLIENTS + "/" + clientId), 404, "not_found");
-        assertJsonError(stranger.putJson(CLIENTS + "/" + clientId, Map.of("name", "Hijacked")), 404, "not_found");
-        assertJsonError(stranger.postJson(CLIENTS + "/" + clientId + "/secret", Map.of()), 404, "not_found");
-        assertJsonError(stranger.delete(CLIENTS + "/" + clientId), 404, "not_found");
+        assertError(stranger.get(CLIENTS + "/" + clientId), 404, "not_found");
+        assertError(stranger.putJson(CLIENTS + "/" + clientId, Map.of("name", "Hijacked")), 404, "not_found");
+        assertError(stranger.postJson(CLIENTS + "/" + clientId + "/secret", Map.of()), 404, "not_found");
+        assertError(stranger.delete(CLIENTS + "/" + clientId), 404, "not_found");
         assertThat(findInList(stranger, clientId)).isNull();
         assertThat(ownerSession.get(CLIENTS + "/" + clientId).text("name")).isNotEqualTo("Hijacked");
     }
 
     @Test
     void unknownClientIdThenNotFound() {
-        assertJsonError(ownerSession.get(CLIENTS + "/foapp_" + "0".repeat(24)), 404, "not_found");
-        assertJsonError(Fixtures.admin().get(CLIENTS + "/foapp_" + "0".repeat(24)), 404, "not_found");
+        assertError(ownerSession.get(CLIENTS + "/foapp_" + "0".repeat(24)), 404, "not_found");
+        assertError(Fixtures.admin().get(CLIENTS + "/foapp_" + "0".repeat(24)), 404, "not_found");
     }
 
     @Test
@@ -317,8 +317,8 @@ class ClientsIT {
         String clientId = create(ownerSession, Map.of()).text("client_id");
         String otherOrg = Fixtures.org(ownerSession);
 
-        assertJsonError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("owner_org_id", otherOrg)), 400, "validation_failed");
-        assertJsonError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("confidential", false)), 400, "validation_failed");
+        assertError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("owner_org_id", otherOrg)), 400, "validation_failed");
+        assertError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("confidential", false)), 400, "validation_failed");
 
         JsonNode app = ownerSession.get(CLIENTS + "/" + clientId).json();
         assertThat(app.get("owner_org_id").asText()).isEqualTo(orgId);
@@ -329,11 +329,11 @@ class ClientsIT {
 
     @Test
     void publicAppWithoutRefreshTokenRotationThenValidationFailedAtCreateAndUpdate() {
-        assertJsonError(create(ownerSession, Map.of("confidential", false, "refresh_token_rotation", false)),
+        assertError(create(ownerSession, Map.of("confidential", false, "refresh_token_rotation", false)),
                 400, "validation_failed");
         String publicId = create(ownerSession, Map.of("confidential", false)).text("client_id");
         Http.Response update = ownerSession.putJson(CLIENTS + "/" + publicId, Map.of("refresh_token_rotation", false));
-        assertJsonError(update, 400, "validation_failed");
+        assertError(update, 400, "validation_failed");
         assertThat(update.text("error_description")).contains("refresh_token_rotation");
         assertThat(ownerSession.get(CLIENTS + "/" + publicId).json().get("refresh_token_rotation").asBoolean()).isTrue();
         // A confidential app may still keep one refresh token.
@@ -346,10 +346,10 @@ class ClientsIT {
         String clientId = create(ownerSession, Map.of()).text("client_id");
         String publicId = create(ownerSession, Map.of("confidential", false)).text("client_id");
 
-        assertJsonError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("redirect_uris", List.of())), 400, "validation_failed");
-        assertJsonError(ownerSession.putJson(CLIENTS + "/" + publicId,
+        assertError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("redirect_uris", List.of())), 400, "validation_failed");
+        assertError(ownerSession.putJson(CLIENTS + "/" + publicId,
                 Map.of("grant_types", List.of("authorization_code", "client_credentials"))), 400, "validation_failed");
-        assertJsonError(ownerSession.putJson(CLIENTS + "/" + publicId,
+        assertError(ownerSession.putJson(CLIENTS + "/" + publicId,
                 Map.of("grant_types", List.of("authorization_code", "password"))), 400, "validation_failed");
         Http.Response unknownScope = ownerSession.putJson(CLIENTS + "/" + clientId,
                 Map.of("scope", Fixtures.unique("nope") + ":read"));
@@ -393,7 +393,7 @@ class ClientsIT {
 
         assertThat(listedIds(Fixtures.admin(), "?pending_approval=true&limit=200")).contains(clientId).doesNotContain(approvedId);
         assertThat(listedIds(ownerSession, "?pending_approval=true")).containsExactly(clientId);
-        assertJsonError(ownerSession.get(CLIENTS + "?pending_approval=maybe"), 400, "validation_failed");
+        assertError(ownerSession.get(CLIENTS + "?pending_approval=maybe"), 400, "validation_failed");
 
         Http.Response refused = Fixtures.admin().putJson(CLIENTS + "/" + clientId, Map.of("scope", read));
         assertThat(refused.status()).as(refused.body()).isEqualTo(200);
@@ -413,10 +413,10 @@ class ClientsIT {
 
     @Test
     void resourceServerSetByNonAdminThenForbidden() {
-        assertJsonError(create(ownerSession, Map.of("resource_server", true)), 403, "forbidden");
+        assertError(create(ownerSession, Map.of("resource_server", true)), 403, "forbidden");
 
         String clientId = create(ownerSession, Map.of()).text("client_id");
-        assertJsonError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("resource_server", true)), 403, "forbidden");
+        assertError(ownerSession.putJson(CLIENTS + "/" + clientId, Map.of("resource_server", true)), 403, "forbidden");
         assertThat(ownerSession.get(CLIENTS + "/" + clientId).json().get("resource_server").asBoolean()).isFalse();
 
         Http.Response byAdmin = Fixtures.admin().putJson(CLIENTS + "/" + clientId, Map.of("resource_server", true));
@@ -444,20 +444,20 @@ class ClientsIT {
         Http.Response deleted = ownerSession.delete(CLIENTS + "/" + app.clientId());
 
         assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
-        assertJsonError(ownerSession.get(CLIENTS + "/" + app.clientId()), 404, "not_found");
-        assertJsonError(Fixtures.admin().get(CLIENTS + "/" + app.clientId()), 404, "not_found");
+        assertError(ownerSession.get(CLIENTS + "/" + app.clientId()), 404, "not_found");
+        assertError(Fixtures.admin().get(CLIENTS + "/" + app.clientId()), 404, "not_found");
         assertThat(findInList(ownerSession, app.clientId())).isNull();
-        assertJsonError(ownerSession.delete(CLIENTS + "/" + app.clientId()), 404, "not_found");
+        assertError(ownerSession.delete(CLIENTS + "/" + app.clientId()), 404, "not_found");
 
         assertThat(introspect(resourceServer, accessToken)).as("its tokens are revoked")
                 .isEqualTo(api.postForm("/oauth/introspect", Http.form("token", "foot_unknown"),
                         "Authorization", resourceServer.basic()).json());
         assertThat(introspect(resourceServer, accessToken).get("active").asBoolean()).isFalse();
-        assertJsonError(api.get("/oauth/token/info", "Authorization", "Bearer " + accessToken), 401, "invalid_token");
+        assertError(api.get("/oauth/token/info", "Authorization", "Bearer " + accessToken), 401, "invalid_token");
 
-        assertJsonError(api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+        assertError(api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
                 "Authorization", app.basic()), 401, "invalid_client");
-        assertJsonError(api.postForm("/oauth/introspect", Http.form("token", accessToken),
+        assertError(api.postForm("/oauth/introspect", Http.form("token", accessToken),
                 "Authorization", app.basic()), 401, "invalid_client");
     }
 

@@ -1,6 +1,6 @@
 package gatehouse.oauth;
 
-import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static gatehouse.testing.OAuthAssertions.introspect;
 import static gatehouse.testing.OAuthAssertions.isActive;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -88,14 +88,14 @@ class PasswordGrantIT {
     @Test
     void tokenWithOrganizationTheUserIsNotInThenInvalidGrant() {
         String otherOrg = Fixtures.org(Fixtures.newUser().login());
-        assertJsonError(password(app, user.username(), user.password(), "organization_id", otherOrg), 400, "invalid_grant");
-        assertJsonError(password(app, user.username(), user.password(), "organization_id", "00000000-0000-7000-8000-000000000000"),
+        assertError(password(app, user.username(), user.password(), "organization_id", otherOrg), 400, "invalid_grant");
+        assertError(password(app, user.username(), user.password(), "organization_id", "00000000-0000-7000-8000-000000000000"),
                 400, "invalid_grant");
     }
 
     @Test
     void tokenWithMalformedOrganizationIdThenInvalidRequest() {
-        assertJsonError(password(app, user.username(), user.password(), "organization_id", "not-a-uuid"), 400, "invalid_request");
+        assertError(password(app, user.username(), user.password(), "organization_id", "not-a-uuid"), 400, "invalid_request");
     }
 
     @Test
@@ -103,16 +103,16 @@ class PasswordGrantIT {
         Http.Response wrong = password(app, user.username(), user.password() + "x");
         Http.Response unknown = password(app, Fixtures.unique("ghost") + "@example.test", user.password());
 
-        assertJsonError(wrong, 400, "invalid_grant");
-        assertJsonError(unknown, 400, "invalid_grant");
+        assertError(wrong, 400, "invalid_grant");
+        assertError(unknown, 400, "invalid_grant");
         assertThat(unknown.body()).as("no account enumeration").isEqualTo(wrong.body());
     }
 
     @Test
     void tokenWithoutUsernameOrPasswordThenInvalidRequest() {
-        assertJsonError(api.postForm(TOKEN, Http.form("grant_type", "password", "username", user.username()),
+        assertError(api.postForm(TOKEN, Http.form("grant_type", "password", "username", user.username()),
                 "Authorization", app.basic()), 400, "invalid_request");
-        assertJsonError(api.postForm(TOKEN, Http.form("grant_type", "password", "password", user.password()),
+        assertError(api.postForm(TOKEN, Http.form("grant_type", "password", "password", user.password()),
                 "Authorization", app.basic()), 400, "invalid_request");
     }
 
@@ -123,14 +123,14 @@ class PasswordGrantIT {
         Fixtures.App serviceApp = Fixtures.app(Fixtures.admin(), orgId, Map.of("grant_types", List.of("client_credentials"),
                 "actor_modes", List.of("app")));
 
-        assertJsonError(password(codeApp, user.username(), user.password()), 400, "unauthorized_client");
-        assertJsonError(password(serviceApp, user.username(), user.password()), 400, "unauthorized_client");
+        assertError(password(codeApp, user.username(), user.password()), 400, "unauthorized_client");
+        assertError(password(serviceApp, user.username(), user.password()), 400, "unauthorized_client");
     }
 
     @Test
     void tokenWhenScopeNotRegisteredForAppThenInvalidScope() {
         String other = Fixtures.scope("other", false);
-        assertJsonError(password(app, user.username(), user.password(), "scope", other), 400, "invalid_scope");
+        assertError(password(app, user.username(), user.password(), "scope", other), 400, "invalid_scope");
     }
 
     @Test

@@ -1,6 +1,6 @@
 package gatehouse.orgs;
 
-import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -69,7 +69,7 @@ class OrganizationsIT {
         assertThat(first.text("slug")).isEqualTo(slug);
 
         Http other = Fixtures.newUser().login();
-        assertJsonError(other.postJson(ORGS, Map.of("name", "Team Two", "slug", slug)), 409, "conflict");
+        assertError(other.postJson(ORGS, Map.of("name", "Team Two", "slug", slug)), 409, "conflict");
         assertThat(all(other, ORGS)).as("nothing created").isEmpty();
     }
 
@@ -87,18 +87,18 @@ class OrganizationsIT {
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"has space", "a/b", ""})
     void createWithInvalidSlugThenValidationFailed(String slug) {
-        assertJsonError(ownerSession.postJson(ORGS, Map.of("name", "Bad Slug", "slug", slug)), 400, "validation_failed");
+        assertError(ownerSession.postJson(ORGS, Map.of("name", "Bad Slug", "slug", slug)), 400, "validation_failed");
     }
 
     @Test
     void createWithoutNameThenValidationFailed() {
-        assertJsonError(ownerSession.postJson(ORGS, Map.of()), 400, "validation_failed");
-        assertJsonError(ownerSession.postJson(ORGS, Map.of("name", "  ")), 400, "validation_failed");
+        assertError(ownerSession.postJson(ORGS, Map.of()), 400, "validation_failed");
+        assertError(ownerSession.postJson(ORGS, Map.of("name", "  ")), 400, "validation_failed");
     }
 
     @Test
     void createWithoutCredentialsThenUnauthenticated() {
-        assertJsonError(Http.anonymous().postJson(ORGS, Map.of("name", "Nobody's")), 401, "unauthenticated");
+        assertError(Http.anonymous().postJson(ORGS, Map.of("name", "Nobody's")), 401, "unauthenticated");
     }
 
     @Test
@@ -114,7 +114,7 @@ class OrganizationsIT {
 
     @Test
     void listAllWhenNotAdminThenForbidden() {
-        assertJsonError(ownerSession.get(ORGS + "?all=true"), 403, "forbidden");
+        assertError(ownerSession.get(ORGS + "?all=true"), 403, "forbidden");
     }
 
     @Test
@@ -154,8 +154,8 @@ class OrganizationsIT {
     @ParameterizedTest(name = "limit={0}")
     @ValueSource(strings = {"0", "201", "-1", "abc", "1.5"})
     void listWithLimitOutOfRangeThenValidationFailed(String limit) {
-        assertJsonError(ownerSession.get(ORGS + "?limit=" + limit), 400, "validation_failed");
-        assertJsonError(ownerSession.get(ORGS + "/" + orgId + "/members?limit=" + limit), 400, "validation_failed");
+        assertError(ownerSession.get(ORGS + "?limit=" + limit), 400, "validation_failed");
+        assertError(ownerSession.get(ORGS + "/" + orgId + "/members?limit=" + limit), 400, "validation_failed");
     }
 
     @Test
@@ -168,9 +168,9 @@ class OrganizationsIT {
     void getWhenNotAMemberThenNotFound() {
         Http stranger = Fixtures.newUser().login();
 
-        assertJsonError(stranger.get(ORGS + "/" + orgId), 404, "not_found");
-        assertJsonError(stranger.get(ORGS + "/" + orgId + "/members"), 404, "not_found");
-        assertJsonError(stranger.get(ORGS + "/" + UUID.randomUUID()), 404, "not_found");
+        assertError(stranger.get(ORGS + "/" + orgId), 404, "not_found");
+        assertError(stranger.get(ORGS + "/" + orgId + "/members"), 404, "not_found");
+        assertError(stranger.get(ORGS + "/" + UUID.randomUUID()), 404, "not_found");
         Http.Response asAdmin = Fixtures.admin().get(ORGS + "/" + orgId);
         assertThat(asAdmin.status()).as("admins see every organization: %s", asAdmin.body()).isEqualTo(200);
     }
@@ -181,9 +181,9 @@ class OrganizationsIT {
     void bearerTokenWithoutAdminScopeThenInsufficientScope() {
         String token = passwordToken(owner, Fixtures.scope("plain", false));
 
-        assertJsonError(Http.anonymous().get(ORGS, "Authorization", "Bearer " + token), 403, "insufficient_scope");
-        assertJsonError(Http.anonymous().get(ORGS + "/" + orgId, "Authorization", "Bearer " + token), 403, "insufficient_scope");
-        assertJsonError(Http.anonymous().postJson(ORGS, Map.of("name", "Via token"), "Authorization", "Bearer " + token),
+        assertError(Http.anonymous().get(ORGS, "Authorization", "Bearer " + token), 403, "insufficient_scope");
+        assertError(Http.anonymous().get(ORGS + "/" + orgId, "Authorization", "Bearer " + token), 403, "insufficient_scope");
+        assertError(Http.anonymous().postJson(ORGS, Map.of("name", "Via token"), "Authorization", "Bearer " + token),
                 403, "insufficient_scope");
     }
 
@@ -191,7 +191,7 @@ class OrganizationsIT {
     void userDelegatedTokenNeverManagesEvenWithAdminScope() {
         // admin:* is a service scope: only an internal service's own client_credentials token carries it.
         Http.Response refused = passwordTokenResponse(owner, "admin:*");
-        assertJsonError(refused, 400, "invalid_scope");
+        assertError(refused, 400, "invalid_scope");
     }
 
     @Test
@@ -200,13 +200,13 @@ class OrganizationsIT {
         Fixtures.App app = Fixtures.app(Fixtures.admin(), appOrg, Map.of("grant_types", List.of("client_credentials"),
                 "actor_modes", List.of("app"), "redirect_uris", List.of(), "scope", "admin:*"));
 
-        assertJsonError(Http.anonymous().postForm("/oauth/token", Http.form("grant_type", "client_credentials",
+        assertError(Http.anonymous().postForm("/oauth/token", Http.form("grant_type", "client_credentials",
                 "organization_id", appOrg, "scope", "admin:*"), "Authorization", app.basic()), 400, "invalid_scope");
         Http.Response defaulted = Http.anonymous().postForm("/oauth/token", Http.form("grant_type", "client_credentials",
                 "organization_id", appOrg), "Authorization", app.basic());
         assertThat(defaulted.status()).as(defaulted.body()).isEqualTo(200);
         assertThat(defaulted.text("scope")).as("a defaulted installation token leaves admin:* out").isEmpty();
-        assertJsonError(Http.anonymous().get(ORGS + "?all=true", "Authorization", "Bearer " + defaulted.text("access_token")),
+        assertError(Http.anonymous().get(ORGS + "?all=true", "Authorization", "Bearer " + defaulted.text("access_token")),
                 403, "insufficient_scope");
     }
 
@@ -268,7 +268,7 @@ class OrganizationsIT {
 
         Http memberSession = member.login();
         for (String role : List.of("member", "admin", "owner")) {
-            assertJsonError(addMember(memberSession, orgId, Fixtures.newUser().username(), role), 403, "forbidden");
+            assertError(addMember(memberSession, orgId, Fixtures.newUser().username(), role), 403, "forbidden");
         }
     }
 
@@ -279,7 +279,7 @@ class OrganizationsIT {
         Http adminSession = orgAdmin.login();
 
         Fixtures.User wouldBeOwner = Fixtures.newUser();
-        assertJsonError(addMember(adminSession, orgId, wouldBeOwner.username(), "owner"), 403, "forbidden");
+        assertError(addMember(adminSession, orgId, wouldBeOwner.username(), "owner"), 403, "forbidden");
         assertThat(all(ownerSession, ORGS + "/" + orgId + "/members"))
                 .extracting(m -> m.get("user_id").asText()).doesNotContain(wouldBeOwner.id());
 
@@ -297,12 +297,12 @@ class OrganizationsIT {
     @Test
     void addMemberWhenNotInTheOrganizationThenNotFound() {
         Http stranger = Fixtures.newUser().login();
-        assertJsonError(addMember(stranger, orgId, Fixtures.newUser().username(), "member"), 404, "not_found");
+        assertError(addMember(stranger, orgId, Fixtures.newUser().username(), "member"), 404, "not_found");
     }
 
     @Test
     void addMemberWithUnknownUsernameThenNotFound() {
-        assertJsonError(addMember(ownerSession, orgId, Fixtures.unique("ghost") + "@example.test", "member"), 404, "not_found");
+        assertError(addMember(ownerSession, orgId, Fixtures.unique("ghost") + "@example.test", "member"), 404, "not_found");
     }
 
     @Test
@@ -310,14 +310,14 @@ class OrganizationsIT {
         Fixtures.User member = Fixtures.newUser();
         assertThat(addMember(ownerSession, orgId, member.username(), "member").status()).isEqualTo(201);
 
-        assertJsonError(addMember(ownerSession, orgId, member.username(), "admin"), 409, "conflict");
-        assertJsonError(addMember(ownerSession, orgId, owner.username(), "member"), 409, "conflict");
+        assertError(addMember(ownerSession, orgId, member.username(), "admin"), 409, "conflict");
+        assertError(addMember(ownerSession, orgId, owner.username(), "member"), 409, "conflict");
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"superuser", "OWNER", ""})
     void addMemberWithUnknownRoleThenValidationFailed(String role) {
-        assertJsonError(addMember(ownerSession, orgId, Fixtures.newUser().username(), role), 400, "validation_failed");
+        assertError(addMember(ownerSession, orgId, Fixtures.newUser().username(), role), 400, "validation_failed");
     }
 
     @Test
@@ -332,8 +332,8 @@ class OrganizationsIT {
         assertThat(removed.status()).as(removed.body()).isEqualTo(204);
         assertThat(all(ownerSession, ORGS + "/" + orgId + "/members"))
                 .extracting(m -> m.get("user_id").asText()).containsExactly(owner.id());
-        assertJsonError(memberSession.get(ORGS + "/" + orgId), 404, "not_found");
-        assertJsonError(ownerSession.delete(ORGS + "/" + orgId + "/members/" + member.id()), 404, "not_found");
+        assertError(memberSession.get(ORGS + "/" + orgId), 404, "not_found");
+        assertError(ownerSession.delete(ORGS + "/" + orgId + "/members/" + member.id()), 404, "not_found");
     }
 
     @Test
@@ -343,8 +343,8 @@ class OrganizationsIT {
         addMember(ownerSession, orgId, member.username(), "member");
         addMember(ownerSession, orgId, other.username(), "member");
 
-        assertJsonError(member.login().delete(ORGS + "/" + orgId + "/members/" + other.id()), 403, "forbidden");
-        assertJsonError(member.login().delete(ORGS + "/" + orgId + "/members/" + owner.id()), 403, "forbidden");
+        assertError(member.login().delete(ORGS + "/" + orgId + "/members/" + other.id()), 403, "forbidden");
+        assertError(member.login().delete(ORGS + "/" + orgId + "/members/" + owner.id()), 403, "forbidden");
     }
 
     @Test
@@ -357,12 +357,12 @@ class OrganizationsIT {
 
         assertThat(left.status()).as(left.body()).isEqualTo(204);
         assertThat(all(memberSession, ORGS)).isEmpty();
-        assertJsonError(memberSession.get(ORGS + "/" + orgId), 404, "not_found");
+        assertError(memberSession.get(ORGS + "/" + orgId), 404, "not_found");
     }
 
     @Test
     void lastOwnerCannotBeRemovedButOneOfTwoOwnersMayLeave() {
-        assertJsonError(ownerSession.delete(ORGS + "/" + orgId + "/members/" + owner.id()), 409, "conflict");
+        assertError(ownerSession.delete(ORGS + "/" + orgId + "/members/" + owner.id()), 409, "conflict");
         assertThat(ownerSession.get(ORGS + "/" + orgId).status()).isEqualTo(200);
 
         Fixtures.User second = Fixtures.newUser();
@@ -371,14 +371,14 @@ class OrganizationsIT {
         assertThat(left.status()).as(left.body()).isEqualTo(204);
 
         Http secondSession = second.login();
-        assertJsonError(secondSession.delete(ORGS + "/" + orgId + "/members/" + second.id()), 409, "conflict");
+        assertError(secondSession.delete(ORGS + "/" + orgId + "/members/" + second.id()), 409, "conflict");
         assertThat(all(secondSession, ORGS + "/" + orgId + "/members"))
                 .extracting(m -> m.get("role").asText()).containsExactly("owner");
     }
 
     @Test
     void lastOwnerCannotBeRemovedByAPlatformAdminEither() {
-        assertJsonError(Fixtures.admin().delete(ORGS + "/" + orgId + "/members/" + owner.id()), 409, "conflict");
+        assertError(Fixtures.admin().delete(ORGS + "/" + orgId + "/members/" + owner.id()), 409, "conflict");
     }
 
     // ---- helpers -------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 package gatehouse.scopes;
 
-import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,7 +60,7 @@ class ScopesIT {
                 "username", user.username(), "password", user.password()), "Authorization", app.basic());
         assertThat(token.status()).as(token.body()).isEqualTo(200);
 
-        assertJsonError(Http.anonymous().get(SCOPES, "Authorization", "Bearer " + token.text("access_token")),
+        assertError(Http.anonymous().get(SCOPES, "Authorization", "Bearer " + token.text("access_token")),
                 403, "insufficient_scope");
     }
 
@@ -91,7 +91,7 @@ class ScopesIT {
         String name = Fixtures.unique("sneaky") + ":read";
         Http user = Fixtures.newUser().login();
 
-        assertJsonError(user.postJson(SCOPES, Map.of("name", name, "description", "x", "restricted", false)), 403, "forbidden");
+        assertError(user.postJson(SCOPES, Map.of("name", name, "description", "x", "restricted", false)), 403, "forbidden");
         assertThat(catalog(admin)).doesNotContainKey(name);
     }
 
@@ -110,12 +110,12 @@ class ScopesIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidNames")
     void createWithNameOutsideScopeTokenSyntaxThenValidationFailed(String label, String name) {
-        assertJsonError(admin.postJson(SCOPES, Map.of("name", name, "description", label)), 400, "validation_failed");
+        assertError(admin.postJson(SCOPES, Map.of("name", name, "description", label)), 400, "validation_failed");
     }
 
     @Test
     void createWithoutNameThenValidationFailed() {
-        assertJsonError(admin.postJson(SCOPES, Map.of("description", "nameless")), 400, "validation_failed");
+        assertError(admin.postJson(SCOPES, Map.of("description", "nameless")), 400, "validation_failed");
     }
 
     @Test
@@ -131,8 +131,8 @@ class ScopesIT {
     @Test
     void createWhenNameTakenThenConflict() {
         String name = Fixtures.scope("dup", false);
-        assertJsonError(admin.postJson(SCOPES, Map.of("name", name, "description", "again")), 409, "conflict");
-        assertJsonError(admin.postJson(SCOPES, Map.of("name", "admin:*", "description", "again")), 409, "conflict");
+        assertError(admin.postJson(SCOPES, Map.of("name", name, "description", "again")), 409, "conflict");
+        assertError(admin.postJson(SCOPES, Map.of("name", "admin:*", "description", "again")), 409, "conflict");
     }
 
     @Test
@@ -176,7 +176,7 @@ class ScopesIT {
         assertThat(memberApp.isActive(memberToken)).as("no admin approved it for this app").isFalse();
         assertThat(approvedApp.isActive(approvedToken)).as("an admin approved it for this one").isTrue();
         assertThat(clientCredentials(memberApp, null).text("scope")).isEmpty();
-        assertJsonError(clientCredentials(memberApp, name), 400, "invalid_scope");
+        assertError(clientCredentials(memberApp, name), 400, "invalid_scope");
         assertThat(clientCredentials(approvedApp, null).text("scope")).isEqualTo(name);
         assertThat(admin.get("/api/v1/oauth/clients/" + memberApp.clientId()).text("pending_scopes")).isEqualTo(name);
 
@@ -190,7 +190,7 @@ class ScopesIT {
         String name = Fixtures.scope("ren", false);
         String id = catalog(admin).get(name).get("id").asText();
 
-        assertJsonError(admin.putJson(SCOPES + "/" + id, Map.of("name", name + "2", "description", "renamed")),
+        assertError(admin.putJson(SCOPES + "/" + id, Map.of("name", name + "2", "description", "renamed")),
                 400, "validation_failed");
         assertThat(catalog(admin)).containsKey(name).doesNotContainKey(name + "2");
 
@@ -203,13 +203,13 @@ class ScopesIT {
         String name = Fixtures.scope("nupd", false);
         String id = catalog(admin).get(name).get("id").asText();
 
-        assertJsonError(Fixtures.newUser().login().putJson(SCOPES + "/" + id, Map.of("restricted", true)), 403, "forbidden");
+        assertError(Fixtures.newUser().login().putJson(SCOPES + "/" + id, Map.of("restricted", true)), 403, "forbidden");
         assertThat(catalog(admin).get(name).get("restricted").asBoolean()).isFalse();
     }
 
     @Test
     void updateUnknownScopeThenNotFound() {
-        assertJsonError(admin.putJson(SCOPES + "/" + UUID.randomUUID(), Map.of("description", "x")), 404, "not_found");
+        assertError(admin.putJson(SCOPES + "/" + UUID.randomUUID(), Map.of("description", "x")), 404, "not_found");
     }
 
     @Test
@@ -221,7 +221,7 @@ class ScopesIT {
 
         assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
         assertThat(catalog(admin)).doesNotContainKey(name);
-        assertJsonError(admin.delete(SCOPES + "/" + id), 404, "not_found");
+        assertError(admin.delete(SCOPES + "/" + id), 404, "not_found");
     }
 
     @Test
@@ -231,7 +231,7 @@ class ScopesIT {
         String orgId = Fixtures.org(Fixtures.newUser().login());
         Fixtures.App app = Fixtures.app(admin, orgId, Map.of("scope", name));
 
-        assertJsonError(admin.delete(SCOPES + "/" + id), 409, "conflict");
+        assertError(admin.delete(SCOPES + "/" + id), 409, "conflict");
         assertThat(catalog(admin)).containsKey(name);
 
         Http.Response dropped = admin.putJson("/api/v1/oauth/clients/" + app.clientId(), Map.of("scope", ""));
@@ -248,14 +248,14 @@ class ScopesIT {
         Fixtures.App app = Fixtures.app(member, Fixtures.org(member), Map.of("scope", name));
         assertThat(app.json().get("approved_scopes").asText()).doesNotContain(name);
 
-        assertJsonError(admin.delete(SCOPES + "/" + id), 409, "conflict");
+        assertError(admin.delete(SCOPES + "/" + id), 409, "conflict");
     }
 
     @Test
     void deleteBuiltInScopeThenConflict() {
         Map<String, JsonNode> catalog = catalog(admin);
         for (String builtIn : List.of("admin:*", "webhooks:manage", "connections:read", "events:publish")) {
-            assertJsonError(admin.delete(SCOPES + "/" + catalog.get(builtIn).get("id").asText()), 409, "conflict");
+            assertError(admin.delete(SCOPES + "/" + catalog.get(builtIn).get("id").asText()), 409, "conflict");
         }
         assertThat(catalog(admin)).containsKeys("admin:*", "webhooks:manage", "connections:read", "events:publish");
     }
@@ -265,7 +265,7 @@ class ScopesIT {
         String name = Fixtures.scope("ndel", false);
         String id = catalog(admin).get(name).get("id").asText();
 
-        assertJsonError(Fixtures.newUser().login().delete(SCOPES + "/" + id), 403, "forbidden");
+        assertError(Fixtures.newUser().login().delete(SCOPES + "/" + id), 403, "forbidden");
         assertThat(catalog(admin)).containsKey(name);
     }
 
@@ -297,9 +297,9 @@ class ScopesIT {
                 .contains("admin:*", "webhooks:manage", "connections:read", "events:publish");
 
         for (String bad : List.of("0", "201", "-5", "x")) {
-            assertJsonError(admin.get(SCOPES + "?limit=" + bad), 400, "validation_failed");
+            assertError(admin.get(SCOPES + "?limit=" + bad), 400, "validation_failed");
         }
-        assertJsonError(admin.get(SCOPES + "?cursor=not-a-cursor"), 400, "validation_failed");
+        assertError(admin.get(SCOPES + "?cursor=not-a-cursor"), 400, "validation_failed");
     }
 
     @Test

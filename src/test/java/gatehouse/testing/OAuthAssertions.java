@@ -12,14 +12,11 @@ public final class OAuthAssertions {
     private OAuthAssertions() {
     }
 
-    /** The answer has the status and the {@code error} code; the body is shown when it does not. */
+    /**
+     * The answer has the status and the {@code error} code, and is declared as JSON
+     * ({@code Content-Type: application/json}); the body is shown when it does not.
+     */
     public static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
-    }
-
-    /** {@link #assertError}, and the answer is declared as JSON ({@code Content-Type: application/json}). */
-    public static void assertJsonError(Http.Response response, int status, String error) {
         assertThat(response.status()).as(response.body()).isEqualTo(status);
         assertThat(response.header("Content-Type")).startsWith("application/json");
         assertThat(response.text("error")).as(response.body()).isEqualTo(error);

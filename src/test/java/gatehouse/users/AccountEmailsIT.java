@@ -1,6 +1,6 @@
 package gatehouse.users;
 
-import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -97,7 +97,7 @@ class AccountEmailsIT {
         Http.Response again = submit(browser, page, "/verify-email", List.of());
         assertThat(again.status()).isEqualTo(400);
         assertThat(again.body()).contains("invalid, has expired or was already used");
-        assertJsonError(api().postJson("/api/v1/users/verify-email", Map.of("token", link.group(2))), 400, "invalid_grant");
+        assertError(api().postJson("/api/v1/users/verify-email", Map.of("token", link.group(2))), 400, "invalid_grant");
         assertAudited(person.id, "user.created", "user.email_verified");
     }
 
@@ -108,10 +108,10 @@ class AccountEmailsIT {
 
         Http.Response refused = Http.browser(server.baseUrl()).postJson("/api/v1/auth/login",
                 Map.of("username", person.username, "password", person.password));
-        assertJsonError(refused, 403, "forbidden");
+        assertError(refused, 403, "forbidden");
         assertThat(refused.text("error_description")).contains("not verified");
         Fixtures.App app = passwordApp();
-        assertJsonError(passwordGrant(app, person), 400, "invalid_grant");
+        assertError(passwordGrant(app, person), 400, "invalid_grant");
 
         Http.Response verified = api().postJson("/api/v1/users/verify-email", Map.of("token", token));
         assertThat(verified.status()).as(verified.body()).isEqualTo(200);
@@ -130,7 +130,7 @@ class AccountEmailsIT {
 
         Http.Response refused = admin.postJson("/api/v1/orgs/" + orgId + "/members",
                 Map.of("username", person.username, "role", "member"));
-        assertJsonError(refused, 409, "conflict");
+        assertError(refused, 409, "conflict");
         assertThat(refused.text("error_description")).contains("verif");
         assertThat(admin.get("/api/v1/orgs/" + orgId + "/members").body()).doesNotContain(person.id);
 
@@ -172,7 +172,7 @@ class AccountEmailsIT {
         String second = linkToken(VERIFY_LINK, awaitEmails(person.username, 2).get(1));
         assertThat(second).isNotEqualTo(first);
 
-        assertJsonError(api().postJson("/api/v1/users/verify-email", Map.of("token", first)), 400, "invalid_grant");
+        assertError(api().postJson("/api/v1/users/verify-email", Map.of("token", first)), 400, "invalid_grant");
         assertThat(api().postJson("/api/v1/users/verify-email", Map.of("token", second)).status()).isEqualTo(200);
     }
 
@@ -211,7 +211,7 @@ class AccountEmailsIT {
         assertThat(token).startsWith("fopr_");
 
         // A refused new password does not spend the link.
-        assertJsonError(api().postJson("/api/v1/users/reset-password", Map.of("token", token, "new_password", "password123")),
+        assertError(api().postJson("/api/v1/users/reset-password", Map.of("token", token, "new_password", "password123")),
                 400, "validation_failed");
         String newPassword = "new-" + Fixtures.unique("password");
         Http.Response reset = api().postJson("/api/v1/users/reset-password",
@@ -219,16 +219,16 @@ class AccountEmailsIT {
         assertThat(reset.status()).as(reset.body()).isEqualTo(200);
         assertThat(reset.header("Cache-Control")).isEqualTo("no-store");
 
-        assertJsonError(Http.browser(server.baseUrl()).postJson("/api/v1/auth/login",
+        assertError(Http.browser(server.baseUrl()).postJson("/api/v1/auth/login",
                 Map.of("username", person.username, "password", person.password)), 401, "unauthenticated");
         login(person.username, newPassword);
         assertThat(session.get("/api/v1/users/me").status()).as("the old browser session ended").isEqualTo(401);
         assertThat(active(app, tokens.get("access_token").asText())).as("access token revoked").isFalse();
         Http.Response refresh = api().postForm("/oauth/token", Http.form("grant_type", "refresh_token",
                 "refresh_token", tokens.get("refresh_token").asText()), "Authorization", app.basic());
-        assertJsonError(refresh, 400, "invalid_grant");
+        assertError(refresh, 400, "invalid_grant");
 
-        assertJsonError(api().postJson("/api/v1/users/reset-password", Map.of("token", token, "new_password", "another-" + newPassword)),
+        assertError(api().postJson("/api/v1/users/reset-password", Map.of("token", token, "new_password", "another-" + newPassword)),
                 400, "invalid_grant");
         assertAudited(person.id, "password.reset_requested", "password.reset");
     }
@@ -277,19 +277,19 @@ class AccountEmailsIT {
     @Test
     void malformedVerifyAndResetRequestsAreRefusedClearly() {
         Http api = api();
-        assertJsonError(api.postJson("/api/v1/users/verify-email", Map.of()), 400, "validation_failed");
-        assertJsonError(api.postJson("/api/v1/users/verify-email", Map.of("token", "foev_x", "username", "a@b.test")),
+        assertError(api.postJson("/api/v1/users/verify-email", Map.of()), 400, "validation_failed");
+        assertError(api.postJson("/api/v1/users/verify-email", Map.of("token", "foev_x", "username", "a@b.test")),
                 400, "validation_failed");
-        assertJsonError(api.postJson("/api/v1/users/verify-email", Map.of("token", 7)), 400, "validation_failed");
-        assertJsonError(api.postJson("/api/v1/users/verify-email", Map.of("token", "not-a-token")), 400, "invalid_grant");
-        assertJsonError(api.postJson("/api/v1/users/verify-email", Map.of("token", "foev_" + "A".repeat(43) + "000000")),
+        assertError(api.postJson("/api/v1/users/verify-email", Map.of("token", 7)), 400, "validation_failed");
+        assertError(api.postJson("/api/v1/users/verify-email", Map.of("token", "not-a-token")), 400, "invalid_grant");
+        assertError(api.postJson("/api/v1/users/verify-email", Map.of("token", "foev_" + "A".repeat(43) + "000000")),
                 400, "invalid_grant");
-        assertJsonError(api.postJson("/api/v1/users/verify-email", Map.of("username", "")), 400, "validation_failed");
-        assertJsonError(api.postJson("/api/v1/users/reset-password", Map.of("token", "fopr_x")), 400, "validation_failed");
-        assertJsonError(api.postJson("/api/v1/users/reset-password", Map.of("username", "a@b.test", "new_password", "x".repeat(12))),
+        assertError(api.postJson("/api/v1/users/verify-email", Map.of("username", "")), 400, "validation_failed");
+        assertError(api.postJson("/api/v1/users/reset-password", Map.of("token", "fopr_x")), 400, "validation_failed");
+        assertError(api.postJson("/api/v1/users/reset-password", Map.of("username", "a@b.test", "new_password", "x".repeat(12))),
                 400, "validation_failed");
-        assertJsonError(api.postJson("/api/v1/users/reset-password", Map.of("username", List.of())), 400, "validation_failed");
-        assertJsonError(api.send("POST", "/api/v1/users/reset-password", "text/plain", "username=a@b.test"),
+        assertError(api.postJson("/api/v1/users/reset-password", Map.of("username", List.of())), 400, "validation_failed");
+        assertError(api.send("POST", "/api/v1/users/reset-password", "text/plain", "username=a@b.test"),
                 415, "unsupported_media_type");
         assertThat(api.get("/verify-email").status()).isEqualTo(400);
     }

@@ -1,6 +1,6 @@
 package gatehouse.users;
 
-import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -73,8 +73,8 @@ class AuthIT {
         Http.Response unknownUser = Http.browser().postJson(LOGIN,
                 Map.of("username", Fixtures.unique("nobody") + "@example.test", "password", user.password()));
 
-        assertJsonError(wrongPassword, 401, "unauthenticated");
-        assertJsonError(unknownUser, 401, "unauthenticated");
+        assertError(wrongPassword, 401, "unauthenticated");
+        assertError(unknownUser, 401, "unauthenticated");
         assertThat(unknownUser.body()).as("no account enumeration").isEqualTo(wrongPassword.body());
         assertThat(sessionSetCookie(wrongPassword)).isNull();
         assertThat(sessionSetCookie(unknownUser)).isNull();
@@ -96,10 +96,10 @@ class AuthIT {
         String csrf = session.csrf();
         session.csrf(null);
 
-        assertJsonError(session.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Org"))), 403, "forbidden");
-        assertJsonError(session.putJson("/api/v1/oauth/clients/foapp_" + "0".repeat(24), Map.of("name", "x")), 403, "forbidden");
-        assertJsonError(session.delete(SESSIONS + "/" + UUID.randomUUID()), 403, "forbidden");
-        assertJsonError(session.postJson(LOGOUT, Map.of()), 403, "forbidden");
+        assertError(session.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Org"))), 403, "forbidden");
+        assertError(session.putJson("/api/v1/oauth/clients/foapp_" + "0".repeat(24), Map.of("name", "x")), 403, "forbidden");
+        assertError(session.delete(SESSIONS + "/" + UUID.randomUUID()), 403, "forbidden");
+        assertError(session.postJson(LOGOUT, Map.of()), 403, "forbidden");
 
         Http.Response me = session.get(ME);
         assertThat(me.status()).as("GET needs no CSRF token: %s", me.body()).isEqualTo(200);
@@ -119,9 +119,9 @@ class AuthIT {
 
         for (String wrong : List.of("wrong", otherUsersToken, session.csrf() + "x", session.csrf().toLowerCase() + "Z")) {
             session.csrf(wrong);
-            assertJsonError(session.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Org"))), 403, "forbidden");
-            assertJsonError(session.putJson("/api/v1/oauth/clients/foapp_" + "0".repeat(24), Map.of("name", "x")), 403, "forbidden");
-            assertJsonError(session.delete(SESSIONS + "/" + UUID.randomUUID()), 403, "forbidden");
+            assertError(session.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Org"))), 403, "forbidden");
+            assertError(session.putJson("/api/v1/oauth/clients/foapp_" + "0".repeat(24), Map.of("name", "x")), 403, "forbidden");
+            assertError(session.delete(SESSIONS + "/" + UUID.randomUUID()), 403, "forbidden");
         }
     }
 
@@ -139,16 +139,16 @@ class AuthIT {
         assertThat(logout.status()).as("API.md §1: a success other than create/DELETE is 200: %s", logout)
                 .isEqualTo(200);
 
-        assertJsonError(browser.get(ME), 401, "unauthenticated");
+        assertError(browser.get(ME), 401, "unauthenticated");
         Http.Response replayed = Http.anonymous().get(ME, "Cookie", SESSION_COOKIE + "=" + cookie);
-        assertJsonError(replayed, 401, "unauthenticated");
+        assertError(replayed, 401, "unauthenticated");
         Http.Response replayedList = Http.anonymous().get(SESSIONS, "Cookie", SESSION_COOKIE + "=" + cookie);
-        assertJsonError(replayedList, 401, "unauthenticated");
+        assertError(replayedList, 401, "unauthenticated");
     }
 
     @Test
     void logoutWithoutSessionThenUnauthenticated() {
-        assertJsonError(Http.anonymous().postJson(LOGOUT, Map.of()), 401, "unauthenticated");
+        assertError(Http.anonymous().postJson(LOGOUT, Map.of()), 401, "unauthenticated");
     }
 
     // ---- the user's browser sessions -----------------------------------------------------------------
@@ -191,10 +191,10 @@ class AuthIT {
         Http.Response deleted = laptop.delete(SESSIONS + "/" + phoneId);
         assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
 
-        assertJsonError(phone.get(ME), 401, "unauthenticated");
+        assertError(phone.get(ME), 401, "unauthenticated");
         assertThat(laptop.get(ME).status()).isEqualTo(200);
         assertThat(list(laptop.get(SESSIONS))).extracting(s -> s.get("id").asText()).doesNotContain(phoneId);
-        assertJsonError(laptop.delete(SESSIONS + "/" + phoneId), 404, "not_found");
+        assertError(laptop.delete(SESSIONS + "/" + phoneId), 404, "not_found");
     }
 
     @Test
@@ -203,15 +203,15 @@ class AuthIT {
         Http theirs = login(Fixtures.newUser(), "Theirs/1.0");
         String theirId = sessionIdOf(theirs, "Theirs/1.0");
 
-        assertJsonError(mine.delete(SESSIONS + "/" + theirId), 404, "not_found");
-        assertJsonError(mine.delete(SESSIONS + "/" + UUID.randomUUID()), 404, "not_found");
+        assertError(mine.delete(SESSIONS + "/" + theirId), 404, "not_found");
+        assertError(mine.delete(SESSIONS + "/" + UUID.randomUUID()), 404, "not_found");
         assertThat(theirs.get(ME).status()).as("the other user's session still works").isEqualTo(200);
     }
 
     @Test
     void sessionsWithoutCredentialsThenUnauthenticated() {
-        assertJsonError(Http.anonymous().get(SESSIONS), 401, "unauthenticated");
-        assertJsonError(Http.anonymous().delete(SESSIONS + "/" + UUID.randomUUID()), 401, "unauthenticated");
+        assertError(Http.anonymous().get(SESSIONS), 401, "unauthenticated");
+        assertError(Http.anonymous().delete(SESSIONS + "/" + UUID.randomUUID()), 401, "unauthenticated");
     }
 
     // ---- the HTML login page --------------------------------------------------------------------------

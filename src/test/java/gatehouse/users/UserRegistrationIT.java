@@ -1,6 +1,6 @@
 package gatehouse.users;
 
-import static gatehouse.testing.OAuthAssertions.assertJsonError;
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,16 +52,16 @@ class UserRegistrationIT {
         String username = Fixtures.unique("dup") + "@example.test";
         assertThat(register(username, "pw-" + Fixtures.unique("secret")).status()).isEqualTo(201);
 
-        assertJsonError(register(username, "pw-" + Fixtures.unique("other")), 409, "conflict");
-        assertJsonError(register(username.toUpperCase(), "pw-" + Fixtures.unique("other")), 409, "conflict");
+        assertError(register(username, "pw-" + Fixtures.unique("other")), 409, "conflict");
+        assertError(register(username.toUpperCase(), "pw-" + Fixtures.unique("other")), 409, "conflict");
     }
 
     @Test
     void registerWhenPasswordShorterThan10OrLongerThan256ThenValidationFailed() {
-        assertJsonError(register(newUsername(), "a1b2c3d4e"), 400, "validation_failed");
-        assertJsonError(register(newUsername(), ""), 400, "validation_failed");
-        assertJsonError(register(newUsername(), "x7".repeat(128) + "q"), 400, "validation_failed");
-        assertJsonError(anonymous.postJson(USERS, Map.of("username", newUsername(), "name", "No Password")),
+        assertError(register(newUsername(), "a1b2c3d4e"), 400, "validation_failed");
+        assertError(register(newUsername(), ""), 400, "validation_failed");
+        assertError(register(newUsername(), "x7".repeat(128) + "q"), 400, "validation_failed");
+        assertError(anonymous.postJson(USERS, Map.of("username", newUsername(), "name", "No Password")),
                 400, "validation_failed");
     }
 
@@ -75,19 +75,19 @@ class UserRegistrationIT {
     @ValueSource(strings = {"password123", "1234567890", "qwertyuiop", "password1234"})
     void registerWhenPasswordIsACommonOneThenValidationFailed(String common) {
         // API.md §5: "Passwords: 10..256 characters, not among common passwords."
-        assertJsonError(register(newUsername(), common), 400, "validation_failed");
+        assertError(register(newUsername(), common), 400, "validation_failed");
     }
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"not-an-email", "no-at-sign.example.test", "two@@example.test", "spaces in@example.test",
             "@example.test", "nobody@", "", "   "})
     void registerWhenUsernameIsNotAnEmailAddressThenValidationFailed(String username) {
-        assertJsonError(register(username, "pw-" + Fixtures.unique("secret")), 400, "validation_failed");
+        assertError(register(username, "pw-" + Fixtures.unique("secret")), 400, "validation_failed");
     }
 
     @Test
     void registerWithoutUsernameThenValidationFailed() {
-        assertJsonError(anonymous.postJson(USERS, Map.of("password", "pw-" + Fixtures.unique("secret"))),
+        assertError(anonymous.postJson(USERS, Map.of("password", "pw-" + Fixtures.unique("secret"))),
                 400, "validation_failed");
     }
 
@@ -96,7 +96,7 @@ class UserRegistrationIT {
         String username = newUsername();
         String password = "pw-" + Fixtures.unique("secret");
         for (List<String> roles : List.of(List.of("admin"), List.of("user"), List.<String>of())) {
-            assertJsonError(anonymous.postJson(USERS, Map.of("username", username, "password", password, "roles", roles)),
+            assertError(anonymous.postJson(USERS, Map.of("username", username, "password", password, "roles", roles)),
                     403, "forbidden");
         }
         assertThat(register(username, password).status()).as("the refused requests created nothing").isEqualTo(201);
@@ -109,7 +109,7 @@ class UserRegistrationIT {
         Http.Response response = session.postJson(USERS,
                 Map.of("username", username, "password", "pw-" + Fixtures.unique("secret"), "roles", List.of("admin")));
 
-        assertJsonError(response, 403, "forbidden");
+        assertError(response, 403, "forbidden");
         assertThat(register(username, "pw-" + Fixtures.unique("secret")).status())
                 .as("the refused request created nothing").isEqualTo(201);
     }
@@ -171,9 +171,9 @@ class UserRegistrationIT {
 
     @Test
     void meWithoutCredentialsThenUnauthenticatedAndWithBadTokenThenInvalidToken() {
-        assertJsonError(anonymous.get(ME), 401, "unauthenticated");
+        assertError(anonymous.get(ME), 401, "unauthenticated");
         Http.Response bad = anonymous.get(ME, "Authorization", "Bearer foot_" + "A".repeat(49));
-        assertJsonError(bad, 401, "invalid_token");
+        assertError(bad, 401, "invalid_token");
         assertThat(bad.header("WWW-Authenticate")).startsWith("Bearer").contains("error=\"invalid_token\"");
     }
 
@@ -184,7 +184,7 @@ class UserRegistrationIT {
             Http anonymousThere = Http.anonymous(closed.baseUrl());
             Map<String, Object> body = Map.of("username", newUsername(), "password", "pw-" + Fixtures.unique("secret"),
                     "name", "Closed");
-            assertJsonError(anonymousThere.postJson(USERS, body), 403, "forbidden");
+            assertError(anonymousThere.postJson(USERS, body), 403, "forbidden");
 
             Http plainUser = Http.browser(closed.baseUrl());
             Fixtures.User existing = Fixtures.newUser();
@@ -192,7 +192,7 @@ class UserRegistrationIT {
                     Map.of("username", existing.username(), "password", existing.password()));
             assertThat(login.status()).as(login.body()).isEqualTo(200);
             plainUser.csrf(login.text("csrf_token"));
-            assertJsonError(plainUser.postJson(USERS, body), 403, "forbidden");
+            assertError(plainUser.postJson(USERS, body), 403, "forbidden");
 
             Http admin = Http.browser(closed.baseUrl());
             Http.Response adminLogin = admin.postJson("/api/v1/auth/login",
