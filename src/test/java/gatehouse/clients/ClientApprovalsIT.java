@@ -1,5 +1,6 @@
 package gatehouse.clients;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -331,11 +332,5 @@ class ClientApprovalsIT {
     private static List<String> scopes(JsonNode scope) {
         String text = scope == null || scope.isNull() ? "" : scope.asText();
         return text.isBlank() ? List.of() : List.of(text.trim().split(" +"));
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

@@ -1,5 +1,6 @@
 package gatehouse.clients;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import gatehouse.testing.Fixtures;
@@ -346,12 +347,6 @@ class ClientAuthenticationIT {
 
     private String rotatePath() {
         return "/api/v1/oauth/clients/" + confidential.clientId() + "/secret";
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 
     private static String badChecksum(String value) {

@@ -1,5 +1,7 @@
 package gatehouse.clients;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
+import static gatehouse.testing.OAuthAssertions.introspect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -504,12 +506,6 @@ class ClientsIT {
         throw new AssertionError("the app list never ends");
     }
 
-    private JsonNode introspect(Fixtures.App caller, String token) {
-        Http.Response response = api.postForm("/oauth/introspect", Http.form("token", token), "Authorization", caller.basic());
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json();
-    }
-
     private int introspectStatus(String clientId, String secret) {
         return api.postForm("/oauth/introspect", Http.form("token", "foot_unknown"),
                 "Authorization", Http.basic(clientId, secret)).status();
@@ -524,11 +520,5 @@ class ClientsIT {
     private static List<String> scopes(JsonNode scope) {
         String text = scope == null || scope.isNull() ? "" : scope.asText();
         return text.isBlank() ? List.of() : List.of(text.trim().split(" +"));
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

@@ -1,5 +1,6 @@
 package gatehouse.jwt;
 
+import static gatehouse.testing.OAuthAssertions.introspect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -61,13 +62,6 @@ class JwtAccessTokensIT {
                 new JWTClaimsSet.Builder().issuer(issuer).build(),
                 Set.of("sub", "exp", "iat", "jti", "client_id", "scope", "actor")));
         return processor.process(token, null);
-    }
-
-    private static JsonNode introspect(Fixtures.App app, String token) {
-        Http.Response response = Http.anonymous().postForm("/oauth/introspect", Http.form("token", token),
-                "Authorization", app.basic());
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json();
     }
 
     @Test

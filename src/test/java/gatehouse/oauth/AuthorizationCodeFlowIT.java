@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import static gatehouse.testing.OAuthAssertions.isActive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -91,12 +92,12 @@ class AuthorizationCodeFlowIT {
         assertThat(newAccess).isNotEqualTo(accessToken);
         assertThat(refreshed.json().get("refresh_token").asText()).isNotEqualTo(tokens.get("refresh_token").asText());
         // The new access token replaces the previous one (one live token per installation).
-        assertThat(introspect(accessToken)).isFalse();
-        assertThat(introspect(newAccess)).isTrue();
+        assertThat(isActive(app, accessToken)).isFalse();
+        assertThat(isActive(app, newAccess)).isTrue();
 
         Http.Response revoked = api.postForm("/oauth/revoke", Http.form("token", newAccess), "Authorization", app.basic());
         assertThat(revoked.status()).isEqualTo(200);
-        assertThat(introspect(newAccess)).isFalse();
+        assertThat(isActive(app, newAccess)).isFalse();
         assertThat(api.get("/oauth/token/info", "Authorization", "Bearer " + newAccess).status()).isEqualTo(401);
     }
 
@@ -140,10 +141,5 @@ class AuthorizationCodeFlowIT {
         JsonNode tokens = api.postForm("/oauth/token", Http.form("grant_type", "authorization_code", "code", code,
                 "code_verifier", pkce.verifier()), "Authorization", wide.basic()).json();
         assertThat(tokens.get("scope").asText()).isEqualTo(second);
-    }
-
-    private boolean introspect(String token) {
-        return api.postForm("/oauth/introspect", Http.form("token", token), "Authorization", app.basic())
-                .json().get("active").asBoolean();
     }
 }

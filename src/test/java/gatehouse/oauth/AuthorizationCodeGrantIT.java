@@ -1,5 +1,7 @@
 package gatehouse.oauth;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
+import static gatehouse.testing.OAuthAssertions.isActive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,14 +41,14 @@ class AuthorizationCodeGrantIT {
         assertThat(first.status()).as(first.body()).isEqualTo(200);
         String accessToken = first.json().get("access_token").asText();
         String refreshToken = first.json().get("refresh_token").asText();
-        assertThat(introspect(app, accessToken)).isTrue();
+        assertThat(isActive(app, accessToken)).isTrue();
 
         Http.Response replay = exchange(app, code, Fixtures.REDIRECT_URI, pkce.verifier());
         assertError(replay, 400, "invalid_grant");
 
         // RFC 6749 §4.1.2: everything issued from the replayed code is revoked.
-        assertThat(introspect(app, accessToken)).as("access token of the replayed code").isFalse();
-        assertThat(introspect(app, refreshToken)).as("refresh token of the replayed code").isFalse();
+        assertThat(isActive(app, accessToken)).as("access token of the replayed code").isFalse();
+        assertThat(isActive(app, refreshToken)).as("refresh token of the replayed code").isFalse();
         assertThat(api.get("/oauth/token/info", "Authorization", "Bearer " + accessToken).status()).isEqualTo(401);
         assertError(refresh(app, refreshToken), 400, "invalid_grant");
     }
@@ -64,7 +66,7 @@ class AuthorizationCodeGrantIT {
         assertError(exchange(app, code, Fixtures.REDIRECT_URI, pkce.verifier()), 400, "invalid_grant");
 
         // Every token issued from the code, including those obtained by refreshing, is revoked.
-        assertThat(introspect(app, laterAccess)).as("access token refreshed from the replayed code").isFalse();
+        assertThat(isActive(app, laterAccess)).as("access token refreshed from the replayed code").isFalse();
         assertError(refresh(app, laterRefresh), 400, "invalid_grant");
     }
 
@@ -119,7 +121,7 @@ class AuthorizationCodeGrantIT {
         assertThat(tokens.get("access_token").asText()).startsWith("foot_");
         assertThat(tokens.get("refresh_token").asText()).startsWith("foor_");
         assertThat(tokens.get("scope").asText()).isEqualTo(scope);
-        assertThat(introspect(app, tokens.get("access_token").asText())).isTrue();
+        assertThat(isActive(app, tokens.get("access_token").asText())).isTrue();
     }
 
     @Test
@@ -381,15 +383,6 @@ class AuthorizationCodeGrantIT {
     private Http.Response refresh(Fixtures.App app, String refreshToken) {
         return api.postForm("/oauth/token", Http.form("grant_type", "refresh_token", "refresh_token", refreshToken),
                 "Authorization", app.basic());
-    }
-
-    private static boolean introspect(Fixtures.App app, String token) {
-        return app.isActive(token);
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 
     private static void assertHtmlError(Http.Response response) {

@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -196,10 +197,5 @@ class ClientCredentialsGrantIT {
     private static JsonNode ok(Http.Response response) {
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         return response.json();
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import static gatehouse.testing.OAuthAssertions.introspectActive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,13 +23,6 @@ class EmailVerifiedIT {
     private final Fixtures.Tenant tenant = Fixtures.tenant("verified");
     private final Fixtures.App app = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", tenant.scope()));
 
-    private JsonNode introspect(Fixtures.App caller, String token) {
-        Http.Response response = api.postForm("/oauth/introspect", Http.form("token", token), "Authorization", caller.basic());
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        assertThat(response.json().get("active").asBoolean()).isTrue();
-        return response.json();
-    }
-
     private JsonNode tokenInfo(String token) {
         Http.Response response = api.get("/oauth/token/info", "Authorization", "Bearer " + token);
         assertThat(response.status()).as(response.body()).isEqualTo(200);
@@ -41,17 +35,17 @@ class EmailVerifiedIT {
         String access = tokens.get("access_token").asText();
         String refresh = tokens.get("refresh_token").asText();
 
-        assertThat(introspect(app, access).get("email_verified").isBoolean()).isTrue();
-        assertThat(introspect(app, access).get("email_verified").asBoolean()).isFalse();
-        assertThat(introspect(app, refresh).get("email_verified").asBoolean()).isFalse();
+        assertThat(introspectActive(app, access).get("email_verified").isBoolean()).isTrue();
+        assertThat(introspectActive(app, access).get("email_verified").asBoolean()).isFalse();
+        assertThat(introspectActive(app, refresh).get("email_verified").asBoolean()).isFalse();
         assertThat(tokenInfo(access).get("email_verified").asBoolean()).isFalse();
 
         // Stands for the user following their verification link: the same tokens now say so.
         TestServer.get().app().database().withHandle(handle -> handle
                 .createUpdate("UPDATE users SET email_verified = true WHERE id = :id")
                 .bind("id", UUID.fromString(tenant.user().id())).execute());
-        assertThat(introspect(app, access).get("email_verified").asBoolean()).isTrue();
-        assertThat(introspect(app, refresh).get("email_verified").asBoolean()).isTrue();
+        assertThat(introspectActive(app, access).get("email_verified").asBoolean()).isTrue();
+        assertThat(introspectActive(app, refresh).get("email_verified").asBoolean()).isTrue();
         assertThat(tokenInfo(access).get("email_verified").asBoolean()).isTrue();
     }
 
@@ -64,7 +58,7 @@ class EmailVerifiedIT {
         assertThat(issued.status()).as(issued.body()).isEqualTo(200);
         String token = issued.text("access_token");
 
-        assertThat(introspect(service, token).has("email_verified")).isFalse();
+        assertThat(introspectActive(service, token).has("email_verified")).isFalse();
         assertThat(tokenInfo(token).has("email_verified")).isFalse();
     }
 }

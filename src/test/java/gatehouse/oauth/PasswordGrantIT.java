@@ -1,5 +1,8 @@
 package gatehouse.oauth;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
+import static gatehouse.testing.OAuthAssertions.introspect;
+import static gatehouse.testing.OAuthAssertions.isActive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -213,19 +216,7 @@ class PasswordGrantIT {
         return response.json();
     }
 
-    private JsonNode introspect(Fixtures.App client, String token) {
-        Http.Response response = api.postForm("/oauth/introspect", Http.form("token", token), "Authorization", client.basic());
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return response.json();
-    }
-
     private boolean active(String accessToken) {
-        return introspect(app, accessToken).get("active").asBoolean();
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
+        return isActive(app, accessToken);
     }
 }

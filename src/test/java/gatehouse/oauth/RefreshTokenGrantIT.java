@@ -1,5 +1,7 @@
 package gatehouse.oauth;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
+import static gatehouse.testing.OAuthAssertions.isActive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,13 +33,13 @@ class RefreshTokenGrantIT {
         JsonNode first = ok(refresh(app, r0, null));
         String r1 = first.get("refresh_token").asText();
         assertThat(r1).startsWith("foor_").isNotEqualTo(r0);
-        assertThat(introspect(app, r0)).as("rotated refresh token").isFalse();
-        assertThat(introspect(app, r1)).isTrue();
+        assertThat(isActive(app, r0)).as("rotated refresh token").isFalse();
+        assertThat(isActive(app, r1)).isTrue();
 
         JsonNode second = ok(refresh(app, r1, null));
         String r2 = second.get("refresh_token").asText();
         assertThat(r2).isNotEqualTo(r1).isNotEqualTo(r0);
-        assertThat(introspect(app, second.get("access_token").asText())).isTrue();
+        assertThat(isActive(app, second.get("access_token").asText())).isTrue();
     }
 
     @Test
@@ -48,12 +50,12 @@ class RefreshTokenGrantIT {
         JsonNode newest = ok(refresh(app, r1, null));
         String r2 = newest.get("refresh_token").asText();
         String a2 = newest.get("access_token").asText();
-        assertThat(introspect(app, a2)).isTrue();
+        assertThat(isActive(app, a2)).isTrue();
 
         assertError(refresh(app, r0, null), 400, "invalid_grant");
 
-        assertThat(introspect(app, a2)).as("newest access token after reuse").isFalse();
-        assertThat(introspect(app, r2)).as("newest refresh token after reuse").isFalse();
+        assertThat(isActive(app, a2)).as("newest access token after reuse").isFalse();
+        assertThat(isActive(app, r2)).as("newest refresh token after reuse").isFalse();
         assertError(refresh(app, r2, null), 400, "invalid_grant");
         assertThat(api.get("/oauth/token/info", "Authorization", "Bearer " + a2).status()).isEqualTo(401);
     }
@@ -70,12 +72,12 @@ class RefreshTokenGrantIT {
         assertThat(retry.status()).as("retry within grace: %s", retry.body()).isEqualTo(200);
         String retryRefresh = retry.json().get("refresh_token").asText();
         String retryAccess = retry.json().get("access_token").asText();
-        assertThat(introspect(app, retryAccess)).isTrue();
+        assertThat(isActive(app, retryAccess)).isTrue();
 
         // A third use of the same token is reuse.
         assertError(refresh(app, r0, null), 400, "invalid_grant");
 
-        assertThat(introspect(app, retryAccess)).as("access token of the family after reuse").isFalse();
+        assertThat(isActive(app, retryAccess)).as("access token of the family after reuse").isFalse();
         assertError(refresh(app, retryRefresh, null), 400, "invalid_grant");
         assertError(refresh(app, r1, null), 400, "invalid_grant");
     }
@@ -89,7 +91,7 @@ class RefreshTokenGrantIT {
 
         JsonNode retry = ok(refresh(app, r0, null));
         assertThat(retry.get("refresh_token").asText()).as("the successor handed out the first time").isEqualTo(r1);
-        assertThat(introspect(app, retry.get("access_token").asText())).isTrue();
+        assertThat(isActive(app, retry.get("access_token").asText())).isTrue();
 
         // The family did not fork: one live refresh token, and it is the one both answers carried.
         JsonNode live = Fixtures.admin().get("/api/v1/oauth/tokens?client_id=" + app.clientId()).json().get("data");
@@ -101,7 +103,7 @@ class RefreshTokenGrantIT {
         });
         assertThat(refreshTokens).hasSize(1);
         assertThat(user.login().get("/oauth/sessions").json()).hasSize(1);
-        assertThat(introspect(app, r1)).isTrue();
+        assertThat(isActive(app, r1)).isTrue();
         String r2 = ok(refresh(app, r1, null)).get("refresh_token").asText();
         assertThat(r2).isNotEqualTo(r1);
     }
@@ -121,11 +123,11 @@ class RefreshTokenGrantIT {
             }
             String access = next.get("access_token").asText();
             assertThat(access).isNotEqualTo(previousAccess);
-            assertThat(introspect(app, previousAccess)).as("replaced access token, round %d", i).isFalse();
-            assertThat(introspect(app, access)).isTrue();
+            assertThat(isActive(app, previousAccess)).as("replaced access token, round %d", i).isFalse();
+            assertThat(isActive(app, access)).isTrue();
             previousAccess = access;
         }
-        assertThat(introspect(app, refreshToken)).isTrue();
+        assertThat(isActive(app, refreshToken)).isTrue();
     }
 
     @Test
@@ -171,8 +173,8 @@ class RefreshTokenGrantIT {
                 Http.form("token", refreshToken, "token_type_hint", "refresh_token"), "Authorization", app.basic());
 
         assertThat(revoked.status()).as(revoked.body()).isEqualTo(200);
-        assertThat(introspect(app, accessToken)).as("access token of the revoked family").isFalse();
-        assertThat(introspect(app, refreshToken)).isFalse();
+        assertThat(isActive(app, accessToken)).as("access token of the revoked family").isFalse();
+        assertThat(isActive(app, refreshToken)).isFalse();
         assertError(refresh(app, refreshToken, null), 400, "invalid_grant");
     }
 
@@ -185,8 +187,8 @@ class RefreshTokenGrantIT {
 
         assertError(refresh(other, refreshToken, null), 400, "invalid_grant");
 
-        assertThat(introspect(app, tokens.get("access_token").asText())).as("owner's access token").isTrue();
-        assertThat(introspect(app, refreshToken)).as("owner's refresh token").isTrue();
+        assertThat(isActive(app, tokens.get("access_token").asText())).as("owner's access token").isTrue();
+        assertThat(isActive(app, refreshToken)).as("owner's refresh token").isTrue();
         Http.Response owner = refresh(app, refreshToken, null);
         assertThat(owner.status()).as(owner.body()).isEqualTo(200);
     }
@@ -213,18 +215,9 @@ class RefreshTokenGrantIT {
         return api.postForm("/oauth/token", form, "Authorization", app.basic());
     }
 
-    private static boolean introspect(Fixtures.App app, String token) {
-        return app.isActive(token);
-    }
-
     private static JsonNode ok(Http.Response response) {
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         assertThat(response.header("Cache-Control")).isEqualTo("no-store");
         return response.json();
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

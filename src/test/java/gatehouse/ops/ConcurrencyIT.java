@@ -1,5 +1,6 @@
 package gatehouse.ops;
 
+import static gatehouse.testing.OAuthAssertions.isActive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,9 +63,9 @@ class ConcurrencyIT {
         // Every loser presented a rotated (dead) token: reuse, so the whole family is revoked,
         // including what the winner just received.
         JsonNode won = winners.get(0).json();
-        assertThat(introspect(app, won.get("refresh_token").asText())).as("winner's refresh token").isFalse();
-        assertThat(introspect(app, won.get("access_token").asText())).as("winner's access token").isFalse();
-        assertThat(introspect(app, initial.get("access_token").asText())).as("original access token").isFalse();
+        assertThat(isActive(app, won.get("refresh_token").asText())).as("winner's refresh token").isFalse();
+        assertThat(isActive(app, won.get("access_token").asText())).as("winner's access token").isFalse();
+        assertThat(isActive(app, initial.get("access_token").asText())).as("original access token").isFalse();
         Http.Response again = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token",
                 "refresh_token", won.get("refresh_token").asText()), "Authorization", app.basic());
         assertThat(again.status()).as(again.body()).isEqualTo(400);
@@ -90,8 +91,8 @@ class ConcurrencyIT {
                 });
         // Replaying a used code revokes every token issued from it.
         JsonNode won = winners.get(0).json();
-        assertThat(introspect(app, won.get("access_token").asText())).as("winner's access token").isFalse();
-        assertThat(introspect(app, won.get("refresh_token").asText())).as("winner's refresh token").isFalse();
+        assertThat(isActive(app, won.get("access_token").asText())).as("winner's access token").isFalse();
+        assertThat(isActive(app, won.get("refresh_token").asText())).as("winner's refresh token").isFalse();
     }
 
     @Test
@@ -105,7 +106,7 @@ class ConcurrencyIT {
         assertThat(responses).as(summary(responses)).allSatisfy(r -> assertThat(r.status()).isEqualTo(200));
         List<String> tokens = responses.stream().map(r -> r.text("access_token")).toList();
         assertThat(tokens).doesNotHaveDuplicates();
-        List<String> active = tokens.stream().filter(token -> introspect(app, token)).toList();
+        List<String> active = tokens.stream().filter(token -> isActive(app, token)).toList();
         assertThat(active).as("active installation tokens of (app, organization)").hasSize(1);
     }
 
@@ -219,10 +220,6 @@ class ConcurrencyIT {
 
     private static JsonNode exchange(Fixtures.App app, OAuthBrowser.Code code) {
         return app.exchange(code);
-    }
-
-    private static boolean introspect(Fixtures.App app, String token) {
-        return app.isActive(token);
     }
 
     /** Runs {@code n} requests released at the same instant, each on its own thread and connection. */

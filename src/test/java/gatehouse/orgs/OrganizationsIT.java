@@ -1,5 +1,6 @@
 package gatehouse.orgs;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -421,11 +422,5 @@ class OrganizationsIT {
 
     private static List<String> ids(List<JsonNode> items) {
         return items.stream().map(item -> item.get("id").asText()).toList();
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

@@ -1,5 +1,6 @@
 package gatehouse.scopes;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -357,11 +358,5 @@ class ScopesIT {
         List<String> ids = new ArrayList<>();
         data.forEach(item -> ids.add(item.get(field).asText()));
         return ids;
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

@@ -93,10 +93,7 @@ public final class Fixtures {
 
         /** Whether introspection by this app says the token is active. */
         public boolean isActive(String token) {
-            Http.Response response = Http.anonymous().postForm("/oauth/introspect", Http.form("token", token),
-                    "Authorization", basic());
-            assertThat(response.status()).as(response.body()).isEqualTo(200);
-            return response.json().get("active").asBoolean();
+            return OAuthAssertions.isActive(this, token);
         }
 
         /** Exchanges a code (with its PKCE verifier) for tokens; asserts success. */

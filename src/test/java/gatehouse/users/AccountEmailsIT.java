@@ -1,5 +1,6 @@
 package gatehouse.users;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -416,11 +417,5 @@ class AccountEmailsIT {
             }
             Thread.sleep(50);
         }
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

@@ -1,5 +1,6 @@
 package gatehouse.users;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -422,11 +423,5 @@ class AuthIT {
         assertThat(page.header("Content-Security-Policy")).contains("frame-ancestors 'none'");
         assertThat(page.header("X-Frame-Options")).isEqualTo("DENY");
         assertThat(page.header("Referrer-Policy")).isEqualTo("no-referrer");
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).as(response.body()).isEqualTo(error);
     }
 }

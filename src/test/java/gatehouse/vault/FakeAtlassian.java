@@ -1,15 +1,10 @@
 package gatehouse.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import gatehouse.testing.FakeProvider;
 import gatehouse.web.Json;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,10 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,11 +42,12 @@ import java.util.regex.Pattern;
  * <p>Switches ({@link #answer500}, {@link #answer429}, {@link #stall}) hit the token and API
  * endpoints (not /authorize) for the next N requests, then the fake recovers by itself; {@link
  * #recover} ends them early. Counters: {@link #refreshCalls()} and {@link #exchangeCalls()} count
- * every request of that grant type that reached the token endpoint, failed or not.
+ * every request of that grant type that reached the token endpoint, failed or not (read from the
+ * request log).
  * Time comes from the clock given to the constructor, so a test's MutableClock drives code TTLs,
  * leeway and token expiry.
  */
-public final class FakeAtlassian implements AutoCloseable {
+public final class FakeAtlassian extends FakeProvider {
     public static final String CLIENT_ID = "fake-jira-client";
     public static final String CLIENT_SECRET = "fake-jira-secret";
     public static final List<String> SCOPES = List.of("read:jira-work", "read:jira-user", "offline_access");
@@ -106,47 +98,23 @@ public final class FakeAtlassian implements AutoCloseable {
     private record AccessToken(Grant grant, Instant expiresAt) {
     }
 
-    private enum Failure { SERVER_ERROR, RATE_LIMITED, STALL }
-
     private final Clock clock;
-    private final HttpServer server;
     private final SecureRandom random = new SecureRandom();
-    private final CountDownLatch closed = new CountDownLatch(1);
     private final Map<String, Code> codes = new HashMap<>();
     private final Map<String, RefreshToken> refreshTokens = new HashMap<>();
     private final Map<String, AccessToken> accessTokens = new HashMap<>();
     private final Set<String> revokedRefreshTokens = new LinkedHashSet<>();
-    private final AtomicInteger refreshCalls = new AtomicInteger();
-    private final AtomicInteger exchangeCalls = new AtomicInteger();
     private volatile List<Site> sites = List.of(Site.named("acme"));
     private volatile boolean denyConsent;
     private volatile Duration leeway = Duration.ZERO;
     private volatile boolean unauthorizedClientShape;
-    private Failure failure;
-    private int failuresLeft;
-    private long retryAfterSeconds;
-    private Duration stallFor = Duration.ZERO;
-    private volatile boolean failAfterRefresh;
     private final Map<String, Integer> presentations = new HashMap<>();
 
     public FakeAtlassian(Clock clock) {
         this.clock = clock;
-        try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        server.createContext("/", this::handle);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.start();
     }
 
     // ---- configuration a test reads or flips ----
-
-    /** The base URL for both the auth and the API host. */
-    public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
-    }
 
     /** Settings that point a {@link JiraPlatform} at this fake with the right client credentials. */
     public PlatformSettings.Jira settings() {
@@ -174,29 +142,28 @@ public final class FakeAtlassian implements AutoCloseable {
     }
 
     /** The next {@code times} token/API requests answer 500 (Integer.MAX_VALUE: until {@link #recover}). */
-    public synchronized void answer500(int times) {
-        arm(Failure.SERVER_ERROR, times);
+    public void answer500(int times) {
+        failNext(times, 500);
     }
 
     /** The next {@code times} token/API requests answer 429 with {@code Retry-After: retryAfterSeconds}. */
-    public synchronized void answer429(int times, long retryAfterSeconds) {
-        arm(Failure.RATE_LIMITED, times);
-        this.retryAfterSeconds = retryAfterSeconds;
+    public void answer429(int times, long retryAfterSeconds) {
+        rateLimitNext(times, retryAfterSeconds);
     }
 
     /**
      * The next {@code times} token/API requests wait {@code duration}, then drop the connection
      * without processing anything (no code spent, no token rotated). Past the client's 10 s
-     * timeout that is a timeout; shorter, a broken connection. {@link #close} ends a stall.
+     * timeout that is a timeout; shorter, a broken connection. {@link #recover} or {@link #close}
+     * ends a stall.
      */
-    public synchronized void stall(int times, Duration duration) {
-        arm(Failure.STALL, times);
-        this.stallFor = duration;
+    public void stall(int times, Duration duration) {
+        hangNext(times, duration);
     }
 
-    public synchronized void recover() {
-        failure = null;
-        failuresLeft = 0;
+    /** Ends the switches above (and {@link #failAfterRefresh}). */
+    public void recover() {
+        heal();
     }
 
     /** The user removes the app at id.atlassian.com: every token of the grant that {@code token} belongs to dies. */
@@ -224,12 +191,18 @@ public final class FakeAtlassian implements AutoCloseable {
 
     /** Refresh-grant requests that reached the token endpoint, whatever they were answered. */
     public int refreshCalls() {
-        return refreshCalls.get();
+        return tokenRequests("refresh_token");
     }
 
     /** Code-exchange requests that reached the token endpoint, whatever they were answered. */
     public int exchangeCalls() {
-        return exchangeCalls.get();
+        return tokenRequests("authorization_code");
+    }
+
+    private int tokenRequests(String grantType) {
+        return (int) requests().stream()
+                .filter(request -> request.is("POST", "/oauth/token") && grantType.equals(field(json(request), "grant_type")))
+                .count();
     }
 
     /** Refresh tokens killed by revocation (family revocation on reuse, or the switches above). */
@@ -248,7 +221,7 @@ public final class FakeAtlassian implements AutoCloseable {
      * the code the callback would carry comes back; for tests that skip the browser.
      */
     public String consent(URI authorizeUrl) {
-        Map<String, String> query = query(authorizeUrl.getRawQuery());
+        Map<String, String> query = params(authorizeUrl.getRawQuery());
         String problem = authorizeProblem(query);
         if (problem != null) {
             throw new IllegalArgumentException(problem);
@@ -256,103 +229,62 @@ public final class FakeAtlassian implements AutoCloseable {
         return issueCode(query);
     }
 
-    @Override
-    public void close() {
-        closed.countDown();
-        server.stop(0);
-    }
-
     // ---- HTTP ----
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            String method = exchange.getRequestMethod();
-            if (method.equals("GET") && path.equals("/authorize")) {
-                authorize(exchange);
-                return;
-            }
-            byte[] body = exchange.getRequestBody().readAllBytes();
-            boolean tokenEndpoint = method.equals("POST") && path.equals("/oauth/token");
-            JsonNode json = tokenEndpoint ? countGrant(exchange, body) : null;
-            if (injectFailure(exchange)) {
-                return;
-            }
-            Matcher myself = MYSELF.matcher(path);
-            if (tokenEndpoint) {
-                token(exchange, json);
-            } else if (method.equals("GET") && path.equals("/oauth/token/accessible-resources")) {
-                accessibleResources(exchange);
-            } else if (method.equals("GET") && myself.matches()) {
-                myself(exchange, myself.group(1));
-            } else {
-                send(exchange, 404, Map.of("code", 404, "message", "Not Found"));
-            }
+    @Override
+    protected Reply answer(Request request) {
+        if (request.is("GET", "/authorize")) {
+            return authorize(request);
+        }
+        Reply failed = armedFailure(request.path());
+        if (failed != null) {
+            return failed;
+        }
+        Matcher myself = MYSELF.matcher(request.path());
+        if (request.is("POST", "/oauth/token")) {
+            return token(json(request));
+        } else if (request.is("GET", "/oauth/token/accessible-resources")) {
+            return accessibleResources(request);
+        } else if (request.method().equals("GET") && myself.matches()) {
+            return myself(request, myself.group(1));
+        }
+        return Reply.json(404, Map.of("code", 404, "message", "Not Found"));
+    }
+
+    @Override
+    protected Reply serverError(int status) {
+        return Reply.json(status, Map.of("code", status, "message", "Internal Server Error"));
+    }
+
+    @Override
+    protected Reply rateLimited(long retryAfterSeconds) {
+        return Reply.json(429, Map.of("code", 429, "message", "Rate limit exceeded"))
+                .with("Retry-After", Long.toString(retryAfterSeconds));
+    }
+
+    @Override
+    protected Reply badGateway() {
+        return text(502, "<html>Bad Gateway</html>");
+    }
+
+    /** The body of a token request when it is JSON (the only kind Atlassian reads), else null. */
+    private static JsonNode json(Request request) {
+        String type = request.header("Content-Type");
+        if (type == null || !type.toLowerCase().startsWith("application/json")) {
+            return null;
+        }
+        try {
+            return Json.MAPPER.readTree(request.body());
         } catch (IOException e) {
-            // the client went away (a timeout); nothing to answer
+            return null;
         }
     }
 
-    /** Reads the token request and counts its grant type before any switch can fail it. */
-    private JsonNode countGrant(HttpExchange exchange, byte[] body) {
-        JsonNode json = null;
-        String type = exchange.getRequestHeaders().getFirst("Content-Type");
-        if (type != null && type.toLowerCase().startsWith("application/json")) {
-            try {
-                json = Json.MAPPER.readTree(body);
-            } catch (IOException e) {
-                json = null;
-            }
-        }
-        String grantType = field(json, "grant_type");
-        if ("refresh_token".equals(grantType)) {
-            refreshCalls.incrementAndGet();
-        } else if ("authorization_code".equals(grantType)) {
-            exchangeCalls.incrementAndGet();
-        }
-        return json;
-    }
-
-    /** Applies an armed switch; true when it answered (or dropped) the request. */
-    private boolean injectFailure(HttpExchange exchange) throws IOException {
-        Failure armed;
-        long retryAfter;
-        Duration stall;
-        synchronized (this) {
-            if (failure == null || failuresLeft <= 0) {
-                return false;
-            }
-            armed = failure;
-            retryAfter = retryAfterSeconds;
-            stall = stallFor;
-            if (failuresLeft != Integer.MAX_VALUE && --failuresLeft == 0) {
-                failure = null;
-            }
-        }
-        switch (armed) {
-            case SERVER_ERROR -> send(exchange, 500, Map.of("code", 500, "message", "Internal Server Error"));
-            case RATE_LIMITED -> {
-                exchange.getResponseHeaders().set("Retry-After", Long.toString(retryAfter));
-                send(exchange, 429, Map.of("code", 429, "message", "Rate limit exceeded"));
-            }
-            case STALL -> {
-                try {
-                    closed.await(stall.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                // closing without a response drops the connection
-            }
-        }
-        return true;
-    }
-
-    private void authorize(HttpExchange exchange) throws IOException {
-        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+    private Reply authorize(Request request) {
+        Map<String, String> query = request.query();
         String problem = authorizeProblem(query);
         if (problem != null) {
-            sendText(exchange, 400, problem);
-            return;
+            return text(400, problem);
         }
         String redirect = denyConsent
                 ? query.get("redirect_uri") + "?error=access_denied&error_description=" + encode("User denied access")
@@ -361,8 +293,7 @@ public final class FakeAtlassian implements AutoCloseable {
         if (state != null) {
             redirect += "&state=" + encode(state);
         }
-        exchange.getResponseHeaders().set("Location", redirect);
-        exchange.sendResponseHeaders(302, -1);
+        return Reply.redirect(redirect);
     }
 
     /** Why Atlassian's consent page would refuse this request, or null. */
@@ -394,31 +325,27 @@ public final class FakeAtlassian implements AutoCloseable {
         return code;
     }
 
-    private void token(HttpExchange exchange, JsonNode json) throws IOException {
+    private Reply token(JsonNode json) {
         if (json == null || !json.isObject()) {
-            send(exchange, 400, error("invalid_request", "The request body must be a JSON object (Content-Type: application/json)"));
-            return;
+            return Reply.json(400, error("invalid_request", "The request body must be a JSON object (Content-Type: application/json)"));
         }
         String clientId = field(json, "client_id");
         if (!CLIENT_ID.equals(clientId)) {
-            send(exchange, 401, error("invalid_client", "Unknown client"));
-            return;
+            return Reply.json(401, error("invalid_client", "Unknown client"));
         }
         if (!CLIENT_SECRET.equals(field(json, "client_secret"))) {
-            send(exchange, 401, error("access_denied", "Unauthorized"));
-            return;
+            return Reply.json(401, error("access_denied", "Unauthorized"));
         }
         String grantType = field(json, "grant_type");
         if ("authorization_code".equals(grantType)) {
-            exchangeCode(exchange, json);
+            return exchangeCode(json);
         } else if ("refresh_token".equals(grantType)) {
-            refresh(exchange, field(json, "refresh_token"));
-        } else {
-            send(exchange, 400, error("unsupported_grant_type", "Unsupported grant type"));
+            return refresh(field(json, "refresh_token"));
         }
+        return Reply.json(400, error("unsupported_grant_type", "Unsupported grant type"));
     }
 
-    private void exchangeCode(HttpExchange exchange, JsonNode json) throws IOException {
+    private Reply exchangeCode(JsonNode json) {
         Map<String, Object> answer;
         synchronized (this) {
             Code code = codes.remove(field(json, "code")); // single use, whatever the outcome
@@ -428,16 +355,12 @@ public final class FakeAtlassian implements AutoCloseable {
                     && clock.instant().isBefore(code.issuedAt().plus(CODE_TTL));
             answer = valid ? issueTokens(new Grant(code.sites(), code.scopes())) : null;
         }
-        if (answer == null) {
-            send(exchange, 403, error("invalid_grant", "Invalid authorization code"));
-        } else {
-            send(exchange, 200, answer);
-        }
+        return answer == null ? Reply.json(403, error("invalid_grant", "Invalid authorization code")) : Reply.json(200, answer);
     }
 
     /** Rotate the pair on the next refreshes, then answer 502 instead of the new pair (the answer is lost). */
     public void failAfterRefresh(boolean on) {
-        failAfterRefresh = on;
+        afterRefresh(on ? AfterRefresh.FAIL_502 : AfterRefresh.ANSWER);
     }
 
     /** How often the most presented refresh token was presented (1 = never twice). */
@@ -445,7 +368,7 @@ public final class FakeAtlassian implements AutoCloseable {
         return presentations.values().stream().mapToInt(Integer::intValue).max().orElse(0);
     }
 
-    private void refresh(HttpExchange exchange, String presented) throws IOException {
+    private Reply refresh(String presented) {
         Map<String, Object> answer;
         synchronized (this) {
             if (presented != null) {
@@ -454,15 +377,12 @@ public final class FakeAtlassian implements AutoCloseable {
             RefreshToken token = presented == null ? null : refreshTokens.get(presented);
             answer = token != null && usable(token) ? rotate(token) : null;
         }
-        if (answer != null && failAfterRefresh) {
-            sendText(exchange, 502, "<html>Bad Gateway</html>");
-        } else if (answer != null) {
-            send(exchange, 200, answer);
+        if (answer != null) {
+            return afterRefresh(Reply.json(200, answer));
         } else if (unauthorizedClientShape) {
-            send(exchange, 403, error("unauthorized_client", "refresh_token is invalid"));
-        } else {
-            send(exchange, 403, error("invalid_grant", "Unknown or invalid refresh token."));
+            return Reply.json(403, error("unauthorized_client", "refresh_token is invalid"));
         }
+        return Reply.json(403, error("invalid_grant", "Unknown or invalid refresh token."));
     }
 
     /** Atlassian's rotation rules; reusing a spent token past the leeway revokes the whole grant. */
@@ -512,11 +432,10 @@ public final class FakeAtlassian implements AutoCloseable {
         }
     }
 
-    private void accessibleResources(HttpExchange exchange) throws IOException {
-        Grant grant = grantOfBearer(exchange);
+    private Reply accessibleResources(Request request) {
+        Grant grant = grantOfBearer(request);
         if (grant == null) {
-            send(exchange, 401, Map.of("code", 401, "message", "Unauthorized"));
-            return;
+            return Reply.json(401, Map.of("code", 401, "message", "Unauthorized"));
         }
         List<Map<String, Object>> list = new ArrayList<>();
         List<String> siteScopes = grant.scopes.stream().filter(s -> !s.equals("offline_access")).toList();
@@ -530,24 +449,20 @@ public final class FakeAtlassian implements AutoCloseable {
             list.add(entry);
         }
         Collections.shuffle(list, random); // the order means nothing
-        send(exchange, 200, list);
+        return Reply.json(200, list);
     }
 
-    private void myself(HttpExchange exchange, String cloudId) throws IOException {
-        Grant grant = grantOfBearer(exchange);
+    private Reply myself(Request request, String cloudId) {
+        Grant grant = grantOfBearer(request);
         if (grant == null || !grant.covers(cloudId)) {
-            send(exchange, 401, Map.of("code", 401, "message", "Unauthorized; scope does not match"));
-            return;
+            return Reply.json(401, Map.of("code", 401, "message", "Unauthorized; scope does not match"));
         }
-        send(exchange, 200, Map.of("accountId", grant.accountId, "displayName", "Fake User", "active", true));
+        return Reply.json(200, Map.of("accountId", grant.accountId, "displayName", "Fake User", "active", true));
     }
 
-    private synchronized Grant grantOfBearer(HttpExchange exchange) {
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
-        if (header == null || !header.startsWith("Bearer ")) {
-            return null;
-        }
-        AccessToken token = accessTokens.get(header.substring("Bearer ".length()));
+    private synchronized Grant grantOfBearer(Request request) {
+        String bearer = request.bearer();
+        AccessToken token = bearer == null ? null : accessTokens.get(bearer);
         return token != null && isLive(token) ? token.grant() : null;
     }
 
@@ -557,48 +472,17 @@ public final class FakeAtlassian implements AutoCloseable {
 
     // ---- helpers ----
 
-    private void arm(Failure kind, int times) {
-        failure = kind;
-        failuresLeft = times;
-    }
-
     private static Map<String, Object> error(String error, String description) {
         return Map.of("error", error, "error_description", description);
     }
 
-    private static void send(HttpExchange exchange, int status, Object body) throws IOException {
-        byte[] bytes = Json.write(body);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-    }
-
-    private static void sendText(HttpExchange exchange, int status, String text) throws IOException {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
+    private static Reply text(int status, String text) {
+        return Reply.text(status, "text/plain; charset=utf-8", text);
     }
 
     private static String field(JsonNode json, String name) {
         JsonNode value = json == null ? null : json.get(name);
         return value == null || !value.isTextual() ? null : value.asText();
-    }
-
-    private static Map<String, String> query(String rawQuery) {
-        Map<String, String> query = new LinkedHashMap<>();
-        if (rawQuery == null) {
-            return query;
-        }
-        for (String pair : rawQuery.split("&")) {
-            String[] parts = pair.split("=", 2);
-            query.putIfAbsent(decode(parts[0]), parts.length == 2 ? decode(parts[1]) : "");
-        }
-        return query;
-    }
-
-    private static String decode(String value) {
-        return URLDecoder.decode(value, StandardCharsets.UTF_8);
     }
 
     /** Spaces as %20, so any callback parser (form-style or URI-style) reads the same state back. */

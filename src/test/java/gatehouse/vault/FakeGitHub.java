@@ -1,20 +1,14 @@
 package gatehouse.vault;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import gatehouse.testing.FakeProvider;
 import gatehouse.web.Json;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -25,25 +19,21 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
- * A fake GitHub, written from docs/vault-providers.md, "GitHub"–3 (not from Gatehouse's code), on one loopback
- * {@link HttpServer}: the browser pages and OAuth token endpoint under {@link #webUrl()}, REST under
- * {@link #apiUrl()} ({@code …/api/v3}, as on GitHub Enterprise, so a client mixing the two fails).
+ * A fake GitHub, written from the providers' documented behaviour (docs/vault-providers.md, "GitHub"),
+ * not from Gatehouse's code, on one loopback server ({@link FakeProvider}): the browser pages and
+ * OAuth token endpoint under {@link #webUrl()}, REST under {@link #apiUrl()} ({@code …/api/v3}, as on
+ * GitHub Enterprise, so a client mixing the two fails).
  *
  * <p>It knows one OAuth client ({@link #CLIENT_ID}/{@link #CLIENT_SECRET}, callback set with
  * {@link #registerCallback}) and one GitHub App ({@link #APP_ID}, {@link #APP_SLUG}, key pair from
@@ -56,13 +46,13 @@ import java.util.stream.Collectors;
  * <p>Browser steps without a browser: {@link #approve(URI)} and {@link #install(URI)} take the URL a
  * provider built and return the callback's query parameters; a real HTTP GET of those URLs answers
  * 302 to the callback / Setup URL instead. Switches: {@link #failNext}, {@link #failNextOn}, {@link #rateLimitNext},
- * {@link #exhaustRateLimitNext}, {@link #hangNext} (all API and token calls; {@link #heal()} ends
- * them), {@link #revokeRefreshToken}, {@link #revokeAccessToken}, {@link #suspendInstallation},
- * {@link #deleteInstallation}. Counters: {@link #codeExchanges()}, {@link #refreshCalls()},
+ * {@link #exhaustRateLimitNext}, {@link #hangNext}, {@link #afterRefresh} (all API and token
+ * calls; {@link #heal()} ends them), {@link #revokeRefreshToken}, {@link #revokeAccessToken},
+ * {@link #suspendInstallation}, {@link #deleteInstallation}. Counters: {@link #codeExchanges()}, {@link #refreshCalls()},
  * {@link #installationTokensMinted()}, {@link #revokedTokens()}, {@link #uninstalled()}. The fake
  * reads time from the {@link Clock} it was given, so a test's clock can expire codes and tokens.
  */
-public final class FakeGitHub implements AutoCloseable {
+public final class FakeGitHub extends FakeProvider {
     public static final String CLIENT_ID = "Ov23liFakeClient";
     public static final String CLIENT_SECRET = "fake-client-secret-0123456789";
     public static final String APP_ID = "424242";
@@ -109,12 +99,6 @@ public final class FakeGitHub implements AutoCloseable {
         }
     }
 
-    private enum Failure { SERVER_ERROR, RATE_LIMITED, LIMIT_EXHAUSTED, HANG }
-
-    /** What the token endpoint does after it has applied a refresh (rotated the pair). */
-    public enum AfterRefresh { ANSWER, FAIL_502, HANG }
-
-    private final HttpServer server;
     private final Clock clock;
     private final Map<String, Code> codes = new ConcurrentHashMap<>();
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
@@ -127,33 +111,18 @@ public final class FakeGitHub implements AutoCloseable {
     private final AtomicInteger installationTokensMinted = new AtomicInteger();
     private final List<String> revokedTokens = new CopyOnWriteArrayList<>();
     private final List<Long> uninstalled = new CopyOnWriteArrayList<>();
-    private final AtomicInteger failuresLeft = new AtomicInteger();
-    private final AtomicReference<Failure> failure = new AtomicReference<>();
-    private volatile int failureStatus = 500;
-    private volatile String failurePath;
-    private volatile long failureSeconds;
-    private volatile CountDownLatch hanging = new CountDownLatch(1);
     private volatile String callbackUrl;
     private volatile String setupUrl;
     private volatile boolean expiringUserTokens;
     private volatile boolean expiresInAsString;
     private volatile boolean installRequestsOnly;
     private volatile boolean userAuthorizationOnInstall = true;
-    private volatile AfterRefresh afterRefresh = AfterRefresh.ANSWER;
     private final Map<String, AtomicInteger> refreshPresentations = new ConcurrentHashMap<>();
     private volatile Account signedIn = new Account(USER_ID, USER_LOGIN, "User");
     private volatile Account installTarget;
 
     private FakeGitHub(Clock clock) {
         this.clock = clock;
-        try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        server.createContext("/", this::handle);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.start();
     }
 
     public static FakeGitHub start() {
@@ -165,16 +134,10 @@ public final class FakeGitHub implements AutoCloseable {
         return new FakeGitHub(clock);
     }
 
-    @Override
-    public void close() {
-        hanging.countDown();
-        server.stop(0);
-    }
-
     // ---- where it is and how to configure a provider for it -------------------------------------------
 
     public String webUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return url();
     }
 
     public String apiUrl() {
@@ -258,15 +221,6 @@ public final class FakeGitHub implements AutoCloseable {
         return this;
     }
 
-    /** After applying a refresh (the old pair is dead), answer 502 or never answer, instead of the new pair. */
-    public FakeGitHub afterRefresh(AfterRefresh behaviour) {
-        this.afterRefresh = behaviour;
-        if (behaviour == AfterRefresh.HANG) {
-            hanging = new CountDownLatch(1);
-        }
-        return this;
-    }
-
     /** How often the most presented refresh token was presented (1 = never twice). */
     public int maxRefreshTokenPresentations() {
         return refreshPresentations.values().stream().mapToInt(AtomicInteger::get).max().orElse(0);
@@ -315,44 +269,15 @@ public final class FakeGitHub implements AutoCloseable {
 
     // ---- switches ----------------------------------------------------------------------------------------
 
-    /** The next {@code times} API and token calls answer {@code status} (a 5xx). */
-    public void failNext(int times, int status) {
-        arm(Failure.SERVER_ERROR, times, status, 0);
-    }
-
-    /**
-     * The next {@code times} calls to {@code path} answer {@code status}; other calls pass. The path
-     * is as GitHub.com spells it: {@code /user}, {@code /login/oauth/access_token},
-     * {@code /app/installations/12345679/access_tokens} (REST paths without the {@code /api/v3} prefix).
-     */
-    public void failNextOn(String path, int times, int status) {
-        failurePath = path;
-        failure.set(Failure.SERVER_ERROR);
-        failureStatus = status;
-        failuresLeft.set(times);
-    }
-
-    /** The next {@code times} calls answer 429 with {@code Retry-After: retryAfterSeconds}. */
-    public void rateLimitNext(int times, long retryAfterSeconds) {
-        arm(Failure.RATE_LIMITED, times, 429, retryAfterSeconds);
-    }
+    // failNext, failNextOn, rateLimitNext, hangNext, afterRefresh and heal come from FakeProvider; failNextOn
+    // takes the path as GitHub.com spells it: /user, /login/oauth/access_token,
+    // /app/installations/12345679/access_tokens (REST paths without the /api/v3 prefix).
 
     /** The next {@code times} calls answer 403 with {@code x-ratelimit-remaining: 0} and a reset that far ahead. */
     public void exhaustRateLimitNext(int times, long resetInSeconds) {
-        arm(Failure.LIMIT_EXHAUSTED, times, 403, resetInSeconds);
-    }
-
-    /** The next {@code times} calls never answer (until {@link #heal()} or {@link #close()}). */
-    public void hangNext(int times) {
-        hanging = new CountDownLatch(1);
-        arm(Failure.HANG, times, 0, 0);
-    }
-
-    /** Ends every armed failure and releases hanging calls. */
-    public void heal() {
-        failuresLeft.set(0);
-        afterRefresh = AfterRefresh.ANSWER;
-        hanging.countDown();
+        failNext(times, null, () -> restError(403, "API rate limit exceeded")
+                .with("x-ratelimit-limit", "5000").with("x-ratelimit-remaining", "0")
+                .with("x-ratelimit-reset", Long.toString(clock.instant().getEpochSecond() + resetInSeconds)));
     }
 
     /** The user or GitHub revoked this refresh token (it answers {@code bad_refresh_token} from now on). */
@@ -397,74 +322,18 @@ public final class FakeGitHub implements AutoCloseable {
 
     // ---- HTTP --------------------------------------------------------------------------------------------
 
-    private record Reply(int status, String contentType, String body, Map<String, String> headers) {
-        static Reply json(int status, JsonNode body) {
-            return new Reply(status, "application/json; charset=utf-8", body.toString(), Map.of());
-        }
-
-        static Reply empty(int status) {
-            return new Reply(status, null, "", Map.of());
-        }
-
-        static Reply redirect(String location) {
-            return new Reply(302, null, "", Map.of("Location", location));
-        }
-
-        Reply with(String header, String value) {
-            Map<String, String> all = new LinkedHashMap<>(headers);
-            all.put(header, value);
-            return new Reply(status, contentType, body, all);
-        }
+    @Override
+    protected Reply serverError(int status) {
+        return restError(status, "Server Error");
     }
 
-    private record Request(String method, String path, Map<String, String> query, Map<String, String> form, String body,
-                           HttpExchange exchange) {
-        String header(String name) {
-            return exchange.getRequestHeaders().getFirst(name);
-        }
-
-        String bearer() {
-            String auth = header("Authorization");
-            return auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
-        }
-
-        /** A parameter from the form body or, as GitHub also accepts, the query string. */
-        String param(String name) {
-            return form.getOrDefault(name, query.get(name));
-        }
+    @Override
+    protected Reply rateLimited(long retryAfterSeconds) {
+        return restError(429, "You have exceeded a secondary rate limit.").with("Retry-After", Long.toString(retryAfterSeconds));
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-            Map<String, String> form = contentType != null && contentType.startsWith("application/x-www-form-urlencoded")
-                    ? formFields(body) : Map.of();
-            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                    query(exchange.getRequestURI()), form, body, exchange);
-            Reply reply = route(request);
-            if (reply == null) {
-                return; // a hung call whose wait ended with the server
-            }
-            reply.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
-            if (reply.contentType() != null) {
-                exchange.getResponseHeaders().add("Content-Type", reply.contentType());
-            }
-            byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
-            if (bytes.length > 0) {
-                exchange.getResponseBody().write(bytes);
-            }
-        } catch (RuntimeException e) {
-            e.printStackTrace();
-            throw e;
-        }
-    }
-
-    /** A call that never got an answer: the connection is closed without one. */
-    private static final Reply HUNG = Reply.empty(0);
-
-    private Reply route(Request request) {
+    @Override
+    protected Reply answer(Request request) {
         String path = request.path();
         try {
             if (request.method().equals("GET") && path.equals("/login/oauth/authorize")) {
@@ -482,7 +351,7 @@ public final class FakeGitHub implements AutoCloseable {
         }
         Reply failed = armedFailure(path.startsWith("/api/v3/") ? path.substring("/api/v3".length()) : path);
         if (failed != null) {
-            return failed == HUNG ? null : failed;
+            return failed;
         }
         if (request.method().equals("POST") && path.equals("/login/oauth/access_token")) {
             return tokenEndpoint(request);
@@ -491,34 +360,6 @@ public final class FakeGitHub implements AutoCloseable {
             return restError(404, "Not Found");
         }
         return api(request, path.substring("/api/v3".length()));
-    }
-
-    /** Consumes one armed failure; for a hang, waits until healed and answers nothing. */
-    private Reply armedFailure(String path) {
-        String only = failurePath;
-        if (only != null && !only.equals(path) || failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) <= 0) {
-            return null;
-        }
-        return switch (failure.get()) {
-            case SERVER_ERROR -> restError(failureStatus, "Server Error");
-            case RATE_LIMITED -> restError(429, "You have exceeded a secondary rate limit.")
-                    .with("Retry-After", Long.toString(failureSeconds));
-            case LIMIT_EXHAUSTED -> restError(403, "API rate limit exceeded")
-                    .with("x-ratelimit-limit", "5000").with("x-ratelimit-remaining", "0")
-                    .with("x-ratelimit-reset", Long.toString(clock.instant().getEpochSecond() + failureSeconds));
-            case HANG -> {
-                awaitQuietly(hanging);
-                yield HUNG;
-            }
-        };
-    }
-
-    private void arm(Failure kind, int times, int status, long seconds) {
-        failurePath = null;
-        failure.set(kind);
-        failureStatus = status;
-        failureSeconds = seconds;
-        failuresLeft.set(times);
     }
 
     // ---- browser pages -----------------------------------------------------------------------------------
@@ -612,15 +453,7 @@ public final class FakeGitHub implements AutoCloseable {
             return tokenError(json, "incorrect_client_credentials", "The client_id and/or client_secret passed are incorrect.");
         }
         if ("refresh_token".equals(request.param("grant_type"))) {
-            Reply reply = refreshGrant(json, clientId, request.param("refresh_token"));
-            return switch (afterRefresh) {
-                case ANSWER -> reply;
-                case FAIL_502 -> restError(502, "Server Error");
-                case HANG -> {
-                    awaitQuietly(hanging);
-                    yield HUNG;
-                }
-            };
+            return afterRefresh(refreshGrant(json, clientId, request.param("refresh_token")));
         }
         return codeGrant(json, clientId, request);
     }
@@ -947,19 +780,7 @@ public final class FakeGitHub implements AutoCloseable {
     // ---- helpers -----------------------------------------------------------------------------------------
 
     static Map<String, String> query(URI uri) {
-        return uri.getRawQuery() == null ? new LinkedHashMap<>() : formFields(uri.getRawQuery());
-    }
-
-    private static Map<String, String> formFields(String encoded) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        for (String pair : encoded.split("&")) {
-            if (!pair.isEmpty()) {
-                int eq = pair.indexOf('=');
-                fields.put(URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
-                        eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return fields;
+        return params(uri.getRawQuery());
     }
 
     private static URI withQuery(String base, Map<String, String> params) {
@@ -988,14 +809,6 @@ public final class FakeGitHub implements AutoCloseable {
             return Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

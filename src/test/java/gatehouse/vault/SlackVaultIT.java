@@ -71,8 +71,8 @@ class SlackVaultIT {
     void freshOrganization() {
         slack.rotation = true;
         slack.expiresIn = 43_200;
-        slack.failing = false;
-        slack.rateLimited = false;
+        slack.failing(false);
+        slack.rateLimited(false);
         slack.refreshDelayMillis = 0;
         slack.enterpriseInstall = false;
         // Each test connects its own workspace: a workspace is live in one organization at most.
@@ -201,14 +201,14 @@ class SlackVaultIT {
     void providerOutageIs503AndTheStoredTokenSurvivesForTheNextTry() throws Exception {
         assertThat(connect(admin, org, null).status()).isEqualTo(200);
         expireStoredTokens();
-        slack.failing = true;
+        slack.failing(true);
         Http.Response down = lookup(a, "organization_id=" + org);
         assertThat(down.status()).as(down.body()).isEqualTo(503);
         assertThat(down.text("error")).isEqualTo("provider_unavailable");
-        slack.failing = false;
-        slack.rateLimited = true;
+        slack.failing(false);
+        slack.rateLimited(true);
         assertThat(lookup(a, "organization_id=" + org).status()).isEqualTo(503);
-        slack.rateLimited = false;
+        slack.rateLimited(false);
         // The refresh token was never spent: the next try succeeds with it.
         Http.Response back = lookup(a, "organization_id=" + org);
         assertThat(back.status()).as(back.body()).isEqualTo(200);
@@ -293,10 +293,10 @@ class SlackVaultIT {
         assertThat(connect(admin, org, null).status()).isEqualTo(200);
         expireStoredTokens();
         lookup(a, "organization_id=" + org);
-        slack.failing = true;
+        slack.failing(true);
         expireStoredTokens();
         lookup(b, "organization_id=" + org);
-        slack.failing = false;
+        slack.failing(false);
         assertThat(logs.messages()).isNotEmpty().allSatisfy(message ->
                 assertThat(message).doesNotContain("xoxe", "xoxb", "xoxp", FakeSlack.CLIENT_SECRET));
     }
@@ -355,12 +355,12 @@ class SlackVaultIT {
         assertThat(a.app().vaultRefresher().lastRunAt()).isNotNull();
 
         expireIn("8 minutes");
-        slack.failing = true;
+        slack.failing(true);
         a.app().vaultRefresher().runOnce();
         int afterFailure = slack.refreshes.get();
         b.app().vaultRefresher().runOnce(); // backing off: not tried again at once, by any node
         assertThat(slack.refreshes.get()).isEqualTo(afterFailure);
-        slack.failing = false;
+        slack.failing(false);
         assertThat(lookup(a, "organization_id=" + org).text("access_token")).isEqualTo(after);
     }
 

@@ -1,8 +1,10 @@
 package gatehouse.vault;
 
+import static gatehouse.testing.OAuthAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import gatehouse.testing.FakeProvider.AfterRefresh;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.TestDatabase;
@@ -86,7 +88,7 @@ class VaultIsolationIT {
     @BeforeEach
     void freshOrganization() {
         github.heal();
-        slack.afterRefresh = "answer";
+        slack.afterRefresh(AfterRefresh.ANSWER);
         slack.refreshDelayMillis = 0;
         slack.teamId = "T" + Fixtures.unique("w").replace("-", "").toUpperCase();
         atlassian.recover();
@@ -306,7 +308,7 @@ class VaultIsolationIT {
     void aSlack502AfterRotatingIsNotRetried() throws Exception {
         assertThat(connectSlack(admin, org).status()).isEqualTo(200);
         expireStoredTokens(org);
-        slack.afterRefresh = "502";
+        slack.afterRefresh(AfterRefresh.FAIL_502);
         int before = slack.refreshes.get();
 
         assertError(lookup("slack", "organization_id=" + org), 503, "provider_unavailable");
@@ -520,10 +522,5 @@ class VaultIsolationIT {
             rows.next();
             return rows.getInt(1);
         }
-    }
-
-    private static void assertError(Http.Response response, int status, String error) {
-        assertThat(response.status()).as(response.body()).isEqualTo(status);
-        assertThat(response.text("error")).isEqualTo(error);
     }
 }

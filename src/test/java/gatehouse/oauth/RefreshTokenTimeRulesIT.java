@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The refresh_token grant's time rules: the grace window and the absolute lifetime. */
-class RefreshTokenGrantTest {
+class RefreshTokenTimeRulesIT {
     private final GrantRules rules = new GrantRules();
 
     private static void assertInvalidGrant(Runnable call) {

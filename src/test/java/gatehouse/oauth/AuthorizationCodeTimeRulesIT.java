@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The authorization_code grant's time rules, with a clock the test moves (RFC 6749 §4.1.2). */
-class AuthorizationCodeGrantTest {
+class AuthorizationCodeTimeRulesIT {
     private final GrantRules rules = new GrantRules();
 
     @Test
