@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Every store the grants stand on, in memory, for unit tests: what the PostgreSQL stores keep in
@@ -31,8 +32,9 @@ import java.util.function.Function;
  * refused, one live access token per installation, a grace retry claimed once). The test arranges
  * the world the rules read (users, memberships, consents, installations) through its methods.
  *
- * <p>A unit of work just runs: the grants throw only before they write, and a refusal that writes
- * is returned, so there is nothing to roll back.
+ * <p>A unit of work rolls back what it wrote when it throws, as a transaction does: so a grant that
+ * threw a refusal instead of returning it ({@link Outcome}) would lose the code it consumed or the
+ * family it revoked here too.
  */
 final class InMemoryGrantStores implements Transactions, AuthorizationCodes, TokenFamilies, TokenIssuing {
     /** Failed logins after which a username is throttled, as the login throttle would. */
@@ -51,6 +53,14 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
     private final Map<List<UUID>, String> roles = new HashMap<>();
     private final Map<List<Object>, List<String>> installations = new HashMap<>();
     private final Map<List<Object>, Set<String>> consents = new HashMap<>();
+
+    /** Codes by the hex of their hash, and whether they were consumed. */
+    private record StoredCode(AuthorizationCode code, Instant consumedAt) {
+    }
+
+    /** A refresh token as it stands, with the sealed successor kept for a retry within the grace window. */
+    private record StoredRefresh(RefreshToken token, String sealedSuccessor) {
+    }
 
     private final Map<String, StoredCode> codes = new HashMap<>();
     private final Map<UUID, TokenGrant> families = new HashMap<>();
@@ -143,7 +153,35 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
 
     @Override
     public <T> T inTransaction(Function<Tx, T> work) {
-        return work.apply(TX);
+        Snapshot before = new Snapshot(Map.copyOf(consents), Map.copyOf(codes), Map.copyOf(families),
+                Map.copyOf(refreshTokens), Map.copyOf(accessTokens), List.copyOf(auditEvents));
+        try {
+            return work.apply(TX);
+        } catch (RuntimeException e) {
+            before.restoreInto(this);
+            throw e;
+        }
+    }
+
+    /** What a unit of work may write (every value immutable, so copies of the maps suffice). */
+    private record Snapshot(Map<List<Object>, Set<String>> consents, Map<String, StoredCode> codes,
+                            Map<UUID, TokenGrant> families, Map<String, StoredRefresh> refreshTokens,
+                            Map<String, AccessToken> accessTokens, List<String> auditEvents) {
+
+        void restoreInto(InMemoryGrantStores stores) {
+            replace(stores.consents, consents);
+            replace(stores.codes, codes);
+            replace(stores.families, families);
+            replace(stores.refreshTokens, refreshTokens);
+            replace(stores.accessTokens, accessTokens);
+            stores.auditEvents.clear();
+            stores.auditEvents.addAll(auditEvents);
+        }
+
+        private static <K, V> void replace(Map<K, V> table, Map<K, V> before) {
+            table.clear();
+            table.putAll(before);
+        }
     }
 
     @Override
@@ -153,29 +191,20 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
 
     // --- AuthorizationCodes
 
-    private static final class StoredCode {
-        final AuthorizationCode code;
-        Instant consumedAt;
-
-        StoredCode(AuthorizationCode code) {
-            this.code = code;
-        }
-    }
-
     @Override
     public void insert(Tx tx, AuthorizationCode code, byte[] hash) {
-        codes.put(key(hash), new StoredCode(code));
+        codes.put(key(hash), new StoredCode(code, null));
     }
 
     @Override
     public Optional<Redeemed> consume(Tx tx, byte[] hash, String clientId, Instant now) {
         StoredCode stored = codes.get(key(hash));
-        if (stored == null || !stored.code.clientId().equals(clientId) || stored.consumedAt != null
-                || users.get(stored.code.userId()).disabled()) {
+        if (stored == null || !stored.code().clientId().equals(clientId) || stored.consumedAt() != null
+                || users.get(stored.code().userId()).disabled()) {
             return Optional.empty();
         }
-        stored.consumedAt = now;
-        AuthorizationCode code = stored.code;
+        codes.put(key(hash), new StoredCode(stored.code(), now));
+        AuthorizationCode code = stored.code();
         return Optional.of(new Redeemed(code, stillMember(code), consentCovers(code),
                 users.get(code.userId()).emailVerified()));
     }
@@ -197,27 +226,10 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
 
     @Override
     public Optional<AuthorizationCode> find(Tx tx, byte[] hash) {
-        return Optional.ofNullable(codes.get(key(hash))).map(stored -> stored.code);
+        return Optional.ofNullable(codes.get(key(hash))).map(StoredCode::code);
     }
 
     // --- TokenFamilies
-
-    private static final class StoredRefresh {
-        final RefreshToken issued;
-        Instant rotatedAt;
-        boolean graceUsed;
-        Instant revokedAt;
-        String sealedSuccessor;
-
-        StoredRefresh(RefreshToken issued) {
-            this.issued = issued;
-        }
-
-        RefreshToken now() {
-            return new RefreshToken(issued.id(), issued.grantId(), issued.parentId(), issued.clientId(), issued.scope(),
-                    issued.createdAt(), issued.expiresAt(), rotatedAt, graceUsed, revokedAt);
-        }
-    }
 
     @Override
     public Optional<Found> lockRefreshToken(Tx tx, byte[] hash) {
@@ -225,39 +237,40 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
         if (stored == null) {
             return Optional.empty();
         }
-        TokenGrant family = families.get(stored.issued.grantId());
+        TokenGrant family = families.get(stored.token().grantId());
         User owner = family.userId() == null ? null : users.get(family.userId());
-        return Optional.of(new Found(stored.now(), family, owner != null && owner.disabled(),
+        return Optional.of(new Found(stored.token(), family, owner != null && owner.disabled(),
                 owner != null && owner.emailVerified()));
     }
 
     @Override
     public void markRotated(Tx tx, UUID refreshId, Instant now, String sealedSuccessor) {
-        StoredRefresh stored = refreshById(refreshId);
-        stored.rotatedAt = now;
-        stored.sealedSuccessor = sealedSuccessor;
+        updateRefresh(refreshId, stored -> new StoredRefresh(with(stored.token(), now, stored.token().graceUsed(),
+                stored.token().revokedAt()), sealedSuccessor));
     }
 
     @Override
     public Optional<String> claimGraceRetry(Tx tx, UUID refreshId) {
-        StoredRefresh stored = refreshById(refreshId);
+        StoredRefresh stored = refreshTokens.values().stream()
+                .filter(candidate -> candidate.token().id().equals(refreshId)).findFirst().orElseThrow();
         boolean successorRotated = refreshTokens.values().stream()
-                .anyMatch(child -> refreshId.equals(child.issued.parentId()) && child.rotatedAt != null);
-        if (stored.graceUsed || stored.sealedSuccessor == null || successorRotated) {
+                .anyMatch(child -> refreshId.equals(child.token().parentId()) && child.token().rotatedAt() != null);
+        if (stored.token().graceUsed() || stored.sealedSuccessor() == null || successorRotated) {
             return Optional.empty();
         }
-        String kept = stored.sealedSuccessor;
-        stored.graceUsed = true;
-        stored.sealedSuccessor = null;
-        return Optional.of(kept);
+        updateRefresh(refreshId, current -> new StoredRefresh(with(current.token(), current.token().rotatedAt(), true,
+                current.token().revokedAt()), null));
+        return Optional.of(stored.sealedSuccessor());
     }
 
     @Override
     public void revoke(Tx tx, UUID grantId) {
         Instant now = clock.instant();
-        refreshTokens.values().stream()
-                .filter(stored -> stored.issued.grantId().equals(grantId) && stored.revokedAt == null)
-                .forEach(stored -> stored.revokedAt = now);
+        refreshTokens.replaceAll((hash, stored) -> stored.token().grantId().equals(grantId)
+                && stored.token().revokedAt() == null
+                ? new StoredRefresh(with(stored.token(), stored.token().rotatedAt(), stored.token().graceUsed(), now),
+                        stored.sealedSuccessor())
+                : stored);
         revokeAccessTokens(tx, grantId, now);
         families.computeIfPresent(grantId, (id, family) -> family.revokedAt() != null ? family
                 : new TokenGrant(family.id(), family.clientId(), family.userId(), family.organizationId(),
@@ -309,7 +322,7 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
                                     Instant expiresAt) {
         String value = codec.generate(TokenKind.REFRESH_TOKEN);
         refreshTokens.put(key(TokenCodec.hash(value)), new StoredRefresh(new RefreshToken(Ids.newId(), grantId,
-                parentId, clientId, scope, clock.instant(), expiresAt, null, false, null)));
+                parentId, clientId, scope, clock.instant(), expiresAt, null, false, null), null));
         return value;
     }
 
@@ -352,9 +365,13 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
 
     // ---
 
-    private StoredRefresh refreshById(UUID refreshId) {
-        return refreshTokens.values().stream().filter(stored -> stored.issued.id().equals(refreshId)).findFirst()
-                .orElseThrow();
+    private void updateRefresh(UUID refreshId, UnaryOperator<StoredRefresh> change) {
+        refreshTokens.replaceAll((hash, stored) -> stored.token().id().equals(refreshId) ? change.apply(stored) : stored);
+    }
+
+    private static RefreshToken with(RefreshToken token, Instant rotatedAt, boolean graceUsed, Instant revokedAt) {
+        return new RefreshToken(token.id(), token.grantId(), token.parentId(), token.clientId(), token.scope(),
+                token.createdAt(), token.expiresAt(), rotatedAt, graceUsed, revokedAt);
     }
 
     private static AccessToken revoked(AccessToken token, Instant now) {
