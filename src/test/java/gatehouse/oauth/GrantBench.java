@@ -13,6 +13,7 @@ import gatehouse.store.Ids;
 import gatehouse.testing.MutableClock;
 import gatehouse.users.User;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -131,7 +132,7 @@ final class GrantBench {
         }
 
         Client build() {
-            var now = java.time.Instant.now();
+            Instant now = Instant.now();
             return new Client(clientId, Ids.newId(), new byte[32], null,
                     null, "App", null, null, ownerOrgId, List.of(REDIRECT_URI), grantTypes, allowedScopes, List.of(),
                     allowedScopes, approvedGrantTypes, confidential, actorModes, "opaque", "ES256", accessTokenTtl,
