@@ -37,7 +37,9 @@ import gatehouse.oauth.AuthorizationService;
 import gatehouse.oauth.AuthorizeEndpoint;
 import gatehouse.oauth.ClientCredentialsGrant;
 import gatehouse.oauth.Grant;
+import gatehouse.oauth.GrantStores;
 import gatehouse.oauth.IntrospectionEndpoint;
+import gatehouse.oauth.Issuance;
 import gatehouse.oauth.MetadataEndpoint;
 import gatehouse.oauth.PasswordGrant;
 import gatehouse.oauth.RefreshTokenGrant;
@@ -196,12 +198,17 @@ public final class App implements AutoCloseable {
         var callers = new CallerResolver(sessions, tokens, authenticator, limiter, apiLimit);
         var codes = new AuthorizationCodeRepository();
 
+        var grantStores = GrantStores.postgres(database, codes, tokens, new TokenRepository(), audit, installations,
+                consents, users, orgs);
+        var issuance = new Issuance(grantStores.issuing(), grantStores.installations());
         List<Grant> grants = List.of(
-                new AuthorizationCodeGrant(database, codes, tokens, codec, installations, clock),
-                new RefreshTokenGrant(database, new TokenRepository(), tokens, codec, audit, installations, clock,
+                new AuthorizationCodeGrant(grantStores.transactions(), grantStores.codes(), grantStores.families(),
+                        issuance, codec, clock),
+                new RefreshTokenGrant(grantStores.transactions(), grantStores.families(), issuance, codec, clock,
                         encryption),
-                new ClientCredentialsGrant(database, tokens, installations),
-                new PasswordGrant(database, users, orgs, tokens, consents, clock));
+                new ClientCredentialsGrant(grantStores.transactions(), issuance),
+                new PasswordGrant(grantStores.transactions(), grantStores.passwords(), grantStores.memberships(),
+                        grantStores.consents(), issuance, clock));
         var authorization = new AuthorizationService(database, clients, orgs, consents, installations, codes, codec,
                 clock, config.issuer());
 

@@ -25,20 +25,12 @@ public final class AuthorizationCodeRepository {
     }
 
     /**
-     * A code just consumed, with what its redemption still depends on, as it stands now: whether
-     * the user is still a member of the code's organization (an owner or admin for actor
-     * {@code app}), whether an active consent still covers the code's scopes, and whether the
-     * user's email address is verified (for the tokens' {@code email_verified}).
-     */
-    public record Redeemed(AuthorizationCode code, boolean stillMember, boolean consentCovers, boolean emailVerified) {
-    }
-
-    /**
      * Marks the code used, in one statement, if it is unused, belongs to {@code clientId} and its
-     * user is not disabled; the same statement reads what redemption re-checks (one round trip on
-     * the token endpoint). Returns the code as it was; empty means unknown, foreign, used or refused.
+     * user is not disabled; the same statement reads what redemption re-checks
+     * ({@link AuthorizationCodes.Redeemed}: one round trip on the token endpoint). Returns the code
+     * as it was; empty means unknown, foreign, used or refused.
      */
-    public Optional<Redeemed> consume(Handle handle, byte[] hash, String clientId, Instant now) {
+    public Optional<AuthorizationCodes.Redeemed> consume(Handle handle, byte[] hash, String clientId, Instant now) {
         return handle.createQuery("UPDATE authorization_codes c SET consumed_at = :now"
                         + " WHERE c.code_hash = :hash AND c.client_id = :clientId AND c.consumed_at IS NULL"
                         + " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.user_id AND u.disabled) RETURNING "
@@ -47,7 +39,7 @@ public final class AuthorizationCodeRepository {
                 .bind("hash", hash)
                 .bind("clientId", clientId)
                 .bind("now", now)
-                .map((rs, ctx) -> new Redeemed(MAPPER.map(rs, ctx), rs.getBoolean("still_member"),
+                .map((rs, ctx) -> new AuthorizationCodes.Redeemed(MAPPER.map(rs, ctx), rs.getBoolean("still_member"),
                         rs.getBoolean("consent_covers"), rs.getBoolean("email_verified")))
                 .findOne();
     }

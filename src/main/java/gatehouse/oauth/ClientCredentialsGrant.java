@@ -4,9 +4,6 @@ import gatehouse.auth.ServiceScopes;
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
-import gatehouse.installations.InstallationService;
-import gatehouse.store.Database;
-import gatehouse.tokens.TokenService;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,14 +18,12 @@ import java.util.UUID;
  * Both are limited to the scopes the app may use now ({@link Client#allowedScopes()}).
  */
 public final class ClientCredentialsGrant implements Grant {
-    private final Database database;
-    private final TokenService tokens;
-    private final InstallationService installations;
+    private final Transactions transactions;
+    private final Issuance issuance;
 
-    public ClientCredentialsGrant(Database database, TokenService tokens, InstallationService installations) {
-        this.database = database;
-        this.tokens = tokens;
-        this.installations = installations;
+    public ClientCredentialsGrant(Transactions transactions, Issuance issuance) {
+        this.transactions = transactions;
+        this.issuance = issuance;
     }
 
     @Override
@@ -51,42 +46,27 @@ public final class ClientCredentialsGrant implements Grant {
         if (organizationId == null) {
             // A service token of the owner organization: one INSERT.
             String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), client.allowedScopes()));
-            var issued = database.withHandle(handle -> tokens.issueAccessToken(handle,
-                    spec(client, client.ownerOrgId(), scope, false)));
-            return response(client, issued, scope);
+            return transactions.withoutTransaction(tx ->
+                    issuance.appToken(tx, client, client.ownerOrgId(), scope, type(), false));
         }
         // An installation token: checked against the installation (held until commit, so a
         // disconnect cannot slip in between) and retiring its predecessor, in one transaction.
-        return database.inTransaction(handle -> {
+        return transactions.inTransaction(tx -> {
             String scope = ScopeRequest.join(ScopeRequest.resolveDelegated(params.get("scope"),
-                    installedScopes(handle, client, organizationId)));
-            return response(client, tokens.issueAccessToken(handle, spec(client, organizationId, scope, true)), scope);
+                    installedScopes(tx, client, organizationId)));
+            return issuance.appToken(tx, client, organizationId, scope, type(), true);
         });
-    }
-
-    private TokenService.AccessSpec spec(Client client, UUID organizationId, String scope, boolean installation) {
-        return new TokenService.AccessSpec(client.clientId(), null, organizationId, "app", scope, null, type(),
-                installation, client.accessTokenTtl(), client.jwtSigningAlg());
-    }
-
-    private static TokenResponse response(Client client, TokenService.Issued issued, String scope) {
-        return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), null, scope,
-                issued.token().organizationId(), "app");
     }
 
     /**
      * The scopes the app may hold acting as itself in the organization: all it may use in its owner
      * organization, and of those, the ones the organization's admins approved where it is installed.
      */
-    private List<String> installedScopes(org.jdbi.v3.core.Handle handle, Client client, UUID organizationId) {
+    private List<String> installedScopes(Tx tx, Client client, UUID organizationId) {
         if (!client.actorModes().contains("app")) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app does not act as itself");
         }
-        if (organizationId.equals(client.ownerOrgId())) {
-            return client.allowedScopes();
-        }
-        return installations.holdActive(handle, client.clientId(), organizationId)
-                .map(installation -> installation.scopes().stream().filter(client.allowedScopes()::contains).toList())
+        return issuance.scopesPermittedNow(tx, client, "app", organizationId)
                 .orElseThrow(() -> OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT,
                         "the app is not installed in this organization"));
     }

@@ -1,16 +1,11 @@
 package gatehouse.oauth;
 
 import gatehouse.clients.Client;
-import gatehouse.consent.ConsentService;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
-import gatehouse.orgs.OrgService;
-import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.tokens.TokenGrant;
-import gatehouse.tokens.TokenService;
 import gatehouse.users.User;
-import gatehouse.users.UserService;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -19,26 +14,27 @@ import java.util.UUID;
 
 /**
  * {@code password} (RFC 6749 §4.3), for trusted first-party apps a platform admin approved it for
- * (the token endpoint checks {@link Client#allowsGrant}): the user's own credentials for a token
- * acting as that user. The token has no organization unless {@code organization_id} names one the
- * user belongs to (docs/http.md, "Conventions"). Signing in this way is the user's consent, recorded as the code flow
- * records it, so the user sees the app among their consents and can revoke it there.
+ * (the token endpoint and the grant both check {@link Client#allowsGrant}): the user's own
+ * credentials for a token acting as that user. The token has no organization unless
+ * {@code organization_id} names one the user belongs to (docs/http.md, "Conventions"). Signing in
+ * this way is the user's consent, recorded as the code flow records it, so the user sees the app
+ * among their consents and can revoke it there.
  */
 public final class PasswordGrant implements Grant {
-    private final Database database;
-    private final UserService users;
-    private final OrgService orgs;
-    private final TokenService tokens;
-    private final ConsentService consents;
+    private final Transactions transactions;
+    private final PasswordCheck passwords;
+    private final OrgMembership memberships;
+    private final ConsentRecording consents;
+    private final Issuance issuance;
     private final Clock clock;
 
-    public PasswordGrant(Database database, UserService users, OrgService orgs, TokenService tokens,
-                         ConsentService consents, Clock clock) {
-        this.database = database;
-        this.users = users;
-        this.orgs = orgs;
-        this.tokens = tokens;
+    public PasswordGrant(Transactions transactions, PasswordCheck passwords, OrgMembership memberships,
+                         ConsentRecording consents, Issuance issuance, Clock clock) {
+        this.transactions = transactions;
+        this.passwords = passwords;
+        this.memberships = memberships;
         this.consents = consents;
+        this.issuance = issuance;
         this.clock = clock;
     }
 
@@ -57,6 +53,10 @@ public final class PasswordGrant implements Grant {
         if (!client.confidential()) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "public apps cannot use the password grant");
         }
+        // The token endpoint checks this already; a grant that takes a user's password checks it again.
+        if (!client.allowsGrant(type())) {
+            throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app may not use " + type());
+        }
         String username = params.get("username");
         String password = params.get("password");
         if (username == null || password == null) {
@@ -66,35 +66,26 @@ public final class PasswordGrant implements Grant {
         String scope = ScopeRequest.join(scopes);
         UUID organizationId = Parameters.uuid("organization_id", params.get("organization_id"));
         User user = authenticate(username, password);
-        if (organizationId != null && orgs.roleOf(organizationId, user.id()).isEmpty()) {
+        if (organizationId != null && !memberships.isMember(organizationId, user.id())) {
             throw OAuthException.invalidGrant("user is not a member of organization " + organizationId);
         }
-        return database.inTransaction(handle -> {
+        return transactions.inTransaction(tx -> {
             Instant now = clock.instant();
-            UUID grantId = Ids.newId();
-            consents.grant(handle, user.id(), client.clientId(), organizationId, "self", scopes);
-            tokens.createGrant(handle, new TokenGrant(grantId, client.clientId(), user.id(), organizationId, "self",
-                    scope, type(), now, null));
+            consents.grant(tx, user.id(), client.clientId(), organizationId, "self", scopes);
+            var family = new TokenGrant(Ids.newId(), client.clientId(), user.id(), organizationId, "self", scope,
+                    type(), now, null);
             // Not installation-bound: a first-party app signs the same user in on several devices.
-            var issued = tokens.issueAccessToken(handle, new TokenService.AccessSpec(client.clientId(), user.id(),
-                    organizationId, "self", scope, grantId, type(), false, client.accessTokenTtl(),
-                    client.jwtSigningAlg(), user.emailVerified()));
-            String refresh = client.allowsGrant(Client.REFRESH_TOKEN)
-                    ? tokens.issueRefreshToken(handle, grantId, null, client.clientId(), scope,
-                            RefreshTokenGrant.expiryFor(client, now))
-                    : null;
-            return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), refresh, scope, organizationId,
-                    "self");
+            return issuance.startFamily(tx, client, family, false, user.emailVerified());
         });
     }
 
     /** The user, or invalid_grant: at the token endpoint an unverified email is a refused grant too. */
     private User authenticate(String username, String password) {
         try {
-            return users.authenticate(username, password)
+            return passwords.authenticate(username, password)
                     .orElseThrow(() -> OAuthException.invalidGrant("wrong username or password"));
         } catch (OAuthException e) {
-            if (e.error() == gatehouse.errors.OAuthError.FORBIDDEN) {
+            if (e.error() == OAuthError.FORBIDDEN) {
                 throw OAuthException.invalidGrant(e.description());
             }
             throw e;

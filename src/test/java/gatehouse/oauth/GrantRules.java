@@ -4,6 +4,7 @@ import gatehouse.audit.AuditLog;
 import gatehouse.audit.AuditRepository;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientRepository;
+import gatehouse.installations.Installation;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.testing.Fixtures;
@@ -19,8 +20,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The grants built directly (no HTTP) on the test database with a clock the test moves, plus an
- * app and a user to exchange for. Apps and users are made through the API, so every foreign key
+ * The grants built directly (no HTTP) on their PostgreSQL stores and the test database, with a
+ * clock the test moves, plus an app and a user to exchange for. Apps and users are made through the API, so every foreign key
  * holds.
  */
 final class GrantRules {
@@ -32,10 +33,15 @@ final class GrantRules {
     final TokenService tokens = new TokenService(database, repository, codec, audit, clock,
             TestServer.get().app().accessTokenSigner());
     final AuthorizationCodeRepository codes = new AuthorizationCodeRepository();
-    final AuthorizationCodeGrant authorizationCode = new AuthorizationCodeGrant(database, codes, tokens, codec,
-            TestServer.get().app().installations(), clock);
-    final RefreshTokenGrant refreshToken = new RefreshTokenGrant(database, repository, tokens, codec, audit,
-            TestServer.get().app().installations(), clock, TestServer.get().app().encryption());
+    final PostgresTransactions transactions = new PostgresTransactions(database);
+    final PostgresTokens families = new PostgresTokens(tokens, repository, audit);
+    final Issuance issuance = new Issuance(families, (tx, clientId, organizationId) -> TestServer.get().app()
+            .installations().holdActive(PostgresTransactions.handle(tx), clientId, organizationId)
+            .map(Installation::scopes));
+    final AuthorizationCodeGrant authorizationCode = new AuthorizationCodeGrant(transactions,
+            new PostgresAuthorizationCodes(codes), families, issuance, codec, clock);
+    final RefreshTokenGrant refreshToken = new RefreshTokenGrant(transactions, families, issuance, codec, clock,
+            TestServer.get().app().encryption());
 
     final Fixtures.User user = Fixtures.newUser();
     final String orgId = Fixtures.org(user.login());

@@ -10,8 +10,11 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The refresh_token grant's time rules: the grace window and the absolute lifetime. */
-class RefreshTokenTimeRulesIT {
+/**
+ * The refresh_token grant's time rules on its PostgreSQL stores: the grace window and the absolute
+ * lifetime, as the database's statements keep them.
+ */
+class RefreshTokenGrantStoreIT {
     private final GrantRules rules = new GrantRules();
 
     private static void assertInvalidGrant(Runnable call) {

@@ -11,8 +11,11 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The authorization_code grant's time rules, with a clock the test moves (RFC 6749 §4.1.2). */
-class AuthorizationCodeTimeRulesIT {
+/**
+ * The authorization_code grant's time rules on its PostgreSQL stores, with a clock the test moves
+ * (RFC 6749 §4.1.2): the database's statements keep the rules the unit tests prove in memory.
+ */
+class AuthorizationCodeGrantStoreIT {
     private final GrantRules rules = new GrantRules();
 
     @Test

@@ -1,0 +1,100 @@
+package gatehouse.oauth;
+
+import gatehouse.clients.Client;
+import gatehouse.tokens.RefreshToken;
+import gatehouse.tokens.TokenGrant;
+import gatehouse.tokens.TokenService;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The issuing steps the four grants share: starting a token family, an access token under the
+ * installation rule, a refresh token with the app's expiry, and the token endpoint's answer. Every
+ * step runs in the grant's unit of work.
+ */
+public final class Issuance {
+    private final TokenIssuing issuing;
+    private final InstallationCheck installations;
+
+    public Issuance(TokenIssuing issuing, InstallationCheck installations) {
+        this.issuing = issuing;
+        this.installations = installations;
+    }
+
+    /** When a refresh token issued now expires: never, unless the app sets an absolute TTL. */
+    static Instant refreshExpiry(Client client, Instant now) {
+        return client.refreshTokenTtl() == null ? null : now.plusSeconds(client.refreshTokenTtl());
+    }
+
+    /**
+     * What tokens acting as {@code actor} in the organization may carry now: the scopes the app may
+     * use, and for an installation (actor app outside the owner organization) only those its
+     * organization approved. The installation is held until the unit of work ends (a disconnect
+     * then revokes what is issued in it); empty when the app is no longer installed.
+     */
+    Optional<List<String>> scopesPermittedNow(Tx tx, Client client, String actor, UUID organizationId) {
+        boolean underInstallation = "app".equals(actor) && organizationId != null
+                && !organizationId.equals(client.ownerOrgId());
+        if (!underInstallation) {
+            return Optional.of(client.allowedScopes());
+        }
+        return installations.holdActive(tx, client.clientId(), organizationId)
+                .map(approved -> approved.stream().filter(client.allowedScopes()::contains).toList());
+    }
+
+    /**
+     * Starts the family: stores it, then its first access token and, when the app may refresh, its
+     * first refresh token (expiring after the app's absolute lifetime, if it has one).
+     *
+     * @param installationBound whether the access token replaces the installation's previous one
+     * @param emailVerified the user's flag, for a JWT's {@code email_verified}
+     */
+    TokenResponse startFamily(Tx tx, Client client, TokenGrant family, boolean installationBound,
+                              boolean emailVerified) {
+        issuing.createFamily(tx, family);
+        var issued = accessToken(tx, client, family, family.scope(), family.grantType(), installationBound,
+                emailVerified);
+        String refresh = client.allowsGrant(Client.REFRESH_TOKEN)
+                ? issuing.issueRefreshToken(tx, family.id(), null, client.clientId(), family.scope(),
+                        refreshExpiry(client, family.createdAt()))
+                : null;
+        return response(client, issued, refresh, family.scope(), family.organizationId(), family.actor());
+    }
+
+    /** A rotated refresh token's successor: same family and scope, and the family's end, not a later one. */
+    String successor(Tx tx, Client client, RefreshToken retired) {
+        return issuing.issueRefreshToken(tx, retired.grantId(), retired.id(), client.clientId(), retired.scope(),
+                retired.expiresAt());
+    }
+
+    /** A new access token of an existing family, answered with the refresh token the client holds next. */
+    TokenResponse continueFamily(Tx tx, Client client, TokenGrant family, String scope, String grantType,
+                                 boolean installationBound, boolean emailVerified, String refreshToken) {
+        var issued = accessToken(tx, client, family, scope, grantType, installationBound, emailVerified);
+        return response(client, issued, refreshToken, scope, family.organizationId(), family.actor());
+    }
+
+    /** An access token of the app acting as itself, outside any family (client_credentials). */
+    TokenResponse appToken(Tx tx, Client client, UUID organizationId, String scope, String grantType,
+                           boolean installationBound) {
+        var issued = issuing.issueAccessToken(tx, new TokenService.AccessSpec(client.clientId(), null, organizationId,
+                "app", scope, null, grantType, installationBound, client.accessTokenTtl(), client.jwtSigningAlg()));
+        return response(client, issued, null, scope, issued.token().organizationId(), "app");
+    }
+
+    /** Actor app acts as the app itself: the token has no user, whoever approved the family. */
+    private TokenService.Issued accessToken(Tx tx, Client client, TokenGrant family, String scope, String grantType,
+                                            boolean installationBound, boolean emailVerified) {
+        return issuing.issueAccessToken(tx, new TokenService.AccessSpec(client.clientId(), family.tokenUserId(),
+                family.organizationId(), family.actor(), scope, family.id(), grantType, installationBound,
+                client.accessTokenTtl(), client.jwtSigningAlg(), emailVerified));
+    }
+
+    private static TokenResponse response(Client client, TokenService.Issued issued, String refreshToken, String scope,
+                                          UUID organizationId, String actor) {
+        return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), refreshToken, scope,
+                organizationId, actor);
+    }
+}

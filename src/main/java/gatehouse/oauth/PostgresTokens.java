@@ -1,0 +1,78 @@
+package gatehouse.oauth;
+
+import gatehouse.audit.Actor;
+import gatehouse.audit.AuditLog;
+import gatehouse.tokens.TokenGrant;
+import gatehouse.tokens.TokenRepository;
+import gatehouse.tokens.TokenService;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Token families and issuing on PostgreSQL: adapters over {@link TokenService} and
+ * {@link TokenRepository}, which hold the statements.
+ */
+public final class PostgresTokens implements TokenFamilies, TokenIssuing {
+    private final TokenService tokens;
+    private final TokenRepository repository;
+    private final AuditLog audit;
+
+    public PostgresTokens(TokenService tokens, TokenRepository repository, AuditLog audit) {
+        this.tokens = tokens;
+        this.repository = repository;
+        this.audit = audit;
+    }
+
+    @Override
+    public Optional<Found> lockRefreshToken(Tx tx, byte[] hash) {
+        return repository.lockRefreshToken(PostgresTransactions.handle(tx), hash)
+                .map(found -> new Found(found.token(), found.grant(), found.ownerDisabled(), found.ownerEmailVerified()));
+    }
+
+    @Override
+    public void markRotated(Tx tx, UUID refreshId, Instant now, String sealedSuccessor) {
+        repository.markRotated(PostgresTransactions.handle(tx), refreshId, now, sealedSuccessor);
+    }
+
+    @Override
+    public Optional<String> claimGraceRetry(Tx tx, UUID refreshId) {
+        return repository.claimGraceRetry(PostgresTransactions.handle(tx), refreshId);
+    }
+
+    @Override
+    public void revoke(Tx tx, UUID grantId) {
+        tokens.revokeGrant(PostgresTransactions.handle(tx), grantId);
+    }
+
+    @Override
+    public void revokeOnReuse(Tx tx, String clientId, TokenGrant grant) {
+        var handle = PostgresTransactions.handle(tx);
+        tokens.revokeGrant(handle, grant.id());
+        audit.record(handle, Actor.client(clientId), AuditLog.Event.of("token.reuse_detected")
+                .client(clientId).organization(grant.organizationId())
+                .details(Map.of("grant_id", grant.id().toString())));
+    }
+
+    @Override
+    public void revokeAccessTokens(Tx tx, UUID grantId, Instant now) {
+        repository.revokeGrantAccessTokens(PostgresTransactions.handle(tx), grantId, now);
+    }
+
+    @Override
+    public void createFamily(Tx tx, TokenGrant grant) {
+        tokens.createGrant(PostgresTransactions.handle(tx), grant);
+    }
+
+    @Override
+    public TokenService.Issued issueAccessToken(Tx tx, TokenService.AccessSpec spec) {
+        return tokens.issueAccessToken(PostgresTransactions.handle(tx), spec);
+    }
+
+    @Override
+    public String issueRefreshToken(Tx tx, UUID grantId, UUID parentId, String clientId, String scope,
+                                    Instant expiresAt) {
+        return tokens.issueRefreshToken(PostgresTransactions.handle(tx), grantId, parentId, clientId, scope, expiresAt);
+    }
+}
