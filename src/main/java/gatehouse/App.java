@@ -20,7 +20,6 @@ import gatehouse.http.ErrorHandler;
 import gatehouse.http.LingeringConnector;
 import gatehouse.http.RequestLog;
 import gatehouse.http.Routes;
-import gatehouse.http.TrustedProxies;
 import gatehouse.installations.InstallationRepository;
 import gatehouse.installations.InstallationRoutes;
 import gatehouse.installations.InstallationService;
@@ -162,7 +161,8 @@ public final class App implements AutoCloseable {
                 Duration.ofSeconds(2));
         var accountEmails = new AccountEmails(database, userRepository, new UserTokenRepository(), sessionRepository,
                 tokens, audit, codec, mail, config.issuer(), clock);
-        var registrationThrottle = new RegistrationThrottle(config.rateLimits().enabled(), config.rateLimits().registrationsPerIp(), buckets);
+        var registrationThrottle = new RegistrationThrottle(config.rateLimits().enabled(),
+                config.rateLimits().registrationsPerIp(), buckets);
         var users = new UserService(database, userRepository, sessionRepository, tokens, audit, throttle,
                 registrationThrottle, accountEmails, clock, config.accounts().registrationOpen(), config.accounts().requireVerifiedEmail());
         var formCsrf = new FormCsrf(codec, config.secureCookies());

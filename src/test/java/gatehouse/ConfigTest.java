@@ -45,7 +45,8 @@ class ConfigTest {
         assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://auth.example.com",
                 "GATEHOUSE_ENCRYPTION_KEYS", KEY)).accounts().requireVerifiedEmail()).isTrue();
         assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "https://auth.example.com",
-                "GATEHOUSE_ENCRYPTION_KEYS", KEY, "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "false")).accounts().requireVerifiedEmail()).isFalse();
+                "GATEHOUSE_ENCRYPTION_KEYS", KEY, "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "false")).accounts().requireVerifiedEmail())
+                .isFalse();
         assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "http://localhost:8080")).accounts().requireVerifiedEmail()).isFalse();
         assertThat(Config.fromEnv(Map.of("GATEHOUSE_ISSUER", "http://localhost:8080",
                 "GATEHOUSE_REQUIRE_VERIFIED_EMAIL", "true")).accounts().requireVerifiedEmail()).isTrue();

@@ -19,7 +19,8 @@ public final class ClientRepository {
             Rows.texts(rs, "redirect_uris"), Rows.texts(rs, "grant_types"), Rows.texts(rs, "scopes"),
             Rows.texts(rs, "approved_scopes"), Rows.texts(rs, "allowed_scopes"), Rows.texts(rs, "approved_grant_types"),
             rs.getBoolean("confidential"), Rows.texts(rs, "actor_modes"),
-            rs.getString("access_token_format"), rs.getString("access_token_signing_alg"), rs.getInt("access_token_ttl"), rs.getBoolean("refresh_token_rotation"),
+            rs.getString("access_token_format"), rs.getString("access_token_signing_alg"), rs.getInt("access_token_ttl"),
+            rs.getBoolean("refresh_token_rotation"),
             rs.getInt("refresh_token_grace_seconds"), Rows.integerOrNull(rs, "refresh_token_ttl"),
             rs.getString("webhook_url"), Rows.texts(rs, "webhook_events"), rs.getBoolean("resource_server"),
             Rows.uuid(rs, "created_by"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));

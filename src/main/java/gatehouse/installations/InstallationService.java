@@ -18,7 +18,8 @@ import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Apps installed in organizations (docs/http.md, "The OAuth flows" and "The management API"). An owner or admin installs an app by approving it
+ * Apps installed in organizations (docs/http.md, "The OAuth flows" and "The management API"). An
+ * owner or admin installs an app by approving it
  * with actor {@code app}; the app then gets tokens that act inside that organization. Disconnecting
  * ends everything the app holds there in one transaction: its tokens (both actors), the consents
  * given to it there (so a new installation needs a new approval), and the installation itself.

@@ -122,7 +122,8 @@ public final class AuthorizationService {
         String challenge = Pkce.challengeOf(params.get("code_challenge"), params.get("code_challenge_method"),
                 !client.confidential());
         return new AuthorizationRequest(client, verified.redirectUri(), verified.redirectUriSent(), params.get("state"),
-                granted, challenge, actor, Parameters.uuid("organization_id", params.get("organization_id")), promptOf(params.get("prompt")));
+                granted, challenge, actor, Parameters.uuid("organization_id", params.get("organization_id")),
+                promptOf(params.get("prompt")));
     }
 
     /** Organizations the user may authorize the request into (docs/http.md, "The OAuth flows"). */

@@ -106,7 +106,8 @@ public final class AuthorizeEndpoint {
                 throw OAuthException.of(OAuthError.ACCESS_DENIED, "the user approved none of the requested scopes");
             }
             List<Organization> eligible = service.eligibleOrganizations(caller.get().userId(), request.actor());
-            UUID organizationId = service.chooseOrganization(request, Parameters.uuid("organization_id", form.get("organization_id")), eligible);
+            UUID chosen = Parameters.uuid("organization_id", form.get("organization_id"));
+            UUID organizationId = service.chooseOrganization(request, chosen, eligible);
             String code = service.approve(request, caller.get().userId(), organizationId, true);
             redirect(ctx, service.successRedirect(request, code).toString());
         } catch (OAuthException e) {

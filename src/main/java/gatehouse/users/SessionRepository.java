@@ -18,7 +18,8 @@ public final class SessionRepository {
 
     public void insert(Handle handle, BrowserSession session, byte[] tokenHash) {
         handle.createUpdate("""
-                        INSERT INTO browser_sessions (id, token_hash, csrf_token, user_id, ip, user_agent, created_at, last_seen_at, expires_at)
+                        INSERT INTO browser_sessions (id, token_hash, csrf_token, user_id, ip, user_agent, created_at,
+                                                      last_seen_at, expires_at)
                         VALUES (:id, :tokenHash, :csrfToken, :userId, :ip, :userAgent, :createdAt, :lastSeenAt, :expiresAt)""")
                 .bindMethods(session)
                 .bind("tokenHash", tokenHash)

@@ -64,7 +64,8 @@ public final class SessionService {
             if (session.lastSeenAt().plus(TOUCH_INTERVAL).isBefore(now)) {
                 sessions.touch(handle, session.id(), now);
             }
-            return Optional.of(Caller.session(found.get().user().id(), found.get().user().username(), found.get().user().roles(), session.id(), session.csrfToken()));
+            User user = found.get().user();
+            return Optional.of(Caller.session(user.id(), user.username(), user.roles(), session.id(), session.csrfToken()));
         });
     }
 

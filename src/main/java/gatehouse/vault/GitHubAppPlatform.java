@@ -226,7 +226,10 @@ public final class GitHubAppPlatform implements Platform {
                 Map.of(INSTALLATION_ID, installationId));
     }
 
-    /** An installation's failure (docs/vault-providers.md, "Rules shared by every provider"): gone or suspended is the connection's end, a bad JWT is ours. */
+    /**
+     * An installation's failure (docs/vault-providers.md, "How failures are classified"): gone or
+     * suspended is the connection's end, a bad JWT is ours.
+     */
     private ProviderException failure(ProviderHttp.Answer answer, String what) {
         ProviderException retryable = GitHubHttp.retryable(answer, clock);
         if (retryable != null) {

@@ -14,10 +14,8 @@ import gatehouse.web.Json;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.jdbi.v3.core.Handle;
 
 /**
  * Webhooks to apps (docs/http.md, "The management API"): events are written to the outbox in the transaction of the change

@@ -216,7 +216,8 @@ class MalformedRequestsIT {
         String form = Http.form("grant_type", "client_credentials");
         return List.of(
                 json("media type: text/plain at app registration", 415, "unsupported_media_type",
-                        () -> World.get().admin.send("POST", "/api/v1/oauth/clients", "text/plain", gatehouse.web.Json.writeString(app(Map.of())))),
+                        () -> World.get().admin.send("POST", "/api/v1/oauth/clients", "text/plain",
+                                gatehouse.web.Json.writeString(app(Map.of())))),
                 json("media type: form at org creation", 415, "unsupported_media_type",
                         () -> World.get().admin.send("POST", "/api/v1/orgs", FORM, "name=x")),
                 json("media type: none at JSON login", 415, "unsupported_media_type",
@@ -309,7 +310,8 @@ class MalformedRequestsIT {
                 json("percent: %zz in parameter name at revocation", 400, "invalid_request",
                         () -> World.get().api.postForm("/oauth/revoke", "to%zzken=x", "Authorization", World.get().confidential.basic())),
                 json("percent: raw non-ASCII byte in token form", 400, "invalid_request",
-                        () -> RawHttp.send("POST", "/oauth/token", bytes("grant_type=client_credentials&scope=", new byte[] {(byte) 0xe9}, ""),
+                        () -> RawHttp.send("POST", "/oauth/token",
+                                bytes("grant_type=client_credentials&scope=", new byte[] {(byte) 0xe9}, ""),
                                 false, "Content-Type", FORM, "Authorization", World.get().confidential.basic())),
                 json("percent: %zz in query (limit)", 400, null,
                         () -> RawHttp.send("GET", "/api/v1/oauth/clients?limit=%zz", World.get().adminRaw.headers(null))),

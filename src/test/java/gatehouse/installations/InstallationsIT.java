@@ -15,7 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Apps owned by one organization, installed by another (docs/http.md, "The OAuth flows" and "The management API"): the installing admin chooses
+ * Apps owned by one organization, installed by another (docs/http.md, "The OAuth flows" and "The
+ * management API"): the installing admin chooses
  * the organization on the consent page; the app's tokens act there only; disconnecting ends them.
  */
 class InstallationsIT {

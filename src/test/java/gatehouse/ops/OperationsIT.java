@@ -12,7 +12,6 @@ import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.OAuthBrowser;
 import gatehouse.testing.RawHttp;
-import gatehouse.testing.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

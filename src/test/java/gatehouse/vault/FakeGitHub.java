@@ -469,7 +469,8 @@ public final class FakeGitHub extends FakeProvider {
                 ? !code.redirectUri().equals(redirectUri)
                 : redirectUri != null && !redirectAllowed(redirectUri);
         if (redirectMismatch) {
-            return tokenError(json, "redirect_uri_mismatch", "The redirect_uri MUST match the registered callback URL for this application.");
+            return tokenError(json, "redirect_uri_mismatch",
+                    "The redirect_uri MUST match the registered callback URL for this application.");
         }
         if (code.codeChallenge() != null && !code.codeChallenge().equals(s256(request.param("code_verifier")))) {
             return tokenError(json, "bad_verification_code", "The code_verifier does not match the code_challenge.");
@@ -532,7 +533,8 @@ public final class FakeGitHub extends FakeProvider {
     private Reply tokenAnswer(boolean json, Map<String, String> fields) {
         if (!json) {
             String body = fields.entrySet().stream()
-                    .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                    .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                            + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                     .collect(Collectors.joining("&"));
             return new Reply(200, "application/x-www-form-urlencoded; charset=utf-8", body, Map.of());
         }
@@ -713,7 +715,8 @@ public final class FakeGitHub extends FakeProvider {
             return restError(401, "'Expiration time' claim ('exp') is too far in the future");
         }
         if (exp <= now) {
-            return restError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+            return restError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time "
+                    + "at which the assertion expires");
         }
         return null;
     }
@@ -785,7 +788,8 @@ public final class FakeGitHub extends FakeProvider {
 
     private static URI withQuery(String base, Map<String, String> params) {
         String query = params.entrySet().stream()
-                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
         return URI.create(base + (base.contains("?") ? "&" : "?") + query);
     }

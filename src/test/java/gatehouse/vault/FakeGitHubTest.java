@@ -63,7 +63,8 @@ class FakeGitHubTest {
         HttpResponse<String> json = post(github.webUrl() + "/login/oauth/access_token", form, "application/json");
 
         assertThat(plain.statusCode()).isEqualTo(200);
-        assertThat(plain.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/x-www-form-urlencoded"));
+        assertThat(plain.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/x-www-form-urlencoded"));
         assertThat(plain.body()).startsWith("error=bad_verification_code&");
         assertThat(json.statusCode()).isEqualTo(200);
         assertThat(json.body()).contains("\"error\":\"bad_verification_code\"");

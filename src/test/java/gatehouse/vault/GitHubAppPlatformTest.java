@@ -59,7 +59,8 @@ class GitHubAppPlatformTest {
         Credential credential = authorization.credential();
         assertThat(credential.accessToken()).startsWith("ghs_");
         assertThat(credential.refreshToken()).isNull();
-        assertThat(credential.expiresAt()).isBetween(clock.instant().plus(Duration.ofMinutes(59)), clock.instant().plus(Duration.ofHours(1)));
+        assertThat(credential.expiresAt())
+                .isBetween(clock.instant().plus(Duration.ofMinutes(59)), clock.instant().plus(Duration.ofHours(1)));
         assertThat(credential.extra()).containsEntry(GitHubAppPlatform.INSTALLATION_ID, callback.get("installation_id"));
         assertThat(credential.scopes()).containsExactly("contents:read", "issues:write", "metadata:read");
         assertThat(platform.canRefresh(credential)).isTrue();
@@ -187,7 +188,8 @@ class GitHubAppPlatformTest {
 
     @Test
     void aPkcs8KeyWorksLikeThePkcs1OneGitHubHandsOut() throws Exception {
-        GitHubAppPlatform pkcs8 = new GitHubAppPlatform(github.appSettings(FakeGitHub.APP_ID, FakeGitHub.appPrivateKeyPkcs8Pem()), http, clock);
+        GitHubAppPlatform pkcs8 = new GitHubAppPlatform(github.appSettings(FakeGitHub.APP_ID, FakeGitHub.appPrivateKeyPkcs8Pem()),
+                http, clock);
 
         assertThat(pkcs8.complete(install(), SETUP_URL, null).accounts()).containsExactly(new ExternalAccount("42", "acme"));
     }

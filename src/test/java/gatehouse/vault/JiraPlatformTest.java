@@ -18,7 +18,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** {@link JiraPlatform} against {@link FakeAtlassian}: the 3LO wire protocol and docs/vault-providers.md, "Rules shared by every provider"'s classification. */
+/**
+ * {@link JiraPlatform} against {@link FakeAtlassian}: the 3LO wire protocol and how its failures are
+ * classified (docs/vault-providers.md, "How failures are classified").
+ */
 class JiraPlatformTest {
     private static final String REDIRECT_URI = "https://gatehouse.example/oauth/callback/jira";
 

@@ -18,7 +18,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Webhooks to apps (docs/http.md, "The management API"): signed, retried until acknowledged, kept across restarts, sent once per attempt. */
+/**
+ * Webhooks to apps (docs/http.md, "The management API"): signed, retried until acknowledged, kept
+ * across restarts, sent once per attempt.
+ */
 class WebhooksIT {
     private final List<AutoCloseable> opened = new ArrayList<>();
 
