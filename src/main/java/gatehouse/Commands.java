@@ -3,6 +3,7 @@ package gatehouse;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.audit.AuditRepository;
+import gatehouse.crypto.Reencryption;
 import gatehouse.jwt.SigningKey;
 import gatehouse.jwt.SigningKeyRepository;
 import gatehouse.jwt.SigningKeys;
@@ -52,7 +53,7 @@ public final class Commands {
 
     /** Re-encrypts every stored secret under the first key of GATEHOUSE_ENCRYPTION_KEYS. */
     private static void reencrypt(Config config, Database database, PrintStream out) {
-        var counts = new gatehouse.crypto.Reencryption(database, App.encryption(config)).run();
+        var counts = new Reencryption(database, App.encryption(config)).run();
         out.println("re-encrypted under the first key of GATEHOUSE_ENCRYPTION_KEYS:");
         counts.forEach((table, n) -> out.printf("  %s: %d%n", table, n));
     }

@@ -5,7 +5,9 @@ import gatehouse.http.TrustedProxies;
 import gatehouse.mail.SmtpSettings;
 import gatehouse.vault.PlatformSettings;
 import gatehouse.vault.VaultSettings;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -349,8 +351,8 @@ public record Config(
             String file = string("GATEHOUSE_GITHUB_APP_PRIVATE_KEY_FILE", null);
             if ((pem == null || pem.isBlank()) && file != null) {
                 try {
-                    pem = java.nio.file.Files.readString(Path.of(file));
-                } catch (java.io.IOException | RuntimeException e) {
+                    pem = Files.readString(Path.of(file));
+                } catch (IOException | RuntimeException e) {
                     problems.add("GATEHOUSE_GITHUB_APP_PRIVATE_KEY_FILE cannot be read: " + file);
                     return null;
                 }

@@ -1,6 +1,7 @@
 package gatehouse;
 
 import ch.qos.logback.classic.LoggerContext;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,7 @@ public final class Main {
     public static void main(String[] args) {
         if (args.length > 0) {
             // A command (rotate-signing-keys) instead of the server.
-            int code = Commands.run(java.util.List.of(args), System.getenv(), System.out, System.err);
+            int code = Commands.run(List.of(args), System.getenv(), System.out, System.err);
             if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
                 logging.stop();
             }

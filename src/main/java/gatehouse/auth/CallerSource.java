@@ -1,5 +1,6 @@
 package gatehouse.auth;
 
+import gatehouse.errors.OAuthException;
 import io.javalin.http.Context;
 import java.util.Optional;
 
@@ -14,7 +15,7 @@ public interface CallerSource {
 
     /** The caller; 401 {@code unauthenticated} without credentials, 401 {@code invalid_token} for a bad token. */
     default Caller require(Context ctx) {
-        return optional(ctx).orElseThrow(gatehouse.errors.OAuthException::unauthenticated);
+        return optional(ctx).orElseThrow(OAuthException::unauthenticated);
     }
 
     /**
@@ -24,7 +25,7 @@ public interface CallerSource {
     default Caller requireManager(Context ctx) {
         Caller caller = require(ctx);
         if (!caller.mayManage()) {
-            throw gatehouse.errors.OAuthException.insufficientScope(Caller.ADMIN_SCOPE);
+            throw OAuthException.insufficientScope(Caller.ADMIN_SCOPE);
         }
         return caller;
     }

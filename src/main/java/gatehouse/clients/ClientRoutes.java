@@ -1,8 +1,10 @@
 package gatehouse.clients;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import gatehouse.auth.Caller;
 import gatehouse.auth.CallerSource;
 import gatehouse.web.Bodies;
+import gatehouse.web.Json;
 import gatehouse.web.JsonBody;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
@@ -30,7 +32,7 @@ public final class ClientRoutes {
         Caller caller = callers.requireManager(ctx);
         var registered = clients.create(caller, spec(Bodies.json(ctx)));
         // webhook_secret: shown this once, like client_secret (docs/http.md, "Conventions").
-        var view = gatehouse.web.Json.MAPPER.<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(
+        var view = Json.MAPPER.<ObjectNode>valueToTree(
                 registered.client().view(registered.secret()));
         view.put("webhook_secret", registered.webhookSecret());
         Responses.created(Responses.noStore(ctx), view);

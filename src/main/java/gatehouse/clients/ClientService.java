@@ -1,25 +1,30 @@
 package gatehouse.clients;
 
 import gatehouse.audit.AuditLog;
+import gatehouse.auth.Caller;
 import gatehouse.errors.OAuthException;
+import gatehouse.orgs.Membership;
 import gatehouse.orgs.OrgService;
 import gatehouse.orgs.Organization;
 import gatehouse.scopes.Scope;
 import gatehouse.scopes.ScopeService;
+import gatehouse.secrets.TokenCodec;
+import gatehouse.secrets.TokenKind;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
-import gatehouse.secrets.TokenCodec;
-import gatehouse.secrets.TokenKind;
+import gatehouse.tokens.RefreshToken;
 import gatehouse.tokens.TokenRepository;
-import gatehouse.auth.Caller;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -35,7 +40,7 @@ public final class ClientService {
     public static final int MAX_DESCRIPTION = 2000;
     public static final int MAX_REDIRECT_URIS = 20;
     public static final int MAX_TOKEN_TTL = 86_400;
-    public static final int MAX_GRACE_SECONDS = gatehouse.tokens.RefreshToken.MAX_GRACE_SECONDS;
+    public static final int MAX_GRACE_SECONDS = RefreshToken.MAX_GRACE_SECONDS;
     public static final int MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
 
     private final Database database;
@@ -149,7 +154,7 @@ public final class ClientService {
             int revoked = ClientApprovals.revokeNoLongerAllowed(tokens, handle, before, after, clock.instant());
             clients.notifyChanged(handle, clientId);
             audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.updated").client(clientId)
-                    .organization(updated.ownerOrgId()).details(Map.of("fields", List.copyOf(new java.util.TreeSet<>(spec.present())),
+                    .organization(updated.ownerOrgId()).details(Map.of("fields", List.copyOf(new TreeSet<>(spec.present())),
                             "tokens_revoked", revoked)));
             return after;
         });
@@ -217,7 +222,7 @@ public final class ClientService {
             return client;
         }
         boolean orgAdministrator = orgs.roleOf(client.ownerOrgId(), caller.userId())
-                .filter(gatehouse.orgs.Membership::canAdminister).isPresent();
+                .filter(Membership::canAdminister).isPresent();
         if (!orgAdministrator) {
             throw OAuthException.forbidden("this app holds an approved restricted scope; only owners and admins of its "
                     + "organization may change it");
@@ -231,15 +236,37 @@ public final class ClientService {
     }
 
     /** The app with this client_id, from the cache when it is current; empty when there is none. */
-    public java.util.Optional<Client> findOptional(String clientId) {
+    public Optional<Client> findOptional(String clientId) {
         if (clientId == null || clientId.length() > 64) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         return cache.get(clientId, id -> database.withHandle(handle -> clients.find(handle, id)));
     }
 
+    /**
+     * The app as {@code spec} changes {@code base}: each group of settings read and checked by its own
+     * step (a member the request did not send keeps its value), then put together.
+     */
     private Client apply(Caller caller, Client base, ClientSpec spec, boolean creating) {
-        boolean admin = caller.isPlatformAdmin();
+        Profile profile = profile(base, spec);
+        Flows flows = flows(base, spec);
+        TokenPolicy tokens = tokenPolicy(base, spec);
+        Webhook webhook = webhook(base, spec);
+        boolean resourceServer = resourceServer(caller, base, spec);
+        return new Client(base.clientId(), base.id(), base.secretHash(), base.previousSecretHash(),
+                base.previousSecretExpiresAt(), profile.name(), profile.description(), profile.homepageUrl(),
+                base.ownerOrgId(), flows.redirectUris(), flows.grantTypes(), flows.scopes(), base.approvedScopes(),
+                base.allowedScopes(), base.approvedGrantTypes(), base.confidential(), flows.actorModes(),
+                tokens.format(), tokens.signingAlg(), tokens.accessTokenTtl(), tokens.rotation(), tokens.graceSeconds(),
+                tokens.refreshTokenTtl(), webhook.url(), webhook.events(), resourceServer, base.createdBy(),
+                base.createdAt(), creating ? base.updatedAt() : clock.instant());
+    }
+
+    /** What people see of the app: its name, description and homepage. */
+    private record Profile(String name, String description, String homepageUrl) {
+    }
+
+    private static Profile profile(Client base, ClientSpec spec) {
         String name = spec.has("name") ? spec.name() : base.name();
         if (name == null || name.isBlank() || name.strip().length() > MAX_NAME) {
             throw OAuthException.validation("name is required and must be at most " + MAX_NAME + " characters");
@@ -250,7 +277,15 @@ public final class ClientService {
         }
         String homepage = spec.has("homepage_url") ? spec.homepageUrl() : base.homepageUrl();
         requireWebUrl("homepage_url", homepage, false);
+        return new Profile(name.strip(), description, homepage);
+    }
 
+    /** How the app gets tokens: redirect URIs, grant types, actor modes and the scopes it asks for. */
+    private record Flows(List<String> redirectUris, List<String> grantTypes, List<String> actorModes,
+                         List<String> scopes) {
+    }
+
+    private Flows flows(Client base, ClientSpec spec) {
         List<String> redirectUris = spec.redirectUris() != null ? distinct(spec.redirectUris()) : base.redirectUris();
         if (redirectUris.size() > MAX_REDIRECT_URIS) {
             throw OAuthException.validation("at most " + MAX_REDIRECT_URIS + " redirect URIs");
@@ -258,19 +293,26 @@ public final class ClientService {
         for (String uri : redirectUris) {
             String problem = RedirectUris.problemWith(uri);
             if (problem != null) {
-                throw OAuthException.of(gatehouse.errors.OAuthError.VALIDATION_FAILED, problem);
+                throw OAuthException.validation(problem);
             }
         }
         List<String> grantTypes = spec.grantTypes() != null ? distinct(spec.grantTypes()) : base.grantTypes();
         validateGrantTypes(grantTypes, redirectUris, base.confidential());
-
         List<String> actorModes = spec.actorModes() != null ? distinct(spec.actorModes()) : base.actorModes();
         if (actorModes.isEmpty() || !Client.ACTORS.containsAll(actorModes)) {
             throw OAuthException.validation("actor_modes must be a non-empty list of app and self");
         }
         List<String> requested = spec.scope() != null || spec.has("scope") ? parseScope(spec.scope()) : base.scopes();
         requireCatalogued(requested);
+        return new Flows(redirectUris, grantTypes, actorModes, requested);
+    }
 
+    /** What the app's tokens are like: format and algorithm, lifetimes, refresh rotation. */
+    private record TokenPolicy(String format, String signingAlg, int accessTokenTtl, boolean rotation, int graceSeconds,
+                               Integer refreshTokenTtl) {
+    }
+
+    private static TokenPolicy tokenPolicy(Client base, ClientSpec spec) {
         String format = spec.accessTokenFormat() != null ? spec.accessTokenFormat() : base.accessTokenFormat();
         if (!"opaque".equals(format) && !"jwt".equals(format)) {
             throw OAuthException.validation("access_token_format must be opaque or jwt");
@@ -296,23 +338,30 @@ public final class ClientService {
         if (refreshTtl != null && (refreshTtl < 60 || refreshTtl > 366 * 86_400)) {
             throw OAuthException.validation("refresh_token_ttl must be null or between 60 and " + 366 * 86_400);
         }
-        String webhookUrl = spec.has("webhook_url") ? spec.webhookUrl() : base.webhookUrl();
-        String webhookProblem = webhookUrl == null ? null : webhookUrl.length() > WebhookUrls.MAX_LENGTH
-                ? "webhook_url is too long" : WebhookUrls.problemWith(webhookUrl, allowPrivateWebhooks);
-        if (webhookProblem != null) {
-            throw OAuthException.validation(webhookProblem);
+        return new TokenPolicy(format, signingAlg, ttl, rotation, grace, refreshTtl);
+    }
+
+    /** Where the app hears of events, and which. */
+    private record Webhook(String url, List<String> events) {
+    }
+
+    private Webhook webhook(Client base, ClientSpec spec) {
+        String url = spec.has("webhook_url") ? spec.webhookUrl() : base.webhookUrl();
+        String problem = url == null ? null : url.length() > WebhookUrls.MAX_LENGTH
+                ? "webhook_url is too long" : WebhookUrls.problemWith(url, allowPrivateWebhooks);
+        if (problem != null) {
+            throw OAuthException.validation(problem);
         }
-        List<String> webhookEvents = spec.webhookEvents() != null ? distinct(spec.webhookEvents()) : base.webhookEvents();
+        return new Webhook(url, spec.webhookEvents() != null ? distinct(spec.webhookEvents()) : base.webhookEvents());
+    }
+
+    /** Whether the app may introspect every app's tokens: only an admin changes that. */
+    private static boolean resourceServer(Caller caller, Client base, ClientSpec spec) {
         boolean resourceServer = spec.resourceServer() != null ? spec.resourceServer() : base.resourceServer();
-        if (resourceServer != base.resourceServer() && !admin) {
+        if (resourceServer != base.resourceServer() && !caller.isPlatformAdmin()) {
             throw OAuthException.forbidden("only admins may set resource_server");
         }
-        return new Client(base.clientId(), base.id(), base.secretHash(), base.previousSecretHash(),
-                base.previousSecretExpiresAt(), name.strip(), description, homepage, base.ownerOrgId(), redirectUris,
-                grantTypes, requested, base.approvedScopes(), base.allowedScopes(), base.approvedGrantTypes(),
-                base.confidential(), actorModes, format, signingAlg, ttl, rotation, grace,
-                refreshTtl, webhookUrl, webhookEvents, resourceServer, base.createdBy(), base.createdAt(),
-                creating ? base.updatedAt() : clock.instant());
+        return resourceServer;
     }
 
     private static List<String> parseScope(String scope) {
@@ -409,7 +458,7 @@ public final class ClientService {
     }
 
     private static List<String> distinct(List<String> values) {
-        return List.copyOf(new java.util.LinkedHashSet<>(values));
+        return List.copyOf(new LinkedHashSet<>(values));
     }
 
     private static String nullToEmpty(String value) {

@@ -2,6 +2,7 @@ package gatehouse.clients;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Objects;
 import java.util.Set;
 
 /** Which redirect URIs an app may register, and whether a requested one matches a registered one. */
@@ -73,8 +74,8 @@ public final class RedirectUris {
                     && a.getHost() != null && LOOPBACK_IPS.contains(a.getHost())
                     && a.getHost().equals(b.getHost())
                     && b.getRawUserInfo() == null && b.getRawFragment() == null
-                    && java.util.Objects.equals(a.getRawPath(), b.getRawPath())
-                    && java.util.Objects.equals(a.getRawQuery(), b.getRawQuery());
+                    && Objects.equals(a.getRawPath(), b.getRawPath())
+                    && Objects.equals(a.getRawQuery(), b.getRawQuery());
         } catch (URISyntaxException e) {
             return false;
         }

@@ -1,6 +1,7 @@
 package gatehouse.consent;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
@@ -16,7 +17,7 @@ public record Consent(
         Instant updatedAt,
         Instant revokedAt) {
 
-    public boolean covers(java.util.Collection<String> requested) {
+    public boolean covers(Collection<String> requested) {
         return scopes.containsAll(requested);
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.temporal.TemporalAmount;
+import java.util.Base64;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -104,7 +105,7 @@ public final class Encryption {
     private static Key key(String value) {
         byte[] decoded;
         try {
-            decoded = java.util.Base64.getUrlDecoder().decode(value.trim());
+            decoded = Base64.getUrlDecoder().decode(value.trim());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("an encryption key must be url-safe base64");
         }

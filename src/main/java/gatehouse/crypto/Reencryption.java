@@ -1,6 +1,7 @@
 package gatehouse.crypto;
 
 import gatehouse.store.Database;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
@@ -33,7 +34,7 @@ public final class Reencryption {
 
     /** Re-encrypts everything; returns how many values per table. */
     public Map<String, Integer> run() {
-        var counts = new java.util.LinkedHashMap<String, Integer>();
+        var counts = new LinkedHashMap<String, Integer>();
         for (Column column : COLUMNS) {
             counts.put(column.table(), reencrypt(column));
         }

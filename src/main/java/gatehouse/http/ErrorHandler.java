@@ -7,6 +7,7 @@ import gatehouse.web.Json;
 import gatehouse.web.Pages;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -110,7 +111,7 @@ public final class ErrorHandler {
 
     private static boolean hasSqlState(Throwable error, String state) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && state.equals(sql.getSQLState())) {
+            if (t instanceof SQLException sql && state.equals(sql.getSQLState())) {
                 return true;
             }
         }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.concurrent.Semaphore;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -32,7 +33,7 @@ public final class LingeringConnector extends ServerConnector {
      * flood of aborted requests cannot hold sockets and threads outside Jetty's own accounting.
      */
     static final int MAX_LINGERING = 256;
-    private static final java.util.concurrent.Semaphore LINGERING = new java.util.concurrent.Semaphore(MAX_LINGERING);
+    private static final Semaphore LINGERING = new Semaphore(MAX_LINGERING);
 
     private LingeringConnector(Server server, HttpConfiguration http) {
         super(server, new HttpConnectionFactory(http));

@@ -5,6 +5,7 @@ import gatehouse.web.Bodies;
 import gatehouse.web.JsonBody;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
+import java.util.UUID;
 
 /** {@code /api/v1/orgs/{id}/installations}: the apps installed in an organization. */
 public final class InstallationRoutes {
@@ -26,7 +27,7 @@ public final class InstallationRoutes {
         Responses.noContent(ctx);
     }
 
-    private static java.util.UUID orgId(Context ctx) {
+    private static UUID orgId(Context ctx) {
         return JsonBody.parseUuid("id", ctx.pathParam("id"));
     }
 }

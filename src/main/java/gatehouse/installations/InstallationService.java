@@ -1,14 +1,15 @@
 package gatehouse.installations;
 
+import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
+import gatehouse.auth.Caller;
 import gatehouse.consent.ConsentService;
+import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
 import gatehouse.store.Database;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.TokenService;
-import gatehouse.auth.Caller;
-import gatehouse.errors.OAuthException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
@@ -72,7 +73,7 @@ public final class InstallationService {
         var installed = installations.install(handle, clientId, orgId, userId, scopes, clock.instant());
         Installation installation = installed.installation();
         if (installed.created()) {
-            audit.record(handle, gatehouse.audit.Actor.user(userId, null), AuditLog.Event.of("installation.created")
+            audit.record(handle, Actor.user(userId, null), AuditLog.Event.of("installation.created")
                     .client(clientId).organization(orgId).details(Map.of("installation_id", installation.id().toString(),
                             "scopes", installation.scopes())));
             events.created(handle, installation);

@@ -17,6 +17,7 @@ import gatehouse.audit.AuditLog;
 import gatehouse.crypto.Encryption;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
+import gatehouse.web.Json;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
@@ -122,7 +123,7 @@ public final class SigningKeys {
         for (SigningKey key : published) {
             jwkObjects.add(parse(key.publicJwk()).toPublicJWK().toJSONObject());
         }
-        String json = gatehouse.web.Json.writeString(Map.of("keys", jwkObjects));
+        String json = Json.writeString(Map.of("keys", jwkObjects));
         jwks = new CachedJwks(json, now);
         return json;
     }

@@ -1,12 +1,12 @@
 package gatehouse.oauth;
 
-import gatehouse.auth.ServiceScopes;
 import com.nimbusds.oauth2.sdk.AuthorizationErrorResponse;
 import com.nimbusds.oauth2.sdk.AuthorizationSuccessResponse;
 import com.nimbusds.oauth2.sdk.ErrorObject;
 import com.nimbusds.oauth2.sdk.ResponseMode;
 import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.id.State;
+import gatehouse.auth.ServiceScopes;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientService;
 import gatehouse.clients.RedirectUris;
@@ -16,9 +16,10 @@ import gatehouse.errors.OAuthException;
 import gatehouse.installations.InstallationService;
 import gatehouse.orgs.OrgService;
 import gatehouse.orgs.Organization;
-import gatehouse.store.Database;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.secrets.TokenKind;
+import gatehouse.store.Database;
+import gatehouse.store.Ids;
 import gatehouse.web.FormParams;
 import java.net.URI;
 import java.time.Clock;
@@ -181,7 +182,7 @@ public final class AuthorizationService {
         String code = codec.generate(TokenKind.AUTHORIZATION_CODE);
         var stored = new AuthorizationCode(request.client().clientId(), userId, organizationId, request.actor(),
                 ScopeRequest.join(request.scopes()), request.redirectUri(), request.redirectUriSent(),
-                request.codeChallenge(), gatehouse.store.Ids.newId(), now, now.plus(CODE_TTL), null);
+                request.codeChallenge(), Ids.newId(), now, now.plus(CODE_TTL), null);
         database.inTransaction(handle -> {
             if (recordConsent) {
                 consents.grant(handle, userId, request.client().clientId(), organizationId, request.actor(), request.scopes());

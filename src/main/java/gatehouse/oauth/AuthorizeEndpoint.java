@@ -1,12 +1,13 @@
 package gatehouse.oauth;
 
+import gatehouse.auth.Caller;
+import gatehouse.auth.CallerSource;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
+import gatehouse.orgs.OrgService;
 import gatehouse.orgs.Organization;
 import gatehouse.scopes.Scope;
 import gatehouse.scopes.ScopeService;
-import gatehouse.auth.Caller;
-import gatehouse.auth.CallerSource;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.Pages;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,11 +34,11 @@ import java.util.stream.Collectors;
 public final class AuthorizeEndpoint {
     private final AuthorizationService service;
     private final ScopeService scopes;
-    private final gatehouse.orgs.OrgService orgs;
+    private final OrgService orgs;
     private final CallerSource callers;
     private final Pages pages;
 
-    public AuthorizeEndpoint(AuthorizationService service, ScopeService scopes, gatehouse.orgs.OrgService orgs,
+    public AuthorizeEndpoint(AuthorizationService service, ScopeService scopes, OrgService orgs,
                              CallerSource callers, Pages pages) {
         this.service = service;
         this.scopes = scopes;
@@ -168,7 +170,7 @@ public final class AuthorizeEndpoint {
         Map<String, String> back = new LinkedHashMap<>(params.asMap());
         String prompt = back.remove("prompt");
         if (prompt != null) {
-            String rest = java.util.Arrays.stream(prompt.split(" "))
+            String rest = Arrays.stream(prompt.split(" "))
                     .filter(p -> !p.isEmpty() && !p.equals("login"))
                     .collect(Collectors.joining(" "));
             if (!rest.isEmpty()) {

@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.tokens.AccessToken;
@@ -25,8 +26,8 @@ public final class TokenInfoEndpoint {
      */
     public record TokenInfo(String clientId, UUID userId, UUID organizationId, String actor, List<String> scopes,
                             Instant expiresAt,
-                            @com.fasterxml.jackson.annotation.JsonInclude(
-                                    com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                            @JsonInclude(
+                                    JsonInclude.Include.NON_NULL)
                             Boolean emailVerified) {
     }
 

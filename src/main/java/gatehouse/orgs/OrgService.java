@@ -1,12 +1,12 @@
 package gatehouse.orgs;
 
+import gatehouse.auth.Caller;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.TokenService;
-import gatehouse.auth.Caller;
 import gatehouse.users.UserRepository;
 import java.time.Clock;
 import java.time.Instant;
@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Organizations and memberships. Members see their organization; owners and admins manage its
@@ -190,7 +191,7 @@ public final class OrgService {
      * admin (whose service token carries admin:*). A token a user delegated to an app never is,
      * whatever the user's role: managing the organization is not something an app does for them.
      */
-    private String requireAdministrator(org.jdbi.v3.core.Handle handle, Caller caller, UUID orgId) {
+    private String requireAdministrator(Handle handle, Caller caller, UUID orgId) {
         if (!caller.mayManage()) {
             throw OAuthException.insufficientScope(Caller.ADMIN_SCOPE);
         }

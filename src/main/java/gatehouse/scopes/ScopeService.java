@@ -1,12 +1,13 @@
 package gatehouse.scopes;
 
+import gatehouse.auth.Caller;
+import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.TokenRepository;
-import gatehouse.auth.Caller;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
 
 /** The scope catalog: admins edit it; everyone may read it; built-in scopes cannot be removed. */
 public final class ScopeService {
@@ -25,7 +27,7 @@ public final class ScopeService {
      * cache listens): {@code changed} in the edit's transaction, {@code committed} after it.
      */
     public interface RestrictionChanges {
-        void changed(org.jdbi.v3.core.Handle handle);
+        void changed(Handle handle);
 
         void committed();
     }
@@ -94,7 +96,7 @@ public final class ScopeService {
         return changed;
     }
 
-    private void applyRestrictionChange(org.jdbi.v3.core.Handle handle, Scope scope) {
+    private void applyRestrictionChange(Handle handle, Scope scope) {
         if (scope.restricted()) {
             tokens.revokeCarryingUnapprovedScope(handle, scope.name(), clock.instant());
         }
@@ -157,7 +159,7 @@ public final class ScopeService {
                 continue;
             }
             if (!isScopeToken(token)) {
-                throw OAuthException.of(gatehouse.errors.OAuthError.INVALID_SCOPE, "the scope parameter is malformed");
+                throw OAuthException.of(OAuthError.INVALID_SCOPE, "the scope parameter is malformed");
             }
             tokens.add(token);
         }

@@ -19,7 +19,7 @@ public record TokenGrant(
         Instant revokedAt) {
 
     /** The user an access token of this grant acts for: none for actor {@code app}. */
-    public static java.util.UUID userFor(String actor, java.util.UUID userId) {
+    public static UUID userFor(String actor, UUID userId) {
         return "app".equals(actor) ? null : userId;
     }
 

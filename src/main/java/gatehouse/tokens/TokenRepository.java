@@ -1,7 +1,9 @@
 package gatehouse.tokens;
 
+import gatehouse.store.PageRequest;
 import gatehouse.store.Rows;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -108,7 +110,7 @@ public final class TokenRepository {
      * Revokes the app's live access tokens that carry any of {@code scopes} (scopes it may no longer
      * use), in one statement: the token's space-separated scope read as an array, compared by overlap.
      */
-    public int revokeCarryingScopes(Handle handle, String clientId, java.util.Collection<String> scopes, Instant now) {
+    public int revokeCarryingScopes(Handle handle, String clientId, Collection<String> scopes, Instant now) {
         if (scopes.isEmpty()) {
             return 0;
         }
@@ -274,7 +276,7 @@ public final class TokenRepository {
                 .bind("userId", filter.userId())
                 .bind("orgId", filter.organizationId())
                 .map((rs, ctx) -> new GrantParties(rs.getString("client_id"),
-                        gatehouse.store.Rows.uuid(rs, "organization_id"), gatehouse.store.Rows.uuid(rs, "user_id")))
+                        Rows.uuid(rs, "organization_id"), Rows.uuid(rs, "user_id")))
                 .list();
     }
 
@@ -284,7 +286,7 @@ public final class TokenRepository {
                         FROM token_grants WHERE id = ANY (:ids)""")
                 .bind("ids", grantIds.toArray(UUID[]::new))
                 .map((rs, ctx) -> new GrantParties(rs.getString("client_id"),
-                        gatehouse.store.Rows.uuid(rs, "organization_id"), gatehouse.store.Rows.uuid(rs, "user_id")))
+                        Rows.uuid(rs, "organization_id"), Rows.uuid(rs, "user_id")))
                 .list();
     }
 
@@ -378,7 +380,7 @@ public final class TokenRepository {
             AND (CAST(:orgId AS uuid) IS NULL OR organization_id = :orgId)""";
 
     /** Live access and refresh tokens matching the filter, in ID (creation) order, one page. */
-    public List<TokenListing> listLive(Handle handle, TokenListing.Filter filter, gatehouse.store.PageRequest page,
+    public List<TokenListing> listLive(Handle handle, TokenListing.Filter filter, PageRequest page,
                                        Instant now) {
         return handle.createQuery("""
                         SELECT * FROM (

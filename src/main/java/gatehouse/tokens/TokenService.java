@@ -1,17 +1,24 @@
 package gatehouse.tokens;
 
-import gatehouse.secrets.TokenKind;
-import gatehouse.secrets.TokenCodec;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.audit.RequestOrigin;
+import gatehouse.secrets.TokenCodec;
+import gatehouse.secrets.TokenKind;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
+import gatehouse.store.Page;
+import gatehouse.store.PageRequest;
+import gatehouse.store.StoredJson;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -31,8 +38,8 @@ public final class TokenService {
      * A JWT access token as a value: three base64url segments (header, claims, signature). Only its
      * hash is looked up, so the signature need not be checked here: a forged one matches no row.
      */
-    private static final java.util.regex.Pattern JWT_SHAPE =
-            java.util.regex.Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+    private static final Pattern JWT_SHAPE =
+            Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
     private static final int MAX_JWT_LENGTH = 8192;
 
     /** Without anyone to tell of revocations (tests of the grants). */
@@ -109,7 +116,7 @@ public final class TokenService {
     }
 
     private static String issuedDetails(AccessToken token) {
-        var details = new java.util.LinkedHashMap<String, Object>();
+        var details = new LinkedHashMap<String, Object>();
         details.put("token_id", token.id().toString());
         details.put("grant_type", token.grantType());
         details.put("actor", token.actor());
@@ -117,7 +124,7 @@ public final class TokenService {
         if (token.userId() != null) {
             details.put("user_id", token.userId().toString());
         }
-        return gatehouse.store.StoredJson.write(details);
+        return StoredJson.write(details);
     }
 
     /** Stores a new refresh token of {@code grantId}; returns its value, shown once. */
@@ -131,9 +138,9 @@ public final class TokenService {
     }
 
     /** Live tokens matching the filter, one page. */
-    public gatehouse.store.Page<TokenListing> list(TokenListing.Filter filter, gatehouse.store.PageRequest page) {
+    public Page<TokenListing> list(TokenListing.Filter filter, PageRequest page) {
         var rows = database.withHandle(handle -> tokens.listLive(handle, filter, page, clock.instant()));
-        return gatehouse.store.Page.of(rows, page.limit(), TokenListing::id);
+        return Page.of(rows, page.limit(), TokenListing::id);
     }
 
     /**
@@ -193,7 +200,7 @@ public final class TokenService {
     }
 
     private void tell(Handle handle, List<TokenRepository.GrantParties> parties, String reason) {
-        for (var party : new java.util.LinkedHashSet<>(parties)) {
+        for (var party : new LinkedHashSet<>(parties)) {
             events.tokensRevoked(handle, party.clientId(), party.organizationId(), party.userId(), reason);
         }
     }
@@ -294,7 +301,7 @@ public final class TokenService {
             }
             if (revoked) {
                 audit.record(handle, Actor.client(clientId), AuditLog.Event.of("token.revoked").client(clientId)
-                        .details(java.util.Map.of("token_type", kind == TokenKind.ACCESS_TOKEN ? "access_token" : "refresh_token")));
+                        .details(Map.of("token_type", kind == TokenKind.ACCESS_TOKEN ? "access_token" : "refresh_token")));
             }
             return revoked;
         });

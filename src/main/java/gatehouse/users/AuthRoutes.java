@@ -1,8 +1,10 @@
 package gatehouse.users;
 
-import gatehouse.auth.CallerSource;
 import gatehouse.auth.Caller;
+import gatehouse.auth.CallerSource;
+import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
+import gatehouse.store.Page;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.JsonBody;
@@ -56,13 +58,13 @@ public final class AuthRoutes {
         try {
             user = users.authenticate(form.get("username"), form.get("password"));
         } catch (OAuthException e) {
-            if (e.error() == gatehouse.errors.OAuthError.FORBIDDEN) {
+            if (e.error() == OAuthError.FORBIDDEN) {
                 pages.render(ctx, 403, "login.jte", new LoginPage(csrf.token(ctx), returnTo,
                         nullToEmpty(form.get("username")), "Your email address is not verified yet. We sent you a "
                         + "new verification link: open it, then sign in again."));
                 return;
             }
-            if (e.error() != gatehouse.errors.OAuthError.RATE_LIMIT_EXCEEDED) {
+            if (e.error() != OAuthError.RATE_LIMIT_EXCEEDED) {
                 throw e;
             }
             ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
@@ -90,7 +92,7 @@ public final class AuthRoutes {
     public void login(Context ctx) {
         JsonBody body = Bodies.json(ctx);
         var user = users.authenticate(body.string("username", UserService.MAX_USERNAME), body.string("password", 1024))
-                .orElseThrow(() -> OAuthException.of(gatehouse.errors.OAuthError.UNAUTHENTICATED,
+                .orElseThrow(() -> OAuthException.of(OAuthError.UNAUTHENTICATED,
                         "invalid username or password"));
         var started = startSession(ctx, user);
         Responses.ok(Responses.noStore(ctx), Map.of("user", user.view(), "csrf_token", started.session().csrfToken()));
@@ -107,7 +109,7 @@ public final class AuthRoutes {
     /** GET /api/v1/auth/sessions */
     public void listSessions(Context ctx) {
         Caller caller = requireUser(ctx);
-        Responses.ok(ctx, new gatehouse.store.Page<>(sessions.list(caller), null));
+        Responses.ok(ctx, new Page<>(sessions.list(caller), null));
     }
 
     /** DELETE /api/v1/auth/sessions/{id} */

@@ -12,14 +12,15 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -105,7 +106,7 @@ public final class Passwords {
      */
     static AutoCloseable occupyHashingPool(int threads, int waiting) {
         AutoCloseable pool = useHashingPool(threads, waiting);
-        var release = new java.util.concurrent.CountDownLatch(1);
+        var release = new CountDownLatch(1);
         for (int i = 0; i < threads + waiting; i++) {
             hashing.submit(() -> {
                 release.await();

@@ -1,5 +1,6 @@
 package gatehouse.users;
 
+import gatehouse.auth.Caller;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -16,7 +17,7 @@ public record User(
         Instant createdAt,
         Instant updatedAt) {
 
-    public static final String ROLE_ADMIN = gatehouse.auth.Caller.ROLE_ADMIN;
+    public static final String ROLE_ADMIN = Caller.ROLE_ADMIN;
     public static final String ROLE_USER = "user";
 
     public boolean isAdmin() {

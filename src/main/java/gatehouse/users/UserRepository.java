@@ -1,5 +1,7 @@
 package gatehouse.users;
 
+import gatehouse.store.PageRequest;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -38,7 +40,7 @@ public final class UserRepository {
                 .findOne();
     }
 
-    public List<User> list(Handle handle, gatehouse.store.PageRequest page) {
+    public List<User> list(Handle handle, PageRequest page) {
         return handle.createQuery("SELECT " + COLUMNS + " FROM users WHERE id > :after ORDER BY id LIMIT :limit")
                 .bind("after", page.after())
                 .bind("limit", page.fetchSize())
@@ -56,13 +58,13 @@ public final class UserRepository {
     }
 
     /** Records that the user proved they receive mail at their username. */
-    public void markEmailVerified(Handle handle, UUID id, java.time.Instant now) {
+    public void markEmailVerified(Handle handle, UUID id, Instant now) {
         handle.createUpdate("UPDATE users SET email_verified = true, updated_at = :now WHERE id = :id AND NOT email_verified")
                 .bind("id", id).bind("now", now).execute();
     }
 
     /** Sets a new password (an Argon2id hash); a password reset also proves the email address. */
-    public void resetPassword(Handle handle, UUID id, String passwordHash, java.time.Instant now) {
+    public void resetPassword(Handle handle, UUID id, String passwordHash, Instant now) {
         handle.createUpdate("UPDATE users SET password_hash = :hash, email_verified = true, updated_at = :now WHERE id = :id")
                 .bind("id", id).bind("hash", passwordHash).bind("now", now).execute();
     }

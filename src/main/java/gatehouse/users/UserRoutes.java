@@ -1,11 +1,13 @@
 package gatehouse.users;
 
-import gatehouse.auth.CallerSource;
 import gatehouse.auth.Caller;
+import gatehouse.auth.CallerSource;
+import gatehouse.errors.OAuthException;
 import gatehouse.web.Bodies;
 import gatehouse.web.JsonBody;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
+import java.util.Map;
 
 /** {@code /api/v1/users}: registration and the caller's own profile. */
 public final class UserRoutes {
@@ -67,7 +69,7 @@ public final class UserRoutes {
     public void me(Context ctx) {
         Caller caller = callers.require(ctx);
         if (caller.userId() == null) {
-            throw gatehouse.errors.OAuthException.forbidden("an app token has no user");
+            throw OAuthException.forbidden("an app token has no user");
         }
         Responses.ok(ctx, users.get(caller.userId()).view());
     }
@@ -80,7 +82,7 @@ public final class UserRoutes {
             return;
         }
         emails.resendVerification(username(body));
-        Responses.json(ctx, 202, java.util.Map.of("message",
+        Responses.json(ctx, 202, Map.of("message",
                 "if the account exists and is not verified yet, a verification email is on its way"));
     }
 
@@ -92,15 +94,15 @@ public final class UserRoutes {
         JsonBody body = Bodies.json(ctx);
         if (exactlyOne(body, "token", "username").equals("token")) {
             emails.resetPassword(body.string("token", MAX_TOKEN), body.string("new_password", Passwords.MAX_LENGTH + 1));
-            Responses.ok(Responses.noStore(ctx), java.util.Map.of("message",
+            Responses.ok(Responses.noStore(ctx), Map.of("message",
                     "password changed; every session and token of the account has ended"));
             return;
         }
         if (body.has("new_password")) {
-            throw gatehouse.errors.OAuthException.validation("new_password goes with token, not with username");
+            throw OAuthException.validation("new_password goes with token, not with username");
         }
         emails.requestPasswordReset(username(body));
-        Responses.json(ctx, 202, java.util.Map.of("message", "if the account exists, a reset email is on its way"));
+        Responses.json(ctx, 202, Map.of("message", "if the account exists, a reset email is on its way"));
     }
 
     private static String username(JsonBody body) {
@@ -110,7 +112,7 @@ public final class UserRoutes {
     /** Which of two mutually exclusive members the body has; 400 when it has both or neither. */
     private static String exactlyOne(JsonBody body, String first, String second) {
         if (body.has(first) == body.has(second)) {
-            throw gatehouse.errors.OAuthException.validation("send either " + first + " or " + second);
+            throw OAuthException.validation("send either " + first + " or " + second);
         }
         return body.has(first) ? first : second;
     }

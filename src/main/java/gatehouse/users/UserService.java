@@ -1,10 +1,18 @@
 package gatehouse.users;
 
-import gatehouse.auth.Caller;
+import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
+import gatehouse.audit.RequestOrigin;
+import gatehouse.auth.Caller;
 import gatehouse.errors.OAuthException;
+import gatehouse.mail.Email;
+import gatehouse.ratelimit.LoginThrottle;
+import gatehouse.ratelimit.RegistrationThrottle;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
+import gatehouse.store.Page;
+import gatehouse.store.PageRequest;
+import gatehouse.tokens.TokenService;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -30,18 +38,18 @@ public final class UserService {
     private final Database database;
     private final UserRepository users;
     private final SessionRepository sessions;
-    private final gatehouse.tokens.TokenService tokens;
+    private final TokenService tokens;
     private final AuditLog audit;
-    private final gatehouse.ratelimit.LoginThrottle throttle;
-    private final gatehouse.ratelimit.RegistrationThrottle registrations;
+    private final LoginThrottle throttle;
+    private final RegistrationThrottle registrations;
     private final AccountEmails emails;
     private final Clock clock;
     private final boolean registrationOpen;
     private final boolean requireVerifiedEmail;
 
     public UserService(Database database, UserRepository users, SessionRepository sessions,
-                       gatehouse.tokens.TokenService tokens, AuditLog audit, gatehouse.ratelimit.LoginThrottle throttle,
-                       gatehouse.ratelimit.RegistrationThrottle registrations,
+                       TokenService tokens, AuditLog audit, LoginThrottle throttle,
+                       RegistrationThrottle registrations,
                        AccountEmails emails, Clock clock, boolean registrationOpen, boolean requireVerifiedEmail) {
         this.database = database;
         this.users = users;
@@ -83,19 +91,19 @@ public final class UserService {
         List<String> roles = validRoles(registration.roles());
         String name = validName(registration.name());
         if (!admin) {
-            String ip = gatehouse.audit.RequestOrigin.current().ip();
-            registrations.spend(ip, () -> audit.recordFailure(gatehouse.audit.Actor.ANONYMOUS,
+            String ip = RequestOrigin.current().ip();
+            registrations.spend(ip, () -> audit.recordFailure(Actor.ANONYMOUS,
                     AuditLog.Event.of("rate_limit.exceeded").details(Map.of("limit", "registrations"))));
         }
         if (database.withHandle(handle -> users.findByUsername(handle, username)).isPresent()) {
             throw usernameTaken();
         }
         User user = newUser(username, registration.password(), name, roles, false);
-        gatehouse.audit.Actor actor = caller != null ? caller.auditActor() : gatehouse.audit.Actor.user(user.id(), null);
+        Actor actor = caller != null ? caller.auditActor() : Actor.user(user.id(), null);
         var verification = database.inTransaction(handle -> {
             // Checked above already; the insert still settles a race between two registrations.
             if (!users.insert(handle, user)) {
-                return Optional.<gatehouse.mail.Email>empty();
+                return Optional.<Email>empty();
             }
             audit.record(handle, actor, AuditLog.Event.of("user.created")
                     .details(Map.of("user_id", user.id().toString(), "username", username, "roles", roles)));
@@ -121,8 +129,8 @@ public final class UserService {
                 || password.length() > Passwords.MAX_LENGTH) {
             return Optional.empty();
         }
-        String ip = gatehouse.audit.RequestOrigin.current().ip();
-        throttle.checkAllowed(username, ip, () -> audit.recordFailure(gatehouse.audit.Actor.ANONYMOUS,
+        String ip = RequestOrigin.current().ip();
+        throttle.checkAllowed(username, ip, () -> audit.recordFailure(Actor.ANONYMOUS,
                 AuditLog.Event.of("rate_limit.exceeded")
                         .details(Map.of("limit", "login_failures", "username", clip(username.trim())))));
         Optional<User> user = database.withHandle(handle -> users.findByUsername(handle, username.trim()));
@@ -136,21 +144,21 @@ public final class UserService {
             return loginFailed(username);
         }
         if (requireVerifiedEmail && !user.get().emailVerified()) {
-            audit.recordFailure(gatehouse.audit.Actor.user(user.get().id(), null), AuditLog.Event.of("login.failed")
+            audit.recordFailure(Actor.user(user.get().id(), null), AuditLog.Event.of("login.failed")
                     .details(Map.of("username", user.get().username(), "reason", "email_not_verified")));
             emails.resendVerification(user.get());
             throw OAuthException.forbidden(EMAIL_NOT_VERIFIED);
         }
         database.withHandle(handle -> {
-            audit.record(handle, gatehouse.audit.Actor.user(user.get().id(), null), AuditLog.Event.of("login.succeeded"));
+            audit.record(handle, Actor.user(user.get().id(), null), AuditLog.Event.of("login.succeeded"));
             return null;
         });
         return user;
     }
 
-    public gatehouse.store.Page<User> list(Caller caller, gatehouse.store.PageRequest page) {
+    public Page<User> list(Caller caller, PageRequest page) {
         requireAdmin(caller);
-        return gatehouse.store.Page.of(database.withHandle(handle -> users.list(handle, page)), page.limit(), User::id);
+        return Page.of(database.withHandle(handle -> users.list(handle, page)), page.limit(), User::id);
     }
 
     /** PUT /api/v1/users/profile: the caller changes their own display name. */
@@ -224,7 +232,7 @@ public final class UserService {
 
     /** Records the failure (the name tried, never the password) and answers "no such login". */
     private Optional<User> loginFailed(String username) {
-        audit.recordFailure(gatehouse.audit.Actor.ANONYMOUS, AuditLog.Event.of("login.failed")
+        audit.recordFailure(Actor.ANONYMOUS, AuditLog.Event.of("login.failed")
                 .details(Map.of("username", clip(username.trim()))));
         return Optional.empty();
     }

@@ -1,6 +1,7 @@
 package gatehouse.users;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -59,7 +60,7 @@ public final class UserTokenRepository {
                         RETURNING user_id, expires_at""")
                 .bind("hash", tokenHash).bind("purpose", purpose.column)
                 .map((rs, ctx) -> new Used(rs.getObject("user_id", UUID.class),
-                        rs.getObject("expires_at", java.time.OffsetDateTime.class).toInstant()))
+                        rs.getObject("expires_at", OffsetDateTime.class).toInstant()))
                 .findOne()
                 .filter(used -> used.expiresAt().isAfter(now))
                 .map(Used::userId);

@@ -1,8 +1,8 @@
 package gatehouse.vault;
 
-import gatehouse.store.StoredJson;
-
 import gatehouse.crypto.Encryption;
+import gatehouse.store.StoredJson;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -44,7 +44,7 @@ final class CredentialSeal {
             return new Credential((String) document.get("access_token"), (String) document.get("refresh_token"),
                     expires == null ? null : Instant.parse((String) expires), (List<String>) document.get("scopes"),
                     (Map<String, String>) document.get("extra"));
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             throw new IllegalStateException("stored token material is not readable", e);
         }
     }

@@ -12,6 +12,7 @@ import gatehouse.vault.Authorization.ExternalAccount;
 import gatehouse.vault.ProviderException.Kind;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.security.interfaces.RSAPrivateKey;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -19,7 +20,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.security.interfaces.RSAPrivateKey;
+import java.util.Optional;
 
 /**
  * GitHub App installations. The browser installs the app with "Request user authorization (OAuth)
@@ -123,7 +124,7 @@ public final class GitHubAppPlatform implements Platform {
     }
 
     /** GET /user/installations (paginated) with the user token; the entry's account when it lists the ID. */
-    private java.util.Optional<ExternalAccount> findUserInstallation(String userToken, String installationId)
+    private Optional<ExternalAccount> findUserInstallation(String userToken, String installationId)
             throws ProviderException {
         for (int page = 1; page <= MAX_INSTALLATION_PAGES; page++) {
             URI uri = URI.create(ProviderHttp.uri(settings.apiUrl(), "/user/installations") + "?per_page=100&page=" + page);
@@ -137,14 +138,14 @@ public final class GitHubAppPlatform implements Platform {
             }
             for (JsonNode installation : installations) {
                 if (installationId.equals(installation.path("id").asText())) {
-                    return java.util.Optional.of(account(installation.path("account")));
+                    return Optional.of(account(installation.path("account")));
                 }
             }
             if (installations.size() < 100) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     private void revokeQuietly(String userToken) {

@@ -1,5 +1,6 @@
 package gatehouse.vault;
 
+import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -62,7 +63,7 @@ public final class Platforms {
     public Platform forCredential(String name, String kind) {
         Platform platform = byKey.get(name + "/" + kind);
         if (platform == null) {
-            throw OAuthException.of(gatehouse.errors.OAuthError.PROVIDER_UNAVAILABLE,
+            throw OAuthException.of(OAuthError.PROVIDER_UNAVAILABLE,
                     "platform " + name + " (" + kind + ") is no longer configured");
         }
         return platform;

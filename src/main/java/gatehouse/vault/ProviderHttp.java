@@ -4,8 +4,9 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ public final class ProviderHttp {
     public static final Duration EXCHANGE_TIMEOUT = Duration.ofSeconds(15);
 
     /** A provider's answer. */
-    public record Answer(int status, String body, java.net.http.HttpHeaders headers) {
+    public record Answer(int status, String body, HttpHeaders headers) {
         public String header(String name) {
             return headers.firstValue(name).orElse(null);
         }

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,7 +132,7 @@ public final class SlackPlatform implements Platform {
     /** A reinstall in the same workspace: tokens the new installation does not use any more are revoked. */
     @Override
     public void retire(Credential superseded, Credential successor) throws ProviderException {
-        java.util.Set<String> kept = new java.util.HashSet<>();
+        Set<String> kept = new HashSet<>();
         kept.add(successor.accessToken());
         if (successor.extra().get("user_token") != null) {
             kept.add(successor.extra().get("user_token"));

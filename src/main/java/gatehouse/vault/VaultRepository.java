@@ -1,7 +1,9 @@
 package gatehouse.vault;
 
+import gatehouse.store.Ids;
 import gatehouse.store.PageRequest;
 import gatehouse.store.Rows;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -87,7 +89,7 @@ public final class VaultRepository {
      * when a lease ends and on which failed attempt came after whose wait. Empty when the credential
      * is gone.
      */
-    public Optional<LeaseAttempt> tryRefreshLease(Handle handle, UUID id, UUID owner, java.time.Duration lease) {
+    public Optional<LeaseAttempt> tryRefreshLease(Handle handle, UUID id, UUID owner, Duration lease) {
         return handle.createQuery("""
                         WITH taken AS (
                             UPDATE vault_credentials SET refresh_owner = :owner,
@@ -210,7 +212,7 @@ public final class VaultRepository {
                             updated_at = EXCLUDED.updated_at
                         WHERE c.organization_id = EXCLUDED.organization_id
                         RETURNING c.id""")
-                .bind("id", gatehouse.store.Ids.newId()).bind("credentialId", credentialId).bind("platform", platform)
+                .bind("id", Ids.newId()).bind("credentialId", credentialId).bind("platform", platform)
                 .bind("kind", kind).bind("orgId", orgId).bind("externalId", account.externalId())
                 .bind("externalName", account.externalName()).bind("parentId", account.parentId())
                 .bind("scopes", scopes.toArray(String[]::new))

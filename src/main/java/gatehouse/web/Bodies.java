@@ -2,6 +2,7 @@ package gatehouse.web;
 
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
+import gatehouse.store.PageRequest;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,15 +55,15 @@ public final class Bodies {
     public static boolean queryFlag(Context ctx, String name) {
         String value = query(ctx).get(name);
         if (value != null && !value.equals("true") && !value.equals("false")) {
-            throw gatehouse.errors.OAuthException.validation(name + " must be true or false");
+            throw OAuthException.validation(name + " must be true or false");
         }
         return "true".equals(value);
     }
 
     /** {@code ?limit=} and {@code ?cursor=} of a list request. */
-    public static gatehouse.store.PageRequest page(Context ctx) {
+    public static PageRequest page(Context ctx) {
         FormParams query = query(ctx);
-        return gatehouse.store.PageRequest.parse(query.get("limit"), query.get("cursor"));
+        return PageRequest.parse(query.get("limit"), query.get("cursor"));
     }
 
     /** The OAuth endpoints take only form bodies; anything else is invalid_request (docs/http.md, "Conventions"). */
