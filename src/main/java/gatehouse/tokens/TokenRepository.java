@@ -167,7 +167,6 @@ public final class TokenRepository {
                 .execute();
     }
 
-    /** The refresh token and its grant, row-locked until the transaction ends; empty if unknown. */
     /**
      * Before revoking what an app holds in an organization: spends its unused codes and waits for
      * its refreshes in flight (their rows are locked), so nothing issued concurrently escapes the
@@ -214,6 +213,7 @@ public final class TokenRepository {
                 .execute();
     }
 
+    /** The refresh token and its grant, row-locked until the transaction ends; empty if unknown. */
     public Optional<FoundRefresh> lockRefreshToken(Handle handle, byte[] hash) {
         return findRefresh(handle, hash, " FOR UPDATE OF r");
     }
@@ -261,7 +261,6 @@ public final class TokenRepository {
                 .findOne();
     }
 
-    /** Revokes the grant and every refresh and access token of it; returns how many grants changed. */
     /** Who a grant is for: its app, organization and user (null for an app acting as itself). */
     public record GrantParties(String clientId, UUID organizationId, UUID userId) {
     }
@@ -290,6 +289,7 @@ public final class TokenRepository {
                 .list();
     }
 
+    /** Revokes the grant and every refresh and access token of it; returns how many grants changed. */
     public int revokeGrant(Handle handle, UUID grantId, Instant now) {
         return revokeGrants(handle, List.of(grantId), now);
     }

@@ -32,7 +32,6 @@ public final class UserTokenRepository {
                 .execute();
     }
 
-    /** True when a link of {@code purpose} was sent to the user after {@code since}. */
     /** Serializes link issuing for (user, purpose) until the transaction ends. */
     public void lock(Handle handle, UUID userId, Purpose purpose) {
         handle.createQuery("SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(:key, 0))")
@@ -41,6 +40,7 @@ public final class UserTokenRepository {
                 .one();
     }
 
+    /** True when a link of {@code purpose} was sent to the user after {@code since}. */
     public boolean issuedSince(Handle handle, UUID userId, Purpose purpose, Instant since) {
         return handle.createQuery("""
                         SELECT EXISTS (SELECT 1 FROM user_tokens
@@ -69,7 +69,6 @@ public final class UserTokenRepository {
     private record Used(UUID userId, Instant expiresAt) {
     }
 
-    /** Forgets every link of the user (after a reset, earlier links must not work). */
     /** Whether an unexpired link with this hash exists; a read, to check before costly work. */
     public boolean isLive(Handle handle, Purpose purpose, byte[] tokenHash, Instant now) {
         return handle.createQuery("""
@@ -80,6 +79,7 @@ public final class UserTokenRepository {
                 .one();
     }
 
+    /** Forgets every link of the user (after a reset, earlier links must not work). */
     public void deleteAll(Handle handle, UUID userId) {
         handle.createUpdate("DELETE FROM user_tokens WHERE user_id = :userId").bind("userId", userId).execute();
     }

@@ -135,7 +135,6 @@ public final class VaultRepository {
                 .bind("id", id).bind("now", now).execute();
     }
 
-    /** A refresh attempt that failed: what the callers that waited on it are told. */
     /**
      * A refresh attempt that failed: what the callers that waited on it are told. The lease is given
      * back in the same statement, so no caller can take it between the failure and its record.
