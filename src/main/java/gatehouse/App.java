@@ -243,10 +243,14 @@ public final class App implements AutoCloseable {
 
         users.bootstrapAdmin(config.accounts().adminUsername(), config.accounts().adminPassword());
         this.purger = new ExpiredRecordsPurger(database, clock);
-        purger.start(Duration.ofMinutes(10));
         this.dispatcher = new WebhookDispatcher(database, webhookRepository, webhookSecrets, clock,
                 config.webhooks().allowPrivate(), config.webhooks().retryBase(), Duration.ofMillis(500), metrics.registry(),
                 webhookHosts);
+    }
+
+    /** The work every node does in the background: purging, webhook delivery, renewing vault tokens. */
+    private void startBackgroundWork() {
+        purger.start(Duration.ofMinutes(10));
         dispatcher.start();
         vaultRefresher.start(Duration.ofSeconds(60));
     }
@@ -301,6 +305,7 @@ public final class App implements AutoCloseable {
             throw e;
         }
         try {
+            app.startBackgroundWork();
             app.server.start();
             log.info("Gatehouse is listening on http://{}:{} (issuer {})", config.server().host(), app.port(), config.issuer());
             if (app.metricsServer != null) {
