@@ -172,16 +172,16 @@ public final class App implements AutoCloseable {
         var introspectLimit = new RateLimiter.Limit("introspection", config.rateLimits().introspectPerMinute());
         var revokeLimit = new RateLimiter.Limit("revocation", config.rateLimits().revokePerMinute());
         var apiLimit = new RateLimiter.Limit("api", config.rateLimits().apiPerMinute());
-        var orgs = new OrgService(database, new OrgRepository(), userRepository, tokens, clock,
+        var orgs = new OrgService(database, new OrgRepository(), users, tokens, clock,
                 config.accounts().requireVerifiedEmail());
         this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
-        var scopes = new ScopeService(database, new ScopeRepository(), new TokenRepository(), clientCache, clock);
+        var scopes = new ScopeService(database, new ScopeRepository(), tokens, clientCache, clock);
         var webhookSecrets = new WebhookSecrets(encryption, new SecureRandom(), clock);
         var clientRepository = new ClientRepository();
         var clients = new ClientService(database, clientRepository, clientCache, audit, orgs, scopes, codec,
-                new TokenRepository(), clock, (int) config.tokens().accessTokenTtl().toSeconds(), webhookSecrets,
+                tokens, clock, (int) config.tokens().accessTokenTtl().toSeconds(), webhookSecrets,
                 config.webhooks().allowPrivate());
-        var approvals = new ClientApprovals(database, clientRepository, clients, scopes, new TokenRepository(), audit, clock);
+        var approvals = new ClientApprovals(database, clientRepository, clients, scopes, tokens, audit, clock);
         var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
         var webhooks = new WebhookService(database, webhookRepository, outbox, webhookSecrets, clients, orgs, clock);
         this.installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
@@ -198,7 +198,7 @@ public final class App implements AutoCloseable {
         var callers = new CallerResolver(sessions, tokens, authenticator, limiter, apiLimit);
         var codes = new AuthorizationCodeRepository();
 
-        var grantStores = GrantStores.postgres(database, codes, tokens, new TokenRepository(), audit, installations,
+        var grantStores = GrantStores.postgres(database, codes, tokens, audit, installations,
                 consents, users, orgs);
         var issuance = new Issuance(grantStores.issuing(), grantStores.installations());
         List<Grant> grants = List.of(

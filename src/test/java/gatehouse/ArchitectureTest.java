@@ -3,10 +3,15 @@ package gatehouse;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,6 +61,31 @@ class ArchitectureTest {
                 .orShould().dependOnClassesThat().haveFullyQualifiedName(Config.class.getName())
                 .as("errors, store, web, auth, secrets, crypto and audit import no feature, no http and no configuration");
         rule.check(GATEHOUSE);
+    }
+
+    @Test
+    void aFeatureKeepsItsRepositoriesToItself() {
+        ArchRule rule = noClasses().that().doNotBelongToAnyOf(App.class, Commands.class)
+                .should(dependOnAnotherPackagesRepository())
+                .as("A feature's repositories are used only inside its package (and wired by App and Commands): "
+                        + "other features go through its services");
+        rule.check(GATEHOUSE);
+    }
+
+    /** Depends on a class named *Repository of another package. */
+    private static ArchCondition<JavaClass> dependOnAnotherPackagesRepository() {
+        return new ArchCondition<>("depend on another package's repository") {
+            @Override
+            public void check(JavaClass item, ConditionEvents events) {
+                for (Dependency dependency : item.getDirectDependenciesFromSelf()) {
+                    JavaClass target = dependency.getTargetClass();
+                    if (target.getSimpleName().endsWith("Repository")
+                            && !target.getPackageName().equals(item.getPackageName())) {
+                        events.add(SimpleConditionEvent.violated(dependency, dependency.getDescription()));
+                    }
+                }
+            }
+        };
     }
 
     @Test

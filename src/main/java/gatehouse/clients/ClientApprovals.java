@@ -6,7 +6,7 @@ import gatehouse.errors.OAuthException;
 import gatehouse.scopes.Scope;
 import gatehouse.scopes.ScopeService;
 import gatehouse.store.Database;
-import gatehouse.tokens.TokenRepository;
+import gatehouse.tokens.TokenService;
 import gatehouse.auth.Caller;
 import java.time.Clock;
 import java.time.Instant;
@@ -36,12 +36,12 @@ public final class ClientApprovals {
     private final ClientRepository clients;
     private final ClientService service;
     private final ScopeService scopes;
-    private final TokenRepository tokens;
+    private final TokenService tokens;
     private final AuditLog audit;
     private final Clock clock;
 
     public ClientApprovals(Database database, ClientRepository clients, ClientService service, ScopeService scopes,
-                           TokenRepository tokens, AuditLog audit, Clock clock) {
+                           TokenService tokens, AuditLog audit, Clock clock) {
         this.database = database;
         this.clients = clients;
         this.service = service;
@@ -129,7 +129,7 @@ public final class ClientApprovals {
         }
         List<String> withdrawnGrantTypes = added(after.approvedGrantTypes(), before.approvedGrantTypes());
         for (String grantType : withdrawnGrantTypes) {
-            int grants = tokens.revokeGrantsOfType(handle, after.clientId(), grantType, now);
+            int grants = tokens.revokeGrantsOfType(handle, after.clientId(), grantType);
             record(audit, handle, actor, after, GRANT_TYPES_WITHDRAWN, "grant_types", List.of(grantType),
                     Map.of("grants_revoked", grants));
         }
@@ -139,8 +139,8 @@ public final class ClientApprovals {
      * Revokes the app's live access tokens carrying a scope that was allowed before a change and is
      * not after it, so a withdrawal takes effect at once; returns how many.
      */
-    static int revokeNoLongerAllowed(TokenRepository tokens, Handle handle, Client before, Client after, Instant now) {
-        return tokens.revokeCarryingScopes(handle, after.clientId(), added(after.allowedScopes(), before.allowedScopes()), now);
+    static int revokeNoLongerAllowed(TokenService tokens, Handle handle, Client before, Client after, Instant now) {
+        return tokens.revokeCarryingScopes(handle, after.clientId(), added(after.allowedScopes(), before.allowedScopes()));
     }
 
     private static void record(AuditLog audit, Handle handle, Actor actor, Client client, String action, String key,

@@ -15,7 +15,7 @@ import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.RefreshToken;
-import gatehouse.tokens.TokenRepository;
+import gatehouse.tokens.TokenService;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Clock;
@@ -50,7 +50,7 @@ public final class ClientService {
     private final OrgService orgs;
     private final ScopeService scopes;
     private final TokenCodec codec;
-    private final TokenRepository tokens;
+    private final TokenService tokens;
     private final Clock clock;
     private final int defaultAccessTokenTtl;
 
@@ -58,7 +58,7 @@ public final class ClientService {
     private final boolean allowPrivateWebhooks;
 
     public ClientService(Database database, ClientRepository clients, ClientCache cache, AuditLog audit, OrgService orgs,
-                         ScopeService scopes, TokenCodec codec, TokenRepository tokens, Clock clock,
+                         ScopeService scopes, TokenCodec codec, TokenService tokens, Clock clock,
                          int defaultAccessTokenTtl, WebhookSecrets webhookSecrets, boolean allowPrivateWebhooks) {
         this.webhookSecrets = webhookSecrets;
         this.allowPrivateWebhooks = allowPrivateWebhooks;

@@ -6,7 +6,6 @@ import gatehouse.installations.Installation;
 import gatehouse.installations.InstallationService;
 import gatehouse.orgs.OrgService;
 import gatehouse.store.Database;
-import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenService;
 import gatehouse.users.UserService;
 
@@ -23,10 +22,10 @@ public record GrantStores(
 
     /** The stores on PostgreSQL, over the repositories and services that hold the SQL. */
     public static GrantStores postgres(Database database, AuthorizationCodeRepository codes, TokenService tokens,
-                                       TokenRepository tokenRepository, AuditLog audit,
+                                       AuditLog audit,
                                        InstallationService installations, ConsentService consents, UserService users,
                                        OrgService orgs) {
-        var postgresTokens = new PostgresTokens(tokens, tokenRepository, audit);
+        var postgresTokens = new PostgresTokens(tokens, audit);
         return new GrantStores(
                 new PostgresTransactions(database),
                 new PostgresAuthorizationCodes(codes),

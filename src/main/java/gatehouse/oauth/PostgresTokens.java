@@ -3,7 +3,6 @@ package gatehouse.oauth;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.tokens.TokenGrant;
-import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenService;
 import java.time.Instant;
 import java.util.Map;
@@ -11,34 +10,32 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Token families and issuing on PostgreSQL: adapters over {@link TokenService} and
- * {@link TokenRepository}, which hold the statements.
+ * Token families and issuing on PostgreSQL: adapters over {@link TokenService}, whose repository
+ * holds the statements.
  */
 public final class PostgresTokens implements TokenFamilies, TokenIssuing {
     private final TokenService tokens;
-    private final TokenRepository repository;
     private final AuditLog audit;
 
-    public PostgresTokens(TokenService tokens, TokenRepository repository, AuditLog audit) {
+    public PostgresTokens(TokenService tokens, AuditLog audit) {
         this.tokens = tokens;
-        this.repository = repository;
         this.audit = audit;
     }
 
     @Override
     public Optional<Found> lockRefreshToken(Tx tx, byte[] hash) {
-        return repository.lockRefreshToken(PostgresTransactions.handle(tx), hash)
+        return tokens.lockRefreshToken(PostgresTransactions.handle(tx), hash)
                 .map(found -> new Found(found.token(), found.grant(), found.ownerDisabled(), found.ownerEmailVerified()));
     }
 
     @Override
     public void markRotated(Tx tx, UUID refreshId, Instant now, String sealedSuccessor) {
-        repository.markRotated(PostgresTransactions.handle(tx), refreshId, now, sealedSuccessor);
+        tokens.markRotated(PostgresTransactions.handle(tx), refreshId, now, sealedSuccessor);
     }
 
     @Override
     public Optional<String> claimGraceRetry(Tx tx, UUID refreshId) {
-        return repository.claimGraceRetry(PostgresTransactions.handle(tx), refreshId);
+        return tokens.claimGraceRetry(PostgresTransactions.handle(tx), refreshId);
     }
 
     @Override
@@ -57,7 +54,7 @@ public final class PostgresTokens implements TokenFamilies, TokenIssuing {
 
     @Override
     public void revokeAccessTokens(Tx tx, UUID grantId, Instant now) {
-        repository.revokeGrantAccessTokens(PostgresTransactions.handle(tx), grantId, now);
+        tokens.revokeGrantAccessTokens(PostgresTransactions.handle(tx), grantId, now);
     }
 
     @Override

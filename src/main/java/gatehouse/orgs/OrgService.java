@@ -7,7 +7,7 @@ import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.TokenService;
-import gatehouse.users.UserRepository;
+import gatehouse.users.UserService;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -30,13 +30,13 @@ public final class OrgService {
 
     private final Database database;
     private final OrgRepository orgs;
-    private final UserRepository users;
+    private final UserService users;
     private final TokenService tokens;
     private final Clock clock;
     private final boolean requireVerifiedEmail;
 
     /** {@code requireVerifiedEmail}: GATEHOUSE_REQUIRE_VERIFIED_EMAIL; then only verified users become members. */
-    public OrgService(Database database, OrgRepository orgs, UserRepository users, TokenService tokens, Clock clock,
+    public OrgService(Database database, OrgRepository orgs, UserService users, TokenService tokens, Clock clock,
                       boolean requireVerifiedEmail) {
         this.requireVerifiedEmail = requireVerifiedEmail;
         this.database = database;

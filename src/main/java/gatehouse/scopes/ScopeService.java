@@ -7,7 +7,7 @@ import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
-import gatehouse.tokens.TokenRepository;
+import gatehouse.tokens.TokenService;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
@@ -37,11 +37,11 @@ public final class ScopeService {
 
     private final Database database;
     private final ScopeRepository scopes;
-    private final TokenRepository tokens;
+    private final TokenService tokens;
     private final RestrictionChanges restrictionChanges;
     private final Clock clock;
 
-    public ScopeService(Database database, ScopeRepository scopes, TokenRepository tokens, RestrictionChanges restrictionChanges,
+    public ScopeService(Database database, ScopeRepository scopes, TokenService tokens, RestrictionChanges restrictionChanges,
                         Clock clock) {
         this.database = database;
         this.scopes = scopes;
@@ -98,7 +98,7 @@ public final class ScopeService {
 
     private void applyRestrictionChange(Handle handle, Scope scope) {
         if (scope.restricted()) {
-            tokens.revokeCarryingUnapprovedScope(handle, scope.name(), clock.instant());
+            tokens.revokeCarryingUnapprovedScope(handle, scope.name());
         }
         restrictionChanges.changed(handle);
     }

@@ -12,6 +12,7 @@ import gatehouse.store.PageRequest;
 import gatehouse.store.StoredJson;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -207,6 +208,44 @@ public final class TokenService {
 
     public void createGrant(Handle handle, TokenGrant grant) {
         tokens.insertGrant(handle, grant);
+    }
+
+    // Statements other features run in their own transactions, through this service: the tokens
+    // feature keeps its repository to itself.
+
+    /** Revokes the app's live access tokens carrying any of {@code scopes}; returns how many. */
+    public int revokeCarryingScopes(Handle handle, String clientId, Collection<String> scopes) {
+        return tokens.revokeCarryingScopes(handle, clientId, scopes, clock.instant());
+    }
+
+    /** Revokes live access tokens carrying {@code scope} of apps no admin approved it for; returns how many. */
+    public int revokeCarryingUnapprovedScope(Handle handle, String scope) {
+        return tokens.revokeCarryingUnapprovedScope(handle, scope, clock.instant());
+    }
+
+    /** Revokes the app's grants made by {@code grantType} (and their tokens); returns how many. */
+    public int revokeGrantsOfType(Handle handle, String clientId, String grantType) {
+        return tokens.revokeGrantsOfType(handle, clientId, grantType, clock.instant());
+    }
+
+    /** The refresh token behind {@code hash} with its grant, row-locked until the transaction ends. */
+    public Optional<TokenRepository.FoundRefresh> lockRefreshToken(Handle handle, byte[] hash) {
+        return tokens.lockRefreshToken(handle, hash);
+    }
+
+    /** Retires a refresh token; {@code sealedSuccessor} (or null) is what a grace retry gets back. */
+    public void markRotated(Handle handle, UUID refreshId, Instant now, String sealedSuccessor) {
+        tokens.markRotated(handle, refreshId, now, sealedSuccessor);
+    }
+
+    /** The sealed successor of a retired token, claimed once for a retry within the grace window. */
+    public Optional<String> claimGraceRetry(Handle handle, UUID refreshId) {
+        return tokens.claimGraceRetry(handle, refreshId);
+    }
+
+    /** Revokes the access tokens of one grant (a password sign-in replacing its own). */
+    public void revokeGrantAccessTokens(Handle handle, UUID grantId, Instant now) {
+        tokens.revokeGrantAccessTokens(handle, grantId, now);
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -248,6 +249,11 @@ public final class UserService {
 
     public Optional<User> findByUsername(String username) {
         return database.withHandle(handle -> users.findByUsername(handle, username));
+    }
+
+    /** The user with this username, read in the caller's transaction. */
+    public Optional<User> findByUsername(Handle handle, String username) {
+        return users.findByUsername(handle, username);
     }
 
     /**

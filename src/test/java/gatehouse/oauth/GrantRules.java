@@ -34,7 +34,7 @@ final class GrantRules {
             TestServer.get().app().accessTokenSigner());
     final AuthorizationCodeRepository codes = new AuthorizationCodeRepository();
     final PostgresTransactions transactions = new PostgresTransactions(database);
-    final PostgresTokens families = new PostgresTokens(tokens, repository, audit);
+    final PostgresTokens families = new PostgresTokens(tokens, audit);
     final Issuance issuance = new Issuance(families, (tx, clientId, organizationId) -> TestServer.get().app()
             .installations().holdActive(PostgresTransactions.handle(tx), clientId, organizationId)
             .map(Installation::scopes));
