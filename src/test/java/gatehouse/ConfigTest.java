@@ -1,12 +1,12 @@
 package gatehouse;
 
-import gatehouse.vault.VaultSettings;
-import gatehouse.mail.SmtpSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import gatehouse.Config.InvalidConfigException;
 import gatehouse.crypto.Encryption;
+import gatehouse.mail.SmtpSettings;
+import gatehouse.vault.VaultSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -326,7 +326,7 @@ class ConfigTest {
         assertThat(vault.jira()).isNull();
         assertThat(vault.githubOAuth()).isNull();
         assertThat(vault.githubApp()).isNull();
-        assertThat(vault.refreshSkew()).isEqualTo(java.time.Duration.ofMinutes(5));
+        assertThat(vault.refreshSkew()).isEqualTo(Duration.ofMinutes(5));
         assertThat(vault.returnUrls()).isEmpty();
     }
 

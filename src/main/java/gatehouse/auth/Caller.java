@@ -46,7 +46,7 @@ public record Caller(
 
     /** An app that authenticated with its client ID and secret: it acts as itself and nothing more. */
     public static Caller client(String clientId) {
-        return new Caller(Kind.CLIENT, null, null, Set.of(), null, null, clientId, Set.of(), null, "app", null, false);
+        return new Caller(Kind.CLIENT, null, null, Set.of(), null, null, clientId, Set.of(), null, ActorMode.APP.value(), null, false);
     }
 
     public boolean isClient() {
@@ -57,7 +57,7 @@ public record Caller(
     public static Caller session(UUID userId, String username, Collection<String> roles, UUID sessionId,
                                  String csrfToken) {
         return new Caller(Kind.SESSION, userId, username, Set.copyOf(roles), sessionId, csrfToken, null, Set.of(), null,
-                "self", null, false);
+                ActorMode.SELF.value(), null, false);
     }
 
     public boolean isSession() {

@@ -1,6 +1,7 @@
 package gatehouse.clients;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import gatehouse.auth.ActorMode;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -50,7 +51,7 @@ public record Client(
     public static final String CLIENT_CREDENTIALS = "client_credentials";
     public static final String PASSWORD = "password";
     public static final List<String> GRANT_TYPES = List.of(AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, PASSWORD);
-    public static final List<String> ACTORS = List.of("app", "self");
+    public static final List<String> ACTORS = ActorMode.VALUES;
     /** Grant types an app gets only from a platform admin (docs/http.md, "The management API"): the user's password is first-party only. */
     public static final List<String> RESTRICTED_GRANT_TYPES = List.of(PASSWORD);
 

@@ -1,6 +1,7 @@
 package gatehouse.clients;
 
 import gatehouse.audit.AuditLog;
+import gatehouse.auth.ActorMode;
 import gatehouse.auth.Caller;
 import gatehouse.errors.OAuthException;
 import gatehouse.orgs.Membership;
@@ -87,7 +88,7 @@ public final class ClientService {
         Client blank = new Client(codec.generateClientId(), Ids.newId(),
                 secret == null ? null : TokenCodec.hash(secret), null, null,
                 null, "", null, ownerOrgId, List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
-                List.of(), List.of(), List.of(), List.of(), confidential, List.of("self"), "opaque", "ES256",
+                List.of(), List.of(), List.of(), List.of(), confidential, List.of(ActorMode.SELF.value()), "opaque", "ES256",
                 defaultAccessTokenTtl, true, 0, null, null, List.of(), false, caller.userId(), now, now);
         Client client = approvedAtRegistration(caller, apply(caller, blank, spec, true));
         return database.inTransaction(handle -> {
@@ -415,7 +416,7 @@ public final class ClientService {
             orgs.get(caller, requested);
             return requested;
         }
-        List<Organization> mine = orgs.eligibleFor(caller.userId(), "self");
+        List<Organization> mine = orgs.eligibleFor(caller.userId(), ActorMode.SELF.value());
         if (mine.size() == 1) {
             return mine.getFirst().id();
         }

@@ -2,17 +2,18 @@ package gatehouse.consent;
 
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
+import gatehouse.auth.ActorMode;
+import gatehouse.auth.Caller;
+import gatehouse.auth.ServiceScopes;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientService;
 import gatehouse.errors.OAuthException;
-import gatehouse.auth.ServiceScopes;
 import gatehouse.orgs.OrgService;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
 import gatehouse.tokens.TokenService;
-import gatehouse.auth.Caller;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -114,7 +115,7 @@ public final class ConsentService {
         }
         Client client = clients.findOptional(clientId)
                 .orElseThrow(() -> OAuthException.validation("client_id is not a registered app"));
-        String chosenActor = actor == null ? "self" : actor;
+        String chosenActor = actor == null ? ActorMode.SELF.value() : actor;
         if (!client.actorModes().contains(chosenActor)) {
             throw OAuthException.validation("this app does not act as " + chosenActor);
         }
@@ -133,7 +134,7 @@ public final class ConsentService {
                 .noneMatch(org -> org.id().equals(organizationId))) {
             throw OAuthException.forbidden("you cannot consent for that organization");
         }
-        if (organizationId == null && "app".equals(chosenActor)) {
+        if (organizationId == null && ActorMode.APP.is(chosenActor)) {
             throw OAuthException.validation("organization_id is required for actor app");
         }
         return database.inTransaction(handle -> grant(handle, userId, clientId, organizationId, chosenActor, wanted));

@@ -1,5 +1,8 @@
 package gatehouse.http;
 
+import gatehouse.auth.ActorMode;
+import gatehouse.auth.Caller;
+import gatehouse.auth.CallerSource;
 import gatehouse.clients.ClientAuthenticator;
 import gatehouse.errors.OAuthException;
 import gatehouse.oauth.TokenInfoEndpoint;
@@ -7,8 +10,6 @@ import gatehouse.ratelimit.RateLimiter;
 import gatehouse.tokens.AccessToken;
 import gatehouse.tokens.TokenService;
 import gatehouse.users.AuthRoutes;
-import gatehouse.auth.Caller;
-import gatehouse.auth.CallerSource;
 import gatehouse.users.SessionService;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -104,7 +105,7 @@ public final class CallerResolver implements CallerSource {
      * organization_id, or an authorization by an organization's admin for actor app).
      */
     private static boolean isServiceToken(AccessToken token) {
-        return token.userId() == null && "app".equals(token.actor()) && "client_credentials".equals(token.grantType())
+        return token.userId() == null && ActorMode.APP.is(token.actor()) && "client_credentials".equals(token.grantType())
                 && !token.singlePerInstallation();
     }
 

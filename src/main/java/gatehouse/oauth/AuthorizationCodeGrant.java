@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.auth.ActorMode;
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthException;
 import gatehouse.secrets.TokenCodec;
@@ -93,7 +94,7 @@ public final class AuthorizationCodeGrant implements Grant {
     /** What the code was issued under and no longer holds, or null. */
     private static String lapsedSinceIssued(AuthorizationCodes.Redeemed redeemed) {
         if (!redeemed.stillMember()) {
-            return "app".equals(redeemed.code().actor())
+            return ActorMode.APP.is(redeemed.code().actor())
                     ? "the user no longer administers the code's organization"
                     : "the user is no longer a member of the code's organization";
         }

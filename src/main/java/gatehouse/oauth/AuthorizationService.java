@@ -6,6 +6,7 @@ import com.nimbusds.oauth2.sdk.ErrorObject;
 import com.nimbusds.oauth2.sdk.ResponseMode;
 import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.id.State;
+import gatehouse.auth.ActorMode;
 import gatehouse.auth.ServiceScopes;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientService;
@@ -156,7 +157,7 @@ public final class AuthorizationService {
      */
     public UUID chooseOrganization(AuthorizationRequest request, UUID chosen, List<Organization> eligible) {
         if (eligible.isEmpty()) {
-            if ("app".equals(request.actor())) {
+            if (ActorMode.APP.is(request.actor())) {
                 throw OAuthException.of(OAuthError.ACCESS_DENIED,
                         "only an owner or admin of an organization can install this app as itself");
             }
@@ -187,7 +188,7 @@ public final class AuthorizationService {
             if (recordConsent) {
                 consents.grant(handle, userId, request.client().clientId(), organizationId, request.actor(), request.scopes());
             }
-            if ("app".equals(request.actor())) {
+            if (ActorMode.APP.is(request.actor())) {
                 installations.install(handle, userId, request.client().clientId(), organizationId, request.scopes());
             }
             codes.insert(handle, stored, TokenCodec.hash(code));

@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.auth.ActorMode;
 import gatehouse.auth.ServiceScopes;
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthError;
@@ -63,10 +64,10 @@ public final class ClientCredentialsGrant implements Grant {
      * organization, and of those, the ones the organization's admins approved where it is installed.
      */
     private List<String> installedScopes(Tx tx, Client client, UUID organizationId) {
-        if (!client.actorModes().contains("app")) {
+        if (!client.actorModes().contains(ActorMode.APP.value())) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app does not act as itself");
         }
-        return issuance.scopesPermittedNow(tx, client, "app", organizationId)
+        return issuance.scopesPermittedNow(tx, client, ActorMode.APP.value(), organizationId)
                 .orElseThrow(() -> OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT,
                         "the app is not installed in this organization"));
     }

@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.auth.ActorMode;
 import gatehouse.clients.Client;
 import gatehouse.tokens.RefreshToken;
 import gatehouse.tokens.TokenGrant;
@@ -35,7 +36,7 @@ public final class Issuance {
      * then revokes what is issued in it); empty when the app is no longer installed.
      */
     Optional<List<String>> scopesPermittedNow(Tx tx, Client client, String actor, UUID organizationId) {
-        boolean underInstallation = "app".equals(actor) && organizationId != null
+        boolean underInstallation = ActorMode.APP.is(actor) && organizationId != null
                 && !organizationId.equals(client.ownerOrgId());
         if (!underInstallation) {
             return Optional.of(client.allowedScopes());
@@ -80,8 +81,8 @@ public final class Issuance {
     TokenResponse appToken(Tx tx, Client client, UUID organizationId, String scope, String grantType,
                            boolean installationBound) {
         var issued = issuing.issueAccessToken(tx, new TokenService.AccessSpec(client.clientId(), null, organizationId,
-                "app", scope, null, grantType, installationBound, client.accessTokenTtl(), client.jwtSigningAlg()));
-        return response(client, issued, null, scope, issued.token().organizationId(), "app");
+                ActorMode.APP.value(), scope, null, grantType, installationBound, client.accessTokenTtl(), client.jwtSigningAlg()));
+        return response(client, issued, null, scope, issued.token().organizationId(), ActorMode.APP.value());
     }
 
     /** Actor app acts as the app itself: the token has no user, whoever approved the family. */

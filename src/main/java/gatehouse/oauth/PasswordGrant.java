@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.auth.ActorMode;
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
@@ -71,8 +72,8 @@ public final class PasswordGrant implements Grant {
         }
         return transactions.inTransaction(tx -> {
             Instant now = clock.instant();
-            consents.grant(tx, user.id(), client.clientId(), organizationId, "self", scopes);
-            var family = new TokenGrant(Ids.newId(), client.clientId(), user.id(), organizationId, "self", scope,
+            consents.grant(tx, user.id(), client.clientId(), organizationId, ActorMode.SELF.value(), scopes);
+            var family = new TokenGrant(Ids.newId(), client.clientId(), user.id(), organizationId, ActorMode.SELF.value(), scope,
                     type(), now, null);
             // Not installation-bound: a first-party app signs the same user in on several devices.
             return issuance.startFamily(tx, client, family, false, user.emailVerified());

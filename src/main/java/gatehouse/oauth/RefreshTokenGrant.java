@@ -72,14 +72,9 @@ public final class RefreshTokenGrant implements Grant {
         }
         RefreshToken token = found.get().token();
         TokenGrant grant = found.get().grant();
-        if (token.revokedAt() != null || grant.revokedAt() != null) {
-            return Outcome.refused("refresh token revoked");
-        }
-        if (token.isExpired(now)) {
-            return Outcome.refused("refresh token expired");
-        }
-        if (found.get().ownerDisabled()) {
-            return Outcome.refused("the user is disabled");
+        String unusable = whyUnusable(found.get(), now);
+        if (unusable != null) {
+            return Outcome.refused(unusable);
         }
         var permitted = issuance.scopesPermittedNow(tx, client, grant.actor(), grant.organizationId());
         if (permitted.isEmpty()) {
@@ -89,18 +84,10 @@ public final class RefreshTokenGrant implements Grant {
         // the app may use now (an approval withdrawn, an installation narrowed), nor a service scope.
         Set<String> scope = ScopeRequest.resolveDelegated(requestedScope,
                 Arrays.stream(token.scope().split(" ")).filter(permitted.get()::contains).toList());
-        String nextRefresh;
-        if (!client.refreshTokenRotation()) {
-            nextRefresh = value;
-        } else if (token.rotatedAt() == null) {
-            nextRefresh = rotate(tx, client, token, now);
-        } else {
-            Optional<String> successor = graceRetry(tx, client, token, now);
-            if (successor.isEmpty()) {
-                families.revokeOnReuse(tx, client.clientId(), grant);
-                return Outcome.refused("refresh token reused; grant " + grant.id() + " revoked");
-            }
-            nextRefresh = successor.get();
+        Optional<String> nextRefresh = nextRefreshToken(tx, client, token, value, now);
+        if (nextRefresh.isEmpty()) {
+            families.revokeOnReuse(tx, client.clientId(), grant);
+            return Outcome.refused("refresh token reused; grant " + grant.id() + " revoked");
         }
         // The new access token replaces the previous one: the installation's for an authorization,
         // the family's own for a password login (several devices may hold one each).
@@ -109,7 +96,32 @@ public final class RefreshTokenGrant implements Grant {
             families.revokeAccessTokens(tx, grant.id(), now);
         }
         return Outcome.issued(issuance.continueFamily(tx, client, grant, ScopeRequest.join(scope), type(),
-                installationBound, found.get().ownerEmailVerified(), nextRefresh));
+                installationBound, found.get().ownerEmailVerified(), nextRefresh.get()));
+    }
+
+    /** Why a known refresh token of the app cannot be used, or null when it can. */
+    private static String whyUnusable(TokenFamilies.Found found, Instant now) {
+        if (found.token().revokedAt() != null || found.grant().revokedAt() != null) {
+            return "refresh token revoked";
+        }
+        if (found.token().isExpired(now)) {
+            return "refresh token expired";
+        }
+        return found.ownerDisabled() ? "the user is disabled" : null;
+    }
+
+    /**
+     * The refresh token the answer carries: the same one (no rotation), a new one (rotation), the
+     * successor already given (a retry within the grace window); empty for a reused retired token.
+     */
+    private Optional<String> nextRefreshToken(Tx tx, Client client, RefreshToken token, String value, Instant now) {
+        if (!client.refreshTokenRotation()) {
+            return Optional.of(value);
+        }
+        if (token.rotatedAt() == null) {
+            return Optional.of(rotate(tx, client, token, now));
+        }
+        return graceRetry(tx, client, token, now);
     }
 
     /**

@@ -1,10 +1,10 @@
 package gatehouse.orgs;
 
 import gatehouse.audit.AuditLog;
-
-import gatehouse.errors.OAuthException;
+import gatehouse.auth.ActorMode;
 import gatehouse.auth.Caller;
 import gatehouse.auth.CallerSource;
+import gatehouse.errors.OAuthException;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.JsonBody;
@@ -47,7 +47,7 @@ public final class AuditRoutes {
             return null;
         }
         List<UUID> administered = caller.userId() == null ? List.of()
-                : orgs.eligibleFor(caller.userId(), "app").stream().map(Organization::id).toList();
+                : orgs.eligibleFor(caller.userId(), ActorMode.APP.value()).stream().map(Organization::id).toList();
         if (administered.isEmpty() || (requested != null && !administered.contains(requested))) {
             throw OAuthException.forbidden("only admins, and organization owners and admins for their organization, "
                     + "may read the audit log");

@@ -1,5 +1,6 @@
 package gatehouse.orgs;
 
+import gatehouse.auth.ActorMode;
 import gatehouse.auth.Caller;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
@@ -175,7 +176,7 @@ public final class OrgService {
      * any they belong to for actor {@code self} (docs/http.md, "The OAuth flows").
      */
     public List<Organization> eligibleFor(UUID userId, String actor) {
-        List<String> roles = "app".equals(actor)
+        List<String> roles = ActorMode.APP.is(actor)
                 ? List.of(Membership.OWNER, Membership.ADMIN)
                 : List.of(Membership.OWNER, Membership.ADMIN, Membership.MEMBER);
         return database.withHandle(handle -> orgs.listWithRole(handle, userId, roles));

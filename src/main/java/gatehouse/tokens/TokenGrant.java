@@ -1,5 +1,6 @@
 package gatehouse.tokens;
 
+import gatehouse.auth.ActorMode;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -20,7 +21,7 @@ public record TokenGrant(
 
     /** The user an access token of this grant acts for: none for actor {@code app}. */
     public static UUID userFor(String actor, UUID userId) {
-        return "app".equals(actor) ? null : userId;
+        return ActorMode.APP.is(actor) ? null : userId;
     }
 
     public UUID tokenUserId() {

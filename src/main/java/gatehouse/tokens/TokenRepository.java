@@ -1,5 +1,6 @@
 package gatehouse.tokens;
 
+import gatehouse.auth.ActorMode;
 import gatehouse.store.PageRequest;
 import gatehouse.store.Rows;
 import java.time.Instant;
@@ -331,7 +332,7 @@ public final class TokenRepository {
                 .mapTo(UUID.class)
                 .list();
         revokeGrants(handle, grants, now);
-        if ("self".equals(actor)) {
+        if (ActorMode.SELF.is(actor)) {
             handle.createUpdate("""
                             UPDATE access_tokens SET revoked_at = :now
                             WHERE user_id = :userId AND client_id = :clientId AND actor = 'self'

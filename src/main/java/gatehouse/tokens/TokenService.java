@@ -3,6 +3,7 @@ package gatehouse.tokens;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.audit.RequestOrigin;
+import gatehouse.auth.ActorMode;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.secrets.TokenKind;
 import gatehouse.store.Database;
@@ -190,7 +191,7 @@ public final class TokenService {
             List<UUID> grants = tokens.listSessions(handle, userId, clientId, now).stream()
                     .map(OAuthSession::tokenId).toList();
             tokens.revokeGrants(handle, grants, now);
-            tokens.expireUnusedCodes(handle, clientId, userId, null, "self", now);
+            tokens.expireUnusedCodes(handle, clientId, userId, null, ActorMode.SELF.value(), now);
             tellRevoked(handle, grants, "session_ended");
             return grants.size();
         });
@@ -268,7 +269,7 @@ public final class TokenService {
         Instant now = clock.instant();
         tokens.revokeUnderConsent(handle, userId, clientId, organizationId, actor, now);
         tokens.expireCodesUnderConsent(handle, userId, clientId, organizationId, actor, now);
-        events.tokensRevoked(handle, clientId, organizationId, "self".equals(actor) ? userId : null, "consent_revoked");
+        events.tokensRevoked(handle, clientId, organizationId, ActorMode.SELF.is(actor) ? userId : null, "consent_revoked");
     }
 
     /**

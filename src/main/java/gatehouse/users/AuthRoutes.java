@@ -49,33 +49,20 @@ public final class AuthRoutes {
         ctx.attribute(Pages.HTML_ERRORS, true);
         FormParams form = Bodies.htmlForm(ctx);
         String returnTo = safeReturnTo(form.get("return_to"));
+        String username = nullToEmpty(form.get("username"));
         if (!csrf.matches(ctx, form)) {
-            pages.render(ctx, 403, "login.jte", new LoginPage(csrf.token(ctx), returnTo, nullToEmpty(form.get("username")),
-                    "The sign-in form expired. Please try again."));
+            loginPage(ctx, 403, returnTo, username, "The sign-in form expired. Please try again.");
             return;
         }
         Optional<User> user;
         try {
             user = users.authenticate(form.get("username"), form.get("password"));
         } catch (OAuthException e) {
-            if (e.error() == OAuthError.FORBIDDEN) {
-                pages.render(ctx, 403, "login.jte", new LoginPage(csrf.token(ctx), returnTo,
-                        nullToEmpty(form.get("username")), "Your email address is not verified yet. We sent you a "
-                        + "new verification link: open it, then sign in again."));
-                return;
-            }
-            if (e.error() != OAuthError.RATE_LIMIT_EXCEEDED) {
-                throw e;
-            }
-            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
-            pages.render(ctx, 429, "login.jte", new LoginPage(csrf.token(ctx), returnTo, nullToEmpty(form.get("username")),
-                    "Too many failed sign-ins. Try again in " + Math.max(1, (e.retryAfterSeconds() + 59) / 60)
-                            + " minutes."));
+            refusedSignIn(ctx, e, returnTo, username);
             return;
         }
         if (user.isEmpty()) {
-            pages.render(ctx, 401, "login.jte", new LoginPage(csrf.token(ctx), returnTo, nullToEmpty(form.get("username")),
-                    "Invalid email or password."));
+            loginPage(ctx, 401, returnTo, username, "Invalid email or password.");
             return;
         }
         startSession(ctx, user.get());
@@ -86,6 +73,25 @@ public final class AuthRoutes {
         }
         pages.render(ctx, 200, "message.jte", new Pages.Message("Signed in",
                 "You are signed in as " + user.get().username() + "."));
+    }
+
+    /** The login page again, saying why a sign-in was refused: an unverified email, or a lockout. */
+    private void refusedSignIn(Context ctx, OAuthException e, String returnTo, String username) {
+        if (e.error() == OAuthError.FORBIDDEN) {
+            loginPage(ctx, 403, returnTo, username, "Your email address is not verified yet. We sent you a "
+                    + "new verification link: open it, then sign in again.");
+            return;
+        }
+        if (e.error() != OAuthError.RATE_LIMIT_EXCEEDED) {
+            throw e;
+        }
+        ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+        loginPage(ctx, 429, returnTo, username, "Too many failed sign-ins. Try again in "
+                + Math.max(1, (e.retryAfterSeconds() + 59) / 60) + " minutes.");
+    }
+
+    private void loginPage(Context ctx, int status, String returnTo, String username, String message) {
+        pages.render(ctx, status, "login.jte", new LoginPage(csrf.token(ctx), returnTo, username, message));
     }
 
     /** POST /api/v1/auth/login */

@@ -109,26 +109,11 @@ public final class Connections {
         Instant now = clock.instant();
         Map<String, Map<String, Object>> byPlatform = new LinkedHashMap<>();
         for (String name : Platforms.NAMES) {
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("configured", platforms.isConfigured(name));
-            Map<String, Object> counts = new LinkedHashMap<>();
-            for (String status : List.of(Connection.ACTIVE, Connection.NEEDS_REAUTH, Connection.REVOKED)) {
-                counts.put(status, 0L);
-            }
-            entry.put("connections", counts);
-            entry.put("expiring_within_1h", 0L);
-            entry.put("refresh_failures_24h", 0L);
-            byPlatform.put(name, entry);
+            byPlatform.put(name, emptyStatus(platforms.isConfigured(name)));
         }
         database.withHandle(handle -> {
             for (Object[] row : vault.counts(handle, now)) {
-                var entry = byPlatform.get((String) row[0]);
-                if (entry != null) {
-                    @SuppressWarnings("unchecked")
-                    var counts = (Map<String, Object>) entry.get("connections");
-                    counts.put((String) row[1], row[2]);
-                    entry.put("expiring_within_1h", (Long) entry.get("expiring_within_1h") + (Long) row[3]);
-                }
+                addConnectionCount(byPlatform.get((String) row[0]), (String) row[1], (Long) row[2], (Long) row[3]);
             }
             handle.createQuery("""
                             SELECT details->>'platform' AS platform, count(*) AS n FROM audit_logs
@@ -146,6 +131,29 @@ public final class Connections {
         Map<String, Object> refresher = new LinkedHashMap<>();
         refresher.put("last_run_at", lastRefresherRun == null ? null : Json.instant(lastRefresherRun));
         return Map.of("platforms", byPlatform, "refresher", refresher);
+    }
+
+    /** A platform's entry before counting: every status at zero. */
+    private static Map<String, Object> emptyStatus(boolean configured) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("configured", configured);
+        Map<String, Object> counts = new LinkedHashMap<>();
+        for (String status : List.of(Connection.ACTIVE, Connection.NEEDS_REAUTH, Connection.REVOKED)) {
+            counts.put(status, 0L);
+        }
+        entry.put("connections", counts);
+        entry.put("expiring_within_1h", 0L);
+        entry.put("refresh_failures_24h", 0L);
+        return entry;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void addConnectionCount(Map<String, Object> entry, String status, long count, long expiring) {
+        if (entry == null) {
+            return; // a platform no longer known to this version
+        }
+        ((Map<String, Object>) entry.get("connections")).put(status, count);
+        entry.put("expiring_within_1h", (Long) entry.get("expiring_within_1h") + expiring);
     }
 
     private static void requireManager(Caller caller) {

@@ -9,6 +9,7 @@ import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -77,7 +78,7 @@ class ClientsIT {
 
     @Test
     void createEveryClientIdIsDistinctAndWellFormed() {
-        Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new HashSet<>();
         for (int i = 0; i < 5; i++) {
             String clientId = create(ownerSession, Map.of()).text("client_id");
             assertThat(clientId).matches(CLIENT_ID);
@@ -406,7 +407,7 @@ class ClientsIT {
     private static List<String> listedIds(Http session, String query) {
         Http.Response list = session.get(CLIENTS + query);
         assertThat(list.status()).as(list.body()).isEqualTo(200);
-        List<String> ids = new java.util.ArrayList<>();
+        List<String> ids = new ArrayList<>();
         list.json().get("data").forEach(app -> ids.add(app.get("client_id").asText()));
         return ids;
     }

@@ -7,8 +7,12 @@ import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.RawHttp;
 import gatehouse.testing.TestServer;
+import gatehouse.web.Json;
+import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -143,7 +147,7 @@ class MalformedRequestsIT {
                 json("type: fraction for access_token_ttl", 400, "validation_failed",
                         () -> postClient(app(Map.of("access_token_ttl", 3600.5)))),
                 json("type: huge number for access_token_ttl", 400, "validation_failed",
-                        () -> postClient(app(Map.of("access_token_ttl", new java.math.BigInteger("9".repeat(40)))))),
+                        () -> postClient(app(Map.of("access_token_ttl", new BigInteger("9".repeat(40)))))),
                 json("type: array for org name", 400, "validation_failed",
                         () -> World.get().admin.postJson("/api/v1/orgs", Map.of("name", List.of("a")))),
                 json("type: number for username at registration", 400, "validation_failed",
@@ -217,7 +221,7 @@ class MalformedRequestsIT {
         return List.of(
                 json("media type: text/plain at app registration", 415, "unsupported_media_type",
                         () -> World.get().admin.send("POST", "/api/v1/oauth/clients", "text/plain",
-                                gatehouse.web.Json.writeString(app(Map.of())))),
+                                Json.writeString(app(Map.of())))),
                 json("media type: form at org creation", 415, "unsupported_media_type",
                         () -> World.get().admin.send("POST", "/api/v1/orgs", FORM, "name=x")),
                 json("media type: none at JSON login", 415, "unsupported_media_type",
@@ -369,10 +373,10 @@ class MalformedRequestsIT {
                 json("client auth: Basic not base64", 401, "invalid_client",
                         () -> token(form, "Basic !!!not-base64!!!")).withChallenge(BASIC_CHALLENGE),
                 json("client auth: Basic without colon", 401, "invalid_client",
-                        () -> token(form, "Basic " + java.util.Base64.getEncoder()
+                        () -> token(form, "Basic " + Base64.getEncoder()
                                 .encodeToString("no-colon-here".getBytes(StandardCharsets.UTF_8)))).withChallenge(BASIC_CHALLENGE),
                 json("client auth: %zz inside Basic", 401, "invalid_client",
-                        () -> token(form, "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        () -> token(form, "Basic " + Base64.getEncoder().encodeToString(
                                 (World.get().confidential.clientId() + ":%zz").getBytes(StandardCharsets.UTF_8))))
                         .withChallenge(BASIC_CHALLENGE),
                 json("client auth: Bearer scheme at token endpoint", 401, "invalid_client",
@@ -504,7 +508,7 @@ class MalformedRequestsIT {
     }
 
     private static byte[] bytes(String before, byte[] middle, String after) {
-        var out = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
         out.writeBytes(before.getBytes(StandardCharsets.UTF_8));
         out.writeBytes(middle);
         out.writeBytes(after.getBytes(StandardCharsets.UTF_8));

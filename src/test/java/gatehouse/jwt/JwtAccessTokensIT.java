@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -127,7 +128,7 @@ class JwtAccessTokensIT {
         // Stands for the user following their verification link.
         TestServer.get().app().database().withHandle(handle -> handle
                 .createUpdate("UPDATE users SET email_verified = true WHERE id = :id")
-                .bind("id", java.util.UUID.fromString(tenant.user().id())).execute());
+                .bind("id", UUID.fromString(tenant.user().id())).execute());
         Http.Response refreshed = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token",
                 "refresh_token", tokens.get("refresh_token").asText()), "Authorization", app.basic());
         assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
+import gatehouse.secrets.TokenKind;
 import gatehouse.store.Ids;
 import gatehouse.testing.Fixtures;
 import java.time.Duration;
@@ -116,7 +117,7 @@ class AuthorizationCodeGrantTest {
     @Test
     void exchangeWhenCodeUnknownThenInvalidGrant() {
         Client app = rules.app().build();
-        refused(() -> rules.exchange(app, rules.codec.generate(gatehouse.secrets.TokenKind.AUTHORIZATION_CODE), null),
+        refused(() -> rules.exchange(app, rules.codec.generate(TokenKind.AUTHORIZATION_CODE), null),
                 OAuthError.INVALID_GRANT);
     }
 

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.OAuthBrowser;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -95,7 +97,7 @@ class RefreshTokenGrantIT {
 
         // The family did not fork: one live refresh token, and it is the one both answers carried.
         JsonNode live = Fixtures.admin().get("/api/v1/oauth/tokens?client_id=" + app.clientId()).json().get("data");
-        List<JsonNode> refreshTokens = new java.util.ArrayList<>();
+        List<JsonNode> refreshTokens = new ArrayList<>();
         live.forEach(token -> {
             if ("refresh".equals(token.get("type").asText())) {
                 refreshTokens.add(token);
@@ -196,7 +198,7 @@ class RefreshTokenGrantIT {
     // ---- helpers ----
 
     private Fixtures.App app(Map<String, Object> overrides) {
-        Map<String, Object> body = new java.util.HashMap<>(Map.of("scope", scope));
+        Map<String, Object> body = new HashMap<>(Map.of("scope", scope));
         body.putAll(overrides);
         return Fixtures.app(Fixtures.admin(), orgId, body);
     }

@@ -7,6 +7,7 @@ import gatehouse.testing.Http;
 import gatehouse.testing.TestServer;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.StreamSupport;
 import org.jsoup.Jsoup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,7 +112,7 @@ class LoginLockoutIT {
         assertThat(Jsoup.parse(form.body()).text()).contains("Too many failed sign-ins");
         // Audited once per lockout, not once per refused attempt.
         var audited = Fixtures.admin().get("/api/v1/audit-logs?limit=200&action=rate_limit.exceeded").json().get("data");
-        long forFresh = java.util.stream.StreamSupport.stream(audited.spliterator(), false)
+        long forFresh = StreamSupport.stream(audited.spliterator(), false)
                 .filter(e -> e.path("details").path("username").asText().equals(fresh.username())).count();
         assertThat(forFresh).isEqualTo(1);
     }

@@ -8,6 +8,7 @@ import gatehouse.testing.Http;
 import gatehouse.testing.TcpProxy;
 import gatehouse.testing.TestRedis;
 import gatehouse.testing.TestServer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class SharedRateLimitIT {
 
-    private final List<AutoCloseable> started = new java.util.ArrayList<>();
+    private final List<AutoCloseable> started = new ArrayList<>();
 
     @AfterEach
     void stopEverything() throws Exception {

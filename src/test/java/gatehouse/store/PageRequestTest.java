@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import java.util.UUID;
+import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -54,7 +55,7 @@ class PageRequestTest {
         assertValidationFailed(() -> PageRequest.parse(null, cursor));
     }
 
-    private static void assertValidationFailed(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    private static void assertValidationFailed(ThrowableAssert.ThrowingCallable call) {
         assertThatThrownBy(call).isInstanceOfSatisfying(OAuthException.class,
                 e -> assertThat(e.error()).isEqualTo(OAuthError.VALIDATION_FAILED));
     }

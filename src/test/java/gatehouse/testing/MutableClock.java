@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 
 /** A clock a test moves by hand, for rules about time (expiry, grace windows). */
 public final class MutableClock extends Clock {
@@ -16,7 +17,7 @@ public final class MutableClock extends Clock {
 
     public static MutableClock startingNow() {
         // Microseconds, like the application's clock and PostgreSQL's timestamps.
-        return new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+        return new MutableClock(Instant.now().truncatedTo(ChronoUnit.MICROS));
     }
 
     public void advance(Duration duration) {

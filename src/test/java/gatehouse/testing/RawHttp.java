@@ -7,10 +7,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -135,7 +138,7 @@ public final class RawHttp {
          */
         public IOException writeFailure() {
             try {
-                if (writer != null && !writer.join(java.time.Duration.ofMillis(TIMEOUT_MILLIS))) {
+                if (writer != null && !writer.join(Duration.ofMillis(TIMEOUT_MILLIS))) {
                     return new IOException("the write did not finish");
                 }
             } catch (InterruptedException e) {
@@ -178,7 +181,7 @@ public final class RawHttp {
                 socket.setSoTimeout(1_000);
                 int b = pending.size() > 0 ? 0 : in.read();
                 return b < 0 ? "closed" : "open";
-            } catch (java.net.SocketTimeoutException e) {
+            } catch (SocketTimeoutException e) {
                 return "open";
             } catch (IOException e) {
                 return "reset";
@@ -271,7 +274,7 @@ public final class RawHttp {
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
@@ -327,7 +330,7 @@ public final class RawHttp {
                     .add(lines[i].substring(colon + 1).trim());
         }
         HttpHeaders parsed = HttpHeaders.of(headers, (name, value) -> true);
-        byte[] rest = java.util.Arrays.copyOfRange(answer, end + 4, answer.length);
+        byte[] rest = Arrays.copyOfRange(answer, end + 4, answer.length);
         boolean chunked = parsed.firstValue("Transfer-Encoding").map(v -> v.toLowerCase(Locale.ROOT).contains("chunked"))
                 .orElse(false);
         byte[] body = chunked ? dechunk(rest) : rest;

@@ -1,15 +1,17 @@
 package gatehouse.tokens;
 
-import gatehouse.secrets.TokenCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import gatehouse.secrets.TokenCodec;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
+import gatehouse.testing.OAuthBrowser;
 import gatehouse.testing.TestServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class ExpiredRecordsPurgerIT {
@@ -50,13 +52,13 @@ class ExpiredRecordsPurgerIT {
         Fixtures.Tenant tenant = Fixtures.tenant("purge");
         Fixtures.App app = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", tenant.scope(),
                 "refresh_token_grace_seconds", 300));
-        String r0 = app.exchange(new gatehouse.testing.OAuthBrowser(tenant.user()).authorizationCode(app, tenant.scope()))
+        String r0 = app.exchange(new OAuthBrowser(tenant.user()).authorizationCode(app, tenant.scope()))
                 .get("refresh_token").asText();
         Http.Response rotated = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token", "refresh_token", r0),
                 "Authorization", app.basic());
         assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
         var database = TestServer.get().app().database();
-        java.util.function.Supplier<String> kept = () -> database.withHandle(handle -> handle
+        Supplier<String> kept = () -> database.withHandle(handle -> handle
                 .createQuery("SELECT successor_sealed FROM refresh_tokens WHERE token_hash = :hash")
                 .bind("hash", TokenCodec.hash(r0)).mapTo(String.class).one());
         assertThat(kept.get()).as("kept encrypted, never in plain text").isNotNull()

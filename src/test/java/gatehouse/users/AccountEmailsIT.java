@@ -13,6 +13,7 @@ import gatehouse.testing.TestServer;
 import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
 import java.sql.DriverManager;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,7 @@ class AccountEmailsIT {
     private static final Pattern VERIFY_LINK = Pattern.compile("(http://\\S+)/verify-email\\?token=(\\S+)");
     private static final Pattern RESET_LINK = Pattern.compile("(http://\\S+)/reset-password\\?token=(\\S+)");
 
-    private static final java.time.Instant STARTED = java.time.Instant.now().minusSeconds(5);
+    private static final Instant STARTED = Instant.now().minusSeconds(5);
 
     private static GreenMail smtp;
     private static TestServer server;

@@ -8,6 +8,7 @@ import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -313,7 +314,7 @@ class AuthIT {
         Http.Response failed = browser.postForm("/login", Http.form(withCredentials(fields, user.password() + "x")));
         assertThat(failed.status()).isEqualTo(401);
 
-        Map<String, String> again = new java.util.LinkedHashMap<>();
+        Map<String, String> again = new LinkedHashMap<>();
         for (Element input : Jsoup.parse(failed.body()).select("form[action=/login] input[type=hidden]")) {
             again.put(input.attr("name"), input.attr("value"));
         }
@@ -385,7 +386,7 @@ class AuthIT {
         assertThat(page.status()).as(page.body()).isEqualTo(200);
         Element form = Jsoup.parse(page.body()).selectFirst("form[action=/login]");
         assertThat(form).as("login form").isNotNull();
-        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        Map<String, String> fields = new LinkedHashMap<>();
         for (Element input : form.select("input[type=hidden]")) {
             fields.put(input.attr("name"), input.attr("value"));
         }
@@ -393,7 +394,7 @@ class AuthIT {
     }
 
     private Map<String, String> withCredentials(Map<String, String> fields, String password) {
-        Map<String, String> all = new java.util.LinkedHashMap<>(fields);
+        Map<String, String> all = new LinkedHashMap<>(fields);
         all.put("username", user.username());
         all.put("password", password);
         return all;

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,7 @@ class FakeAtlassianTest {
     @Test
     void anExpiredAccessTokenIsRefused() throws Exception {
         Authorization authorization = connect();
-        clock.advance(java.time.Duration.ofSeconds(FakeAtlassian.EXPIRES_IN));
+        clock.advance(Duration.ofSeconds(FakeAtlassian.EXPIRES_IN));
 
         HttpResponse<String> answer = get(myself(authorization.accounts().get(0).externalId()),
                 authorization.credential().accessToken());

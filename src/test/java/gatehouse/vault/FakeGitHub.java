@@ -19,10 +19,13 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
@@ -89,7 +92,7 @@ public final class FakeGitHub extends FakeProvider {
         final long id;
         final Account account;
         /** The users who can reach it (GET /user/installations lists it for them). */
-        final java.util.Set<Long> users = ConcurrentHashMap.newKeySet();
+        final Set<Long> users = ConcurrentHashMap.newKeySet();
         volatile boolean suspended;
         volatile boolean deleted;
 
@@ -602,7 +605,7 @@ public final class FakeGitHub extends FakeProvider {
         int page = Math.max(1, intParam(request.query().get("page"), 1));
         List<Installation> reachable = installations.values().stream()
                 .filter(i -> !i.deleted && i.users.contains(token.user().id()))
-                .sorted(java.util.Comparator.comparingLong(i -> i.id)).toList();
+                .sorted(Comparator.comparingLong(i -> i.id)).toList();
         ObjectNode body = Json.MAPPER.createObjectNode().put("total_count", reachable.size());
         ArrayNode list = body.putArray("installations");
         reachable.stream().skip((long) (page - 1) * perPage).limit(perPage).forEach(i -> list.add(installationJson(i)));
@@ -658,7 +661,7 @@ public final class FakeGitHub extends FakeProvider {
         }
         installationTokensMinted.incrementAndGet();
         String value = randomToken("ghs_");
-        Instant expiresAt = clock.instant().plus(INSTALLATION_TOKEN_TTL).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant expiresAt = clock.instant().plus(INSTALLATION_TOKEN_TTL).truncatedTo(ChronoUnit.SECONDS);
         tokens.put(value, new Token(value, null, null, installation.id, "", expiresAt));
         ObjectNode body = Json.MAPPER.createObjectNode().put("token", value).put("expires_at", expiresAt.toString());
         body.putObject("permissions").put("metadata", "read").put("contents", "read").put("issues", "write");

@@ -14,6 +14,7 @@ import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,7 +109,7 @@ class GitHubAppPlatformTest {
     @Test
     void anInstallationIdTheInstallingUserCannotReachIsRefusedWithoutMintingAToken() {
         long victims = github.addInstallation(7, "victim-corp", "Organization", 7_000);
-        Map<String, String> callback = new java.util.HashMap<>(install()); // the attacker's own install, own code
+        Map<String, String> callback = new HashMap<>(install()); // the attacker's own install, own code
         callback.put("installation_id", Long.toString(victims));
 
         assertKind(() -> platform.complete(callback, SETUP_URL, null), Kind.PERMANENT, "installation_not_accessible");

@@ -7,6 +7,7 @@ import gatehouse.testing.MutableClock;
 import gatehouse.vault.Authorization.ExternalAccount;
 import gatehouse.vault.ProviderException.Kind;
 import java.net.URI;
+import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -265,7 +266,7 @@ class GitHubOAuthPlatformTest {
     @Test
     void aFormEncodedTokenAnswerIsReadAsWellAsJson() throws Exception {
         var answer = new ProviderHttp.Answer(200, "access_token=gho_abc&scope=repo%2Cgist&token_type=bearer",
-                java.net.http.HttpHeaders.of(Map.of(), (a, b) -> true));
+                HttpHeaders.of(Map.of(), (a, b) -> true));
 
         assertThat(GitHubHttp.tokenFields(answer)).containsEntry("access_token", "gho_abc").containsEntry("scope", "repo,gist");
     }

@@ -3,11 +3,15 @@ package gatehouse.vault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import gatehouse.crypto.Encryption;
 import gatehouse.testing.CapturedLogs;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.TestDatabase;
 import gatehouse.testing.TestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -319,12 +323,12 @@ class SlackVaultIT {
         } finally {
             before.close();
         }
-        String newKey = gatehouse.crypto.Encryption.generateKey();
-        var out = new java.io.ByteArrayOutputStream();
+        String newKey = Encryption.generateKey();
+        var out = new ByteArrayOutputStream();
         Map<String, String> env = new HashMap<>(oldKey);
         env.put("GATEHOUSE_ENCRYPTION_KEYS", newKey + "," + TestServer.ENCRYPTION_KEY);
-        env.put("GATEHOUSE_DATA_DIR", java.nio.file.Files.createTempDirectory("gatehouse-reencrypt").toString());
-        int code = gatehouse.Commands.run(List.of("reencrypt"), env, new java.io.PrintStream(out, true), System.err);
+        env.put("GATEHOUSE_DATA_DIR", Files.createTempDirectory("gatehouse-reencrypt").toString());
+        int code = gatehouse.Commands.run(List.of("reencrypt"), env, new PrintStream(out, true), System.err);
         assertThat(code).as(out.toString()).isZero();
         assertThat(out.toString()).contains("vault_credentials: 1");
 

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -178,7 +179,7 @@ class WebhooksIT {
         assertThat(ofType(receiver, "task.created")).isEmpty();
         JsonNode log = Fixtures.admin().get("/api/v1/oauth/clients/" + installed.app().clientId()
                 + "/webhook-deliveries").json().get("data");
-        JsonNode task = java.util.stream.StreamSupport.stream(log.spliterator(), false)
+        JsonNode task = StreamSupport.stream(log.spliterator(), false)
                 .filter(d -> d.get("event_type").asText().equals("task.created")).findFirst().orElseThrow();
         assertThat(task.get("status").asText()).isEqualTo("failed");
         assertThat(task.get("last_error").asText()).contains("disconnected");
@@ -223,7 +224,7 @@ class WebhooksIT {
     }
 
     private static JsonNode deliveryOfType(JsonNode log, String type) {
-        return java.util.stream.StreamSupport.stream(log.spliterator(), false)
+        return StreamSupport.stream(log.spliterator(), false)
                 .filter(d -> d.get("event_type").asText().equals(type)).findFirst().orElseThrow();
     }
 
