@@ -15,7 +15,7 @@ import gatehouse.consent.ConsentRepository;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.consent.ConsentService;
 import gatehouse.crypto.Encryption;
-import gatehouse.http.CallerResolver;
+import gatehouse.auth.CallerResolver;
 import gatehouse.http.ErrorHandler;
 import gatehouse.http.LingeringConnector;
 import gatehouse.http.RequestLog;
@@ -195,7 +195,7 @@ public final class App implements AutoCloseable {
         var connections = new Connections(database, vaultRepository, platforms, encryption, orgs, audit, clock);
         this.vaultRefresher = new VaultRefresher(database, vaultRepository, tokenLookup, clock, config.vault().refreshSkew());
         var authenticator = new ClientAuthenticator(clients, codec, clock);
-        var callers = new CallerResolver(sessions, tokens, authenticator, limiter, apiLimit);
+        var callers = new CallerResolver(sessions, tokens, authenticator, (ctx, key) -> limiter.consume(ctx, apiLimit, key));
         var codes = new AuthorizationCodeRepository();
 
         var grantStores = GrantStores.postgres(database, codes, tokens, audit, installations,

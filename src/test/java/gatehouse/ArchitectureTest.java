@@ -107,6 +107,8 @@ class ArchitectureTest {
                 // Request-level helpers a route calls: who is calling, a form's CSRF cookie, the
                 // rate-limit headers, the metrics scrape; and the wiring.
                 .and().doNotHaveSimpleName("CallerSource")
+                .and().doNotHaveSimpleName("CallerResolver")
+                .and().doNotBelongToAnyOf(gatehouse.auth.Credentials.class)
                 .and().doNotHaveSimpleName("FormCsrf")
                 .and().doNotHaveSimpleName("RateLimiter")
                 .and().doNotHaveSimpleName("Metrics")

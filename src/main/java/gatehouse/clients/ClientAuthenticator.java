@@ -2,6 +2,7 @@ package gatehouse.clients;
 
 import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import gatehouse.auth.Credentials;
 import gatehouse.errors.OAuthException;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.secrets.TokenKind;
@@ -14,7 +15,7 @@ import java.util.Optional;
  * {@code client_secret_basic}, {@code client_secret_post}, or {@code none} for public apps. Secrets
  * are checked by SHA-256 in constant time; a secret with a bad checksum is refused unread.
  */
-public final class ClientAuthenticator {
+public final class ClientAuthenticator implements Credentials.ClientSecrets {
     public static final String BASIC_CHALLENGE = "Basic realm=\"gatehouse\"";
 
     private final ClientService clients;
@@ -70,6 +71,12 @@ public final class ClientAuthenticator {
             throw failed("public apps cannot use this endpoint");
         }
         return new Authenticated(client, Method.NONE);
+    }
+
+    /** An app's own Basic credentials, on a route that serves the app about itself. */
+    @Override
+    public String authenticate(String basicAuthorization) {
+        return authenticate(basicAuthorization, null, null, false).client().clientId();
     }
 
     private Authenticated authenticateBasic(String authorization, String bodyClientId) {

@@ -1,7 +1,7 @@
 package gatehouse.oauth;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import gatehouse.errors.OAuthError;
+import gatehouse.auth.CallerResolver;
 import gatehouse.errors.OAuthException;
 import gatehouse.tokens.AccessToken;
 import gatehouse.tokens.TokenService;
@@ -32,24 +32,12 @@ public final class TokenInfoEndpoint {
     }
 
     public void handle(Context ctx) {
-        String value = bearerToken(ctx.header("Authorization"));
+        String value = CallerResolver.bearerToken(ctx.header("Authorization"));
         var found = tokens.findActiveAccessToken(value)
                 .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"));
         AccessToken token = found.token();
         List<String> scopes = token.scope().isEmpty() ? List.of() : Arrays.asList(token.scope().split(" "));
         Responses.ok(Responses.noStore(ctx), new TokenInfo(token.clientId(), token.userId(), token.organizationId(),
                 token.actor(), scopes, token.expiresAt(), found.owner().emailVerified()));
-    }
-
-    /** The token of an {@code Authorization: Bearer} header (RFC 6750 §2.1). */
-    public static String bearerToken(String authorization) {
-        if (authorization == null) {
-            throw OAuthException.of(OAuthError.UNAUTHENTICATED, "a bearer token is required")
-                    .withChallenge("Bearer realm=\"gatehouse\"");
-        }
-        if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7) || authorization.length() <= 7) {
-            throw OAuthException.invalidToken("not a Bearer Authorization header");
-        }
-        return authorization.substring(7).trim();
     }
 }

@@ -4,6 +4,7 @@ import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.audit.RequestOrigin;
 import gatehouse.auth.ActorMode;
+import gatehouse.auth.Credentials;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.secrets.TokenKind;
 import gatehouse.store.Database;
@@ -27,7 +28,7 @@ import org.jdbi.v3.core.Handle;
  * Issues, finds and revokes tokens. The issuing methods take the grant's open transaction, so a
  * code exchange or refresh either stores everything it returns or nothing.
  */
-public final class TokenService {
+public final class TokenService implements Credentials.AccessTokens {
     private final Database database;
     private final TokenRepository tokens;
     private final TokenCodec codec;
@@ -304,6 +305,17 @@ public final class TokenService {
         Instant now = clock.instant();
         return database.withHandle(handle -> tokens.findAccessToken(handle, TokenCodec.hash(value)))
                 .filter(found -> found.token().isActive(now) && !found.owner().disabled());
+    }
+
+    /** What the caller resolution needs of a live access token. */
+    @Override
+    public Optional<Credentials.BearerFacts> findActive(String value) {
+        return findActiveAccessToken(value).map(found -> {
+            AccessToken token = found.token();
+            return new Credentials.BearerFacts(token.id(), token.clientId(), token.userId(), found.owner().username(),
+                    found.owner().roles(), token.scope(), token.organizationId(), token.actor(), token.grantType(),
+                    token.singlePerInstallation());
+        });
     }
 
     /** The refresh token behind {@code value} when it can still be used; empty otherwise. */

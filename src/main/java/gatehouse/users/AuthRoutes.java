@@ -1,6 +1,7 @@
 package gatehouse.users;
 
 import gatehouse.auth.Caller;
+import gatehouse.auth.CallerResolver;
 import gatehouse.auth.CallerSource;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
@@ -20,7 +21,7 @@ import java.util.Optional;
  * API, and the user's own browser sessions (docs/security.md, "Callers").
  */
 public final class AuthRoutes {
-    public static final String SESSION_COOKIE = "gatehouse_session";
+    public static final String SESSION_COOKIE = CallerResolver.SESSION_COOKIE;
     private static final int MAX_RETURN_TO = 16_384;
 
     private final UserService users;

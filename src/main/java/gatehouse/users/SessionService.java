@@ -1,11 +1,12 @@
 package gatehouse.users;
 
 import gatehouse.auth.Caller;
+import gatehouse.auth.Credentials;
 import gatehouse.errors.OAuthException;
-import gatehouse.store.Database;
-import gatehouse.store.Ids;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.secrets.TokenKind;
+import gatehouse.store.Database;
+import gatehouse.store.Ids;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +15,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /** Starts, finds and ends browser sessions. The cookie value is a Gatehouse secret string. */
-public final class SessionService {
+public final class SessionService implements Credentials.Sessions {
     /** last_seen_at is written at most this often per session, to keep reads free of writes. */
     private static final Duration TOUCH_INTERVAL = Duration.ofMinutes(1);
     private static final int CSRF_LENGTH = 43;
@@ -50,6 +51,7 @@ public final class SessionService {
     }
 
     /** The caller behind a session cookie, or empty for a missing, forged, ended or expired one. */
+    @Override
     public Optional<Caller> resolve(String cookieValue) {
         if (!codec.isWellFormed(TokenKind.SESSION, cookieValue)) {
             return Optional.empty();

@@ -1,16 +1,7 @@
-package gatehouse.http;
+package gatehouse.auth;
 
-import gatehouse.auth.ActorMode;
-import gatehouse.auth.Caller;
-import gatehouse.auth.CallerSource;
-import gatehouse.clients.ClientAuthenticator;
+import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
-import gatehouse.oauth.TokenInfoEndpoint;
-import gatehouse.ratelimit.RateLimiter;
-import gatehouse.tokens.AccessToken;
-import gatehouse.tokens.TokenService;
-import gatehouse.users.AuthRoutes;
-import gatehouse.users.SessionService;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.nio.charset.StandardCharsets;
@@ -23,26 +14,27 @@ import java.util.Set;
 /**
  * Finds the caller of a management request: a bearer token in {@code Authorization}, else the
  * session cookie — which, on an unsafe method, must come with a matching {@code X-CSRF-Token}.
- * The answer is kept on the request, so several checks cost one lookup.
+ * The answer is kept on the request, so several checks cost one lookup. The features that hold
+ * credentials answer through {@link Credentials}' interfaces.
  */
 public final class CallerResolver implements CallerSource {
     private static final String ATTRIBUTE = "gatehouse.caller";
     private static final Set<HandlerType> SAFE = Set.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS);
 
-    private final SessionService sessions;
-    private final TokenService tokens;
-    private final ClientAuthenticator clients;
+    /** The browser session's cookie. */
+    public static final String SESSION_COOKIE = "gatehouse_session";
 
-    private final RateLimiter limiter;
-    private final RateLimiter.Limit apiLimit;
+    private final Credentials.Sessions sessions;
+    private final Credentials.AccessTokens tokens;
+    private final Credentials.ClientSecrets clients;
+    private final Credentials.RequestBudget budget;
 
-    public CallerResolver(SessionService sessions, TokenService tokens, ClientAuthenticator clients, RateLimiter limiter,
-                          RateLimiter.Limit apiLimit) {
+    public CallerResolver(Credentials.Sessions sessions, Credentials.AccessTokens tokens,
+                          Credentials.ClientSecrets clients, Credentials.RequestBudget budget) {
         this.sessions = sessions;
         this.tokens = tokens;
         this.clients = clients;
-        this.limiter = limiter;
-        this.apiLimit = apiLimit;
+        this.budget = budget;
     }
 
     @Override
@@ -54,29 +46,29 @@ public final class CallerResolver implements CallerSource {
         Optional<Caller> caller = resolve(ctx);
         ctx.attribute(ATTRIBUTE, caller);
         // Once per request (the answer is cached above): the management API's budget per credential.
-        caller.ifPresent(c -> limiter.consume(ctx, apiLimit, c.rateLimitKey()));
+        caller.ifPresent(c -> budget.spend(ctx, c.rateLimitKey()));
         return caller;
     }
 
     @Override
     public Optional<Caller> session(Context ctx) {
-        String cookie = ctx.cookie(AuthRoutes.SESSION_COOKIE);
+        String cookie = ctx.cookie(SESSION_COOKIE);
         return cookie == null ? Optional.empty() : sessions.resolve(cookie);
     }
 
     @Override
     public Optional<Caller> basicClient(Context ctx) {
         String authorization = ctx.header("Authorization");
-        if (!ClientAuthenticator.isBasic(authorization)) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             return Optional.empty();
         }
-        return Optional.of(Caller.client(clients.authenticate(authorization, null, null, false).client().clientId()));
+        return Optional.of(Caller.client(clients.authenticate(authorization)));
     }
 
     private Optional<Caller> resolve(Context ctx) {
         String authorization = ctx.header("Authorization");
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer", 0, 6)) {
-            return Optional.of(bearer(TokenInfoEndpoint.bearerToken(authorization)));
+            return Optional.of(bearer(bearerToken(authorization)));
         }
         Optional<Caller> caller = session(ctx);
         if (caller.isPresent() && !SAFE.contains(ctx.method())) {
@@ -86,17 +78,15 @@ public final class CallerResolver implements CallerSource {
     }
 
     private Caller bearer(String value) {
-        var found = tokens.findActiveAccessToken(value)
+        var found = tokens.findActive(value)
                 .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"));
-        AccessToken token = found.token();
-        Set<String> scopes = token.scope().isEmpty() ? new HashSet<>() : new HashSet<>(Arrays.asList(token.scope().split(" ")));
-        boolean service = isServiceToken(token);
+        Set<String> scopes = found.scope().isEmpty() ? new HashSet<>() : new HashSet<>(Arrays.asList(found.scope().split(" ")));
+        boolean service = isServiceToken(found);
         if (!service) {
             scopes.removeAll(Caller.SERVICE_SCOPES);
         }
-        return new Caller(Caller.Kind.BEARER, token.userId(), found.owner().username(), Set.copyOf(found.owner().roles()),
-                null, null, token.clientId(), Set.copyOf(scopes), token.organizationId(), token.actor(), token.id(),
-                service);
+        return new Caller(Caller.Kind.BEARER, found.userId(), found.username(), Set.copyOf(found.roles()), null, null,
+                found.clientId(), Set.copyOf(scopes), found.organizationId(), found.actor(), found.tokenId(), service);
     }
 
     /**
@@ -104,9 +94,21 @@ public final class CallerResolver implements CallerSource {
      * client_credentials. Not a user's token, nor an installation's (client_credentials with an
      * organization_id, or an authorization by an organization's admin for actor app).
      */
-    private static boolean isServiceToken(AccessToken token) {
+    private static boolean isServiceToken(Credentials.BearerFacts token) {
         return token.userId() == null && ActorMode.APP.is(token.actor()) && "client_credentials".equals(token.grantType())
                 && !token.singlePerInstallation();
+    }
+
+    /** The token of an {@code Authorization: Bearer} header (RFC 6750 §2.1). */
+    public static String bearerToken(String authorization) {
+        if (authorization == null) {
+            throw OAuthException.of(OAuthError.UNAUTHENTICATED, "a bearer token is required")
+                    .withChallenge("Bearer realm=\"gatehouse\"");
+        }
+        if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7) || authorization.length() <= 7) {
+            throw OAuthException.invalidToken("not a Bearer Authorization header");
+        }
+        return authorization.substring(7).trim();
     }
 
     private static void requireCsrf(String presented, Caller caller) {
