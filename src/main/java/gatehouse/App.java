@@ -138,114 +138,159 @@ public final class App implements AutoCloseable {
     private App(Config config, Database database, HostResolver webhookHosts) {
         this.config = config;
         this.database = database;
-        Clock clock = clock();
-        var codec = new TokenCodec(config.tokens().prefix(), new SecureRandom());
-        var metrics = new Metrics();
-        var pages = new Pages();
-        this.encryption = encryption(config);
+        Floor floor = floor(config, database);
+        Features features = features(config, database, floor);
+        this.encryption = floor.encryption();
+        this.buckets = floor.buckets();
+        this.signingKeys = features.signingKeys();
+        this.accessTokenSigner = features.accessTokenSigner();
+        this.mail = features.mail();
+        this.clientCache = features.clientCache();
+        this.installations = features.installations();
+        this.vaultRefresher = features.vaultRefresher();
+        this.routes = new Routes(handlers(config, database, floor, features));
+        var errors = new ErrorHandler(floor.pages());
+        this.server = javalin(routes, errors, new RequestLog(floor.metrics()), config);
+        this.metricsServer = config.server().metricsPort() == null ? null
+                : metricsListener(floor.metrics(), errors, config);
+        features.users().bootstrapAdmin(config.accounts().adminUsername(), config.accounts().adminPassword());
+        this.purger = new ExpiredRecordsPurger(database, floor.clock());
+        this.dispatcher = new WebhookDispatcher(database, features.webhookRepository(), features.webhookSecrets(),
+                floor.clock(), config.webhooks().allowPrivate(), config.webhooks().retryBase(), Duration.ofMillis(500),
+                floor.metrics().registry(), webhookHosts);
+    }
 
-        var userRepository = new UserRepository();
-        var sessionRepository = new SessionRepository();
+    /** What every feature stands on: time, the secret codec, metrics, pages, encryption, the audit trail, budgets. */
+    private record Floor(Clock clock, TokenCodec codec, Metrics metrics, Pages pages, Encryption encryption,
+                         AuditLog audit, BucketStore buckets, RateLimiter limiter, RateLimiter.Limit tokenLimit,
+                         RateLimiter.Limit introspectLimit, RateLimiter.Limit revokeLimit, RateLimiter.Limit apiLimit) {
+    }
+
+    private static Floor floor(Config config, Database database) {
+        Clock clock = clock();
         var audit = new AuditLog(database, new AuditRepository(), clock);
-        this.signingKeys = new SigningKeys(database, new SigningKeyRepository(), encryption, audit, clock);
+        BucketStore buckets = config.redis() == null ? new LocalBuckets()
+                : new RedisBuckets(config.redis().url(), config.redis().keyPrefix());
+        var limits = config.rateLimits();
+        return new Floor(clock, new TokenCodec(config.tokens().prefix(), new SecureRandom()), new Metrics(), new Pages(),
+                encryption(config), audit, buckets, new RateLimiter(limits.enabled(), buckets, auditExceeded(audit)),
+                new RateLimiter.Limit("token", limits.tokenPerMinute()),
+                new RateLimiter.Limit("introspection", limits.introspectPerMinute()),
+                new RateLimiter.Limit("revocation", limits.revokePerMinute()),
+                new RateLimiter.Limit("api", limits.apiPerMinute()));
+    }
+
+    /** The features' services, each built with plain constructors from what it needs. */
+    private record Features(SigningKeys signingKeys, AccessTokenSigner accessTokenSigner, TokenService tokens,
+                            WebhookRepository webhookRepository, WebhookSecrets webhookSecrets, MailQueue mail,
+                            UserService users, SessionService sessions, AccountEmails accountEmails, FormCsrf formCsrf,
+                            OrgService orgs, ClientCache clientCache, ScopeService scopes, ClientService clients,
+                            ClientApprovals approvals, ConsentService consents, WebhookService webhooks,
+                            InstallationService installations, ConnectFlow connectFlow, TokenLookup tokenLookup,
+                            Connections connections, VaultRefresher vaultRefresher, ClientAuthenticator authenticator,
+                            CallerResolver callers, List<Grant> grants, AuthorizationService authorization) {
+    }
+
+    private static Features features(Config config, Database database, Floor floor) {
+        Clock clock = floor.clock();
+        TokenCodec codec = floor.codec();
+        AuditLog audit = floor.audit();
+        Encryption encryption = floor.encryption();
+        var signingKeys = new SigningKeys(database, new SigningKeyRepository(), encryption, audit, clock);
         signingKeys.ensureCurrentKeys();
-        this.accessTokenSigner = new JwtAccessTokens(signingKeys, config.issuer(), config.tokens().jwtAudience());
+        var signer = new JwtAccessTokens(signingKeys, config.issuer(), config.tokens().jwtAudience());
         var webhookRepository = new WebhookRepository();
         var outbox = new WebhookOutbox(webhookRepository, clock);
-        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, accessTokenSigner, outbox);
-        this.buckets = config.redis() == null ? new LocalBuckets()
-                : new RedisBuckets(config.redis().url(), config.redis().keyPrefix());
-        var throttle = new LoginThrottle(config.rateLimits().enabled(), config.rateLimits().loginFailuresPerAccount(),
-                config.rateLimits().loginFailuresPerIp(), buckets);
-        this.mail = new MailQueue(config.smtp() == null ? new LogMailer(config.secureCookies()) : new SmtpMailer(config.smtp(), clock),
-                Duration.ofSeconds(2));
+        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, signer, outbox);
+        var userRepository = new UserRepository();
+        var sessionRepository = new SessionRepository();
+        var mail = new MailQueue(config.smtp() == null ? new LogMailer(config.secureCookies())
+                : new SmtpMailer(config.smtp(), clock), Duration.ofSeconds(2));
         var accountEmails = new AccountEmails(database, userRepository, new UserTokenRepository(), sessionRepository,
                 tokens, audit, codec, mail, config.issuer(), clock);
-        var registrationThrottle = new RegistrationThrottle(config.rateLimits().enabled(),
-                config.rateLimits().registrationsPerIp(), buckets);
-        var users = new UserService(database, userRepository, sessionRepository, tokens, audit, throttle,
-                registrationThrottle, accountEmails, clock, config.accounts().registrationOpen(), config.accounts().requireVerifiedEmail());
-        var formCsrf = new FormCsrf(codec, config.secureCookies());
+        var limits = config.rateLimits();
+        var users = new UserService(database, userRepository, sessionRepository, tokens, audit,
+                new LoginThrottle(limits.enabled(), limits.loginFailuresPerAccount(), limits.loginFailuresPerIp(),
+                        floor.buckets()),
+                new RegistrationThrottle(limits.enabled(), limits.registrationsPerIp(), floor.buckets()), accountEmails,
+                clock, config.accounts().registrationOpen(), config.accounts().requireVerifiedEmail());
         var sessions = new SessionService(database, sessionRepository, codec, clock, config.accounts().sessionTtl());
-        var limiter = new RateLimiter(config.rateLimits().enabled(), buckets, auditExceeded(audit));
-        var tokenLimit = new RateLimiter.Limit("token", config.rateLimits().tokenPerMinute());
-        var introspectLimit = new RateLimiter.Limit("introspection", config.rateLimits().introspectPerMinute());
-        var revokeLimit = new RateLimiter.Limit("revocation", config.rateLimits().revokePerMinute());
-        var apiLimit = new RateLimiter.Limit("api", config.rateLimits().apiPerMinute());
         var orgs = new OrgService(database, new OrgRepository(), users, tokens, clock,
                 config.accounts().requireVerifiedEmail());
-        this.clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
+        var clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
         var scopes = new ScopeService(database, new ScopeRepository(), tokens, clientCache, clock);
         var webhookSecrets = new WebhookSecrets(encryption, new SecureRandom(), clock);
         var clientRepository = new ClientRepository();
-        var clients = new ClientService(database, clientRepository, clientCache, audit, orgs, scopes, codec,
-                tokens, clock, (int) config.tokens().accessTokenTtl().toSeconds(), webhookSecrets,
+        var clients = new ClientService(database, clientRepository, clientCache, audit, orgs, scopes, codec, tokens,
+                clock, (int) config.tokens().accessTokenTtl().toSeconds(), webhookSecrets,
                 config.webhooks().allowPrivate());
-        var approvals = new ClientApprovals(database, clientRepository, clients, scopes, tokens, audit, clock);
         var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
-        var webhooks = new WebhookService(database, webhookRepository, outbox, webhookSecrets, clients, orgs, clock);
-        this.installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
+        var installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
                 audit, outbox, clock);
         var vaultRepository = new VaultRepository();
         var platforms = new Platforms(config.vault(), new ProviderHttp(), clock);
-        var connectFlow = new ConnectFlow(database, vaultRepository, platforms, encryption, orgs, audit, clock,
-                config.vault(), config.issuer());
         var tokenLookup = new TokenLookup(database, vaultRepository, platforms, encryption, audit, clock,
-                config.vault().refreshSkew(), metrics.registry());
-        var connections = new Connections(database, vaultRepository, platforms, encryption, orgs, audit, clock);
-        this.vaultRefresher = new VaultRefresher(database, vaultRepository, tokenLookup, clock, config.vault().refreshSkew());
+                config.vault().refreshSkew(), floor.metrics().registry());
         var authenticator = new ClientAuthenticator(clients, codec, clock);
-        var callers = new CallerResolver(sessions, tokens, authenticator, (ctx, key) -> limiter.consume(ctx, apiLimit, key));
         var codes = new AuthorizationCodeRepository();
-
-        var grantStores = GrantStores.postgres(database, codes, tokens, audit, installations,
-                consents, users, orgs);
+        var grantStores = GrantStores.postgres(database, codes, tokens, audit, installations, consents, users, orgs);
         var issuance = new Issuance(grantStores.issuing(), grantStores.installations());
-        List<Grant> grants = List.of(
-                new AuthorizationCodeGrant(grantStores.transactions(), grantStores.codes(), grantStores.families(),
-                        issuance, codec, clock),
-                new RefreshTokenGrant(grantStores.transactions(), grantStores.families(), issuance, codec, clock,
-                        encryption),
-                new ClientCredentialsGrant(grantStores.transactions(), issuance),
-                new PasswordGrant(grantStores.transactions(), grantStores.passwords(), grantStores.memberships(),
-                        grantStores.consents(), issuance, clock));
-        var authorization = new AuthorizationService(database, clients, orgs, consents, installations, codes, codec,
-                clock, config.issuer());
+        return new Features(signingKeys, signer, tokens, webhookRepository, webhookSecrets, mail, users, sessions,
+                accountEmails, new FormCsrf(codec, config.secureCookies()), orgs, clientCache, scopes, clients,
+                new ClientApprovals(database, clientRepository, clients, scopes, tokens, audit, clock), consents,
+                new WebhookService(database, webhookRepository, outbox, webhookSecrets, clients, orgs, clock),
+                installations,
+                new ConnectFlow(database, vaultRepository, platforms, encryption, orgs, audit, clock, config.vault(),
+                        config.issuer()),
+                tokenLookup, new Connections(database, vaultRepository, platforms, encryption, orgs, audit, clock),
+                new VaultRefresher(database, vaultRepository, tokenLookup, clock, config.vault().refreshSkew()),
+                authenticator,
+                new CallerResolver(sessions, tokens, authenticator,
+                        (ctx, key) -> floor.limiter().consume(ctx, floor.apiLimit(), key)),
+                List.of(new AuthorizationCodeGrant(grantStores.transactions(), grantStores.codes(),
+                                grantStores.families(), issuance, codec, clock),
+                        new RefreshTokenGrant(grantStores.transactions(), grantStores.families(), issuance, codec, clock,
+                                encryption),
+                        new ClientCredentialsGrant(grantStores.transactions(), issuance),
+                        new PasswordGrant(grantStores.transactions(), grantStores.passwords(), grantStores.memberships(),
+                                grantStores.consents(), issuance, clock)),
+                new AuthorizationService(database, clients, orgs, consents, installations, codes, codec, clock,
+                        config.issuer()));
+    }
 
-        this.routes = new Routes(new Routes.Handlers(
-                new MetadataEndpoint(config.issuer(), scopes, grants.stream().map(Grant::type).toList(), signingKeys),
-                new AuthorizeEndpoint(authorization, scopes, orgs, callers, pages),
-                new TokenEndpoint(authenticator, grants, metrics.registry(), limiter, tokenLimit),
-                new RevocationEndpoint(authenticator, tokens, limiter, revokeLimit),
-                new IntrospectionEndpoint(authenticator, tokens, config.issuer(), limiter, introspectLimit),
-                new TokenInfoEndpoint(tokens),
-                new OAuthSessionRoutes(tokens, callers),
-                new TokenRoutes(tokens, callers),
-                new ConsentRoutes(consents, callers),
-                new AuditRoutes(audit, orgs, callers),
-                new RateLimitRoutes(limiter, List.of(tokenLimit, introspectLimit, revokeLimit), apiLimit, callers),
-                new AuthRoutes(users, sessions, callers, pages, formCsrf),
-                new AccountPages(accountEmails, pages, formCsrf),
-                new UserRoutes(users, accountEmails, callers),
-                new OrgRoutes(orgs, callers),
-                new InstallationRoutes(installations, callers),
-                new ClientRoutes(clients, approvals, callers),
-                new WebhookRoutes(webhooks, callers),
-                new VaultRoutes(connectFlow, tokenLookup, connections, vaultRefresher, callers, pages),
-                new ScopeRoutes(scopes, callers),
-                new SigningKeyRoutes(signingKeys, callers),
-                new HealthRoutes(database, buckets),
-                metrics.forAdmins(callers),
-                new OpenApiRoute()));
-        var errors = new ErrorHandler(pages);
-        this.server = javalin(routes, errors, new RequestLog(metrics), config);
-        this.metricsServer = config.server().metricsPort() == null ? null : metricsListener(metrics, errors, config);
-
-        users.bootstrapAdmin(config.accounts().adminUsername(), config.accounts().adminPassword());
-        this.purger = new ExpiredRecordsPurger(database, clock);
-        this.dispatcher = new WebhookDispatcher(database, webhookRepository, webhookSecrets, clock,
-                config.webhooks().allowPrivate(), config.webhooks().retryBase(), Duration.ofMillis(500), metrics.registry(),
-                webhookHosts);
+    /** What each route of the table points at. */
+    private static Routes.Handlers handlers(Config config, Database database, Floor floor, Features f) {
+        var callers = f.callers();
+        var limiter = floor.limiter();
+        return new Routes.Handlers(
+                new MetadataEndpoint(config.issuer(), f.scopes(), f.grants().stream().map(Grant::type).toList(),
+                        f.signingKeys()),
+                new AuthorizeEndpoint(f.authorization(), f.scopes(), f.orgs(), callers, floor.pages()),
+                new TokenEndpoint(f.authenticator(), f.grants(), floor.metrics().registry(), limiter, floor.tokenLimit()),
+                new RevocationEndpoint(f.authenticator(), f.tokens(), limiter, floor.revokeLimit()),
+                new IntrospectionEndpoint(f.authenticator(), f.tokens(), config.issuer(), limiter,
+                        floor.introspectLimit()),
+                new TokenInfoEndpoint(f.tokens()),
+                new OAuthSessionRoutes(f.tokens(), callers),
+                new TokenRoutes(f.tokens(), callers),
+                new ConsentRoutes(f.consents(), callers),
+                new AuditRoutes(floor.audit(), f.orgs(), callers),
+                new RateLimitRoutes(limiter, List.of(floor.tokenLimit(), floor.introspectLimit(), floor.revokeLimit()),
+                        floor.apiLimit(), callers),
+                new AuthRoutes(f.users(), f.sessions(), callers, floor.pages(), f.formCsrf()),
+                new AccountPages(f.accountEmails(), floor.pages(), f.formCsrf()),
+                new UserRoutes(f.users(), f.accountEmails(), callers),
+                new OrgRoutes(f.orgs(), callers),
+                new InstallationRoutes(f.installations(), callers),
+                new ClientRoutes(f.clients(), f.approvals(), callers),
+                new WebhookRoutes(f.webhooks(), callers),
+                new VaultRoutes(f.connectFlow(), f.tokenLookup(), f.connections(), f.vaultRefresher(), callers,
+                        floor.pages()),
+                new ScopeRoutes(f.scopes(), callers),
+                new SigningKeyRoutes(f.signingKeys(), callers),
+                new HealthRoutes(database, floor.buckets()),
+                floor.metrics().forAdmins(callers),
+                new OpenApiRoute());
     }
 
     /** The work every node does in the background: purging, webhook delivery, renewing vault tokens. */
