@@ -116,6 +116,18 @@ public final class FakeAtlassian extends FakeProvider {
 
     // ---- configuration a test reads or flips ----
 
+    /** The Gatehouse settings that configure Jira against this fake. */
+    public Map<String, String> gatehouseSettings() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("GATEHOUSE_JIRA_CLIENT_ID", CLIENT_ID);
+        env.put("GATEHOUSE_JIRA_CLIENT_SECRET", CLIENT_SECRET);
+        env.put("GATEHOUSE_JIRA_SCOPES", String.join(" ", SCOPES));
+        env.put("GATEHOUSE_JIRA_AUTH_URL", url());
+        env.put("GATEHOUSE_JIRA_API_URL", url());
+        env.put("GATEHOUSE_VAULT_ALLOW_HTTP", "true");
+        return env;
+    }
+
     /** Settings that point a {@link JiraPlatform} at this fake with the right client credentials. */
     public PlatformSettings.Jira settings() {
         return new PlatformSettings.Jira(CLIENT_ID, CLIENT_SECRET, SCOPES, url(), url());

@@ -161,6 +161,22 @@ public final class FakeGitHub extends FakeProvider {
                 apiUrl());
     }
 
+    /** The Gatehouse settings that configure both GitHub flavours against this fake. */
+    public Map<String, String> gatehouseSettings() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("GATEHOUSE_GITHUB_CLIENT_ID", CLIENT_ID);
+        env.put("GATEHOUSE_GITHUB_CLIENT_SECRET", CLIENT_SECRET);
+        env.put("GATEHOUSE_GITHUB_APP_ID", APP_ID);
+        env.put("GATEHOUSE_GITHUB_APP_SLUG", APP_SLUG);
+        env.put("GATEHOUSE_GITHUB_APP_PRIVATE_KEY", appPrivateKeyPkcs1Pem());
+        env.put("GATEHOUSE_GITHUB_APP_CLIENT_ID", APP_CLIENT_ID);
+        env.put("GATEHOUSE_GITHUB_APP_CLIENT_SECRET", APP_CLIENT_SECRET);
+        env.put("GATEHOUSE_GITHUB_WEB_URL", webUrl());
+        env.put("GATEHOUSE_GITHUB_API_URL", apiUrl());
+        env.put("GATEHOUSE_VAULT_ALLOW_HTTP", "true");
+        return env;
+    }
+
     /** The app's key as GitHub hands it out: {@code BEGIN RSA PRIVATE KEY}. */
     public static String appPrivateKeyPkcs1Pem() {
         return pem("RSA PRIVATE KEY", pkcs1(APP_KEYS.getPrivate().getEncoded()));

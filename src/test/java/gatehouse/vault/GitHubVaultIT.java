@@ -39,16 +39,7 @@ class GitHubVaultIT {
         database = TestDatabase.another();
         Map<String, String> env = new HashMap<>();
         env.put("GATEHOUSE_DATABASE_URL", database);
-        env.put("GATEHOUSE_GITHUB_CLIENT_ID", FakeGitHub.CLIENT_ID);
-        env.put("GATEHOUSE_GITHUB_CLIENT_SECRET", FakeGitHub.CLIENT_SECRET);
-        env.put("GATEHOUSE_GITHUB_APP_ID", FakeGitHub.APP_ID);
-        env.put("GATEHOUSE_GITHUB_APP_SLUG", FakeGitHub.APP_SLUG);
-        env.put("GATEHOUSE_GITHUB_APP_PRIVATE_KEY", FakeGitHub.appPrivateKeyPkcs1Pem());
-        env.put("GATEHOUSE_GITHUB_APP_CLIENT_ID", FakeGitHub.APP_CLIENT_ID);
-        env.put("GATEHOUSE_GITHUB_APP_CLIENT_SECRET", FakeGitHub.APP_CLIENT_SECRET);
-        env.put("GATEHOUSE_GITHUB_WEB_URL", github.webUrl());
-        env.put("GATEHOUSE_GITHUB_API_URL", github.apiUrl());
-        env.put("GATEHOUSE_VAULT_ALLOW_HTTP", "true");
+        env.putAll(github.gatehouseSettings());
         server = TestServer.start(env);
         github.registerCallback(server.issuer() + "/oauth/callback/github");
         github.registerSetupUrl(server.issuer() + "/oauth/callback/github");

@@ -38,12 +38,7 @@ class JiraVaultIT {
         database = TestDatabase.another();
         Map<String, String> env = new HashMap<>();
         env.put("GATEHOUSE_DATABASE_URL", database);
-        env.put("GATEHOUSE_JIRA_CLIENT_ID", FakeAtlassian.CLIENT_ID);
-        env.put("GATEHOUSE_JIRA_CLIENT_SECRET", FakeAtlassian.CLIENT_SECRET);
-        env.put("GATEHOUSE_JIRA_SCOPES", String.join(" ", FakeAtlassian.SCOPES));
-        env.put("GATEHOUSE_JIRA_AUTH_URL", atlassian.url());
-        env.put("GATEHOUSE_JIRA_API_URL", atlassian.url());
-        env.put("GATEHOUSE_VAULT_ALLOW_HTTP", "true");
+        env.putAll(atlassian.gatehouseSettings());
         server = TestServer.start(env);
         admin = Http.browser(server.baseUrl());
         var login = admin.postJson("/api/v1/auth/login", Map.of("username", TestServer.ADMIN_USERNAME,
