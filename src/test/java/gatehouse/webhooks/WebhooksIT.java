@@ -162,20 +162,7 @@ class WebhooksIT {
     @Test
     void disconnectCancelsTheOrganizationsPendingDeliveriesButTellsTheApp() throws Exception {
         var receiver = receiver();
-        Installed installed = installedApp(receiver);
-        Eventually.until(() -> ofType(receiver, "installation.created").size() == 1);
-        receiver.failNext(Integer.MAX_VALUE);
-        Http.Response published = Http.anonymous().postJson("/api/v1/events", Map.of("organization_id",
-                installed.targetOrg(), "type", "task.created", "data", Map.of()), "Authorization", "Bearer " + publisherToken());
-        assertThat(published.status()).isEqualTo(202);
-        Eventually.until(() -> receiver.received().stream().anyMatch(r -> body(r).get("type").asText().equals("task.created")));
-        Http admin = installed.targetAdmin().login();
-        String installationId = admin.get("/api/v1/orgs/" + installed.targetOrg() + "/installations").json()
-                .get("data").get(0).get("id").asText();
-        assertThat(admin.delete("/api/v1/orgs/" + installed.targetOrg() + "/installations/" + installationId).status())
-                .isEqualTo(204);
-        receiver.failNext(0);
-        Eventually.until(() -> ofType(receiver, "installation.revoked").size() == 1);
+        Installed installed = disconnectWhileATaskDeliveryIsFailing(receiver);
         assertThat(ofType(receiver, "task.created")).isEmpty();
         JsonNode log = Fixtures.admin().get("/api/v1/oauth/clients/" + installed.app().clientId()
                 + "/webhook-deliveries").json().get("data");
@@ -188,20 +175,7 @@ class WebhooksIT {
     @Test
     void deliveryCancelledAtDisconnectCannotBeRedelivered() throws Exception {
         var receiver = receiver();
-        Installed installed = installedApp(receiver);
-        Eventually.until(() -> ofType(receiver, "installation.created").size() == 1);
-        receiver.failNext(Integer.MAX_VALUE);
-        Http.Response published = Http.anonymous().postJson("/api/v1/events", Map.of("organization_id",
-                installed.targetOrg(), "type", "task.created", "data", Map.of()), "Authorization", "Bearer " + publisherToken());
-        assertThat(published.status()).isEqualTo(202);
-        Eventually.until(() -> receiver.received().stream().anyMatch(r -> body(r).get("type").asText().equals("task.created")));
-        Http admin = installed.targetAdmin().login();
-        String installationId = admin.get("/api/v1/orgs/" + installed.targetOrg() + "/installations").json()
-                .get("data").get(0).get("id").asText();
-        assertThat(admin.delete("/api/v1/orgs/" + installed.targetOrg() + "/installations/" + installationId).status())
-                .isEqualTo(204);
-        receiver.failNext(0);
-        Eventually.until(() -> ofType(receiver, "installation.revoked").size() == 1);
+        Installed installed = disconnectWhileATaskDeliveryIsFailing(receiver);
         String deliveries = "/api/v1/oauth/clients/" + installed.app().clientId() + "/webhook-deliveries";
         JsonNode task = deliveryOfType(Fixtures.admin().get(deliveries).json().get("data"), "task.created");
         assertThat(task.get("cancelled_at").isNull()).isFalse();
@@ -374,4 +348,27 @@ class WebhooksIT {
                 "https://hooks.example.com/gatehouse")));
         assertThat(ok.status()).as(ok.body()).isEqualTo(201);
     }
+
+    /**
+     * Installs an app, publishes task.created while its receiver fails, disconnects the organization,
+     * lets the receiver recover, and waits for installation.revoked.
+     */
+    private Installed disconnectWhileATaskDeliveryIsFailing(WebhookReceiver receiver) throws Exception {
+        Installed installed = installedApp(receiver);
+        Eventually.until(() -> ofType(receiver, "installation.created").size() == 1);
+        receiver.failNext(Integer.MAX_VALUE);
+        Http.Response published = Http.anonymous().postJson("/api/v1/events", Map.of("organization_id",
+                installed.targetOrg(), "type", "task.created", "data", Map.of()), "Authorization", "Bearer " + publisherToken());
+        assertThat(published.status()).isEqualTo(202);
+        Eventually.until(() -> receiver.received().stream().anyMatch(r -> body(r).get("type").asText().equals("task.created")));
+        Http admin = installed.targetAdmin().login();
+        String installationId = admin.get("/api/v1/orgs/" + installed.targetOrg() + "/installations").json()
+                .get("data").get(0).get("id").asText();
+        assertThat(admin.delete("/api/v1/orgs/" + installed.targetOrg() + "/installations/" + installationId).status())
+                .isEqualTo(204);
+        receiver.failNext(0);
+        Eventually.until(() -> ofType(receiver, "installation.revoked").size() == 1);
+        return installed;
+    }
+
 }
