@@ -3,9 +3,9 @@ package gatehouse;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.audit.AuditRepository;
-import gatehouse.orgs.AuditRoutes;
-import gatehouse.clients.ClientAuthenticator;
+import gatehouse.auth.CallerResolver;
 import gatehouse.clients.ClientApprovals;
+import gatehouse.clients.ClientAuthenticator;
 import gatehouse.clients.ClientCache;
 import gatehouse.clients.ClientRepository;
 import gatehouse.clients.ClientRoutes;
@@ -15,7 +15,6 @@ import gatehouse.consent.ConsentRepository;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.consent.ConsentService;
 import gatehouse.crypto.Encryption;
-import gatehouse.auth.CallerResolver;
 import gatehouse.http.ErrorHandler;
 import gatehouse.http.LingeringConnector;
 import gatehouse.http.RequestLog;
@@ -48,6 +47,7 @@ import gatehouse.oauth.TokenInfoEndpoint;
 import gatehouse.ops.HealthRoutes;
 import gatehouse.ops.Metrics;
 import gatehouse.ops.OpenApiRoute;
+import gatehouse.orgs.AuditRoutes;
 import gatehouse.orgs.OrgRepository;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.orgs.OrgService;
@@ -61,12 +61,12 @@ import gatehouse.ratelimit.RegistrationThrottle;
 import gatehouse.scopes.ScopeRepository;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.scopes.ScopeService;
+import gatehouse.secrets.TokenCodec;
 import gatehouse.store.Database;
 import gatehouse.store.DatabaseUrl;
 import gatehouse.tokens.AccessTokenSigner;
 import gatehouse.tokens.ExpiredRecordsPurger;
 import gatehouse.tokens.OAuthSessionRoutes;
-import gatehouse.secrets.TokenCodec;
 import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenRoutes;
 import gatehouse.tokens.TokenService;
@@ -84,10 +84,11 @@ import gatehouse.vault.ConnectFlow;
 import gatehouse.vault.Connections;
 import gatehouse.vault.Platforms;
 import gatehouse.vault.ProviderHttp;
+import gatehouse.vault.TokenLookup;
 import gatehouse.vault.VaultRefresher;
 import gatehouse.vault.VaultRepository;
 import gatehouse.vault.VaultRoutes;
-import gatehouse.vault.TokenLookup;
+import gatehouse.web.Assets;
 import gatehouse.web.Bodies;
 import gatehouse.web.Pages;
 import gatehouse.webhooks.HostResolver;
@@ -290,7 +291,8 @@ public final class App implements AutoCloseable {
                 new SigningKeyRoutes(f.signingKeys(), callers),
                 new HealthRoutes(database, floor.buckets()),
                 floor.metrics().forAdmins(callers),
-                new OpenApiRoute());
+                new OpenApiRoute(),
+                new Assets());
     }
 
     /** The work every node does in the background: purging, webhook delivery, renewing vault tokens. */

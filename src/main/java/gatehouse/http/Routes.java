@@ -1,6 +1,5 @@
 package gatehouse.http;
 
-import gatehouse.orgs.AuditRoutes;
 import gatehouse.clients.ClientRoutes;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.installations.InstallationRoutes;
@@ -13,6 +12,7 @@ import gatehouse.oauth.TokenEndpoint;
 import gatehouse.oauth.TokenInfoEndpoint;
 import gatehouse.ops.HealthRoutes;
 import gatehouse.ops.OpenApiRoute;
+import gatehouse.orgs.AuditRoutes;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.ratelimit.RateLimitRoutes;
 import gatehouse.scopes.ScopeRoutes;
@@ -22,6 +22,7 @@ import gatehouse.users.AccountPages;
 import gatehouse.users.AuthRoutes;
 import gatehouse.users.UserRoutes;
 import gatehouse.vault.VaultRoutes;
+import gatehouse.web.Assets;
 import gatehouse.webhooks.WebhookRoutes;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
@@ -63,7 +64,8 @@ public final class Routes {
             SigningKeyRoutes signingKeys,
             HealthRoutes health,
             Handler metrics,
-            OpenApiRoute openApi) {
+            OpenApiRoute openApi,
+            Assets assets) {
     }
 
     private final List<Route> routes = new ArrayList<>();
@@ -76,6 +78,7 @@ public final class Routes {
         get("/health", h.health()::health);
         get("/metrics", h.metrics());
         get("/openapi.json", h.openApi()::serve);
+        get("/assets/{file}", h.assets()::serve);
 
         // Authorization server (docs/http.md, "The OAuth flows")
         get("/oauth/authorize", h.authorize()::show);

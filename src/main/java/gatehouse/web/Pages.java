@@ -15,7 +15,7 @@ public final class Pages {
 
     // No form-action: browsers apply it to the redirect after the consent form, which goes to the app.
     public static final String CSP =
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            "default-src 'none'; style-src 'self'; img-src data:; "
                     + "frame-ancestors 'none'; base-uri 'none'";
 
     private final TemplateEngine engine = TemplateEngine.createPrecompiled(ContentType.Html);

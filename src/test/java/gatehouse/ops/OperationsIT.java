@@ -157,10 +157,32 @@ class OperationsIT {
         assertSoftly(softly -> pages.forEach((name, page) -> {
             softly.assertThat(page.header("Content-Type")).as("content type of %s", name).startsWith("text/html");
             softly.assertThat(page.header("Content-Security-Policy")).as("CSP of %s", name)
-                    .isNotNull().contains("frame-ancestors 'none'");
+                    .isNotNull().contains("frame-ancestors 'none'").contains("style-src 'self'")
+                    .doesNotContain("unsafe-inline");
+            softly.assertThat(Jsoup.parse(page.body()).select("style, [style]")).as("inline styles in %s", name)
+                    .isEmpty();
+            softly.assertThat(Jsoup.parse(page.body()).select("link[rel=stylesheet]").eachAttr("href"))
+                    .as("stylesheet of %s", name).containsExactly("/assets/console.css");
             softly.assertThat(page.header("X-Frame-Options")).as("X-Frame-Options of %s", name).isEqualTo("DENY");
             softly.assertThat(page.header("Referrer-Policy")).as("Referrer-Policy of %s", name).isEqualTo("no-referrer");
         }));
+    }
+
+    @Test
+    void stylesheetWhenRequestedThenServedAsCssAndNothingElseUnderAssets() {
+        Http.Response css = api.get("/assets/console.css");
+        assertThat(css.status()).isEqualTo(200);
+        assertThat(css.header("Content-Type")).startsWith("text/css");
+        assertThat(css.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(css.body()).contains("font-family");
+
+        for (String path : List.of("/assets/other.css", "/assets/..%2Fopenapi.json", "/assets/%2e%2e%2fapplication.conf",
+                "/assets/")) {
+            Http.Response refused = api.get(path);
+            assertThat(refused.status()).as(path).isEqualTo(404);
+            assertThat(refused.json().get("error").asText()).as(path).isEqualTo("not_found");
+        }
+        assertThat(api.get("/assets/console.css%00.js").status()).as("NUL refused at the edge").isEqualTo(400);
     }
 
     @Test
