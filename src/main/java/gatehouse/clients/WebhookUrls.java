@@ -1,5 +1,6 @@
 package gatehouse.clients;
 
+import gatehouse.web.Cidr;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -8,7 +9,6 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Where webhooks may go. Gatehouse sits inside a private network, so a webhook URL is a way to make
@@ -125,39 +125,6 @@ public final class WebhookUrls {
         }
         return (address instanceof Inet4Address ? SPECIAL_V4 : SPECIAL_V6).stream()
                 .noneMatch(range -> range.contains(bytes));
-    }
-
-    /** An address block: the first {@code prefixLength} bits of {@code network}. */
-    record Cidr(byte[] network, int prefixLength) {
-        static Cidr parse(String cidr) {
-            int slash = cidr.indexOf('/');
-            try {
-                // Literals only: no DNS lookup happens.
-                byte[] network = InetAddress.getByName(cidr.substring(0, slash)).getAddress();
-                return new Cidr(network, Integer.parseInt(cidr.substring(slash + 1)));
-            } catch (UnknownHostException e) {
-                throw new IllegalArgumentException(cidr, e);
-            }
-        }
-
-        static List<Cidr> all(String... cidrs) {
-            return Stream.of(cidrs).map(Cidr::parse).toList();
-        }
-
-        boolean contains(byte[] address) {
-            if (address.length != network.length) {
-                return false;
-            }
-            int whole = prefixLength / 8;
-            for (int i = 0; i < whole; i++) {
-                if (address[i] != network[i]) {
-                    return false;
-                }
-            }
-            int rest = prefixLength % 8;
-            int mask = (0xff << (8 - rest)) & 0xff;
-            return rest == 0 || (address[whole] & mask) == (network[whole] & mask);
-        }
     }
 
     private static boolean isLiteral(String host) {

@@ -1,5 +1,6 @@
 package gatehouse.http;
 
+import gatehouse.web.Cidr;
 import io.javalin.http.Context;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -26,31 +27,9 @@ public final class TrustedProxies {
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*");
 
-    /** One CIDR block: an address and how many leading bits of it count. */
-    private record Block(byte[] network, int prefix) {
-        boolean contains(InetAddress address) {
-            byte[] bytes = address.getAddress();
-            if (bytes.length != network.length) {
-                return false;
-            }
-            int whole = prefix / 8;
-            for (int i = 0; i < whole; i++) {
-                if (bytes[i] != network[i]) {
-                    return false;
-                }
-            }
-            int rest = prefix % 8;
-            if (rest == 0) {
-                return true;
-            }
-            int mask = (0xff << (8 - rest)) & 0xff;
-            return (bytes[whole] & mask) == (network[whole] & mask);
-        }
-    }
+    private final List<Cidr> blocks;
 
-    private final List<Block> blocks;
-
-    private TrustedProxies(List<Block> blocks) {
+    private TrustedProxies(List<Cidr> blocks) {
         this.blocks = List.copyOf(blocks);
     }
 
@@ -62,10 +41,10 @@ public final class TrustedProxies {
         if (list == null || list.isBlank()) {
             return NONE;
         }
-        List<Block> blocks = new ArrayList<>();
+        List<Cidr> blocks = new ArrayList<>();
         for (String entry : list.split(",")) {
             String cidr = entry.trim();
-            Block block = block(cidr);
+            Cidr block = block(cidr);
             if (block == null) {
                 problems.add(name + ": '" + cidr + "' is not a CIDR block such as 10.0.0.0/8 or fd00::/8");
             } else {
@@ -75,7 +54,7 @@ public final class TrustedProxies {
         return new TrustedProxies(blocks);
     }
 
-    private static Block block(String cidr) {
+    private static Cidr block(String cidr) {
         int slash = cidr.indexOf('/');
         InetAddress address = literal(slash < 0 ? cidr : cidr.substring(0, slash));
         if (address == null) {
@@ -83,13 +62,13 @@ public final class TrustedProxies {
         }
         int bits = address.getAddress().length * 8;
         if (slash < 0) {
-            return new Block(address.getAddress(), bits);
+            return new Cidr(address.getAddress(), bits);
         }
         String prefix = cidr.substring(slash + 1);
         if (!prefix.matches("\\d{1,3}") || Integer.parseInt(prefix) > bits) {
             return null;
         }
-        return new Block(address.getAddress(), Integer.parseInt(prefix));
+        return new Cidr(address.getAddress(), Integer.parseInt(prefix));
     }
 
     public boolean isEmpty() {
@@ -134,8 +113,8 @@ public final class TrustedProxies {
     }
 
     private boolean trusted(InetAddress address) {
-        for (Block block : blocks) {
-            if (block.contains(address)) {
+        for (Cidr block : blocks) {
+            if (block.contains(address.getAddress())) {
                 return true;
             }
         }
