@@ -14,6 +14,10 @@ import gatehouse.clients.WebhookSecrets;
 import gatehouse.consent.ConsentRepository;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.consent.ConsentService;
+import gatehouse.console.AppPages;
+import gatehouse.console.ConsolePages;
+import gatehouse.console.HomePages;
+import gatehouse.console.Names;
 import gatehouse.crypto.Encryption;
 import gatehouse.http.ErrorHandler;
 import gatehouse.http.LingeringConnector;
@@ -149,7 +153,7 @@ public final class App implements AutoCloseable {
         this.clientCache = features.clientCache();
         this.installations = features.installations();
         this.vaultRefresher = features.vaultRefresher();
-        this.routes = new Routes(handlers(config, database, floor, features));
+        this.routes = new Routes(handlers(config, database, floor, features), console(config, floor, features));
         var errors = new ErrorHandler(floor.pages());
         this.server = javalin(routes, errors, new RequestLog(floor.metrics()), config);
         this.metricsServer = config.server().metricsPort() == null ? null
@@ -226,8 +230,8 @@ public final class App implements AutoCloseable {
                 clock, (int) config.tokens().accessTokenTtl().toSeconds(), webhookSecrets,
                 config.webhooks().allowPrivate());
         var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
-        var installations = new InstallationService(database, new InstallationRepository(), orgs, consents, tokens,
-                audit, outbox, clock);
+        var installations = new InstallationService(database, new InstallationRepository(), orgs, clients, consents,
+                tokens, audit, outbox, clock);
         var vaultRepository = new VaultRepository();
         var platforms = new Platforms(config.vault(), new ProviderHttp(), clock);
         var tokenLookup = new TokenLookup(database, vaultRepository, platforms, encryption, audit, clock,
@@ -293,6 +297,17 @@ public final class App implements AutoCloseable {
                 floor.metrics().forAdmins(callers),
                 new OpenApiRoute(),
                 new Assets());
+    }
+
+    /** The console's pages, on the same services and the same caller resolution as the API. */
+    private static Routes.Console console(Config config, Floor floor, Features f) {
+        var console = new ConsolePages(f.callers(), floor.pages());
+        var names = new Names(f.clients(), f.orgs());
+        return new Routes.Console(
+                new HomePages(console, f.callers(), f.formCsrf(), f.users(), f.sessions(), f.orgs(), f.clients(),
+                        f.consents(), names),
+                new AppPages(console, f.clients(), f.orgs(), f.scopes(), f.installations(), f.webhooks(), names,
+                        config.issuer()));
     }
 
     /** The work every node does in the background: purging, webhook delivery, renewing vault tokens. */
@@ -463,8 +478,14 @@ public final class App implements AutoCloseable {
         return accessTokenSigner;
     }
 
+    /** The API's routes (what the OpenAPI document describes). */
     public List<Routes.Route> routes() {
-        return routes.all();
+        return routes.api();
+    }
+
+    /** The console's pages and forms. */
+    public List<Routes.Route> consoleRoutes() {
+        return routes.console();
     }
 
     /** Stops taking requests, lets running ones finish, then closes the database. */

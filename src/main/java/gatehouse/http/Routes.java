@@ -2,6 +2,8 @@ package gatehouse.http;
 
 import gatehouse.clients.ClientRoutes;
 import gatehouse.consent.ConsentRoutes;
+import gatehouse.console.AppPages;
+import gatehouse.console.HomePages;
 import gatehouse.installations.InstallationRoutes;
 import gatehouse.jwt.SigningKeyRoutes;
 import gatehouse.oauth.AuthorizeEndpoint;
@@ -68,9 +70,36 @@ public final class Routes {
             Assets assets) {
     }
 
-    private final List<Route> routes = new ArrayList<>();
+    /** The console's pages (docs/console.md): HTML for people, outside the OpenAPI document. */
+    public record Console(HomePages home, AppPages apps) {
+    }
 
-    public Routes(Handlers h) {
+    private final List<Route> routes = new ArrayList<>();
+    private final List<Route> consoleRoutes = new ArrayList<>();
+
+    public Routes(Handlers h, Console c) {
+        api(h);
+        console(c);
+    }
+
+    private void console(Console c) {
+        page("/", c.home()::start);
+        page("/signup", c.home()::signupPage);
+        form("/signup", c.home()::signup);
+        form("/logout", c.home()::logout);
+        page("/apps", c.apps()::list);
+        page("/apps/new", c.apps()::newApp);
+        form("/apps", c.apps()::create);
+        page("/apps/{client_id}", c.apps()::show);
+        form("/apps/{client_id}", c.apps()::update);
+        page("/apps/{client_id}/edit", c.apps()::edit);
+        form("/apps/{client_id}/secret", c.apps()::rotateSecret);
+        page("/apps/{client_id}/delete", c.apps()::confirmDelete);
+        form("/apps/{client_id}/delete", c.apps()::delete);
+        form("/apps/{client_id}/deliveries/{id}/redeliver", c.apps()::redeliver);
+    }
+
+    private void api(Handlers h) {
         // Discovery and operations. No /.well-known/openid-configuration: OpenID clients would
         // read the OAuth metadata as an incomplete OpenID provider document and fail.
         get("/.well-known/oauth-authorization-server", h.metadata()::metadata);
@@ -124,6 +153,7 @@ public final class Routes {
         post("/api/v1/users/reset-password", h.users()::resetPassword);
         get("/api/v1/users", h.users()::list);
         put("/api/v1/users/profile", h.users()::updateProfile);
+        put("/api/v1/users/password", h.users()::changePassword);
         put("/api/v1/users/{user_id}", h.users()::update);
         delete("/api/v1/users/{user_id}", h.users()::delete);
         post("/api/v1/orgs", h.orgs()::create);
@@ -164,8 +194,29 @@ public final class Routes {
         post("/api/v1/admin/signing-keys/rotate", h.signingKeys()::rotate);
     }
 
+    /** Every route: the API's and the console's. */
     public List<Route> all() {
+        var all = new ArrayList<>(routes);
+        all.addAll(consoleRoutes);
+        return List.copyOf(all);
+    }
+
+    /** The routes the OpenAPI document describes: the API, the OAuth endpoints and their pages. */
+    public List<Route> api() {
         return List.copyOf(routes);
+    }
+
+    /** The console's pages and forms. */
+    public List<Route> console() {
+        return List.copyOf(consoleRoutes);
+    }
+
+    private void page(String path, Handler handler) {
+        consoleRoutes.add(new Route(HandlerType.GET, path, handler));
+    }
+
+    private void form(String path, Handler handler) {
+        consoleRoutes.add(new Route(HandlerType.POST, path, handler));
     }
 
     private void get(String path, Handler handler) {

@@ -88,6 +88,18 @@ public final class InstallationRepository {
                 .list();
     }
 
+    public List<Installation> listActiveForApp(Handle handle, String clientId, PageRequest page) {
+        return handle.createQuery("SELECT " + COLUMNS + """
+                         FROM installations i JOIN clients c USING (client_id)
+                        WHERE i.client_id = :clientId AND i.revoked_at IS NULL AND i.id > :after
+                        ORDER BY i.id LIMIT :limit""")
+                .bind("clientId", clientId)
+                .bind("after", page.after())
+                .bind("limit", page.fetchSize())
+                .map(MAPPER)
+                .list();
+    }
+
     /** Marks the organization's active installation revoked; empty when there is no such one. */
     public Optional<Installation> revoke(Handle handle, UUID orgId, UUID id, UUID revokedBy, Instant now) {
         return handle.createQuery("""

@@ -3,6 +3,7 @@ package gatehouse.installations;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.auth.Caller;
+import gatehouse.clients.ClientService;
 import gatehouse.consent.ConsentService;
 import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
@@ -29,6 +30,7 @@ public final class InstallationService {
     private final Database database;
     private final InstallationRepository installations;
     private final OrgService orgs;
+    private final ClientService clients;
     private final ConsentService consents;
     private final TokenService tokens;
     private final AuditLog audit;
@@ -53,11 +55,12 @@ public final class InstallationService {
     }
 
     public InstallationService(Database database, InstallationRepository installations, OrgService orgs,
-                               ConsentService consents, TokenService tokens, AuditLog audit, InstallationEvents events,
-                               Clock clock) {
+                               ClientService clients, ConsentService consents, TokenService tokens, AuditLog audit,
+                               InstallationEvents events, Clock clock) {
         this.database = database;
         this.installations = installations;
         this.orgs = orgs;
+        this.clients = clients;
         this.consents = consents;
         this.tokens = tokens;
         this.audit = audit;
@@ -96,6 +99,16 @@ public final class InstallationService {
         orgs.requireAdministrator(caller, orgId);
         return Page.of(database.withHandle(handle -> installations.listActive(handle, orgId, page)), page.limit(),
                 Installation::id);
+    }
+
+    /**
+     * The organizations where the app is installed, for those who may see the app (the members of
+     * its organization, and platform admins).
+     */
+    public Page<Installation> listForApp(Caller caller, String clientId, PageRequest page) {
+        clients.get(caller, clientId);
+        return Page.of(database.withHandle(handle -> installations.listActiveForApp(handle, clientId, page)),
+                page.limit(), Installation::id);
     }
 
     /** Disconnects the app from the organization: see the class comment. */

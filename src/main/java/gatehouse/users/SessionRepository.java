@@ -79,4 +79,15 @@ public final class SessionRepository {
                 .bind("now", now)
                 .execute();
     }
+
+    /** Ends every session of the user but {@code keep} (a password change from that session). */
+    public int endOthers(Handle handle, UUID userId, UUID keep, Instant now) {
+        return handle.createUpdate("""
+                        UPDATE browser_sessions SET ended_at = :now
+                        WHERE user_id = :userId AND id <> :keep AND ended_at IS NULL""")
+                .bind("userId", userId)
+                .bind("keep", keep)
+                .bind("now", now)
+                .execute();
+    }
 }

@@ -69,6 +69,12 @@ public final class UserRepository {
                 .bind("id", id).bind("hash", passwordHash).bind("now", now).execute();
     }
 
+    /** A new password hash, nothing else (a reset also marks the email verified: the link reached it). */
+    public void changePassword(Handle handle, UUID id, String passwordHash, Instant now) {
+        handle.createUpdate("UPDATE users SET password_hash = :hash, updated_at = :now WHERE id = :id")
+                .bind("id", id).bind("hash", passwordHash).bind("now", now).execute();
+    }
+
     /** Deletes the user; their sessions, memberships, consents, grants and tokens go with them. */
     public boolean delete(Handle handle, UUID id) {
         return handle.createUpdate("DELETE FROM users WHERE id = :id").bind("id", id).execute() == 1;

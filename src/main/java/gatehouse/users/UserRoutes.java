@@ -49,6 +49,15 @@ public final class UserRoutes {
         Responses.ok(ctx, users.updateProfile(caller, body.string("name", UserService.MAX_NAME + 1)).view());
     }
 
+    /** PUT /api/v1/users/password {current_password, new_password} — from a browser session only. */
+    public void changePassword(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        JsonBody body = Bodies.json(ctx);
+        users.changePassword(caller, body.string("current_password", Passwords.MAX_LENGTH + 1),
+                body.string("new_password", Passwords.MAX_LENGTH + 1));
+        Responses.noContent(ctx);
+    }
+
     /** PUT /api/v1/users/{user_id} (admins) */
     public void update(Context ctx) {
         Caller caller = callers.requireManager(ctx);

@@ -65,6 +65,11 @@ public final class UserService {
         this.requireVerifiedEmail = requireVerifiedEmail;
     }
 
+    /** Whether anyone may create an account (GATEHOUSE_REGISTRATION_OPEN), not only admins. */
+    public boolean registrationOpen() {
+        return registrationOpen;
+    }
+
     /** A registration as the API receives it; {@code roles} null means "user". */
     public record Registration(String username, String password, String name, List<String> roles) {
     }
@@ -202,6 +207,42 @@ public final class UserService {
             throw OAuthException.notFound("no such user");
         }
         log.info("user deleted: id={}", userId);
+    }
+
+    /**
+     * PUT /api/v1/users/password: a signed-in person changes their own password, proving the
+     * current one. Wrong guesses count against the same lockout as sign-in. Every other browser
+     * session ends (whoever else held the old password is out); OAuth grants stay, since the user
+     * gave them knowingly and a reset, not a change, is the answer to a stolen account.
+     */
+    public void changePassword(Caller caller, String currentPassword, String newPassword) {
+        if (!caller.isSession()) {
+            throw OAuthException.forbidden("only a signed-in person changes a password, not a token");
+        }
+        if (currentPassword == null || newPassword == null) {
+            throw OAuthException.validation((currentPassword == null ? "current_password" : "new_password") + " is required");
+        }
+        String violation = Passwords.policyViolation(newPassword);
+        if (violation != null) {
+            throw OAuthException.validation("new_password: " + violation);
+        }
+        User user = get(caller.userId());
+        String ip = RequestOrigin.current().ip();
+        throttle.checkAllowed(user.username(), ip, () -> { });
+        if (currentPassword.length() > Passwords.MAX_LENGTH || !Passwords.verify(currentPassword, user.passwordHash())) {
+            throttle.recordFailure(user.username(), ip);
+            audit.recordFailure(caller.auditActor(), AuditLog.Event.of("password.change_failed"));
+            throw OAuthException.validation("current_password is not your current password");
+        }
+        String hash = Passwords.hash(newPassword);
+        Instant now = clock.instant();
+        database.inTransaction(handle -> {
+            users.changePassword(handle, user.id(), hash, now);
+            int ended = sessions.endOthers(handle, user.id(), caller.sessionId(), now);
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of("password.changed")
+                    .details(Map.of("user_id", user.id().toString(), "sessions_ended", ended)));
+            return null;
+        });
     }
 
     private User change(Caller caller, UUID userId, String name, List<String> roles, Boolean disabled) {

@@ -9,12 +9,14 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * {@code GET /assets/{file}}: the pages' stylesheet, served from the jar so that the pages' CSP can
- * say {@code style-src 'self'} instead of allowing inline styles. Only the files named here are
+ * {@code GET /assets/{file}}: the pages' stylesheet and script, served from the jar so that the
+ * pages' CSP can say {@code style-src 'self'; script-src 'self'} instead of allowing inline code. Only the files named here are
  * served; nothing from the request reaches a class-path lookup.
  */
 public final class Assets {
-    private static final Map<String, String> CONTENT_TYPES = Map.of("console.css", "text/css; charset=utf-8");
+    private static final Map<String, String> CONTENT_TYPES = Map.of(
+            "console.css", "text/css; charset=utf-8",
+            "console.js", "text/javascript; charset=utf-8");
 
     private final Map<String, byte[]> files;
 
