@@ -18,6 +18,7 @@ import gatehouse.console.AppPages;
 import gatehouse.console.ConsolePages;
 import gatehouse.console.HomePages;
 import gatehouse.console.Names;
+import gatehouse.console.OrgPages;
 import gatehouse.crypto.Encryption;
 import gatehouse.http.ErrorHandler;
 import gatehouse.http.LingeringConnector;
@@ -51,6 +52,7 @@ import gatehouse.oauth.TokenInfoEndpoint;
 import gatehouse.ops.HealthRoutes;
 import gatehouse.ops.Metrics;
 import gatehouse.ops.OpenApiRoute;
+import gatehouse.orgs.AuditReader;
 import gatehouse.orgs.AuditRoutes;
 import gatehouse.orgs.OrgRepository;
 import gatehouse.orgs.OrgRoutes;
@@ -279,7 +281,7 @@ public final class App implements AutoCloseable {
                 new OAuthSessionRoutes(f.tokens(), callers),
                 new TokenRoutes(f.tokens(), callers),
                 new ConsentRoutes(f.consents(), callers),
-                new AuditRoutes(floor.audit(), f.orgs(), callers),
+                new AuditRoutes(new AuditReader(floor.audit(), f.orgs()), callers),
                 new RateLimitRoutes(limiter, List.of(floor.tokenLimit(), floor.introspectLimit(), floor.revokeLimit()),
                         floor.apiLimit(), callers),
                 new AuthRoutes(f.users(), f.sessions(), callers, floor.pages(), f.formCsrf()),
@@ -302,12 +304,14 @@ public final class App implements AutoCloseable {
     /** The console's pages, on the same services and the same caller resolution as the API. */
     private static Routes.Console console(Config config, Floor floor, Features f) {
         var console = new ConsolePages(f.callers(), floor.pages());
-        var names = new Names(f.clients(), f.orgs());
+        var names = new Names(f.clients(), f.orgs(), f.users());
+        var auditReader = new AuditReader(floor.audit(), f.orgs());
         return new Routes.Console(
                 new HomePages(console, f.callers(), f.formCsrf(), f.users(), f.sessions(), f.orgs(), f.clients(),
                         f.consents(), names),
                 new AppPages(console, f.clients(), f.orgs(), f.scopes(), f.installations(), f.webhooks(), names,
-                        config.issuer()));
+                        config.issuer()),
+                new OrgPages(console, f.orgs(), f.installations(), f.connections(), auditReader, names));
     }
 
     /** The work every node does in the background: purging, webhook delivery, renewing vault tokens. */

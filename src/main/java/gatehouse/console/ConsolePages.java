@@ -27,6 +27,7 @@ public final class ConsolePages {
             Map.entry("redelivered", "The delivery is queued to be sent again."),
             Map.entry("org-created", "The organization is created. You are its owner."),
             Map.entry("member-added", "The member is added."),
+            Map.entry("member-updated", "The member's role is changed."),
             Map.entry("member-removed", "The member is removed; their tokens in this organization are revoked."),
             Map.entry("disconnected", "The app is disconnected; its tokens in this organization stopped working."),
             Map.entry("connection-removed", "The connection is disconnected; its tokens are revoked at the provider."),

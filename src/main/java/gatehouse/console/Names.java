@@ -1,9 +1,12 @@
 package gatehouse.console;
 
+import gatehouse.audit.AuditEntry;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientService;
 import gatehouse.consent.Consent;
+import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
+import gatehouse.users.UserService;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -12,10 +15,12 @@ import java.util.UUID;
 public final class Names {
     private final ClientService clients;
     private final OrgService orgs;
+    private final UserService users;
 
-    public Names(ClientService clients, OrgService orgs) {
+    public Names(ClientService clients, OrgService orgs, UserService users) {
         this.clients = clients;
         this.orgs = orgs;
+        this.users = users;
     }
 
     /** One app a person authorized: the consent, with names. */
@@ -30,9 +35,33 @@ public final class Names {
                 .toList();
     }
 
+    public List<AuditView.Row> auditRows(List<AuditEntry> entries) {
+        return entries.stream()
+                .map(e -> new AuditView.Row(e, e.clientId() == null ? "" : app(e.clientId()),
+                        e.organizationId() == null ? "" : org(e.organizationId())))
+                .toList();
+    }
+
     /** The app's name, or its client ID when it is gone. */
     public String app(String clientId) {
         return clientId == null ? "" : clients.findOptional(clientId).map(Client::name).orElse(clientId);
+    }
+
+    /** The organization that publishes the app, or null when the app is gone. */
+    public UUID ownerOf(String clientId) {
+        return clients.findOptional(clientId).map(Client::ownerOrgId).orElse(null);
+    }
+
+    /** The user's email address, or "—" when unknown or gone. */
+    public String user(UUID userId) {
+        if (userId == null) {
+            return "—";
+        }
+        try {
+            return users.get(userId).username();
+        } catch (OAuthException e) {
+            return "—";
+        }
     }
 
     /** The organization's name, "—" for none, or its ID when it is gone. */

@@ -4,6 +4,7 @@ import gatehouse.clients.ClientRoutes;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.console.AppPages;
 import gatehouse.console.HomePages;
+import gatehouse.console.OrgPages;
 import gatehouse.installations.InstallationRoutes;
 import gatehouse.jwt.SigningKeyRoutes;
 import gatehouse.oauth.AuthorizeEndpoint;
@@ -71,7 +72,7 @@ public final class Routes {
     }
 
     /** The console's pages (docs/console.md): HTML for people, outside the OpenAPI document. */
-    public record Console(HomePages home, AppPages apps) {
+    public record Console(HomePages home, AppPages apps, OrgPages orgs) {
     }
 
     private final List<Route> routes = new ArrayList<>();
@@ -97,6 +98,17 @@ public final class Routes {
         page("/apps/{client_id}/delete", c.apps()::confirmDelete);
         form("/apps/{client_id}/delete", c.apps()::delete);
         form("/apps/{client_id}/deliveries/{id}/redeliver", c.apps()::redeliver);
+        page("/orgs", c.orgs()::list);
+        form("/orgs", c.orgs()::create);
+        page("/orgs/{id}", c.orgs()::show);
+        form("/orgs/{id}/members", c.orgs()::addMember);
+        form("/orgs/{id}/members/{user_id}/role", c.orgs()::changeRole);
+        form("/orgs/{id}/members/{user_id}/remove", c.orgs()::removeMember);
+        page("/orgs/{id}/installations/{installation_id}/disconnect", c.orgs()::confirmDisconnect);
+        form("/orgs/{id}/installations/{installation_id}/disconnect", c.orgs()::disconnect);
+        page("/orgs/{id}/connections/{connection_id}/disconnect", c.orgs()::confirmRemoveConnection);
+        form("/orgs/{id}/connections/{connection_id}/disconnect", c.orgs()::removeConnection);
+        page("/orgs/{id}/audit", c.orgs()::audit);
     }
 
     private void api(Handlers h) {
@@ -161,6 +173,7 @@ public final class Routes {
         get("/api/v1/orgs/{id}", h.orgs()::get);
         post("/api/v1/orgs/{id}/members", h.orgs()::addMember);
         get("/api/v1/orgs/{id}/members", h.orgs()::members);
+        put("/api/v1/orgs/{id}/members/{user_id}", h.orgs()::changeRole);
         delete("/api/v1/orgs/{id}/members/{user_id}", h.orgs()::removeMember);
         get("/api/v1/orgs/{id}/installations", h.installations()::list);
         delete("/api/v1/orgs/{id}/installations/{installation_id}", h.installations()::disconnect);

@@ -51,6 +51,16 @@ public final class InstallationRepository {
                 .one();
     }
 
+    public Optional<Installation> findActiveById(Handle handle, UUID orgId, UUID id) {
+        return handle.createQuery("SELECT " + COLUMNS + """
+                         FROM installations i JOIN clients c USING (client_id)
+                        WHERE i.id = :id AND i.organization_id = :orgId AND i.revoked_at IS NULL""")
+                .bind("id", id)
+                .bind("orgId", orgId)
+                .map(MAPPER)
+                .findOne();
+    }
+
     public Optional<Installation> findActive(Handle handle, String clientId, UUID orgId) {
         return handle.createQuery("SELECT " + COLUMNS + """
                          FROM installations i JOIN clients c USING (client_id)

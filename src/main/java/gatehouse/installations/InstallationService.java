@@ -101,6 +101,13 @@ public final class InstallationService {
                 Installation::id);
     }
 
+    /** One of the organization's installed apps; for its owners and admins, and platform admins. */
+    public Installation get(Caller caller, UUID orgId, UUID installationId) {
+        orgs.requireAdministrator(caller, orgId);
+        return database.withHandle(handle -> installations.findActiveById(handle, orgId, installationId))
+                .orElseThrow(() -> OAuthException.notFound("no such installation"));
+    }
+
     /**
      * The organizations where the app is installed, for those who may see the app (the members of
      * its organization, and platform admins).

@@ -114,4 +114,12 @@ public final class OrgRepository {
                 .bind("userId", userId)
                 .execute() == 1;
     }
+
+    public boolean changeRole(Handle handle, UUID orgId, UUID userId, String role) {
+        return handle.createUpdate("UPDATE memberships SET role = :role WHERE organization_id = :orgId AND user_id = :userId")
+                .bind("orgId", orgId)
+                .bind("userId", userId)
+                .bind("role", role)
+                .execute() == 1;
+    }
 }

@@ -43,6 +43,14 @@ public final class OrgRoutes {
         Responses.ok(ctx, orgs.members(callers.requireManager(ctx), orgId(ctx), Bodies.page(ctx)));
     }
 
+    /** PUT /api/v1/orgs/{id}/members/{user_id} {role} */
+    public void changeRole(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        JsonBody body = Bodies.json(ctx);
+        Responses.ok(ctx, orgs.changeRole(caller, orgId(ctx), JsonBody.parseUuid("user_id", ctx.pathParam("user_id")),
+                body.string("role", 20)));
+    }
+
     public void removeMember(Context ctx) {
         Caller caller = callers.requireManager(ctx);
         orgs.removeMember(caller, orgId(ctx), JsonBody.parseUuid("user_id", ctx.pathParam("user_id")));

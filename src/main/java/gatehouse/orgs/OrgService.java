@@ -161,6 +161,32 @@ public final class OrgService {
         });
     }
 
+    /**
+     * Changes a member's role. Owners and admins may; only owners (or platform admins) make or
+     * unmake an owner, as for adding and removing; the last owner stays an owner.
+     */
+    public Membership changeRole(Caller caller, UUID orgId, UUID userId, String role) {
+        if (role == null || !ROLES.contains(role)) {
+            throw OAuthException.validation("role must be one of owner, admin, member");
+        }
+        return database.inTransaction(handle -> {
+            orgs.lock(handle, orgId);
+            String callerRole = requireAdministrator(handle, caller, orgId);
+            String current = orgs.roleOf(handle, orgId, userId)
+                    .orElseThrow(() -> OAuthException.notFound("the user is not a member"));
+            boolean touchesOwner = Membership.OWNER.equals(role) || Membership.OWNER.equals(current);
+            if (touchesOwner && !Membership.OWNER.equals(callerRole) && !caller.isPlatformAdmin()) {
+                throw OAuthException.forbidden("only owners may make or unmake owners");
+            }
+            if (Membership.OWNER.equals(current) && !Membership.OWNER.equals(role) && orgs.countOwners(handle, orgId) == 1) {
+                throw OAuthException.conflict("an organization keeps at least one owner");
+            }
+            orgs.changeRole(handle, orgId, userId, role);
+            var user = users.get(userId);
+            return new Membership(orgId, userId, user.username(), role, clock.instant());
+        });
+    }
+
     /** The organization's display name, for pages that show it to anyone. */
     public Optional<String> findName(UUID orgId) {
         return database.withHandle(handle -> orgs.find(handle, orgId)).map(Organization::name);

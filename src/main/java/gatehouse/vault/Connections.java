@@ -47,6 +47,11 @@ public final class Connections {
         this.clock = clock;
     }
 
+    /** The platforms this deployment has credentials for: those an organization can connect. */
+    public List<String> configuredPlatforms() {
+        return Platforms.NAMES.stream().filter(platforms::isConfigured).toList();
+    }
+
     /** Platform admins see every organization's (or one's); an organization's administrators see theirs. */
     public Page<Connection> list(Caller caller, UUID orgId, String platform, String status, PageRequest page) {
         requireManager(caller);
@@ -64,16 +69,32 @@ public final class Connections {
                 page.limit(), Connection::id);
     }
 
-    /**
-     * Revokes at the provider (best effort, and only when no other live connection uses the same
-     * grant or installation), marks the connection revoked and destroys its token material.
-     */
-    public void disconnect(Caller caller, UUID connectionId) {
+    /** One live connection, for its organization's administrators (and platform admins). */
+    public Connection get(Caller caller, UUID connectionId) {
         requireManager(caller);
         Connection connection = database.withHandle(handle -> vault.findConnection(handle, connectionId))
                 .filter(c -> !Connection.REVOKED.equals(c.status()))
                 .orElseThrow(() -> OAuthException.notFound("no such connection"));
         orgs.requireAdministrator(caller, connection.organizationId());
+        return connection;
+    }
+
+    /** How a person names the platform. */
+    public static String label(String platform, String kind) {
+        return switch (platform) {
+            case "github" -> "app".equals(kind) ? "GitHub (GitHub App)" : "GitHub";
+            case "jira" -> "Jira";
+            case "slack" -> "Slack";
+            default -> platform;
+        };
+    }
+
+    /**
+     * Revokes at the provider (best effort, and only when no other live connection uses the same
+     * grant or installation), marks the connection revoked and destroys its token material.
+     */
+    public void disconnect(Caller caller, UUID connectionId) {
+        Connection connection = get(caller, connectionId);
         boolean shared = database.withHandle(handle -> vault.credentialShared(handle, connectionId));
         if (!shared && connection.credentialId() != null) {
             revokeAtProvider(connection);

@@ -144,12 +144,7 @@ public final class VaultRoutes {
     }
 
     private static String label(Platform platform) {
-        return switch (platform.name()) {
-            case "github" -> "app".equals(platform.kind()) ? "GitHub (GitHub App)" : "GitHub";
-            case "jira" -> "Jira";
-            case "slack" -> "Slack";
-            default -> platform.name();
-        };
+        return Connections.label(platform.name(), platform.kind());
     }
 
     private static void requireCsrf(String presented, Caller caller) {
