@@ -14,6 +14,8 @@ import gatehouse.clients.WebhookSecrets;
 import gatehouse.consent.ConsentRepository;
 import gatehouse.consent.ConsentRoutes;
 import gatehouse.consent.ConsentService;
+import gatehouse.console.AccountSettingsPages;
+import gatehouse.console.AdminPages;
 import gatehouse.console.AppPages;
 import gatehouse.console.ConsolePages;
 import gatehouse.console.HomePages;
@@ -126,6 +128,9 @@ public final class App implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(App.class);
 
     private final Config config;
+    /** The version this build calls itself (the OpenAPI document's info.version). */
+    public static final String VERSION = "0.1.0";
+
     private final Database database;
     private final Encryption encryption;
     private final WebhookDispatcher dispatcher;
@@ -155,7 +160,7 @@ public final class App implements AutoCloseable {
         this.clientCache = features.clientCache();
         this.installations = features.installations();
         this.vaultRefresher = features.vaultRefresher();
-        this.routes = new Routes(handlers(config, database, floor, features), console(config, floor, features));
+        this.routes = new Routes(handlers(config, database, floor, features), console(config, database, floor, features));
         var errors = new ErrorHandler(floor.pages());
         this.server = javalin(routes, errors, new RequestLog(floor.metrics()), config);
         this.metricsServer = config.server().metricsPort() == null ? null
@@ -302,7 +307,7 @@ public final class App implements AutoCloseable {
     }
 
     /** The console's pages, on the same services and the same caller resolution as the API. */
-    private static Routes.Console console(Config config, Floor floor, Features f) {
+    private static Routes.Console console(Config config, Database database, Floor floor, Features f) {
         var console = new ConsolePages(f.callers(), floor.pages());
         var names = new Names(f.clients(), f.orgs(), f.users());
         var auditReader = new AuditReader(floor.audit(), f.orgs());
@@ -311,7 +316,12 @@ public final class App implements AutoCloseable {
                         f.consents(), names),
                 new AppPages(console, f.clients(), f.orgs(), f.scopes(), f.installations(), f.webhooks(), names,
                         config.issuer()),
-                new OrgPages(console, f.orgs(), f.installations(), f.connections(), auditReader, names));
+                new OrgPages(console, f.orgs(), f.installations(), f.connections(), auditReader, names),
+                new AccountSettingsPages(console, f.users(), f.accountEmails(), f.sessions(), f.consents(), f.tokens(),
+                        names),
+                new AdminPages(console, f.clients(), f.approvals(), f.users(), f.scopes(), auditReader, f.signingKeys(),
+                        f.connections(), names, new AdminPages.SystemFacts(VERSION, config.summary(), database::isHealthy,
+                        floor.buckets()::health, f.vaultRefresher()::lastRunAt)));
     }
 
     /** The work every node does in the background: purging, webhook delivery, renewing vault tokens. */

@@ -73,6 +73,32 @@ public record Config(
     public record Webhooks(boolean allowPrivate, Duration retryBase) {
     }
 
+    /**
+     * What the system page shows of this configuration: facts an operator checks, never a secret,
+     * a key or a URL that may hold credentials.
+     */
+    public java.util.Map<String, String> summary() {
+        var out = new java.util.LinkedHashMap<String, String>();
+        out.put("Issuer", server.issuer());
+        out.put("Listening on", server.host() + ":" + server.port());
+        out.put("Metrics port", server.metricsPort() == null ? "same as the API (admins only)" : server.metricsPort().toString());
+        out.put("Database", database.url() == null ? "embedded PostgreSQL" : "external PostgreSQL");
+        out.put("Database pool size", Integer.toString(database.poolSize()));
+        out.put("Open registration", Boolean.toString(accounts.registrationOpen()));
+        out.put("Verified email required", Boolean.toString(accounts.requireVerifiedEmail()));
+        out.put("Browser session lifetime", accounts.sessionTtl().toString());
+        out.put("Token prefix", tokens.prefix());
+        out.put("Default access token lifetime", tokens.accessTokenTtl().toString());
+        out.put("Rate limits", rateLimits.enabled() ? "on: token " + rateLimits.tokenPerMinute() + "/min, introspection "
+                + rateLimits.introspectPerMinute() + "/min, API " + rateLimits.apiPerMinute() + "/min" : "off");
+        out.put("Rate-limit store", redis == null ? "this node's memory" : "Redis (shared by every node)");
+        out.put("Mail", smtp == null ? "written to the log (no SMTP configured)" : "SMTP via " + smtp.host() + ":" + smtp.port());
+        out.put("Encryption keys", encryptionKeys == null ? "development key in the data directory"
+                : encryptionKeys.keys().size() + " (the first encrypts)");
+        out.put("Webhooks to private addresses", Boolean.toString(webhooks.allowPrivate()));
+        return out;
+    }
+
     private static final Pattern TOKEN_PREFIX = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
     /** Thrown with every problem found, one per line. */

@@ -31,6 +31,8 @@ public final class ClientApprovals {
     public static final String SCOPES_WITHDRAWN = "client.scopes_withdrawn";
     public static final String GRANT_TYPES_APPROVED = "client.grant_types_approved";
     public static final String GRANT_TYPES_WITHDRAWN = "client.grant_types_withdrawn";
+    public static final String SCOPES_REFUSED = "client.scopes_refused";
+    public static final String GRANT_TYPES_REFUSED = "client.grant_types_refused";
 
     private final Database database;
     private final ClientRepository clients;
@@ -85,6 +87,53 @@ public final class ClientApprovals {
             }
             return current.withApprovals(current.approvedScopes(), without(current.approvedGrantTypes(), grantType));
         });
+    }
+
+    /**
+     * Refuses part of an app's pending request: the scopes (or restricted grant types) leave what the
+     * app asks for, so it stops waiting for them; audited as {@code client.scopes_refused} (and
+     * {@code client.grant_types_refused}). Only what is pending can be refused. A refresh_token grant
+     * left with nothing to refresh goes too; refusing the app's only grant type is a conflict.
+     */
+    public Client refuse(Caller caller, String clientId, List<String> scopeNames, List<String> grantTypes) {
+        requireAdmin(caller, clientId);
+        List<String> refusedScopes = distinct(scopeNames);
+        List<String> refusedGrantTypes = distinct(grantTypes);
+        if (refusedScopes.isEmpty() && refusedGrantTypes.isEmpty()) {
+            throw OAuthException.validation("name at least one pending scope (scopes) or grant type (grant_types)");
+        }
+        Instant now = clock.instant();
+        Client after = database.inTransaction(handle -> {
+            Client before = clients.lock(handle, clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
+            for (String scope : refusedScopes) {
+                if (!before.pendingScopes().contains(scope)) {
+                    throw OAuthException.validation("scopes: " + scope + " is not waiting for approval for this app");
+                }
+            }
+            for (String grantType : refusedGrantTypes) {
+                if (!before.pendingGrantTypes().contains(grantType)) {
+                    throw OAuthException.validation("grant_types: " + grantType + " is not waiting for approval for this app");
+                }
+            }
+            List<String> grants = new ArrayList<>(before.grantTypes());
+            grants.removeAll(refusedGrantTypes);
+            if (!grants.contains(Client.AUTHORIZATION_CODE) && !grants.contains(Client.PASSWORD)) {
+                grants.remove(Client.REFRESH_TOKEN);
+            }
+            if (grants.isEmpty()) {
+                throw OAuthException.conflict("refusing this leaves the app no grant type; delete the app instead");
+            }
+            List<String> scopes = new ArrayList<>(before.scopes());
+            scopes.removeAll(refusedScopes);
+            clients.updateRequested(handle, clientId, scopes, grants, now);
+            Client stored = clients.find(handle, clientId).orElseThrow();
+            record(audit, handle, caller.auditActor(), stored, SCOPES_REFUSED, "scopes", refusedScopes, Map.of());
+            record(audit, handle, caller.auditActor(), stored, GRANT_TYPES_REFUSED, "grant_types", refusedGrantTypes, Map.of());
+            clients.notifyChanged(handle, clientId);
+            return stored;
+        });
+        service.forget(clientId);
+        return after;
     }
 
     /** The restricted grant types among {@code grantTypes}. */

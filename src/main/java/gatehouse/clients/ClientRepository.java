@@ -72,6 +72,18 @@ public final class ClientRepository {
                 .execute();
     }
 
+    /** What the app asks for, after an admin refused part of it (approvals are untouched). */
+    public void updateRequested(Handle handle, String clientId, List<String> scopes, List<String> grantTypes, Instant now) {
+        handle.createUpdate("""
+                        UPDATE clients SET scopes = :scopes, grant_types = :grantTypes, updated_at = :now
+                        WHERE client_id = :clientId""")
+                .bind("clientId", clientId)
+                .bind("scopes", scopes.toArray(String[]::new))
+                .bind("grantTypes", grantTypes.toArray(String[]::new))
+                .bind("now", now)
+                .execute();
+    }
+
     /**
      * Replaces every mutable column of the app (not its secrets, owner, creation facts, or approvals:
      * those change only through {@link #updateApprovals}).

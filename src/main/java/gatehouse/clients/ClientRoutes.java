@@ -77,6 +77,15 @@ public final class ClientRoutes {
         Responses.ok(ctx, approved.view(null));
     }
 
+    /** POST /api/v1/oauth/clients/{client_id}/refusals {"scopes": [...], "grant_types": [...]} (admins). */
+    public void refuse(Context ctx) {
+        Caller caller = callers.requireManager(ctx);
+        JsonBody body = Bodies.json(ctx);
+        Client refused = approvals.refuse(caller, ctx.pathParam("client_id"),
+                body.strings("scopes", 100, 200), body.strings("grant_types", 10, 50));
+        Responses.ok(ctx, refused.view(null));
+    }
+
     /** DELETE /api/v1/oauth/clients/{client_id}/approvals/{scope} (admins). */
     public void withdrawScope(Context ctx) {
         approvals.withdrawScope(callers.requireManager(ctx), ctx.pathParam("client_id"), ctx.pathParam("scope"));

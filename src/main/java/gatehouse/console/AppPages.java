@@ -135,7 +135,7 @@ public final class AppPages {
         List<String> orgNames = installed.data().stream().map(i -> names.org(i.organizationId())).toList();
         console.render(ctx, "app.jte", new AppPage(console.nav(caller, "apps"), ConsolePages.notice(ctx), app,
                 names.org(app.ownerOrgId()), quickStart(app), installed, orgNames,
-                webhooks.deliveries(caller, app.clientId(), new PageRequest(20, null))));
+                webhooks.deliveries(caller, app.clientId(), PageRequest.first(20))));
     }
 
     /** GET /apps/{client_id}/edit */
@@ -226,8 +226,8 @@ public final class AppPages {
     }
 
     private FormPage formPage(Caller caller, Client app, FormState form) {
-        List<Organization> mine = orgs.list(caller, false, new PageRequest(PageRequest.MAX_LIMIT, null)).data();
-        List<Scope> catalog = scopes.list(new PageRequest(PageRequest.MAX_LIMIT, null)).data();
+        List<Organization> mine = orgs.list(caller, false, PageRequest.first(PageRequest.MAX_LIMIT)).data();
+        List<Scope> catalog = scopes.list(PageRequest.first(PageRequest.MAX_LIMIT)).data();
         return new FormPage(console.nav(caller, "apps"), app, form, mine, catalog, Client.GRANT_TYPES, BUILT_IN_EVENTS);
     }
 

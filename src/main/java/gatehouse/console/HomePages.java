@@ -76,11 +76,11 @@ public final class HomePages {
             return;
         }
         console.signedIn(ctx, "dashboard");
-        PageRequest few = new PageRequest(DASHBOARD_ROWS, null);
+        PageRequest few = PageRequest.first(DASHBOARD_ROWS);
         Integer pending = null;
         boolean morePending = false;
         if (caller.isPlatformAdmin()) {
-            Page<Client> waiting = clients.list(caller, true, new PageRequest(PageRequest.MAX_LIMIT, null));
+            Page<Client> waiting = clients.list(caller, true, PageRequest.first(PageRequest.MAX_LIMIT));
             pending = waiting.data().size();
             morePending = waiting.nextCursor() != null;
         }

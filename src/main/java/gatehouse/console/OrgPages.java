@@ -32,7 +32,7 @@ import java.util.UUID;
 public final class OrgPages {
     private static final List<String> ORG_FIELDS = List.of("name", "slug");
     private static final List<String> MEMBER_FIELDS = List.of("username", "role");
-    private static final PageRequest ALL_CARDS = new PageRequest(PageRequest.MAX_LIMIT, null);
+    private static final PageRequest ALL_CARDS = PageRequest.first(PageRequest.MAX_LIMIT);
 
     private final ConsolePages console;
     private final OrgService orgs;
@@ -90,7 +90,7 @@ public final class OrgPages {
                 throw e;
             }
             console.render(ctx, e.error().status(), "orgs.jte", new ListPage(console.nav(caller, "orgs"), null,
-                    orgs.list(caller, false, new PageRequest(PageRequest.DEFAULT_LIMIT, null)),
+                    orgs.list(caller, false, PageRequest.first(PageRequest.DEFAULT_LIMIT)),
                     FormState.refused(form, e, ORG_FIELDS)));
         }
     }

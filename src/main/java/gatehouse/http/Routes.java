@@ -2,6 +2,8 @@ package gatehouse.http;
 
 import gatehouse.clients.ClientRoutes;
 import gatehouse.consent.ConsentRoutes;
+import gatehouse.console.AccountSettingsPages;
+import gatehouse.console.AdminPages;
 import gatehouse.console.AppPages;
 import gatehouse.console.HomePages;
 import gatehouse.console.OrgPages;
@@ -72,7 +74,7 @@ public final class Routes {
     }
 
     /** The console's pages (docs/console.md): HTML for people, outside the OpenAPI document. */
-    public record Console(HomePages home, AppPages apps, OrgPages orgs) {
+    public record Console(HomePages home, AppPages apps, OrgPages orgs, AccountSettingsPages account, AdminPages admin) {
     }
 
     private final List<Route> routes = new ArrayList<>();
@@ -109,6 +111,30 @@ public final class Routes {
         page("/orgs/{id}/connections/{connection_id}/disconnect", c.orgs()::confirmRemoveConnection);
         form("/orgs/{id}/connections/{connection_id}/disconnect", c.orgs()::removeConnection);
         page("/orgs/{id}/audit", c.orgs()::audit);
+        page("/account", c.account()::show);
+        form("/account/profile", c.account()::saveProfile);
+        form("/account/password", c.account()::changePassword);
+        form("/account/verification", c.account()::resendVerification);
+        form("/account/consents/{consent_id}/revoke", c.account()::revokeConsent);
+        form("/account/oauth-sessions/{token_id}/revoke", c.account()::revokeOAuthSession);
+        form("/account/oauth-sessions/revoke-all", c.account()::revokeAllOAuthSessions);
+        form("/account/browser-sessions/sign-out-others", c.account()::signOutOthers);
+        page("/admin", c.admin()::approvals);
+        form("/admin/approvals/{client_id}", c.admin()::decide);
+        page("/admin/users", c.admin()::users);
+        form("/admin/users/{user_id}", c.admin()::updateUser);
+        page("/admin/users/{user_id}/delete", c.admin()::confirmDeleteUser);
+        form("/admin/users/{user_id}/delete", c.admin()::deleteUser);
+        page("/admin/scopes", c.admin()::scopes);
+        form("/admin/scopes", c.admin()::createScope);
+        form("/admin/scopes/{scope_id}", c.admin()::updateScope);
+        form("/admin/scopes/{scope_id}/delete", c.admin()::deleteScope);
+        page("/admin/audit", c.admin()::audit);
+        page("/admin/audit.csv", c.admin()::auditCsv);
+        page("/admin/audit.jsonl", c.admin()::auditJsonLines);
+        page("/admin/keys", c.admin()::keys);
+        form("/admin/keys/rotate", c.admin()::rotateKeys);
+        page("/admin/system", c.admin()::system);
     }
 
     private void api(Handlers h) {
@@ -184,6 +210,7 @@ public final class Routes {
         delete("/api/v1/oauth/clients/{client_id}", h.clients()::delete);
         post("/api/v1/oauth/clients/{client_id}/secret", h.clients()::rotateSecret);
         post("/api/v1/oauth/clients/{client_id}/approvals", h.clients()::approve);
+        post("/api/v1/oauth/clients/{client_id}/refusals", h.clients()::refuse);
         delete("/api/v1/oauth/clients/{client_id}/approvals/grant_types/{grant_type}", h.clients()::withdrawGrantType);
         delete("/api/v1/oauth/clients/{client_id}/approvals/{scope}", h.clients()::withdrawScope);
         post("/api/v1/oauth/clients/{client_id}/webhook-secret", h.webhooks()::rotateSecret);

@@ -14,7 +14,9 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
+import gatehouse.auth.Caller;
 import gatehouse.crypto.Encryption;
+import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.web.Json;
@@ -138,6 +140,24 @@ public final class SigningKeys {
      * case), audited as {@code signing_key.rotated} in the same transaction. Retired keys stay in
      * the JWKS while tokens they signed are unexpired; other nodes switch within {@link #RECHECK}.
      */
+    /** The keys, for platform admins (the management API and the console). */
+    public List<SigningKey> list(Caller caller) {
+        requireAdmin(caller);
+        return all();
+    }
+
+    /** Rotation by a platform admin. */
+    public List<SigningKey> rotate(Caller caller) {
+        requireAdmin(caller);
+        return rotate(caller.auditActor());
+    }
+
+    private static void requireAdmin(Caller caller) {
+        if (!caller.isPlatformAdmin()) {
+            throw OAuthException.forbidden("only admins may manage signing keys");
+        }
+    }
+
     public List<SigningKey> rotate(Actor actor) {
         database.inTransaction(handle -> {
             keys.lock(handle);

@@ -9,6 +9,16 @@ public record PageRequest(int limit, UUID after) {
     public static final int MAX_LIMIT = 200;
     private static final UUID START = new UUID(0, 0);
 
+    /** {@code after} null means the first page. */
+    public PageRequest {
+        after = after == null ? START : after;
+    }
+
+    /** The first {@code limit} rows. */
+    public static PageRequest first(int limit) {
+        return new PageRequest(limit, START);
+    }
+
     public static PageRequest parse(String limit, String cursor) {
         int size = DEFAULT_LIMIT;
         if (limit != null) {

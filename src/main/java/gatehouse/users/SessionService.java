@@ -91,6 +91,14 @@ public final class SessionService implements Credentials.Sessions {
         }
     }
 
+    /** Ends every browser session of the caller's user but the caller's own; returns how many ended. */
+    public int endOthers(Caller caller) {
+        if (!caller.isSession()) {
+            throw OAuthException.forbidden("only a browser session signs out the others");
+        }
+        return database.withHandle(handle -> sessions.endOthers(handle, caller.userId(), caller.sessionId(), clock.instant()));
+    }
+
     public Duration ttl() {
         return ttl;
     }

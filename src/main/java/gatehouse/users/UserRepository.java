@@ -40,8 +40,15 @@ public final class UserRepository {
                 .findOne();
     }
 
-    public List<User> list(Handle handle, PageRequest page) {
-        return handle.createQuery("SELECT " + COLUMNS + " FROM users WHERE id > :after ORDER BY id LIMIT :limit")
+    /** Users in ID order; with {@code search}, those whose email or name contains it (any case). */
+    public List<User> list(Handle handle, String search, PageRequest page) {
+        return handle.createQuery("SELECT " + COLUMNS + """
+                         FROM users
+                        WHERE id > :after
+                          AND (CAST(:pattern AS text) IS NULL OR username ILIKE :pattern OR name ILIKE :pattern)
+                        ORDER BY id LIMIT :limit""")
+                .bind("pattern", search == null ? null
+                        : "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
                 .bind("after", page.after())
                 .bind("limit", page.fetchSize())
                 .map(MAPPER)

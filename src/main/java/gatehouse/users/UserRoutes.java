@@ -38,7 +38,7 @@ public final class UserRoutes {
     /** GET /api/v1/users (admins) */
     public void list(Context ctx) {
         var query = Bodies.query(ctx);
-        Responses.ok(ctx, users.list(callers.requireManager(ctx),
+        Responses.ok(ctx, users.list(callers.requireManager(ctx), query.get("q"),
                 Bodies.page(ctx)).map(User::view));
     }
 

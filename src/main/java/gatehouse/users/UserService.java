@@ -162,9 +162,14 @@ public final class UserService {
         return user;
     }
 
-    public Page<User> list(Caller caller, PageRequest page) {
+    /** Every user, or those whose email or name contains {@code search}; for admins. */
+    public Page<User> list(Caller caller, String search, PageRequest page) {
         requireAdmin(caller);
-        return Page.of(database.withHandle(handle -> users.list(handle, page)), page.limit(), User::id);
+        if (search != null && search.length() > MAX_USERNAME) {
+            throw OAuthException.validation("q must be at most " + MAX_USERNAME + " characters");
+        }
+        String term = search == null || search.isBlank() ? null : search.strip();
+        return Page.of(database.withHandle(handle -> users.list(handle, term, page)), page.limit(), User::id);
     }
 
     /** PUT /api/v1/users/profile: the caller changes their own display name. */
