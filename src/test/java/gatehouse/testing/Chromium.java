@@ -20,6 +20,8 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Debian's Chromium, headless, driven through Debian's chromedriver (never a browser a test tool
@@ -97,10 +99,14 @@ public final class Chromium implements AutoCloseable {
         }
     }
 
-    /** Presses the button (or link styled as one) whose text is {@code text}. */
+    /** Presses the button (or link) whose text is {@code text}, and waits for the page it leads to. */
     public void press(String text) {
+        WebElement page = driver.findElement(By.tagName("html"));
         driver.findElement(By.xpath("//button[normalize-space()=" + literal(text) + "] | //a[normalize-space()="
                 + literal(text) + "]")).click();
+        new WebDriverWait(driver, Duration.ofSeconds(15)).until(ExpectedConditions.stalenessOf(page));
+        new WebDriverWait(driver, Duration.ofSeconds(15)).until(d -> "complete".equals(
+                ((ChromeDriver) d).executeScript("return document.readyState")));
     }
 
     /** Signs in through the login page. */
