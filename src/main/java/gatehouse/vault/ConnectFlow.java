@@ -240,6 +240,10 @@ public final class ConnectFlow {
     }
 
     private boolean isAllowedReturn(String returnTo) {
+        // Gatehouse's own console: back to the organization's page, a fixed local path.
+        if (CONSOLE_RETURN.matcher(returnTo).matches()) {
+            return true;
+        }
         for (String prefix : returnUrls) {
             if (returnTo.equals(prefix) || returnTo.startsWith(prefix) && (prefix.endsWith("/")
                     || "/?#".indexOf(returnTo.charAt(prefix.length())) >= 0)) {
@@ -248,6 +252,9 @@ public final class ConnectFlow {
         }
         return false;
     }
+
+    private static final java.util.regex.Pattern CONSOLE_RETURN =
+            java.util.regex.Pattern.compile("/orgs/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\?done=connected");
 
     private static String clip(String value) {
         return value.length() > 100 ? value.substring(0, 100) : value;

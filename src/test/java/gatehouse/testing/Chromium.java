@@ -101,9 +101,14 @@ public final class Chromium implements AutoCloseable {
 
     /** Presses the button (or link) whose text is {@code text}, and waits for the page it leads to. */
     public void press(String text) {
+        follow(driver.findElement(By.xpath("//button[normalize-space()=" + literal(text) + "] | //a[normalize-space()="
+                + literal(text) + "]")));
+    }
+
+    /** Clicks {@code element} (a link or a submit button) and waits for the page it leads to. */
+    public void follow(WebElement element) {
         WebElement page = driver.findElement(By.tagName("html"));
-        driver.findElement(By.xpath("//button[normalize-space()=" + literal(text) + "] | //a[normalize-space()="
-                + literal(text) + "]")).click();
+        element.click();
         new WebDriverWait(driver, Duration.ofSeconds(15)).until(ExpectedConditions.stalenessOf(page));
         new WebDriverWait(driver, Duration.ofSeconds(15)).until(d -> "complete".equals(
                 ((ChromeDriver) d).executeScript("return document.readyState")));

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * make {@code oauth.v2.access} fail ({@link #failing}, {@link #rateLimited}, {@link #afterRefresh});
  * counters let it see what Gatehouse did.
  */
-final class FakeSlack extends FakeProvider {
+public final class FakeSlack extends FakeProvider {
     static final String CLIENT_ID = "1234.5678";
     static final String CLIENT_SECRET = "slack-client-secret";
     /** The workspace the next installation is in (tests set one of their own). */
@@ -100,7 +100,7 @@ final class FakeSlack extends FakeProvider {
     }
 
     /** The Gatehouse settings that point at this fake. */
-    Map<String, String> settings() {
+    public Map<String, String> settings() {
         return Map.of("GATEHOUSE_SLACK_CLIENT_ID", CLIENT_ID, "GATEHOUSE_SLACK_CLIENT_SECRET", CLIENT_SECRET,
                 "GATEHOUSE_SLACK_WEB_URL", url(), "GATEHOUSE_SLACK_API_URL", url() + "/api",
                 "GATEHOUSE_VAULT_ALLOW_HTTP", "true");

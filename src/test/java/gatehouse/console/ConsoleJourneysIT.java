@@ -1,0 +1,310 @@
+package gatehouse.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetupTest;
+import gatehouse.testing.Chromium;
+import gatehouse.testing.Fixtures;
+import gatehouse.testing.Http;
+import gatehouse.testing.TestDatabase;
+import gatehouse.testing.TestServer;
+import gatehouse.vault.FakeAtlassian;
+import gatehouse.vault.FakeSlack;
+import jakarta.mail.internet.MimeMessage;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+
+/**
+ * The console as people use it, in Debian's Chromium: each journey of the console's issue from the
+ * first click to the effect on tokens, with every page it passes checked by axe-core and
+ * photographed at 1280 and 375 pixels. This Gatehouse sends mail to GreenMail and connects to fake
+ * Slack and Jira that speak their providers' protocols.
+ */
+class ConsoleJourneysIT {
+    private static final Pattern VERIFY_LINK = Pattern.compile("https?://[^/\\s]+(/verify-email\\?token=\\S+)");
+
+    private static GreenMail smtp;
+    private static FakeSlack slack;
+    private static FakeAtlassian jira;
+    private static TestServer server;
+    private static Http admin;
+
+    private Chromium browser;
+
+    @BeforeAll
+    static void start() {
+        smtp = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
+        smtp.start();
+        slack = new FakeSlack();
+        jira = new FakeAtlassian(Clock.systemUTC());
+        Map<String, String> env = new HashMap<>(slack.settings());
+        env.putAll(jira.gatehouseSettings());
+        env.put("GATEHOUSE_DATABASE_URL", TestDatabase.another());
+        env.put("GATEHOUSE_SMTP_HOST", "127.0.0.1");
+        env.put("GATEHOUSE_SMTP_PORT", Integer.toString(smtp.getSmtp().getPort()));
+        env.put("GATEHOUSE_SMTP_FROM", "Gatehouse <no-reply@gatehouse.test>");
+        env.put("GATEHOUSE_SMTP_STARTTLS", "false");
+        server = TestServer.start(env);
+        admin = login(TestServer.ADMIN_USERNAME, TestServer.ADMIN_PASSWORD);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        slack.close();
+        jira.close();
+        smtp.stop();
+    }
+
+    @BeforeEach
+    void open() {
+        browser = Chromium.open(server.baseUrl());
+    }
+
+    @AfterEach
+    void close() {
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
+    @Test
+    void developerSignsUpVerifiesCreatesAnAppThatAnotherOrganizationInstallsAndThenDisconnects() throws Exception {
+        browser.go("/");
+        browser.checkPage("welcome");
+        browser.press("Create account");
+        String email = Fixtures.unique("dev") + "@example.test";
+        browser.fill("Email", email);
+        browser.fill("Name", "Dana Developer");
+        browser.fill("Password", "a long enough password");
+        browser.checkPage("signup");
+        browser.press("Create account");
+        assertThat(browser.h1()).isEqualTo("Check your email");
+
+        browser.go(verificationLink(email));
+        browser.checkPage("verify-email");
+        browser.press("Verify email address");
+        assertThat(browser.h1()).isEqualTo("Email address verified");
+
+        browser.go("/login?return_to=%2F");
+        browser.checkPage("login");
+        browser.signIn(email, "a long enough password");
+        browser.checkPage("dashboard");
+
+        browser.go("/orgs");
+        browser.checkPage("orgs");
+        browser.fill("Organization name", "Acme Developers");
+        browser.press("Create organization");
+        assertThat(browser.h1()).isEqualTo("Acme Developers");
+        browser.checkPage("org");
+
+        String scope = scope(false);
+        browser.go("/apps");
+        browser.checkPage("apps-empty");
+        browser.press("New app");
+        browser.fill("Application name", "Acme Reports");
+        browser.fill("Homepage URL", "https://acme.example");
+        browser.fill("Authorization callback URLs", server.issuer() + "/health");
+        browser.tick(scope, true);
+        browser.tick("app — acts as the app inside an organization that installed it", true);
+        browser.checkPage("app-new");
+        browser.press("Create app");
+        assertThat(browser.h1()).isEqualTo("Acme Reports is created");
+        String clientId = browser.find("#client-id").getText();
+        String secret = browser.find("#client-secret").getText();
+        assertThat(secret).matches("[a-z]+sec_[A-Za-z0-9]{40,}");
+        browser.checkPage("app-secret");
+        browser.press("I saved it — go to the app");
+        assertThat(browser.driver().getPageSource()).doesNotContain(secret);
+        browser.checkPage("app");
+        browser.go("/apps");
+        browser.checkPage("apps");
+
+        // The admin of another organization installs it through the consent page.
+        var beta = newUser();
+        try (Chromium other = Chromium.open(server.baseUrl())) {
+            other.signIn(beta.username(), beta.password());
+            other.go("/orgs");
+            other.fill("Organization name", "Beta Corp");
+            other.press("Create organization");
+            String betaOrg = other.path().replaceAll("^/orgs/([0-9a-f-]{36}).*", "$1");
+            var pkce = Fixtures.pkce();
+            other.go("/oauth/authorize?" + Http.form("response_type", "code", "client_id", clientId,
+                    "redirect_uri", server.issuer() + "/health", "scope", scope, "state", "xyz", "actor", "app",
+                    "organization_id", betaOrg, "code_challenge", pkce.challenge(), "code_challenge_method", "S256"));
+            other.checkPage("consent");
+            other.press("Approve");
+            String code = Http.queryOf(other.driver().getCurrentUrl()).get("code");
+            assertThat(code).isNotNull();
+            JsonNode tokens = Http.anonymous(server.baseUrl()).postForm("/oauth/token", Http.form("grant_type",
+                    "authorization_code", "code", code, "redirect_uri", server.issuer() + "/health",
+                    "code_verifier", pkce.verifier()), "Authorization", Http.basic(clientId, secret)).json();
+            String access = tokens.get("access_token").asText();
+            assertThat(active(clientId, secret, access)).isTrue();
+
+            other.go("/orgs/" + betaOrg);
+            assertThat(other.find("#installed").getText()).contains("Acme Reports", "Acme Developers", beta.username());
+            other.checkPage("org-installed");
+            other.press("Disconnect…");
+            assertThat(other.find(".warning").getText()).contains("stops working");
+            other.checkPage("confirm-disconnect");
+            other.press("Disconnect app");
+            assertThat(other.find(".notice").getText()).contains("disconnected");
+            assertThat(other.find("#installed").getText()).contains("No apps installed");
+            assertThat(active(clientId, secret, access)).isFalse();
+        }
+    }
+
+    @Test
+    void organizationAdminConnectsSlackAndJiraThenDisconnectsThem() {
+        String site = Fixtures.unique("acme");
+        jira.sites(FakeAtlassian.Site.named(site));
+        var person = newUser();
+        browser.signIn(person.username(), person.password());
+        browser.go("/orgs");
+        browser.fill("Organization name", "Connected Co");
+        browser.press("Create organization");
+        String orgPath = browser.path().replaceAll("\\?.*", "");
+
+        browser.press("Connect Slack");
+        assertThat(browser.path()).startsWith(orgPath + "?done=connected");
+        assertThat(browser.find("#connections").getText()).contains("active");
+        browser.press("Connect Jira");
+        assertThat(browser.find("#connections").getText()).contains(site).doesNotContain("Not connected");
+        browser.checkPage("org-connections");
+
+        browser.follow(browser.driver().findElements(By.xpath(
+                "//a[normalize-space()='Disconnect…' and contains(@href,'/connections/')]")).getFirst());
+        browser.checkPage("confirm-connection");
+        browser.press(browser.find("button.danger").getText());
+        assertThat(browser.find(".notice").getText()).contains("disconnected");
+        browser.follow(browser.find("a[href*='/connections/']"));
+        browser.press(browser.find("button.danger").getText());
+        assertThat(browser.all("a[href*='/connections/']")).isEmpty();
+    }
+
+    @Test
+    void personRevokesAnAuthorizedAppFromTheAccountPage() {
+        var developer = newUser();
+        Http dev = login(developer.username(), developer.password());
+        String devOrg = dev.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Dev"))).text("id");
+        String scope = scope(false);
+        JsonNode app = dev.postJson("/api/v1/oauth/clients", Fixtures.appBody(devOrg, Map.of("scope", scope,
+                "redirect_uris", List.of(server.issuer() + "/health")))).json();
+        String clientId = app.get("client_id").asText();
+
+        var person = newUser();
+        browser.signIn(person.username(), person.password());
+        var pkce = Fixtures.pkce();
+        browser.go("/oauth/authorize?" + Http.form("response_type", "code", "client_id", clientId,
+                "redirect_uri", server.issuer() + "/health", "scope", scope, "state", "s1",
+                "code_challenge", pkce.challenge(), "code_challenge_method", "S256"));
+        browser.press("Approve");
+        String code = Http.queryOf(browser.driver().getCurrentUrl()).get("code");
+        String access = Http.anonymous(server.baseUrl()).postForm("/oauth/token", Http.form("grant_type",
+                "authorization_code", "code", code, "redirect_uri", server.issuer() + "/health",
+                "code_verifier", pkce.verifier()), "Authorization", Http.basic(clientId,
+                app.get("client_secret").asText())).json().get("access_token").asText();
+
+        browser.go("/account");
+        assertThat(browser.find("#authorized").getText()).contains(app.get("name").asText());
+        browser.checkPage("account");
+        browser.press("Revoke");
+        assertThat(browser.find(".notice").getText()).contains("revoked");
+        assertThat(browser.find("#authorized").getText()).contains("You have not authorized any app");
+        assertThat(active(clientId, app.get("client_secret").asText(), access)).isFalse();
+    }
+
+    @Test
+    void adminApprovesARestrictedScopeAndReadsTheAuditLogFilteredByApp() {
+        var developer = newUser();
+        Http dev = login(developer.username(), developer.password());
+        String devOrg = dev.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Dev"))).text("id");
+        String restricted = scope(true);
+        JsonNode app = dev.postJson("/api/v1/oauth/clients", Fixtures.appBody(devOrg, Map.of("scope", restricted)))
+                .json();
+        String name = app.get("name").asText();
+        String clientId = app.get("client_id").asText();
+
+        browser.signIn(TestServer.ADMIN_USERNAME, TestServer.ADMIN_PASSWORD);
+        assertThat(browser.all("nav[aria-label=Main] a").stream().map(a -> a.getText()).toList())
+                .containsExactly("Dashboard", "Apps", "Organizations", "Account", "Admin");
+        browser.press("Admin");
+        assertThat(browser.h1()).isEqualTo("Approvals");
+        browser.checkPage("admin-approvals");
+        browser.follow(browser.find("button[aria-label='Approve " + restricted + " for " + name + "']"));
+        assertThat(browser.find(".notice").getText()).startsWith("Approved");
+        assertThat(dev.get("/api/v1/oauth/clients/" + clientId).json().get("pending_scopes").asText()).isEmpty();
+
+        browser.go("/admin/audit");
+        browser.fill("App (client ID)", clientId);
+        browser.press("Apply filters");
+        String entries = browser.find("table").getText();
+        assertThat(entries).contains("client.scopes_approved", "client.created", name).doesNotContain("login.succeeded");
+        browser.checkPage("admin-audit");
+        for (String page : List.of("users", "scopes", "keys", "system")) {
+            browser.go("/admin/" + page);
+            browser.checkPage("admin-" + page);
+        }
+        browser.go("/orgs/" + java.util.UUID.randomUUID());
+        assertThat(browser.h1()).isEqualTo("Not found");
+        browser.checkPage("not-found");
+    }
+
+    // ---- helpers ----
+
+    private static Http login(String username, String password) {
+        Http session = Http.browser(server.baseUrl());
+        var response = session.postJson("/api/v1/auth/login", Map.of("username", username, "password", password));
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        return session.csrf(response.text("csrf_token"));
+    }
+
+    private static Fixtures.User newUser() {
+        String username = Fixtures.unique("person") + "@example.test";
+        String password = "pw-" + Fixtures.unique("secret");
+        var response = Http.anonymous(server.baseUrl()).postJson("/api/v1/users",
+                Map.of("username", username, "password", password, "name", "Pat Person"));
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        return new Fixtures.User(response.text("id"), username, password);
+    }
+
+    private static String scope(boolean restricted) {
+        String name = Fixtures.unique("reports").replace('-', '.') + ":read";
+        var response = admin.postJson("/api/v1/oauth/scopes", Map.of("name", name,
+                "description", "Read reports", "restricted", restricted));
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        return name;
+    }
+
+    private static boolean active(String clientId, String secret, String token) {
+        return Http.anonymous(server.baseUrl()).postForm("/oauth/introspect", Http.form("token", token),
+                "Authorization", Http.basic(clientId, secret)).json().get("active").asBoolean();
+    }
+
+    private static String verificationLink(String email) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            for (MimeMessage message : smtp.getReceivedMessages()) {
+                if (message.getAllRecipients()[0].toString().equals(email)) {
+                    Matcher link = VERIFY_LINK.matcher((String) message.getContent());
+                    assertThat(link.find()).isTrue();
+                    return link.group(1);
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no verification email for " + email);
+    }
+}
