@@ -1,6 +1,7 @@
 package gatehouse.console;
 
 import gatehouse.auth.Caller;
+import gatehouse.consent.Consent;
 import gatehouse.consent.ConsentEvent;
 import gatehouse.consent.ConsentService;
 import gatehouse.errors.OAuthError;
@@ -30,7 +31,6 @@ import java.util.List;
 public final class AccountSettingsPages {
     private static final List<String> PROFILE_FIELDS = List.of("name");
     private static final List<String> PASSWORD_FIELDS = List.of("current_password", "new_password");
-    private static final PageRequest RECENT = PageRequest.first(PageRequest.DEFAULT_LIMIT);
 
     private final ConsolePages console;
     private final UserService users;
@@ -57,7 +57,7 @@ public final class AccountSettingsPages {
 
     /** The model of account.jte. */
     public record AccountPage(Pages.Nav nav, String notice, User user, FormState profileForm, FormState passwordForm,
-                              List<Names.Authorized> authorized, List<OAuthSession> oauthSessions,
+                              List<Names.Authorized> authorized, String authorizedNext, List<OAuthSession> oauthSessions,
                               List<BrowserSession.View> browserSessions, List<HistoryRow> history, String historyNext) {
     }
 
@@ -167,11 +167,12 @@ public final class AccountSettingsPages {
 
     private AccountPage page(Context ctx, Caller caller, FormState profile, FormState password) {
         Page<ConsentEvent> history = consents.history(caller, Bodies.page(ctx));
+        Page<Consent> authorized = consents.list(caller, PageRequest.parse(null, Bodies.query(ctx).get("apps_cursor")));
         List<HistoryRow> rows = history.data().stream()
                 .map(e -> new HistoryRow(e, names.app(e.clientId()), names.org(e.organizationId())))
                 .toList();
         return new AccountPage(console.nav(caller, "account"), ConsolePages.notice(ctx), users.get(caller.userId()),
-                profile, password, names.authorized(consents.list(caller, RECENT).data()),
+                profile, password, names.authorized(authorized.data()), authorized.nextCursor(),
                 tokens.sessions(caller.userId(), null), sessions.list(caller), rows, history.nextCursor());
     }
 

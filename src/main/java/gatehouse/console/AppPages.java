@@ -135,7 +135,7 @@ public final class AppPages {
         List<String> orgNames = installed.data().stream().map(i -> names.org(i.organizationId())).toList();
         console.render(ctx, "app.jte", new AppPage(console.nav(caller, "apps"), ConsolePages.notice(ctx), app,
                 names.org(app.ownerOrgId()), quickStart(app), installed, orgNames,
-                webhooks.deliveries(caller, app.clientId(), PageRequest.first(20))));
+                webhooks.deliveries(caller, app.clientId(), PageRequest.parse("20", Bodies.query(ctx).get("deliveries_cursor")))));
     }
 
     /** GET /apps/{client_id}/edit */

@@ -263,6 +263,46 @@ class ConsoleJourneysIT {
         browser.checkPage("not-found");
     }
 
+    @Test
+    void everyOtherPageAndStateIsAccessibleToo() {
+        var person = newUser();
+        Http session = login(person.username(), person.password());
+        String org = session.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Pages"))).text("id");
+        String clientId = session.postJson("/api/v1/oauth/clients", Fixtures.appBody(org, Map.of())).text("client_id");
+
+        browser.go("/login");
+        browser.fill("Email", person.username());
+        browser.fill("Password", "not the password");
+        browser.press("Sign in");
+        assertThat(browser.find(".error").getText()).contains("Invalid email or password");
+        browser.checkPage("login-refused");
+        browser.go("/reset-password");
+        browser.checkPage("forgot-password");
+
+        browser.signIn(person.username(), person.password());
+        browser.go("/apps/new");
+        browser.press("Create app");
+        assertThat(browser.find("#name-error").getText()).startsWith("name is required");
+        assertThat(browser.find("#name").getAttribute("aria-invalid")).isEqualTo("true");
+        browser.checkPage("app-new-refused");
+        browser.go("/apps/" + clientId + "/edit");
+        browser.checkPage("app-edit");
+        browser.go("/apps/" + clientId + "/delete");
+        browser.checkPage("confirm-delete-app");
+        browser.go("/orgs/" + org + "/audit");
+        browser.checkPage("org-audit");
+        browser.go("/admin");
+        assertThat(browser.h1()).isEqualTo("Not allowed");
+        browser.checkPage("forbidden");
+
+        try (Chromium operator = Chromium.open(server.baseUrl())) {
+            operator.signIn(TestServer.ADMIN_USERNAME, TestServer.ADMIN_PASSWORD);
+            operator.checkPage("dashboard-admin");
+            operator.go("/admin/users/" + person.id() + "/delete");
+            operator.checkPage("confirm-delete-user");
+        }
+    }
+
     // ---- helpers ----
 
     private static Http login(String username, String password) {
