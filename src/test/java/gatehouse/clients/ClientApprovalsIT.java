@@ -277,6 +277,59 @@ class ClientApprovalsIT {
                 "actor_modes", List.of("app", "self"), "redirect_uris", List.of(), "scope", read + " " + restricted));
     }
 
+    // ---- refusing -----------------------------------------------------------------------------------
+
+    @Test
+    void refusalRemovesThePendingScopeFromTheRequestAndIsAudited() {
+        Fixtures.App app = Fixtures.app(ownerSession, orgId, Map.of("grant_types", List.of("client_credentials"),
+                "actor_modes", List.of("app"), "redirect_uris", List.of(), "scope", read + " " + restricted));
+
+        Http.Response refused = admin.postJson(refusals(app), Map.of("scopes", List.of(restricted)));
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(200);
+        assertThat(scopes(refused.json().get("scope"))).containsExactly(read);
+        assertThat(scopes(refused.json().get("pending_scopes"))).isEmpty();
+        assertThat(scopes(refused.json().get("approved_scopes"))).isEmpty();
+        assertThat(listedIds("?pending_approval=true")).doesNotContain(app.clientId());
+        JsonNode entry = onlyAuditEntry("client.scopes_refused", app.clientId());
+        assertThat(texts(entry.get("details").get("scopes"))).containsExactly(restricted);
+    }
+
+    @Test
+    void refusingThePasswordGrantDropsARefreshGrantLeftWithNothingToRefresh() {
+        Fixtures.App app = Fixtures.app(ownerSession, orgId, Map.of("grant_types", List.of("password", "refresh_token",
+                "client_credentials"), "actor_modes", List.of("app", "self"), "redirect_uris", List.of(), "scope", read));
+
+        Http.Response refused = admin.postJson(refusals(app), Map.of("grant_types", List.of("password")));
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(200);
+        assertThat(texts(refused.json().get("grant_types"))).containsExactly("client_credentials");
+        assertThat(onlyAuditEntry("client.grant_types_refused", app.clientId()).get("details").get("grant_types").get(0)
+                .asText()).isEqualTo("password");
+    }
+
+    @Test
+    void refusalIsForPlatformAdminsAndOnlyOfWhatIsPending() {
+        Fixtures.App app = Fixtures.app(ownerSession, orgId, Map.of("grant_types", List.of("client_credentials"),
+                "actor_modes", List.of("app"), "redirect_uris", List.of(), "scope", read + " " + restricted));
+        Map<String, Object> body = Map.of("scopes", List.of(restricted));
+
+        assertThat(ownerSession.postJson(refusals(app), body).status()).isEqualTo(403);
+        assertThat(Fixtures.newUser().login().postJson(refusals(app), body).status()).isEqualTo(404);
+        assertThat(admin.postJson(refusals(app), Map.of("scopes", List.of(read))).status()).isEqualTo(400);
+        assertThat(admin.postJson(refusals(app), Map.of()).status()).isEqualTo(400);
+        Http.Response onlyGrant = admin.postJson(refusals(Fixtures.app(ownerSession, orgId, Map.of("grant_types",
+                List.of("password"), "actor_modes", List.of("self"), "redirect_uris", List.of(), "scope", read))),
+                Map.of("grant_types", List.of("password")));
+        assertThat(onlyGrant.status()).as(onlyGrant.body()).isEqualTo(409);
+        assertThat(scopes(ownerSession.get(CLIENTS + "/" + app.clientId()).json().get("pending_scopes")))
+                .containsExactly(restricted);
+    }
+
+    private static String refusals(Fixtures.App app) {
+        return CLIENTS + "/" + app.clientId() + "/refusals";
+    }
+
     private static String approvals(Fixtures.App app) {
         return CLIENTS + "/" + app.clientId() + "/approvals";
     }

@@ -384,6 +384,49 @@ class OrganizationsIT {
     // ---- helpers -------------------------------------------------------------------------------------
 
     /** A password-grant access token of {@code user} with {@code scope}, from an admin-approved first-party app. */
+    // ---- changing roles ------------------------------------------------------------------------------
+
+    @Test
+    void ownerChangesAMembersRoleAndTheNewAdminMayManage() {
+        Fixtures.User member = Fixtures.newUser();
+        addMember(ownerSession, orgId, member.username(), "member");
+
+        Http.Response changed = ownerSession.putJson(ORGS + "/" + orgId + "/members/" + member.id(), Map.of("role", "admin"));
+
+        assertThat(changed.status()).as(changed.body()).isEqualTo(200);
+        assertThat(changed.json().get("role").asText()).isEqualTo("admin");
+        assertThat(member.login().get(ORGS + "/" + orgId + "/installations").status()).isEqualTo(200);
+    }
+
+    @Test
+    void roleChangesAreRefusedToPlainMembersStrangersAndAdminsTouchingOwners() {
+        Fixtures.User member = Fixtures.newUser();
+        Fixtures.User admin = Fixtures.newUser();
+        addMember(ownerSession, orgId, member.username(), "member");
+        addMember(ownerSession, orgId, admin.username(), "admin");
+        String memberPath = ORGS + "/" + orgId + "/members/" + member.id();
+
+        assertError(member.login().putJson(memberPath, Map.of("role", "admin")), 403, "forbidden");
+        assertError(Fixtures.newUser().login().putJson(memberPath, Map.of("role", "admin")), 404, "not_found");
+        assertError(admin.login().putJson(memberPath, Map.of("role", "owner")), 403, "forbidden");
+        assertError(admin.login().putJson(ORGS + "/" + orgId + "/members/" + owner.id(), Map.of("role", "member")),
+                403, "forbidden");
+        assertError(ownerSession.putJson(memberPath, Map.of("role", "emperor")), 400, "validation_failed");
+        assertError(ownerSession.putJson(ORGS + "/" + orgId + "/members/" + Fixtures.newUser().id(), Map.of("role", "admin")),
+                404, "not_found");
+        assertThat(admin.login().putJson(memberPath, Map.of("role", "admin")).status()).isEqualTo(200);
+    }
+
+    @Test
+    void lastOwnerCannotBeDemoted() {
+        assertError(ownerSession.putJson(ORGS + "/" + orgId + "/members/" + owner.id(), Map.of("role", "admin")),
+                409, "conflict");
+        Fixtures.User second = Fixtures.newUser();
+        addMember(ownerSession, orgId, second.username(), "owner");
+        assertThat(ownerSession.putJson(ORGS + "/" + orgId + "/members/" + owner.id(), Map.of("role", "admin")).status())
+                .isEqualTo(200);
+    }
+
     private static String passwordToken(Fixtures.User user, String scope) {
         Http.Response token = passwordTokenResponse(user, scope);
         assertThat(token.status()).as(token.body()).isEqualTo(200);

@@ -25,6 +25,20 @@ class UserAdministrationIT {
     }
 
     @Test
+    void adminSearchesUsersByPartOfTheirEmailOrNameAndWildcardsAreLiteral() {
+        String email = tenant.user().username();
+        String part = email.substring(0, email.indexOf('@')).toUpperCase();
+
+        Http.Response found = Fixtures.admin().get("/api/v1/users?q=" + part);
+
+        assertThat(found.status()).as(found.body()).isEqualTo(200);
+        assertThat(found.json().get("data")).extracting(u -> u.get("username").asText()).containsExactly(email);
+        assertThat(Fixtures.admin().get("/api/v1/users?q=%25").json().get("data")).isEmpty();
+        assertThat(Fixtures.admin().get("/api/v1/users?q=" + "x".repeat(300)).status()).isEqualTo(400);
+        assertThat(tenant.user().login().get("/api/v1/users?q=" + part).status()).isEqualTo(403);
+    }
+
+    @Test
     void userChangesTheirOwnDisplayName() {
         Http.Response response = tenant.user().login().putJson("/api/v1/users/profile", Map.of("name", "Ada L."));
         assertThat(response.status()).as(response.body()).isEqualTo(200);
