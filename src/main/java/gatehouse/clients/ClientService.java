@@ -289,12 +289,12 @@ public final class ClientService {
     private Flows flows(Client base, ClientSpec spec) {
         List<String> redirectUris = spec.redirectUris() != null ? distinct(spec.redirectUris()) : base.redirectUris();
         if (redirectUris.size() > MAX_REDIRECT_URIS) {
-            throw OAuthException.validation("at most " + MAX_REDIRECT_URIS + " redirect URIs");
+            throw OAuthException.validation("redirect_uris: at most " + MAX_REDIRECT_URIS + " redirect URIs");
         }
         for (String uri : redirectUris) {
             String problem = RedirectUris.problemWith(uri);
             if (problem != null) {
-                throw OAuthException.validation(problem);
+                throw OAuthException.validation("redirect_uris: " + problem);
             }
         }
         List<String> grantTypes = spec.grantTypes() != null ? distinct(spec.grantTypes()) : base.grantTypes();
@@ -351,7 +351,7 @@ public final class ClientService {
         String problem = url == null ? null : url.length() > WebhookUrls.MAX_LENGTH
                 ? "webhook_url is too long" : WebhookUrls.problemWith(url, allowPrivateWebhooks);
         if (problem != null) {
-            throw OAuthException.validation(problem);
+            throw OAuthException.validation(problem.startsWith("webhook_url") ? problem : "webhook_url: " + problem);
         }
         return new Webhook(url, spec.webhookEvents() != null ? distinct(spec.webhookEvents()) : base.webhookEvents());
     }
