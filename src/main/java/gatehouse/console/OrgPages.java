@@ -62,7 +62,8 @@ public final class OrgPages {
     /** The model of org.jte. {@code admin}: the person may manage this organization (the admin parts show). */
     public record OrgPage(Pages.Nav nav, String notice, Organization org, String role, boolean admin,
                           Page<Membership> members, FormState memberForm, List<Installed> installed,
-                          List<String> platforms, List<Connection> connections) {
+                          List<String> platforms, List<Connections.ConnectOption> connectOptions,
+                          List<Connection> connections) {
     }
 
     /** GET /orgs */
@@ -244,7 +245,7 @@ public final class OrgPages {
         }
         return new OrgPage(console.nav(caller, "orgs"), ConsolePages.notice(ctx), org, role, admin,
                 orgs.members(caller, orgId, Bodies.page(ctx)), memberForm, installed, connections.configuredPlatforms(),
-                connected);
+                connections.connectOptions(), connected);
     }
 
     private Connection connection(Caller caller, UUID orgId, Context ctx) {

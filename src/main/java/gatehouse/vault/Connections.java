@@ -52,6 +52,24 @@ public final class Connections {
         return Platforms.NAMES.stream().filter(platforms::isConfigured).toList();
     }
 
+    /** One way to connect: a platform, the kind of flow (GitHub's "app" or "oauth"; null for the others), its name. */
+    public record ConnectOption(String platform, String kind, String label) {
+    }
+
+    /** Every way an organization can connect a platform here. */
+    public List<ConnectOption> connectOptions() {
+        List<ConnectOption> options = new java.util.ArrayList<>();
+        for (String platform : configuredPlatforms()) {
+            List<String> kinds = platforms.kindsOf(platform);
+            for (String kind : kinds) {
+                String chosen = kinds.size() > 1 ? kind : null;
+                options.add(new ConnectOption(platform, chosen, chosen == null ? label(platform, null)
+                        : "app".equals(kind) ? "GitHub (GitHub App)" : "GitHub (OAuth App)"));
+            }
+        }
+        return options;
+    }
+
     /** Platform admins see every organization's (or one's); an organization's administrators see theirs. */
     public Page<Connection> list(Caller caller, UUID orgId, String platform, String status, PageRequest page) {
         requireManager(caller);

@@ -37,6 +37,12 @@ public final class Platforms {
         return byKey.keySet().stream().anyMatch(key -> key.startsWith(name + "/"));
     }
 
+    /** The configured kinds of {@code name} (GitHub's "app" and "oauth"; one for the others), in a fixed order. */
+    public List<String> kindsOf(String name) {
+        return byKey.keySet().stream().filter(key -> key.startsWith(name + "/"))
+                .map(key -> key.substring(name.length() + 1)).sorted().toList();
+    }
+
     /**
      * The flow for {@code name}; {@code kind} picks GitHub's (default: the GitHub App when
      * configured). Unknown or unconfigured platforms are 404 with a clear message.

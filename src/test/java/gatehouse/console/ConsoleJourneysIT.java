@@ -11,6 +11,7 @@ import gatehouse.testing.Http;
 import gatehouse.testing.TestDatabase;
 import gatehouse.testing.TestServer;
 import gatehouse.vault.FakeAtlassian;
+import gatehouse.vault.FakeGitHub;
 import gatehouse.vault.FakeSlack;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Clock;
@@ -24,7 +25,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.openqa.selenium.By;
 
 /**
  * The console as people use it, in Debian's Chromium: each journey of the console's issue from the
@@ -33,11 +33,13 @@ import org.openqa.selenium.By;
  * Slack and Jira that speak their providers' protocols.
  */
 class ConsoleJourneysIT {
+    private static final java.util.concurrent.atomic.AtomicLong ACCOUNTS = new java.util.concurrent.atomic.AtomicLong(9_000);
     private static final Pattern VERIFY_LINK = Pattern.compile("https?://[^/\\s]+(/verify-email\\?token=\\S+)");
 
     private static GreenMail smtp;
     private static FakeSlack slack;
     private static FakeAtlassian jira;
+    private static FakeGitHub github;
     private static TestServer server;
     private static Http admin;
 
@@ -49,14 +51,18 @@ class ConsoleJourneysIT {
         smtp.start();
         slack = new FakeSlack();
         jira = new FakeAtlassian(Clock.systemUTC());
+        github = FakeGitHub.start();
         Map<String, String> env = new HashMap<>(slack.settings());
         env.putAll(jira.gatehouseSettings());
+        env.putAll(github.gatehouseSettings());
         env.put("GATEHOUSE_DATABASE_URL", TestDatabase.another());
         env.put("GATEHOUSE_SMTP_HOST", "127.0.0.1");
         env.put("GATEHOUSE_SMTP_PORT", Integer.toString(smtp.getSmtp().getPort()));
         env.put("GATEHOUSE_SMTP_FROM", "Gatehouse <no-reply@gatehouse.test>");
         env.put("GATEHOUSE_SMTP_STARTTLS", "false");
         server = TestServer.start(env);
+        github.registerCallback(server.issuer() + "/oauth/callback/github");
+        github.registerSetupUrl(server.issuer() + "/oauth/callback/github");
         admin = login(TestServer.ADMIN_USERNAME, TestServer.ADMIN_PASSWORD);
     }
 
@@ -65,6 +71,7 @@ class ConsoleJourneysIT {
         server.close();
         slack.close();
         jira.close();
+        github.close();
         smtp.stop();
     }
 
@@ -168,7 +175,7 @@ class ConsoleJourneysIT {
     }
 
     @Test
-    void organizationAdminConnectsSlackAndJiraThenDisconnectsThem() {
+    void organizationAdminConnectsGitHubSlackAndJiraThenDisconnectsThem() {
         String site = Fixtures.unique("acme");
         jira.sites(FakeAtlassian.Site.named(site));
         var person = newUser();
@@ -182,17 +189,25 @@ class ConsoleJourneysIT {
         assertThat(browser.path()).startsWith(orgPath + "?done=connected");
         assertThat(browser.find("#connections").getText()).contains("active");
         browser.press("Connect Jira");
-        assertThat(browser.find("#connections").getText()).contains(site).doesNotContain("Not connected");
+        long account = ACCOUNTS.incrementAndGet();
+        github.installOn(account, "acme-gh-" + account, "Organization");
+        browser.press("Connect GitHub (GitHub App)");
+        github.signIn(account, "octo-" + account);
+        browser.press("Connect another GitHub (OAuth App)");
+        assertThat(browser.find("#connections").getText()).contains(site, "acme-gh-" + account, "octo-" + account)
+                .doesNotContain("Not connected");
         browser.checkPage("org-connections");
 
-        browser.follow(browser.driver().findElements(By.xpath(
-                "//a[normalize-space()='Disconnect…' and contains(@href,'/connections/')]")).getFirst());
-        browser.checkPage("confirm-connection");
-        browser.press(browser.find("button.danger").getText());
-        assertThat(browser.find(".notice").getText()).contains("disconnected");
         browser.follow(browser.find("a[href*='/connections/']"));
-        browser.press(browser.find("button.danger").getText());
-        assertThat(browser.all("a[href*='/connections/']")).isEmpty();
+        browser.checkPage("confirm-connection");
+        for (int left = 4; left > 0; left--) {
+            if (left < 4) {
+                browser.follow(browser.find("a[href*='/connections/']"));
+            }
+            browser.press(browser.find("button.danger").getText());
+            assertThat(browser.find(".notice").getText()).contains("disconnected");
+            assertThat(browser.all("a[href*='/connections/']")).hasSize(left - 1);
+        }
     }
 
     @Test
