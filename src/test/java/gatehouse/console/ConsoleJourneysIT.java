@@ -318,6 +318,16 @@ class ConsoleJourneysIT {
         }
     }
 
+    @Test
+    void keyboardAloneReachesTheSkipLinkFirstThenTheNavigation() {
+        var person = newUser();
+        browser.signIn(person.username(), person.password());
+        assertThat(browser.tab()).isEqualTo("Skip to content");
+        assertThat(List.of(browser.tab(), browser.tab(), browser.tab())).containsExactly("Gatehouse", "Dashboard", "Apps");
+        browser.enter();
+        assertThat(browser.path()).isEqualTo("/apps");
+    }
+
     // ---- helpers ----
 
     private static Http login(String username, String password) {

@@ -14,13 +14,15 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -105,13 +107,36 @@ public final class Chromium implements AutoCloseable {
                 + literal(text) + "]")));
     }
 
+    /** Presses Tab once: the keyboard's way to the next control. Returns the focused element's text. */
+    public String tab() {
+        new Actions(driver).sendKeys(Keys.TAB).perform();
+        return driver.switchTo().activeElement().getText();
+    }
+
+    /** Presses Enter on the focused link or button and waits for the page it leads to. */
+    public void enter() {
+        markPage();
+        new Actions(driver).sendKeys(Keys.ENTER).perform();
+        awaitNewPage();
+    }
+
     /** Clicks {@code element} (a link or a submit button) and waits for the page it leads to. */
     public void follow(WebElement element) {
-        WebElement page = driver.findElement(By.tagName("html"));
+        markPage();
         element.click();
-        new WebDriverWait(driver, Duration.ofSeconds(15)).until(ExpectedConditions.stalenessOf(page));
-        new WebDriverWait(driver, Duration.ofSeconds(15)).until(d -> "complete".equals(
-                ((ChromeDriver) d).executeScript("return document.readyState")));
+        awaitNewPage();
+    }
+
+    /** Marks the current document, so the next one can be told apart from it. */
+    private void markPage() {
+        ((ChromeDriver) driver).executeScript("window.gatehouseOldPage = true");
+    }
+
+    /** Waits until a new, fully loaded document replaced the marked one. */
+    private void awaitNewPage() {
+        new WebDriverWait(driver, Duration.ofSeconds(15)).ignoring(WebDriverException.class).until(d -> Boolean.TRUE.equals(
+                ((ChromeDriver) d).executeScript(
+                        "return window.gatehouseOldPage === undefined && document.readyState === 'complete'")));
     }
 
     /** Signs in through the login page. */
