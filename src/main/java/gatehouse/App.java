@@ -311,7 +311,7 @@ public final class App implements AutoCloseable {
         var console = new ConsolePages(f.callers(), floor.pages());
         var names = new Names(f.clients(), f.orgs(), f.users());
         var auditReader = new AuditReader(floor.audit(), f.orgs());
-        return new Routes.Console(
+        return new Routes.Console(console,
                 new HomePages(console, f.callers(), f.formCsrf(), f.users(), f.sessions(), f.orgs(), f.clients(),
                         f.consents(), names),
                 new AppPages(console, f.clients(), f.orgs(), f.scopes(), f.installations(), f.webhooks(), names,

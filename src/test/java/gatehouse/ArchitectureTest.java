@@ -3,6 +3,7 @@ package gatehouse;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -72,6 +73,12 @@ class ArchitectureTest {
         rule.check(GATEHOUSE);
     }
 
+    /** The handler types a *Pages class declares inside itself (ConsolePages.Page, …) belong to it. */
+    private static DescribedPredicate<JavaClass> areNotNestedInAPagesClass() {
+        return DescribedPredicate.describe("are not nested in a *Pages class",
+                item -> item.getEnclosingClass().map(outer -> !outer.getSimpleName().endsWith("Pages")).orElse(true));
+    }
+
     /** Depends on a class named *Repository of another package. */
     private static ArchCondition<JavaClass> dependOnAnotherPackagesRepository() {
         return new ArchCondition<>("depend on another package's repository") {
@@ -104,6 +111,7 @@ class ArchitectureTest {
                 .and().haveSimpleNameNotEndingWith("Endpoint")
                 .and().haveSimpleNameNotEndingWith("Route")
                 .and().haveSimpleNameNotEndingWith("Pages")
+                .and(areNotNestedInAPagesClass())
                 // Request-level helpers a route calls: who is calling, a form's CSRF cookie, the
                 // rate-limit headers, the metrics scrape; and the wiring.
                 .and().doNotHaveSimpleName("CallerSource")

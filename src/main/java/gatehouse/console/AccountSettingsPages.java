@@ -62,21 +62,12 @@ public final class AccountSettingsPages {
     }
 
     /** GET /account */
-    public void show(Context ctx) {
-        Caller caller = console.signedIn(ctx, "account");
-        if (caller == null) {
-            return;
-        }
+    public void show(Context ctx, Caller caller) {
         console.render(ctx, "account.jte", page(ctx, caller, FormState.empty(), FormState.empty()));
     }
 
     /** POST /account/profile {name} */
-    public void saveProfile(Context ctx) {
-        Caller caller = console.signedIn(ctx, "account");
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void saveProfile(Context ctx, Caller caller, FormParams form) {
         try {
             users.updateProfile(caller, form.get("name") == null ? "" : form.get("name"));
             console.seeOther(ctx, ConsolePages.done("/account", "profile-saved"));
@@ -90,12 +81,7 @@ public final class AccountSettingsPages {
     }
 
     /** POST /account/password {current_password, new_password} */
-    public void changePassword(Context ctx) {
-        Caller caller = console.signedIn(ctx, "account");
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void changePassword(Context ctx, Caller caller, FormParams form) {
         try {
             users.changePassword(caller, clip(form.get("current_password")), clip(form.get("new_password")));
             console.seeOther(ctx, ConsolePages.done("/account", "password-changed"));
@@ -109,34 +95,19 @@ public final class AccountSettingsPages {
     }
 
     /** POST /account/verification: a new verification link to the person's own address. */
-    public void resendVerification(Context ctx) {
-        Caller caller = console.signedIn(ctx, "account");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void resendVerification(Context ctx, Caller caller, FormParams form) {
         emails.resendVerification(caller.username());
         console.seeOther(ctx, ConsolePages.done("/account", "verification-sent"));
     }
 
     /** POST /account/consents/{consent_id}/revoke */
-    public void revokeConsent(Context ctx) {
-        Caller caller = console.signedIn(ctx, "account");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void revokeConsent(Context ctx, Caller caller, FormParams form) {
         consents.revoke(caller, JsonBody.parseUuid("consent_id", ctx.pathParam("consent_id")));
         console.seeOther(ctx, ConsolePages.done("/account", "consent-revoked") + "#authorized");
     }
 
     /** POST /account/oauth-sessions/{token_id}/revoke */
-    public void revokeOAuthSession(Context ctx) {
-        Caller caller = console.signedIn(ctx, "account");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void revokeOAuthSession(Context ctx, Caller caller, FormParams form) {
         if (!tokens.endSession(caller.userId(), null, JsonBody.parseUuid("token_id", ctx.pathParam("token_id")))) {
             throw OAuthException.notFound("no such OAuth session");
         }
@@ -144,23 +115,13 @@ public final class AccountSettingsPages {
     }
 
     /** POST /account/oauth-sessions/revoke-all */
-    public void revokeAllOAuthSessions(Context ctx) {
-        Caller caller = console.signedIn(ctx, "account");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void revokeAllOAuthSessions(Context ctx, Caller caller, FormParams form) {
         tokens.endAllSessions(caller.userId(), null);
         console.seeOther(ctx, ConsolePages.done("/account", "sessions-revoked") + "#sessions");
     }
 
     /** POST /account/browser-sessions/sign-out-others */
-    public void signOutOthers(Context ctx) {
-        Caller caller = console.signedIn(ctx, "account");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void signOutOthers(Context ctx, Caller caller, FormParams form) {
         sessions.endOthers(caller);
         console.seeOther(ctx, ConsolePages.done("/account", "others-signed-out") + "#browser-sessions");
     }

@@ -36,8 +36,8 @@ import java.util.function.Supplier;
 /**
  * {@code /admin}: the platform admins' pages — approvals, users, scopes, audit log (with CSV and
  * JSON-lines downloads), signing keys, and the system page. Who may call: platform admins; anyone
- * else gets 403 on every page and form (the same {@link Caller#isPlatformAdmin()} the services
- * apply again to each change).
+ * else gets 403 on every page and form (the section's rule in {@link ConsolePages}, the same
+ * {@link Caller#isPlatformAdmin()} the services apply again to each change).
  */
 public final class AdminPages {
     private static final List<String> SCOPE_FIELDS = List.of("name", "description", "restricted");
@@ -96,11 +96,7 @@ public final class AdminPages {
     }
 
     /** GET /admin: the apps waiting for approval, one row per app and requested scope or grant type. */
-    public void approvals(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
+    public void approvals(Context ctx, Caller caller) {
         Page<Client> waiting = clients.list(caller, true, Bodies.page(ctx));
         List<Request> requests = new ArrayList<>();
         for (Client app : waiting.data()) {
@@ -113,12 +109,7 @@ public final class AdminPages {
     }
 
     /** POST /admin/approvals/{client_id} {kind, name, decision=approve|refuse} */
-    public void decide(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void decide(Context ctx, Caller caller, FormParams form) {
         String clientId = ctx.pathParam("client_id");
         String name = form.get("name");
         if (name == null) {
@@ -135,11 +126,7 @@ public final class AdminPages {
     }
 
     /** GET /admin/users?q= */
-    public void users(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
+    public void users(Context ctx, Caller caller) {
         String search = Bodies.query(ctx).get("q");
         Page<User> found = users.list(caller, search, Bodies.page(ctx));
         String next = found.nextCursor() == null ? null : "/admin/users?"
@@ -149,12 +136,7 @@ public final class AdminPages {
     }
 
     /** POST /admin/users/{user_id} {admin=on, disabled=on}: roles and the disabled flag. */
-    public void updateUser(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void updateUser(Context ctx, Caller caller, FormParams form) {
         UUID userId = JsonBody.parseUuid("user_id", ctx.pathParam("user_id"));
         List<String> roles = form.has("admin") ? List.of(User.ROLE_USER, User.ROLE_ADMIN) : List.of(User.ROLE_USER);
         users.adminUpdate(caller, userId, null, roles, form.has("disabled"));
@@ -162,11 +144,7 @@ public final class AdminPages {
     }
 
     /** GET /admin/users/{user_id}/delete */
-    public void confirmDeleteUser(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
+    public void confirmDeleteUser(Context ctx, Caller caller) {
         User user = users.get(JsonBody.parseUuid("user_id", ctx.pathParam("user_id")));
         console.render(ctx, "confirm.jte", new Confirm(console.nav(caller, "admin"), "Delete " + user.username() + "?",
                 "The account, its sessions, memberships, consents and every token acting as this person are deleted.",
@@ -174,32 +152,18 @@ public final class AdminPages {
     }
 
     /** POST /admin/users/{user_id}/delete */
-    public void deleteUser(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void deleteUser(Context ctx, Caller caller, FormParams form) {
         users.delete(caller, JsonBody.parseUuid("user_id", ctx.pathParam("user_id")));
         console.seeOther(ctx, ConsolePages.done("/admin/users", "user-deleted"));
     }
 
     /** GET /admin/scopes */
-    public void scopes(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
+    public void scopes(Context ctx, Caller caller) {
         console.render(ctx, "admin-scopes.jte", scopesPage(ctx, caller, FormState.empty(), null));
     }
 
     /** POST /admin/scopes {name, description, restricted} */
-    public void createScope(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void createScope(Context ctx, Caller caller, FormParams form) {
         try {
             scopes.create(caller, form.get("name"), form.get("description"), form.has("restricted"));
             console.seeOther(ctx, ConsolePages.done("/admin/scopes", "scope-saved"));
@@ -209,12 +173,7 @@ public final class AdminPages {
     }
 
     /** POST /admin/scopes/{scope_id} {description, restricted} */
-    public void updateScope(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void updateScope(Context ctx, Caller caller, FormParams form) {
         UUID id = JsonBody.parseUuid("scope_id", ctx.pathParam("scope_id"));
         try {
             scopes.update(caller, id, null, form.get("description") == null ? "" : form.get("description"),
@@ -226,22 +185,13 @@ public final class AdminPages {
     }
 
     /** POST /admin/scopes/{scope_id}/delete */
-    public void deleteScope(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void deleteScope(Context ctx, Caller caller, FormParams form) {
         scopes.delete(caller, JsonBody.parseUuid("scope_id", ctx.pathParam("scope_id")));
         console.seeOther(ctx, ConsolePages.done("/admin/scopes", "scope-deleted"));
     }
 
     /** GET /admin/audit */
-    public void audit(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
+    public void audit(Context ctx, Caller caller) {
         FormParams query = Bodies.query(ctx);
         Page<AuditEntry> entries = audit.find(caller, AuditFilters.parse(query, null), Bodies.page(ctx));
         String filters = AuditFilters.queryString(query);
@@ -251,11 +201,7 @@ public final class AdminPages {
     }
 
     /** GET /admin/audit.csv: the filtered entries, the API's fields as columns. */
-    public void auditCsv(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
+    public void auditCsv(Context ctx, Caller caller) {
         StringBuilder out = new StringBuilder(AuditExport.CSV_HEADER);
         for (AuditEntry entry : download(ctx, caller)) {
             out.append(AuditExport.csvRow(entry));
@@ -264,11 +210,7 @@ public final class AdminPages {
     }
 
     /** GET /admin/audit.jsonl: the filtered entries, one API-shaped JSON object per line. */
-    public void auditJsonLines(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
+    public void auditJsonLines(Context ctx, Caller caller) {
         StringBuilder out = new StringBuilder();
         for (AuditEntry entry : download(ctx, caller)) {
             out.append(Json.writeString(entry)).append('\n');
@@ -277,44 +219,22 @@ public final class AdminPages {
     }
 
     /** GET /admin/keys */
-    public void keys(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
+    public void keys(Context ctx, Caller caller) {
         console.render(ctx, "admin-keys.jte", new KeysPage(console.nav(caller, "admin"), ConsolePages.notice(ctx),
                 keys.list(caller)));
     }
 
     /** POST /admin/keys/rotate */
-    public void rotateKeys(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void rotateKeys(Context ctx, Caller caller, FormParams form) {
         keys.rotate(caller);
         console.seeOther(ctx, ConsolePages.done("/admin/keys", "keys-rotated"));
     }
 
     /** GET /admin/system */
-    public void system(Context ctx) {
-        Caller caller = admin(ctx);
-        if (caller == null) {
-            return;
-        }
+    public void system(Context ctx, Caller caller) {
         console.render(ctx, "admin-system.jte", new SystemPage(console.nav(caller, "admin"), system.version(),
                 system.databaseUp().getAsBoolean(), system.redis().get(),
                 connections.status(caller, system.refresherLastRun().get()), system.configuration()));
-    }
-
-    /** The signed-in platform admin; 403 for anyone else, null after sending a visitor to sign in. */
-    private Caller admin(Context ctx) {
-        Caller caller = console.signedIn(ctx, "admin");
-        if (caller != null && !caller.isPlatformAdmin()) {
-            throw OAuthException.forbidden("This page is for platform admins.");
-        }
-        return caller;
     }
 
     private ScopesPage scopesPage(Context ctx, Caller caller, FormState form, UUID editing) {

@@ -89,31 +89,18 @@ public final class AppPages {
     }
 
     /** GET /apps */
-    public void list(Context ctx) {
-        Caller caller = console.signedIn(ctx, "apps");
-        if (caller == null) {
-            return;
-        }
+    public void list(Context ctx, Caller caller) {
         console.render(ctx, "apps.jte", new ListPage(console.nav(caller, "apps"), ConsolePages.notice(ctx),
                 clients.list(caller, false, Bodies.page(ctx))));
     }
 
     /** GET /apps/new */
-    public void newApp(Context ctx) {
-        Caller caller = console.signedIn(ctx, "apps");
-        if (caller == null) {
-            return;
-        }
+    public void newApp(Context ctx, Caller caller) {
         console.render(ctx, "app-form.jte", formPage(caller, null, FormState.empty()));
     }
 
     /** POST /apps: registers the app and shows its secret once. */
-    public void create(Context ctx) {
-        Caller caller = console.signedIn(ctx, "apps");
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void create(Context ctx, Caller caller, FormParams form) {
         try {
             var registered = clients.create(caller, spec(form, true));
             Pages.secureHeaders(ctx);
@@ -125,11 +112,7 @@ public final class AppPages {
     }
 
     /** GET /apps/{client_id} */
-    public void show(Context ctx) {
-        Caller caller = console.signedIn(ctx, "apps");
-        if (caller == null) {
-            return;
-        }
+    public void show(Context ctx, Caller caller) {
         Client app = clients.get(caller, ctx.pathParam("client_id"));
         Page<Installation> installed = installations.listForApp(caller, app.clientId(), Bodies.page(ctx));
         List<String> orgNames = installed.data().stream().map(i -> names.org(i.organizationId())).toList();
@@ -139,22 +122,13 @@ public final class AppPages {
     }
 
     /** GET /apps/{client_id}/edit */
-    public void edit(Context ctx) {
-        Caller caller = console.signedIn(ctx, "apps");
-        if (caller == null) {
-            return;
-        }
+    public void edit(Context ctx, Caller caller) {
         Client app = clients.get(caller, ctx.pathParam("client_id"));
         console.render(ctx, "app-form.jte", formPage(caller, app, FormState.empty()));
     }
 
     /** POST /apps/{client_id}: saves the settings. */
-    public void update(Context ctx) {
-        Caller caller = console.signedIn(ctx, "apps");
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void update(Context ctx, Caller caller, FormParams form) {
         String clientId = ctx.pathParam("client_id");
         Client app = clients.get(caller, clientId);
         try {
@@ -166,12 +140,7 @@ public final class AppPages {
     }
 
     /** POST /apps/{client_id}/secret {grace_seconds}: a new secret, shown once. */
-    public void rotateSecret(Context ctx) {
-        Caller caller = console.signedIn(ctx, "apps");
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void rotateSecret(Context ctx, Caller caller, FormParams form) {
         Integer grace = wholeNumber(form, "grace_seconds");
         if (grace != null && (grace < 0 || grace > ClientService.MAX_SECRET_GRACE_SECONDS)) {
             throw OAuthException.validation("grace_seconds must be between 0 and " + ClientService.MAX_SECRET_GRACE_SECONDS);
@@ -182,11 +151,7 @@ public final class AppPages {
     }
 
     /** GET /apps/{client_id}/delete: what deleting stops, and the button. */
-    public void confirmDelete(Context ctx) {
-        Caller caller = console.signedIn(ctx, "apps");
-        if (caller == null) {
-            return;
-        }
+    public void confirmDelete(Context ctx, Caller caller) {
         Client app = clients.get(caller, ctx.pathParam("client_id"));
         clients.requireEditable(caller, app.clientId());
         console.render(ctx, "confirm.jte", new Confirm(console.nav(caller, "apps"), "Delete " + app.name() + "?",
@@ -196,23 +161,13 @@ public final class AppPages {
     }
 
     /** POST /apps/{client_id}/delete */
-    public void delete(Context ctx) {
-        Caller caller = console.signedIn(ctx, "apps");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void delete(Context ctx, Caller caller, FormParams form) {
         clients.delete(caller, ctx.pathParam("client_id"));
         console.seeOther(ctx, ConsolePages.done("/apps", "app-deleted"));
     }
 
     /** POST /apps/{client_id}/deliveries/{id}/redeliver */
-    public void redeliver(Context ctx) {
-        Caller caller = console.signedIn(ctx, "apps");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void redeliver(Context ctx, Caller caller, FormParams form) {
         String clientId = ctx.pathParam("client_id");
         webhooks.redeliver(caller, clientId, JsonBody.parseUuid("id", ctx.pathParam("id")));
         console.seeOther(ctx, ConsolePages.done("/apps/" + clientId, "redelivered") + "#deliveries");

@@ -7,6 +7,7 @@ import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.Pages;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.HttpStatus;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +48,21 @@ public final class ConsolePages {
             Map.entry("refused", "Refused: the request is removed from the app."),
             Map.entry("keys-rotated", "New signing keys are in use; the old ones still verify tokens until they expire."));
 
+    /** The section only platform admins may open. */
+    public static final String ADMIN = "admin";
+
+    /** A console page, shown to the signed-in person. */
+    @FunctionalInterface
+    public interface Page {
+        void show(Context ctx, Caller caller) throws Exception;
+    }
+
+    /** A console form, handled once its CSRF token matched the signed-in person's session. */
+    @FunctionalInterface
+    public interface Form {
+        void submit(Context ctx, Caller caller, FormParams form) throws Exception;
+    }
+
     private final CallerSource callers;
     private final Pages pages;
 
@@ -55,9 +71,33 @@ public final class ConsolePages {
         this.pages = pages;
     }
 
+    /** The route handler of a page of {@code section}: it runs for a signed-in person only. */
+    public Handler page(String section, Page page) {
+        return ctx -> {
+            Caller caller = signedIn(ctx, section);
+            if (caller != null) {
+                page.show(ctx, caller);
+            }
+        };
+    }
+
+    /**
+     * The route handler of a form of {@code section}: it runs for a signed-in person, after the
+     * form's CSRF token matched; every console form goes through here, so none can skip the check.
+     */
+    public Handler form(String section, Form form) {
+        return ctx -> {
+            Caller caller = signedIn(ctx, section);
+            if (caller != null) {
+                form.submit(ctx, caller, checkedForm(ctx, caller));
+            }
+        };
+    }
+
     /**
      * The signed-in person, with the console header remembered for error pages; or null after
-     * sending the browser to sign in (and back here afterwards, for a page read).
+     * sending the browser to sign in (and back here afterwards, for a page read). The Admin section
+     * answers 403 to anyone but a platform admin.
      */
     public Caller signedIn(Context ctx, String section) {
         ctx.attribute(Pages.HTML_ERRORS, true);
@@ -68,6 +108,9 @@ public final class ConsolePages {
             return null;
         }
         ctx.attribute(Pages.NAV, nav(caller, section));
+        if (ADMIN.equals(section) && !caller.isPlatformAdmin()) {
+            throw OAuthException.forbidden("This page is for platform admins.");
+        }
         return caller;
     }
 
@@ -77,7 +120,7 @@ public final class ConsolePages {
     }
 
     /** The posted form, after its {@code csrf_token} matched the session's (else 403 and nothing changes). */
-    public FormParams form(Context ctx, Caller caller) {
+    private static FormParams checkedForm(Context ctx, Caller caller) {
         FormParams form = Bodies.htmlForm(ctx);
         String posted = form.get("csrf_token");
         if (posted == null || !MessageDigest.isEqual(posted.getBytes(StandardCharsets.UTF_8),

@@ -121,12 +121,7 @@ public final class HomePages {
     }
 
     /** POST /logout: ends this browser session. */
-    public void logout(Context ctx) {
-        Caller caller = console.signedIn(ctx, "dashboard");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void logout(Context ctx, Caller caller, FormParams form) {
         sessions.end(caller);
         ctx.header("Set-Cookie", formCsrf.cookie(CallerResolver.SESSION_COOKIE, "", 0));
         console.seeOther(ctx, "/");

@@ -67,22 +67,13 @@ public final class OrgPages {
     }
 
     /** GET /orgs */
-    public void list(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
+    public void list(Context ctx, Caller caller) {
         console.render(ctx, "orgs.jte", new ListPage(console.nav(caller, "orgs"), ConsolePages.notice(ctx),
                 orgs.list(caller, false, Bodies.page(ctx)), FormState.empty()));
     }
 
     /** POST /orgs */
-    public void create(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void create(Context ctx, Caller caller, FormParams form) {
         try {
             Organization org = orgs.create(caller, form.get("name"), form.get("slug"));
             console.seeOther(ctx, ConsolePages.done("/orgs/" + org.id(), "org-created"));
@@ -97,21 +88,12 @@ public final class OrgPages {
     }
 
     /** GET /orgs/{id} */
-    public void show(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
+    public void show(Context ctx, Caller caller) {
         console.render(ctx, "org.jte", orgPage(ctx, caller, orgId(ctx), FormState.empty()));
     }
 
     /** POST /orgs/{id}/members {username, role} */
-    public void addMember(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void addMember(Context ctx, Caller caller, FormParams form) {
         UUID orgId = orgId(ctx);
         try {
             orgs.addMember(caller, orgId, form.get("username"), form.get("role"));
@@ -129,24 +111,14 @@ public final class OrgPages {
     }
 
     /** POST /orgs/{id}/members/{user_id}/role {role} */
-    public void changeRole(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
-        FormParams form = console.form(ctx, caller);
+    public void changeRole(Context ctx, Caller caller, FormParams form) {
         UUID orgId = orgId(ctx);
         orgs.changeRole(caller, orgId, userId(ctx), form.get("role"));
         console.seeOther(ctx, ConsolePages.done("/orgs/" + orgId, "member-updated") + "#members");
     }
 
     /** POST /orgs/{id}/members/{user_id}/remove */
-    public void removeMember(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void removeMember(Context ctx, Caller caller, FormParams form) {
         UUID orgId = orgId(ctx);
         UUID userId = userId(ctx);
         orgs.removeMember(caller, orgId, userId);
@@ -155,11 +127,7 @@ public final class OrgPages {
     }
 
     /** GET /orgs/{id}/installations/{installation_id}/disconnect: what stops working, and the button. */
-    public void confirmDisconnect(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
+    public void confirmDisconnect(Context ctx, Caller caller) {
         UUID orgId = orgId(ctx);
         UUID installationId = JsonBody.parseUuid("installation_id", ctx.pathParam("installation_id"));
         Installation installation = installations.get(caller, orgId, installationId);
@@ -174,23 +142,14 @@ public final class OrgPages {
     }
 
     /** POST /orgs/{id}/installations/{installation_id}/disconnect */
-    public void disconnect(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void disconnect(Context ctx, Caller caller, FormParams form) {
         UUID orgId = orgId(ctx);
         installations.disconnect(caller, orgId, JsonBody.parseUuid("installation_id", ctx.pathParam("installation_id")));
         console.seeOther(ctx, ConsolePages.done("/orgs/" + orgId, "disconnected") + "#installed");
     }
 
     /** GET /orgs/{id}/connections/{connection_id}/disconnect */
-    public void confirmRemoveConnection(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
+    public void confirmRemoveConnection(Context ctx, Caller caller) {
         UUID orgId = orgId(ctx);
         Connection connection = connection(caller, orgId, ctx);
         String platform = Connections.label(connection.platform(), connection.kind());
@@ -203,23 +162,14 @@ public final class OrgPages {
     }
 
     /** POST /orgs/{id}/connections/{connection_id}/disconnect */
-    public void removeConnection(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
-        console.form(ctx, caller);
+    public void removeConnection(Context ctx, Caller caller, FormParams form) {
         UUID orgId = orgId(ctx);
         connections.disconnect(caller, connection(caller, orgId, ctx).id());
         console.seeOther(ctx, ConsolePages.done("/orgs/" + orgId, "connection-removed") + "#connections");
     }
 
     /** GET /orgs/{id}/audit: the organization's audit log, for its owners and admins. */
-    public void audit(Context ctx) {
-        Caller caller = console.signedIn(ctx, "orgs");
-        if (caller == null) {
-            return;
-        }
+    public void audit(Context ctx, Caller caller) {
         UUID orgId = orgId(ctx);
         Organization org = orgs.get(caller, orgId);
         FormParams query = Bodies.query(ctx);

@@ -5,6 +5,7 @@ import gatehouse.consent.ConsentRoutes;
 import gatehouse.console.AccountSettingsPages;
 import gatehouse.console.AdminPages;
 import gatehouse.console.AppPages;
+import gatehouse.console.ConsolePages;
 import gatehouse.console.HomePages;
 import gatehouse.console.OrgPages;
 import gatehouse.installations.InstallationRoutes;
@@ -74,68 +75,79 @@ public final class Routes {
     }
 
     /** The console's pages (docs/console.md): HTML for people, outside the OpenAPI document. */
-    public record Console(HomePages home, AppPages apps, OrgPages orgs, AccountSettingsPages account, AdminPages admin) {
+    public record Console(ConsolePages pages, HomePages home, AppPages apps, OrgPages orgs, AccountSettingsPages account,
+                          AdminPages admin) {
     }
+
+    // The console's sections: which navigation entry a page belongs to ("admin" is for platform admins only).
+    private static final String DASHBOARD = "dashboard";
+    private static final String APPS = "apps";
+    private static final String ORGS = "orgs";
+    private static final String ACCOUNT = "account";
+    private static final String ADMIN = ConsolePages.ADMIN;
 
     private final List<Route> routes = new ArrayList<>();
     private final List<Route> consoleRoutes = new ArrayList<>();
+    private final ConsolePages console;
 
     public Routes(Handlers h, Console c) {
+        this.console = c.pages();
         api(h);
         console(c);
     }
 
     private void console(Console c) {
-        page("/", c.home()::start);
-        page("/signup", c.home()::signupPage);
-        form("/signup", c.home()::signup);
-        form("/logout", c.home()::logout);
-        page("/apps", c.apps()::list);
-        page("/apps/new", c.apps()::newApp);
-        form("/apps", c.apps()::create);
-        page("/apps/{client_id}", c.apps()::show);
-        form("/apps/{client_id}", c.apps()::update);
-        page("/apps/{client_id}/edit", c.apps()::edit);
-        form("/apps/{client_id}/secret", c.apps()::rotateSecret);
-        page("/apps/{client_id}/delete", c.apps()::confirmDelete);
-        form("/apps/{client_id}/delete", c.apps()::delete);
-        form("/apps/{client_id}/deliveries/{id}/redeliver", c.apps()::redeliver);
-        page("/orgs", c.orgs()::list);
-        form("/orgs", c.orgs()::create);
-        page("/orgs/{id}", c.orgs()::show);
-        form("/orgs/{id}/members", c.orgs()::addMember);
-        form("/orgs/{id}/members/{user_id}/role", c.orgs()::changeRole);
-        form("/orgs/{id}/members/{user_id}/remove", c.orgs()::removeMember);
-        page("/orgs/{id}/installations/{installation_id}/disconnect", c.orgs()::confirmDisconnect);
-        form("/orgs/{id}/installations/{installation_id}/disconnect", c.orgs()::disconnect);
-        page("/orgs/{id}/connections/{connection_id}/disconnect", c.orgs()::confirmRemoveConnection);
-        form("/orgs/{id}/connections/{connection_id}/disconnect", c.orgs()::removeConnection);
-        page("/orgs/{id}/audit", c.orgs()::audit);
-        page("/account", c.account()::show);
-        form("/account/profile", c.account()::saveProfile);
-        form("/account/password", c.account()::changePassword);
-        form("/account/verification", c.account()::resendVerification);
-        form("/account/consents/{consent_id}/revoke", c.account()::revokeConsent);
-        form("/account/oauth-sessions/{token_id}/revoke", c.account()::revokeOAuthSession);
-        form("/account/oauth-sessions/revoke-all", c.account()::revokeAllOAuthSessions);
-        form("/account/browser-sessions/sign-out-others", c.account()::signOutOthers);
-        page("/admin", c.admin()::approvals);
-        form("/admin/approvals/{client_id}", c.admin()::decide);
-        page("/admin/users", c.admin()::users);
-        form("/admin/users/{user_id}", c.admin()::updateUser);
-        page("/admin/users/{user_id}/delete", c.admin()::confirmDeleteUser);
-        form("/admin/users/{user_id}/delete", c.admin()::deleteUser);
-        page("/admin/scopes", c.admin()::scopes);
-        form("/admin/scopes", c.admin()::createScope);
-        form("/admin/scopes/{scope_id}", c.admin()::updateScope);
-        form("/admin/scopes/{scope_id}/delete", c.admin()::deleteScope);
-        page("/admin/audit", c.admin()::audit);
-        page("/admin/audit.csv", c.admin()::auditCsv);
-        page("/admin/audit.jsonl", c.admin()::auditJsonLines);
-        page("/admin/keys", c.admin()::keys);
-        form("/admin/keys/rotate", c.admin()::rotateKeys);
-        page("/admin/system", c.admin()::system);
+        openPage("/", c.home()::start);
+        openPage("/signup", c.home()::signupPage);
+        openForm("/signup", c.home()::signup);
+        form("/logout", DASHBOARD, c.home()::logout);
+        page("/apps", APPS, c.apps()::list);
+        page("/apps/new", APPS, c.apps()::newApp);
+        form("/apps", APPS, c.apps()::create);
+        page("/apps/{client_id}", APPS, c.apps()::show);
+        form("/apps/{client_id}", APPS, c.apps()::update);
+        page("/apps/{client_id}/edit", APPS, c.apps()::edit);
+        form("/apps/{client_id}/secret", APPS, c.apps()::rotateSecret);
+        page("/apps/{client_id}/delete", APPS, c.apps()::confirmDelete);
+        form("/apps/{client_id}/delete", APPS, c.apps()::delete);
+        form("/apps/{client_id}/deliveries/{id}/redeliver", APPS, c.apps()::redeliver);
+        page("/orgs", ORGS, c.orgs()::list);
+        form("/orgs", ORGS, c.orgs()::create);
+        page("/orgs/{id}", ORGS, c.orgs()::show);
+        form("/orgs/{id}/members", ORGS, c.orgs()::addMember);
+        form("/orgs/{id}/members/{user_id}/role", ORGS, c.orgs()::changeRole);
+        form("/orgs/{id}/members/{user_id}/remove", ORGS, c.orgs()::removeMember);
+        page("/orgs/{id}/installations/{installation_id}/disconnect", ORGS, c.orgs()::confirmDisconnect);
+        form("/orgs/{id}/installations/{installation_id}/disconnect", ORGS, c.orgs()::disconnect);
+        page("/orgs/{id}/connections/{connection_id}/disconnect", ORGS, c.orgs()::confirmRemoveConnection);
+        form("/orgs/{id}/connections/{connection_id}/disconnect", ORGS, c.orgs()::removeConnection);
+        page("/orgs/{id}/audit", ORGS, c.orgs()::audit);
+        page("/account", ACCOUNT, c.account()::show);
+        form("/account/profile", ACCOUNT, c.account()::saveProfile);
+        form("/account/password", ACCOUNT, c.account()::changePassword);
+        form("/account/verification", ACCOUNT, c.account()::resendVerification);
+        form("/account/consents/{consent_id}/revoke", ACCOUNT, c.account()::revokeConsent);
+        form("/account/oauth-sessions/{token_id}/revoke", ACCOUNT, c.account()::revokeOAuthSession);
+        form("/account/oauth-sessions/revoke-all", ACCOUNT, c.account()::revokeAllOAuthSessions);
+        form("/account/browser-sessions/sign-out-others", ACCOUNT, c.account()::signOutOthers);
+        page("/admin", ADMIN, c.admin()::approvals);
+        form("/admin/approvals/{client_id}", ADMIN, c.admin()::decide);
+        page("/admin/users", ADMIN, c.admin()::users);
+        form("/admin/users/{user_id}", ADMIN, c.admin()::updateUser);
+        page("/admin/users/{user_id}/delete", ADMIN, c.admin()::confirmDeleteUser);
+        form("/admin/users/{user_id}/delete", ADMIN, c.admin()::deleteUser);
+        page("/admin/scopes", ADMIN, c.admin()::scopes);
+        form("/admin/scopes", ADMIN, c.admin()::createScope);
+        form("/admin/scopes/{scope_id}", ADMIN, c.admin()::updateScope);
+        form("/admin/scopes/{scope_id}/delete", ADMIN, c.admin()::deleteScope);
+        page("/admin/audit", ADMIN, c.admin()::audit);
+        page("/admin/audit.csv", ADMIN, c.admin()::auditCsv);
+        page("/admin/audit.jsonl", ADMIN, c.admin()::auditJsonLines);
+        page("/admin/keys", ADMIN, c.admin()::keys);
+        form("/admin/keys/rotate", ADMIN, c.admin()::rotateKeys);
+        page("/admin/system", ADMIN, c.admin()::system);
     }
+
 
     private void api(Handlers h) {
         // Discovery and operations. No /.well-known/openid-configuration: OpenID clients would
@@ -251,11 +263,23 @@ public final class Routes {
         return List.copyOf(consoleRoutes);
     }
 
-    private void page(String path, Handler handler) {
+    /** A console page for the signed-in person (a visitor is sent to sign in). */
+    private void page(String path, String section, ConsolePages.Page page) {
+        consoleRoutes.add(new Route(HandlerType.GET, path, console.page(section, page)));
+    }
+
+    /** A console form for the signed-in person, run only once its CSRF token matched. */
+    private void form(String path, String section, ConsolePages.Form form) {
+        consoleRoutes.add(new Route(HandlerType.POST, path, console.form(section, form)));
+    }
+
+    /** A console page anyone may open (the start page, sign-up). */
+    private void openPage(String path, Handler handler) {
         consoleRoutes.add(new Route(HandlerType.GET, path, handler));
     }
 
-    private void form(String path, Handler handler) {
+    /** A form posted before a session exists; it checks its own double-submit CSRF cookie. */
+    private void openForm(String path, Handler handler) {
         consoleRoutes.add(new Route(HandlerType.POST, path, handler));
     }
 
