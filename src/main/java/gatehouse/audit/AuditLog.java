@@ -1,14 +1,20 @@
 package gatehouse.audit;
 
-import gatehouse.store.StoredJson;
 
+import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
+import gatehouse.store.StoredJson;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -68,6 +74,31 @@ public final class AuditLog {
     }
 
     /** Which entries a query asks for; null members match all. */
+    /**
+     * A time filter of the audit log: RFC 3339 ({@code 2026-01-31T12:00:00Z}, any offset), or a
+     * local date and time such as a browser's {@code datetime-local} ({@code 2026-01-31T12:00}),
+     * read as UTC. Years outside 1970..9999 are refused: nothing was audited then, and PostgreSQL
+     * could not compare them.
+     */
+    public static Instant parseTime(String name, String value) {
+        if (value == null) {
+            return null;
+        }
+        Instant at;
+        try {
+            at = value.length() > 19 && (value.endsWith("Z") || value.endsWith("z") || value.matches(".*[+-]\\d\\d:\\d\\d$"))
+                    ? OffsetDateTime.parse(value.toUpperCase(Locale.ROOT)).toInstant()
+                    : LocalDateTime.parse(value).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            throw OAuthException.validation(name + " must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z");
+        }
+        int year = at.atZone(ZoneOffset.UTC).getYear();
+        if (year < 1970 || year > 9999) {
+            throw OAuthException.validation(name + " must be a time between the years 1970 and 9999");
+        }
+        return at;
+    }
+
     public record Query(String action, String actorId, String clientId, UUID organizationId, Instant since,
                         Instant until) {
     }

@@ -19,6 +19,7 @@ import java.util.Set;
  */
 public final class CallerResolver implements CallerSource {
     private static final String ATTRIBUTE = "gatehouse.caller";
+    private static final String SESSION_ATTRIBUTE = "gatehouse.session-caller";
     private static final Set<HandlerType> SAFE = Set.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS);
 
     /** The browser session's cookie. */
@@ -54,6 +55,18 @@ public final class CallerResolver implements CallerSource {
     public Optional<Caller> session(Context ctx) {
         String cookie = ctx.cookie(SESSION_COOKIE);
         return cookie == null ? Optional.empty() : sessions.resolve(cookie);
+    }
+
+    @Override
+    public Optional<Caller> budgetedSession(Context ctx) {
+        Optional<Caller> cached = ctx.attribute(SESSION_ATTRIBUTE);
+        if (cached != null) {
+            return cached;
+        }
+        Optional<Caller> caller = session(ctx);
+        ctx.attribute(SESSION_ATTRIBUTE, caller);
+        caller.ifPresent(c -> budget.spend(ctx, c.rateLimitKey()));
+        return caller;
     }
 
     @Override

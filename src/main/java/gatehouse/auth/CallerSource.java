@@ -37,6 +37,12 @@ public interface CallerSource {
     Optional<Caller> session(Context ctx);
 
     /**
+     * The browser session's user for a page that acts on the session alone (the console), spending
+     * the management API's per-credential budget once per request, as the API does for its callers.
+     */
+    Optional<Caller> budgetedSession(Context ctx);
+
+    /**
      * The app authenticating with HTTP Basic client credentials, for the routes that serve an app
      * about itself (its tokens, its rate limits); empty when the request does not use Basic.
      * Wrong credentials are 401 {@code invalid_client}.

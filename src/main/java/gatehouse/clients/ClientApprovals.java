@@ -127,8 +127,10 @@ public final class ClientApprovals {
             scopes.removeAll(refusedScopes);
             clients.updateRequested(handle, clientId, scopes, grants, now);
             Client stored = clients.find(handle, clientId).orElseThrow();
+            // What left the request, including a refresh_token grant that had nothing left to refresh.
+            List<String> droppedGrantTypes = added(grants, before.grantTypes());
             record(audit, handle, caller.auditActor(), stored, SCOPES_REFUSED, "scopes", refusedScopes, Map.of());
-            record(audit, handle, caller.auditActor(), stored, GRANT_TYPES_REFUSED, "grant_types", refusedGrantTypes, Map.of());
+            record(audit, handle, caller.auditActor(), stored, GRANT_TYPES_REFUSED, "grant_types", droppedGrantTypes, Map.of());
             clients.notifyChanged(handle, clientId);
             return stored;
         });

@@ -43,6 +43,9 @@ public final class ClientService {
     public static final int MAX_TOKEN_TTL = 86_400;
     public static final int MAX_GRACE_SECONDS = RefreshToken.MAX_GRACE_SECONDS;
     public static final int MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
+    public static final int MAX_WEBHOOK_EVENTS = 50;
+    /** An event type: lowercase words joined by dots, as {@code installation.created}; at most 100 characters. */
+    private static final java.util.regex.Pattern EVENT_TYPE = java.util.regex.Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+){1,4}");
 
     private final Database database;
     private final ClientRepository clients;
@@ -76,6 +79,11 @@ public final class ClientService {
     }
 
     /** A new app and its secret in plain text (confidential apps only), shown this once. */
+    /** Whether {@code type} is an event type apps subscribe to and the SaaS publishes. */
+    public static boolean isEventType(String type) {
+        return type != null && type.length() <= 100 && EVENT_TYPE.matcher(type).matches();
+    }
+
     public record Registered(Client client, String secret, String webhookSecret) {
     }
 
@@ -353,7 +361,17 @@ public final class ClientService {
         if (problem != null) {
             throw OAuthException.validation(problem.startsWith("webhook_url") ? problem : "webhook_url: " + problem);
         }
-        return new Webhook(url, spec.webhookEvents() != null ? distinct(spec.webhookEvents()) : base.webhookEvents());
+        List<String> events = spec.webhookEvents() != null ? distinct(spec.webhookEvents()) : base.webhookEvents();
+        if (events.size() > MAX_WEBHOOK_EVENTS) {
+            throw OAuthException.validation("webhook_events: at most " + MAX_WEBHOOK_EVENTS + " event types");
+        }
+        for (String event : events) {
+            if (!isEventType(event)) {
+                throw OAuthException.validation("webhook_events: " + (event.length() > 100 ? "an event type" : event)
+                        + " is not an event type (lowercase words joined by dots, such as installation.created)");
+            }
+        }
+        return new Webhook(url, events);
     }
 
     /** Whether the app may introspect every app's tokens: only an admin changes that. */

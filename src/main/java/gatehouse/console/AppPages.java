@@ -182,23 +182,48 @@ public final class AppPages {
 
     private FormPage formPage(Caller caller, Client app, FormState form) {
         List<Organization> mine = orgs.list(caller, false, PageRequest.first(PageRequest.MAX_LIMIT)).data();
-        List<Scope> catalog = scopes.list(PageRequest.first(PageRequest.MAX_LIMIT)).data();
+        List<Scope> catalog = wholeCatalog();
         return new FormPage(console.nav(caller, "apps"), app, form, mine, catalog, Client.GRANT_TYPES, BUILT_IN_EVENTS);
     }
 
+    /** Every scope of the catalog: the form shows them all, so saving cannot drop one it did not show. */
+    private List<Scope> wholeCatalog() {
+        List<Scope> all = new ArrayList<>();
+        PageRequest page = PageRequest.first(PageRequest.MAX_LIMIT);
+        while (true) {
+            Page<Scope> found = scopes.list(page);
+            all.addAll(found.data());
+            if (found.nextCursor() == null) {
+                return all;
+            }
+            page = PageRequest.parse(null, found.nextCursor());
+            page = new PageRequest(PageRequest.MAX_LIMIT, page.after());
+        }
+    }
+
+    /**
+     * The quick-start box. The curl lines are for pasting into a shell, and a redirect URI may hold
+     * characters a shell acts on ({@code ; $ '}), so every value is single-quoted.
+     */
     private QuickStart quickStart(Client app) {
         String redirect = app.redirectUris().isEmpty() ? "https://your-app.example/callback" : app.redirectUris().getFirst();
         String scope = String.join(" ", app.scopes());
         String authorize = issuer + "/oauth/authorize?response_type=code&client_id=" + encode(app.clientId())
                 + "&redirect_uri=" + encode(redirect) + (scope.isEmpty() ? "" : "&scope=" + encode(scope))
                 + "&state=STATE&code_challenge=CODE_CHALLENGE&code_challenge_method=S256";
-        String auth = app.confidential() ? "-u '" + app.clientId() + ":CLIENT_SECRET' " : "";
-        String publicId = app.confidential() ? "" : " -d client_id=" + app.clientId();
-        String token = "curl " + auth + issuer + "/oauth/token -d grant_type=authorization_code -d code=CODE"
-                + " --data-urlencode redirect_uri=" + redirect + " -d code_verifier=CODE_VERIFIER" + publicId;
+        String auth = app.confidential() ? "-u " + shellQuoted(app.clientId() + ":CLIENT_SECRET") + " " : "";
+        String publicId = app.confidential() ? "" : " -d " + shellQuoted("client_id=" + app.clientId());
+        String tokenUrl = shellQuoted(issuer + "/oauth/token");
+        String token = "curl " + auth + tokenUrl + " -d grant_type=authorization_code -d code=CODE"
+                + " --data-urlencode " + shellQuoted("redirect_uri=" + redirect) + " -d code_verifier=CODE_VERIFIER" + publicId;
         String clientCredentials = app.grantTypes().contains(Client.CLIENT_CREDENTIALS)
-                ? "curl " + auth + issuer + "/oauth/token -d grant_type=client_credentials" : null;
+                ? "curl " + auth + tokenUrl + " -d grant_type=client_credentials" : null;
         return new QuickStart(authorize, token, clientCredentials);
+    }
+
+    /** {@code value} as one POSIX shell word: single quotes, each inner quote closed, escaped and reopened. */
+    static String shellQuoted(String value) {
+        return "'" + value.replace("'", "'\\''") + "'";
     }
 
     /**

@@ -2,16 +2,12 @@ package gatehouse.console;
 
 import gatehouse.audit.AuditEntry;
 import gatehouse.audit.AuditLog;
-import gatehouse.errors.OAuthException;
 import gatehouse.store.Page;
 import gatehouse.web.FormParams;
 import gatehouse.web.JsonBody;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 
@@ -57,15 +53,6 @@ final class AuditFilters {
     }
 
     private static Instant instant(FormParams query, String name) {
-        String value = query.get(name);
-        if (value == null) {
-            return null;
-        }
-        try {
-            return value.endsWith("Z") || value.contains("+") ? Instant.parse(value)
-                    : LocalDateTime.parse(value).toInstant(ZoneOffset.UTC);
-        } catch (DateTimeParseException e) {
-            throw OAuthException.validation(name + " must be a time such as 2026-01-31T12:00 (UTC)");
-        }
+        return AuditLog.parseTime(name, query.get(name));
     }
 }

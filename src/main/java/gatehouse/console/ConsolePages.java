@@ -101,7 +101,7 @@ public final class ConsolePages {
      */
     public Caller signedIn(Context ctx, String section) {
         ctx.attribute(Pages.HTML_ERRORS, true);
-        Caller caller = callers.session(ctx).orElse(null);
+        Caller caller = callers.budgetedSession(ctx).orElse(null);
         if (caller == null) {
             String back = "GET".equals(ctx.method().name()) ? ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString()) : "/";
             seeOther(ctx, "/login?return_to=" + URLEncoder.encode(back, StandardCharsets.UTF_8));

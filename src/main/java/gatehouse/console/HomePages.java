@@ -70,7 +70,7 @@ public final class HomePages {
     /** GET / */
     public void start(Context ctx) {
         ctx.attribute(Pages.HTML_ERRORS, true);
-        Caller caller = callers.session(ctx).orElse(null);
+        Caller caller = callers.budgetedSession(ctx).orElse(null);
         if (caller == null) {
             console.render(ctx, "welcome.jte", new Welcome(users.registrationOpen()));
             return;

@@ -3,14 +3,12 @@ package gatehouse.orgs;
 import gatehouse.audit.AuditLog;
 import gatehouse.auth.Caller;
 import gatehouse.auth.CallerSource;
-import gatehouse.errors.OAuthException;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.JsonBody;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.UUID;
 
 /**
@@ -38,14 +36,6 @@ public final class AuditRoutes {
     }
 
     private static Instant instant(FormParams query, String name) {
-        String value = query.get(name);
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw OAuthException.validation(name + " must be an RFC 3339 UTC time, e.g. 2026-01-31T12:00:00Z");
-        }
+        return AuditLog.parseTime(name, query.get(name));
     }
 }

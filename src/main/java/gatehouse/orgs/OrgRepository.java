@@ -101,6 +101,17 @@ public final class OrgRepository {
                 .list();
     }
 
+    public Optional<Membership> findMember(Handle handle, UUID orgId, UUID userId) {
+        return handle.createQuery("""
+                        SELECT m.organization_id, m.user_id, u.username, m.role, m.created_at
+                        FROM memberships m JOIN users u ON u.id = m.user_id
+                        WHERE m.organization_id = :orgId AND m.user_id = :userId""")
+                .bind("orgId", orgId)
+                .bind("userId", userId)
+                .map(MEMBER)
+                .findOne();
+    }
+
     public int countOwners(Handle handle, UUID orgId) {
         return handle.createQuery("SELECT count(*) FROM memberships WHERE organization_id = :orgId AND role = 'owner'")
                 .bind("orgId", orgId)

@@ -182,8 +182,7 @@ public final class OrgService {
                 throw OAuthException.conflict("an organization keeps at least one owner");
             }
             orgs.changeRole(handle, orgId, userId, role);
-            var user = users.get(userId);
-            return new Membership(orgId, userId, user.username(), role, clock.instant());
+            return orgs.findMember(handle, orgId, userId).orElseThrow();
         });
     }
 

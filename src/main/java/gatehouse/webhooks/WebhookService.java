@@ -15,7 +15,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * Webhooks to apps (docs/http.md, "The management API"): events are written to the outbox in the transaction of the change
@@ -26,7 +25,6 @@ import java.util.regex.Pattern;
 public final class WebhookService {
     public static final String PUBLISH_SCOPE = Caller.EVENTS_PUBLISH_SCOPE;
     public static final String MANAGE_SCOPE = "webhooks:manage";
-    private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+){1,4}");
 
     private final Database database;
     private final WebhookRepository deliveries;
@@ -60,7 +58,7 @@ public final class WebhookService {
         if (orgId == null) {
             throw OAuthException.validation("organization_id is required");
         }
-        if (type == null || type.length() > 100 || !TYPE.matcher(type).matches()) {
+        if (!ClientService.isEventType(type)) {
             throw OAuthException.validation("type must look like resource.action: lowercase words joined by dots");
         }
         if (type.startsWith("installation.") || type.startsWith("token.")) {

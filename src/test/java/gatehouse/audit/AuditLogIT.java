@@ -115,6 +115,18 @@ class AuditLogIT {
     }
 
     @Test
+    void timeFilterTakesAnyRfc3339OffsetAndRefusesYearsNoEntryCanHave() {
+        Http admin = Fixtures.admin();
+        assertThat(admin.get("/api/v1/audit-logs?since=2026-01-31T12:00:00%2B02:00&until=2999-01-01T00:00:00Z").status())
+                .isEqualTo(200);
+        for (String time : new String[] {"-5000-01-01T00:00:00Z", "%2B300000-01-01T00:00:00Z", "1969-12-31T23:59:59Z"}) {
+            Http.Response refused = admin.get("/api/v1/audit-logs?since=" + time);
+            assertThat(refused.status()).as(time).isEqualTo(400);
+            assertThat(refused.json().get("error").asText()).isEqualTo("validation_failed");
+        }
+    }
+
+    @Test
     void databaseRefusesToUpdateOrDeleteAuditEntries() {
         Fixtures.app(owner, tenant.orgId(), Map.of());
         var database = TestServer.get().app().database();

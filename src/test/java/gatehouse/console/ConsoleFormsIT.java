@@ -73,6 +73,25 @@ class ConsoleFormsIT {
     }
 
     @Test
+    void eventTypesTypedIntoTheFormFollowTheSameRulesAsTheApis() {
+        Http session = Fixtures.newUser().login();
+        String org = Fixtures.org(session);
+        String base = Http.form("csrf_token", csrfOf(session), "name", "Events", "owner_org_id", org,
+                "redirect_uris", Fixtures.REDIRECT_URI, "grant_types", "authorization_code", "actor_modes", "self",
+                "access_token_ttl", "3600", "refresh_token_rotation", "on", "webhook_url", "https://form.example/hook");
+
+        Http.Response odd = session.postForm("/apps", base + "&other_events=" + "Not%20An%20Event");
+        assertThat(odd.status()).isEqualTo(400);
+        assertThat(Jsoup.parse(odd.body()).selectFirst("#webhook_events-error").text()).startsWith("webhook_events:");
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 51; i++) {
+            many.append("thing.e").append(i).append(' ');
+        }
+        assertThat(session.postForm("/apps", base + "&other_events=" + many.toString().replace(' ', '+')).status())
+                .isEqualTo(400);
+    }
+
+    @Test
     void editRotateAndDeleteGoThroughTheClientsRules() {
         Fixtures.User dev = Fixtures.newUser();
         Http session = dev.login();

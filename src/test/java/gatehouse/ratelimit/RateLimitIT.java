@@ -64,7 +64,10 @@ class RateLimitIT {
     @Test
     void badSecretsAndFailedGrantsNeverSpendTheAppsTokenBudget() {
         Fixtures.App app = serviceApp();
-        String wrongSecret = Http.basic(app.clientId(), app.secret().substring(0, app.secret().length() - 1) + "x");
+        // The last character changed to another one (always another: "x" when it was not already "x").
+        char last = app.secret().charAt(app.secret().length() - 1);
+        String wrongSecret = Http.basic(app.clientId(), app.secret().substring(0, app.secret().length() - 1)
+                + (last == 'x' ? "y" : "x"));
         for (int i = 0; i < 4; i++) {
             assertThat(api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
                     "Authorization", wrongSecret).status()).isEqualTo(401);
@@ -146,6 +149,21 @@ class RateLimitIT {
         }
         Http.Response refused = session.get("/api/v1/users/me");
         assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isNotNull();
+    }
+
+    @Test
+    void consolePagesSpendTheSameBudgetPerSession() {
+        var user = Fixtures.newUser();
+        Http session = Http.browser(server.baseUrl());
+        assertThat(session.postJson("/api/v1/auth/login", Map.of("username", user.username(),
+                "password", user.password())).status()).isEqualTo(200);
+        for (int i = 0; i < 3; i++) {
+            assertThat(session.get("/account").status()).isEqualTo(200);
+        }
+        Http.Response refused = session.get("/account");
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Content-Type")).startsWith("text/html");
         assertThat(refused.header("Retry-After")).isNotNull();
     }
 
