@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Finds the caller of a management request: a bearer token in {@code Authorization}, else the
@@ -40,15 +41,7 @@ public final class CallerResolver implements CallerSource {
 
     @Override
     public Optional<Caller> optional(Context ctx) {
-        Optional<Caller> cached = ctx.attribute(ATTRIBUTE);
-        if (cached != null) {
-            return cached;
-        }
-        Optional<Caller> caller = resolve(ctx);
-        ctx.attribute(ATTRIBUTE, caller);
-        // Once per request (the answer is cached above): the management API's budget per credential.
-        caller.ifPresent(c -> budget.spend(ctx, c.rateLimitKey()));
-        return caller;
+        return onceWithBudget(ctx, ATTRIBUTE, () -> resolve(ctx));
     }
 
     @Override
@@ -59,12 +52,20 @@ public final class CallerResolver implements CallerSource {
 
     @Override
     public Optional<Caller> budgetedSession(Context ctx) {
-        Optional<Caller> cached = ctx.attribute(SESSION_ATTRIBUTE);
+        return onceWithBudget(ctx, SESSION_ATTRIBUTE, () -> session(ctx));
+    }
+
+    /**
+     * The caller {@code find} answers, kept on the request under {@code attribute} so several checks
+     * cost one lookup, and the management API's budget per credential spent once per request.
+     */
+    private Optional<Caller> onceWithBudget(Context ctx, String attribute, Supplier<Optional<Caller>> find) {
+        Optional<Caller> cached = ctx.attribute(attribute);
         if (cached != null) {
             return cached;
         }
-        Optional<Caller> caller = session(ctx);
-        ctx.attribute(SESSION_ATTRIBUTE, caller);
+        Optional<Caller> caller = find.get();
+        ctx.attribute(attribute, caller);
         caller.ifPresent(c -> budget.spend(ctx, c.rateLimitKey()));
         return caller;
     }

@@ -86,24 +86,21 @@ public final class InstallationRepository {
                 .findOne();
     }
 
+    /** The organization's active installations, a page at a time. */
     public List<Installation> listActive(Handle handle, UUID orgId, PageRequest page) {
-        return handle.createQuery("SELECT " + COLUMNS + """
-                         FROM installations i JOIN clients c USING (client_id)
-                        WHERE i.organization_id = :orgId AND i.revoked_at IS NULL AND i.id > :after
-                        ORDER BY i.id LIMIT :limit""")
-                .bind("orgId", orgId)
-                .bind("after", page.after())
-                .bind("limit", page.fetchSize())
-                .map(MAPPER)
-                .list();
+        return listActiveWhere(handle, "i.organization_id = :key", orgId, page);
     }
 
+    /** The app's active installations (the organizations it is installed in), a page at a time. */
     public List<Installation> listActiveForApp(Handle handle, String clientId, PageRequest page) {
-        return handle.createQuery("SELECT " + COLUMNS + """
-                         FROM installations i JOIN clients c USING (client_id)
-                        WHERE i.client_id = :clientId AND i.revoked_at IS NULL AND i.id > :after
-                        ORDER BY i.id LIMIT :limit""")
-                .bind("clientId", clientId)
+        return listActiveWhere(handle, "i.client_id = :key", clientId, page);
+    }
+
+    /** {@code condition} is one of the fixed texts above, never input. */
+    private List<Installation> listActiveWhere(Handle handle, String condition, Object key, PageRequest page) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM installations i JOIN clients c USING (client_id) WHERE "
+                        + condition + " AND i.revoked_at IS NULL AND i.id > :after ORDER BY i.id LIMIT :limit")
+                .bind("key", key)
                 .bind("after", page.after())
                 .bind("limit", page.fetchSize())
                 .map(MAPPER)

@@ -31,7 +31,7 @@ class ConsoleFormsIT {
         String org = Fixtures.org(session);
         String scope = Fixtures.scope("forms", false);
 
-        Http.Response created = session.postForm("/apps", Http.form("csrf_token", csrfOf(session), "name", "Form App",
+        Http.Response created = session.postForm("/apps", Http.form("csrf_token", Fixtures.consoleCsrf(session), "name", "Form App",
                 "homepage_url", "https://form.example", "redirect_uris", "https://form.example/cb\nhttps://form.example/cb2",
                 "owner_org_id", org, "client_type", "confidential", "scope", scope, "grant_types", "authorization_code",
                 "grant_types", "refresh_token", "actor_modes", "self", "access_token_format", "jwt",
@@ -61,7 +61,7 @@ class ConsoleFormsIT {
         Http session = Fixtures.newUser().login();
         String org = Fixtures.org(session);
 
-        Http.Response refused = session.postForm("/apps", Http.form("csrf_token", csrfOf(session), "name", "Typed Name",
+        Http.Response refused = session.postForm("/apps", Http.form("csrf_token", Fixtures.consoleCsrf(session), "name", "Typed Name",
                 "redirect_uris", "ftp://nope", "owner_org_id", org, "grant_types", "authorization_code",
                 "actor_modes", "self", "access_token_ttl", "3600"));
 
@@ -76,7 +76,7 @@ class ConsoleFormsIT {
     void eventTypesTypedIntoTheFormFollowTheSameRulesAsTheApis() {
         Http session = Fixtures.newUser().login();
         String org = Fixtures.org(session);
-        String base = Http.form("csrf_token", csrfOf(session), "name", "Events", "owner_org_id", org,
+        String base = Http.form("csrf_token", Fixtures.consoleCsrf(session), "name", "Events", "owner_org_id", org,
                 "redirect_uris", Fixtures.REDIRECT_URI, "grant_types", "authorization_code", "actor_modes", "self",
                 "access_token_ttl", "3600", "refresh_token_rotation", "on", "webhook_url", "https://form.example/hook");
 
@@ -97,7 +97,7 @@ class ConsoleFormsIT {
         Http session = dev.login();
         String org = Fixtures.org(session);
         Fixtures.App app = Fixtures.app(session, org, Map.of());
-        String csrf = csrfOf(session);
+        String csrf = Fixtures.consoleCsrf(session);
 
         Http.Response saved = session.postForm("/apps/" + app.clientId(), Http.form("csrf_token", csrf, "name", "Renamed",
                 "redirect_uris", Fixtures.REDIRECT_URI, "grant_types", "authorization_code", "actor_modes", "self",
@@ -125,7 +125,7 @@ class ConsoleFormsIT {
         Http session = owner.login();
         String org = Fixtures.org(session);
         Fixtures.User member = Fixtures.newUser();
-        String csrf = csrfOf(session);
+        String csrf = Fixtures.consoleCsrf(session);
 
         assertThat(session.postForm("/orgs/" + org + "/members", Http.form("csrf_token", csrf, "username",
                 member.username(), "role", "member")).status()).isEqualTo(303);
@@ -146,7 +146,7 @@ class ConsoleFormsIT {
         Fixtures.User user = Fixtures.newUser();
         Http session = user.login();
         Http elsewhere = user.login();
-        String csrf = csrfOf(session);
+        String csrf = Fixtures.consoleCsrf(session);
 
         assertThat(session.postForm("/account/profile", Http.form("csrf_token", csrf, "name", "New Name")).location())
                 .isEqualTo("/account?done=profile-saved");
@@ -171,7 +171,7 @@ class ConsoleFormsIT {
         String restricted = Fixtures.scope("refuse", true);
         Fixtures.App app = Fixtures.app(owner, org, Map.of("scope", restricted));
         Http admin = Fixtures.admin();
-        String csrf = csrfOf(admin);
+        String csrf = Fixtures.consoleCsrf(admin);
 
         Http.Response refused = admin.postForm("/admin/approvals/" + app.clientId(), Http.form("csrf_token", csrf,
                 "kind", "scope", "name", restricted, "decision", "refuse"));
@@ -209,10 +209,5 @@ class ConsoleFormsIT {
         assertThat(browser.postForm("/signup", Http.form("username", "y" + email, "password", "a long enough password"))
                 .status()).isEqualTo(403);
         assertThat(Fixtures.admin().get("/api/v1/users?q=y" + email).json().get("data")).isEmpty();
-    }
-
-    /** The session's CSRF token, as the console's forms carry it. */
-    private static String csrfOf(Http session) {
-        return Jsoup.parse(session.get("/").body()).selectFirst("form[action=/logout] input[name=csrf_token]").attr("value");
     }
 }

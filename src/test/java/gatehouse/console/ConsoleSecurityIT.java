@@ -138,7 +138,7 @@ class ConsoleSecurityIT {
     @Test
     void anotherOrganizationsPagesAndFormsAnswerNotFound() {
         Http session = owner.login();
-        String csrf = csrfOf(session);
+        String csrf = Fixtures.consoleCsrf(session);
         for (Routes.Route route : consoleRoutes()) {
             String path = route.path();
             if (!path.startsWith("/orgs/{id}") && !path.startsWith("/apps/{client_id}")) {
@@ -163,7 +163,7 @@ class ConsoleSecurityIT {
         assertThat(html.select("a[href$=/audit]")).isEmpty();
         assertThat(html.select("nav[aria-label=Main] a").eachText()).doesNotContain("Admin");
 
-        String csrf = csrfOf(session);
+        String csrf = Fixtures.consoleCsrf(session);
         String ownerId = owner.id();
         List<String> refused = new ArrayList<>();
         for (String[] post : new String[][] {
@@ -185,7 +185,7 @@ class ConsoleSecurityIT {
     @Test
     void adminSectionIsForPlatformAdminsOnly() {
         Http session = owner.login();
-        String csrf = csrfOf(session);
+        String csrf = Fixtures.consoleCsrf(session);
         for (Routes.Route route : consoleRoutes()) {
             if (!route.path().startsWith("/admin")) {
                 continue;
@@ -208,11 +208,5 @@ class ConsoleSecurityIT {
             assertThat(response.header("Content-Type")).as(path).startsWith("text/html");
         }
         assertThat(session.get("/apps/no-such-app").status()).isEqualTo(404);
-    }
-
-    /** The session's CSRF token, as the console's sign-out form carries it. */
-    private static String csrfOf(Http session) {
-        Document page = Jsoup.parse(session.get("/").body());
-        return page.selectFirst("form[action=/logout] input[name=csrf_token]").attr("value");
     }
 }

@@ -44,6 +44,12 @@ public final class Fixtures {
         return session.csrf(response.text("csrf_token"));
     }
 
+    /** The session's CSRF token as the console's forms carry it (read from its sign-out form). */
+    public static String consoleCsrf(Http session) {
+        return org.jsoup.Jsoup.parse(session.get("/").body())
+                .selectFirst("form[action=/logout] input[name=csrf_token]").attr("value");
+    }
+
     /** A registered user. */
     public record User(String id, String username, String password) {
         public Http login() {
