@@ -32,7 +32,6 @@ import java.util.UUID;
 public final class OrgPages {
     private static final List<String> ORG_FIELDS = List.of("name", "slug");
     private static final List<String> MEMBER_FIELDS = List.of("username", "role");
-    private static final PageRequest ALL_CARDS = PageRequest.first(PageRequest.MAX_LIMIT);
 
     private final ConsolePages console;
     private final OrgService orgs;
@@ -61,9 +60,9 @@ public final class OrgPages {
 
     /** The model of org.jte. {@code admin}: the person may manage this organization (the admin parts show). */
     public record OrgPage(Pages.Nav nav, String notice, Organization org, String role, boolean admin,
-                          Page<Membership> members, FormState memberForm, List<Installed> installed,
+                          Page<Membership> members, FormState memberForm, List<Installed> installed, String installedNext,
                           List<String> platforms, List<Connections.ConnectOption> connectOptions,
-                          List<Connection> connections) {
+                          List<Connection> connections, String connectionsNext) {
     }
 
     /** GET /orgs */
@@ -186,16 +185,23 @@ public final class OrgPages {
         boolean admin = caller.isPlatformAdmin() || Membership.canAdminister(role);
         List<Installed> installed = List.of();
         List<Connection> connected = List.of();
+        String installedNext = null;
+        String connectionsNext = null;
         if (admin) {
-            installed = installations.list(caller, orgId, ALL_CARDS).data().stream()
+            FormParams query = Bodies.query(ctx);
+            Page<Installation> apps = installations.list(caller, orgId, PageRequest.parse(null, query.get("installed_cursor")));
+            installed = apps.data().stream()
                     .map(i -> new Installed(i, names.org(names.ownerOf(i.clientId())), names.user(i.installedBy())))
                     .toList();
-            connected = connections.list(caller, orgId, null, null, ALL_CARDS).data().stream()
-                    .filter(c -> !Connection.REVOKED.equals(c.status())).toList();
+            installedNext = apps.nextCursor();
+            Page<Connection> live = connections.list(caller, orgId, null, null,
+                    PageRequest.parse(null, query.get("connections_cursor")));
+            connected = live.data().stream().filter(c -> !Connection.REVOKED.equals(c.status())).toList();
+            connectionsNext = live.nextCursor();
         }
         return new OrgPage(console.nav(caller, "orgs"), ConsolePages.notice(ctx), org, role, admin,
-                orgs.members(caller, orgId, Bodies.page(ctx)), memberForm, installed, connections.configuredPlatforms(),
-                connections.connectOptions(), connected);
+                orgs.members(caller, orgId, Bodies.page(ctx)), memberForm, installed, installedNext,
+                connections.configuredPlatforms(), connections.connectOptions(), connected, connectionsNext);
     }
 
     private Connection connection(Caller caller, UUID orgId, Context ctx) {

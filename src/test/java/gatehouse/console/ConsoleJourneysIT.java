@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 class ConsoleJourneysIT {
     private static final java.util.concurrent.atomic.AtomicLong ACCOUNTS = new java.util.concurrent.atomic.AtomicLong(9_000);
     private static final Pattern VERIFY_LINK = Pattern.compile("https?://[^/\\s]+(/verify-email\\?token=\\S+)");
+    private static final Pattern RESET_LINK = Pattern.compile("https?://[^/\\s]+(/reset-password\\?token=\\S+)");
 
     private static GreenMail smtp;
     private static FakeSlack slack;
@@ -88,7 +89,7 @@ class ConsoleJourneysIT {
     }
 
     @Test
-    void developerSignsUpVerifiesCreatesAnAppThatAnotherOrganizationInstallsAndThenDisconnects() throws Exception {
+    void developerSignsUpVerifiesCreatesAnAppThatAnotherOrganizationInstallsAndThenDisconnects() {
         browser.go("/");
         browser.checkPage("welcome");
         browser.press("Create account");
@@ -99,8 +100,9 @@ class ConsoleJourneysIT {
         browser.checkPage("signup");
         browser.press("Create account");
         assertThat(browser.h1()).isEqualTo("Check your email");
+        browser.checkPage("signup-done");
 
-        browser.go(verificationLink(email));
+        browser.go(emailedLink(email, VERIFY_LINK));
         browser.checkPage("verify-email");
         browser.press("Verify email address");
         assertThat(browser.h1()).isEqualTo("Email address verified");
@@ -293,6 +295,12 @@ class ConsoleJourneysIT {
         browser.checkPage("login-refused");
         browser.go("/reset-password");
         browser.checkPage("forgot-password");
+        browser.fill("Email", person.username());
+        browser.press("Send reset link");
+        browser.checkPage("reset-requested");
+        browser.go(emailedLink(person.username(), RESET_LINK));
+        assertThat(browser.h1()).isEqualTo("Reset your password");
+        browser.checkPage("reset-password");
 
         browser.signIn(person.username(), person.password());
         browser.go("/apps/new");
@@ -359,17 +367,23 @@ class ConsoleJourneysIT {
                 "Authorization", Http.basic(clientId, secret)).json().get("active").asBoolean();
     }
 
-    private static String verificationLink(String email) throws Exception {
-        for (int i = 0; i < 100; i++) {
-            for (MimeMessage message : smtp.getReceivedMessages()) {
-                if (message.getAllRecipients()[0].toString().equals(email)) {
-                    Matcher link = VERIFY_LINK.matcher((String) message.getContent());
-                    assertThat(link.find()).isTrue();
-                    return link.group(1);
+    /** The path of the link {@code pattern} finds in a mail to {@code email} (waiting up to 10 s for it). */
+    private static String emailedLink(String email, Pattern pattern) {
+        try {
+            for (int i = 0; i < 100; i++) {
+                for (MimeMessage message : smtp.getReceivedMessages()) {
+                    if (message.getAllRecipients()[0].toString().equals(email)) {
+                        Matcher link = pattern.matcher((String) message.getContent());
+                        if (link.find()) {
+                            return link.group(1);
+                        }
+                    }
                 }
+                Thread.sleep(100);
             }
-            Thread.sleep(100);
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
-        throw new AssertionError("no verification email for " + email);
+        throw new AssertionError("no email with such a link for " + email);
     }
 }
