@@ -21,6 +21,7 @@ import gatehouse.console.ConsolePages;
 import gatehouse.console.HomePages;
 import gatehouse.console.Names;
 import gatehouse.console.OrgPages;
+import gatehouse.console.SecretReveal;
 import gatehouse.crypto.Encryption;
 import gatehouse.http.ErrorHandler;
 import gatehouse.http.LingeringConnector;
@@ -315,7 +316,7 @@ public final class App implements AutoCloseable {
                 new HomePages(console, f.callers(), f.formCsrf(), f.users(), f.sessions(), f.orgs(), f.clients(),
                         f.consents(), names),
                 new AppPages(console, f.clients(), f.orgs(), f.scopes(), f.installations(), f.webhooks(), names,
-                        config.issuer()),
+                        config.issuer(), new SecretReveal(floor.encryption(), floor.clock()), f.formCsrf()),
                 new OrgPages(console, f.orgs(), f.installations(), f.connections(), auditReader, names),
                 new AccountSettingsPages(console, f.users(), f.accountEmails(), f.sessions(), f.consents(), f.tokens(),
                         names),

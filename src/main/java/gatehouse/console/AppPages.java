@@ -14,6 +14,7 @@ import gatehouse.scopes.Scope;
 import gatehouse.scopes.ScopeService;
 import gatehouse.store.Page;
 import gatehouse.store.PageRequest;
+import gatehouse.users.FormCsrf;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.JsonBody;
@@ -50,9 +51,12 @@ public final class AppPages {
     private final WebhookService webhooks;
     private final Names names;
     private final String issuer;
+    private final SecretReveal reveal;
+    private final FormCsrf cookies;
 
     public AppPages(ConsolePages console, ClientService clients, OrgService orgs, ScopeService scopes,
-                    InstallationService installations, WebhookService webhooks, Names names, String issuer) {
+                    InstallationService installations, WebhookService webhooks, Names names, String issuer,
+                    SecretReveal reveal, FormCsrf cookies) {
         this.console = console;
         this.clients = clients;
         this.orgs = orgs;
@@ -61,6 +65,8 @@ public final class AppPages {
         this.webhooks = webhooks;
         this.names = names;
         this.issuer = issuer;
+        this.reveal = reveal;
+        this.cookies = cookies;
     }
 
     /** The model of apps.jte. */
@@ -75,8 +81,12 @@ public final class AppPages {
         }
     }
 
-    /** The model of app-secret.jte: shown once, after creating or rotating. */
-    public record SecretPage(Pages.Nav nav, Client app, String secret, String webhookSecret, boolean rotated) {
+    /**
+     * The model of app-secret.jte: shown once, after creating or rotating; {@code gone} when the page
+     * is opened again (or too late) and the secret cannot be shown any more.
+     */
+    public record SecretPage(Pages.Nav nav, Client app, String secret, String webhookSecret, boolean rotated,
+                             boolean gone) {
     }
 
     /** The model of app.jte. */
@@ -101,14 +111,39 @@ public final class AppPages {
 
     /** POST /apps: registers the app and shows its secret once. */
     public void create(Context ctx, Caller caller, FormParams form) {
+        ClientService.Registered registered;
         try {
-            var registered = clients.create(caller, spec(form, true));
-            Pages.secureHeaders(ctx);
-            console.render(ctx, 201, "app-secret.jte", new SecretPage(console.nav(caller, "apps"), registered.client(),
-                    registered.secret(), registered.webhookSecret(), false));
+            registered = clients.create(caller, spec(form, true));
         } catch (OAuthException e) {
             refused(ctx, caller, null, form, e);
+            return;
         }
+        revealOnce(ctx, caller, registered, false);
+    }
+
+    /** GET /apps/{client_id}/secret: the secrets of the form just sent, once; afterwards, that they are gone. */
+    public void secret(Context ctx, Caller caller) {
+        Client app = clients.get(caller, ctx.pathParam("client_id"));
+        String path = secretPath(app.clientId());
+        ctx.res().addHeader("Set-Cookie", cookies.cookie(SecretReveal.COOKIE, "", 0, path));
+        var shown = reveal.open(ctx.cookie(SecretReveal.COOKIE), caller.userId(), app.clientId());
+        console.render(ctx, "app-secret.jte", new SecretPage(console.nav(caller, "apps"), app,
+                shown.map(SecretReveal.Secrets::secret).orElse(null),
+                shown.map(SecretReveal.Secrets::webhookSecret).orElse(null),
+                shown.map(SecretReveal.Secrets::rotated).orElse(false), shown.isEmpty()));
+    }
+
+    /** Post/redirect/get for secrets: sealed into a cookie for the secret page, which shows them once. */
+    private void revealOnce(Context ctx, Caller caller, ClientService.Registered registered, boolean rotated) {
+        String clientId = registered.client().clientId();
+        String sealed = reveal.seal(clientId, caller.userId(), registered.secret(), registered.webhookSecret(), rotated);
+        ctx.res().addHeader("Set-Cookie", cookies.cookie(SecretReveal.COOKIE, sealed,
+                SecretReveal.LIFETIME.toSeconds(), secretPath(clientId)));
+        console.seeOther(ctx, secretPath(clientId));
+    }
+
+    private static String secretPath(String clientId) {
+        return "/apps/" + clientId + "/secret";
     }
 
     /** GET /apps/{client_id} */
@@ -145,9 +180,7 @@ public final class AppPages {
         if (grace != null && (grace < 0 || grace > ClientService.MAX_SECRET_GRACE_SECONDS)) {
             throw OAuthException.validation("grace_seconds must be between 0 and " + ClientService.MAX_SECRET_GRACE_SECONDS);
         }
-        var rotated = clients.rotateSecret(caller, ctx.pathParam("client_id"), grace);
-        console.render(ctx, 200, "app-secret.jte", new SecretPage(console.nav(caller, "apps"), rotated.client(),
-                rotated.secret(), null, true));
+        revealOnce(ctx, caller, clients.rotateSecret(caller, ctx.pathParam("client_id"), grace), true);
     }
 
     /** GET /apps/{client_id}/delete: what deleting stops, and the button. */

@@ -107,6 +107,7 @@ public final class Routes {
         page("/apps/{client_id}", APPS, c.apps()::show);
         form("/apps/{client_id}", APPS, c.apps()::update);
         page("/apps/{client_id}/edit", APPS, c.apps()::edit);
+        page("/apps/{client_id}/secret", APPS, c.apps()::secret);
         form("/apps/{client_id}/secret", APPS, c.apps()::rotateSecret);
         page("/apps/{client_id}/delete", APPS, c.apps()::confirmDelete);
         form("/apps/{client_id}/delete", APPS, c.apps()::delete);

@@ -44,7 +44,12 @@ public final class FormCsrf {
 
     /** A {@code Set-Cookie} value: HttpOnly, SameSite=Lax, Secure when the issuer is https. */
     public String cookie(String name, String value, long maxAgeSeconds) {
-        return name + "=" + value + "; Path=/; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Lax"
+        return cookie(name, value, maxAgeSeconds, "/");
+    }
+
+    /** The same, sent back only to paths under {@code path}. */
+    public String cookie(String name, String value, long maxAgeSeconds, String path) {
+        return name + "=" + value + "; Path=" + path + "; Max-Age=" + maxAgeSeconds + "; HttpOnly; SameSite=Lax"
                 + (secureCookies ? "; Secure" : "");
     }
 }

@@ -39,9 +39,12 @@ class ConsoleFormsIT {
                 "webhook_url", "https://form.example/hook", "webhook_events", "installation.created",
                 "other_events", "invoice.paid"));
 
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
-        assertThat(created.header("Cache-Control")).isEqualTo("no-store");
-        Document page = Jsoup.parse(created.body());
+        assertThat(created.status()).as(created.body()).isEqualTo(303);
+        assertThat(created.location()).matches("/apps/[A-Za-z0-9_]+/secret");
+        Http.Response shown = session.get(created.location());
+        assertThat(shown.status()).isEqualTo(200);
+        assertThat(shown.header("Cache-Control")).isEqualTo("no-store");
+        Document page = Jsoup.parse(shown.body());
         String clientId = page.selectFirst("#client-id").text();
         String secret = page.selectFirst("#client-secret").text();
         assertThat(page.selectFirst("#webhook-secret").text()).startsWith("whsec_");
@@ -52,6 +55,8 @@ class ConsoleFormsIT {
         assertThat(app.get("webhook_events").toString()).contains("installation.created", "invoice.paid");
         String appPage = session.get("/apps/" + clientId).body();
         assertThat(appPage).doesNotContain(secret);
+        Http.Response again = session.get(created.location());
+        assertThat(again.body()).doesNotContain(secret).contains("was already shown");
         assertThat(Http.anonymous().postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
                 "Authorization", Http.basic(clientId, secret)).status()).isEqualTo(400);
     }
@@ -108,9 +113,14 @@ class ConsoleFormsIT {
 
         Http.Response rotated = session.postForm("/apps/" + app.clientId() + "/secret", Http.form("csrf_token", csrf,
                 "grace_seconds", "0"));
-        assertThat(rotated.status()).isEqualTo(200);
-        String secret = Jsoup.parse(rotated.body()).selectFirst("#client-secret").text();
+        assertThat(rotated.status()).isEqualTo(303);
+        Http teammate = Fixtures.newUser().login();
+        String secret = Jsoup.parse(session.get(rotated.location()).body()).selectFirst("#client-secret").text();
         assertThat(secret).isNotEqualTo(app.secret());
+        assertThat(Http.anonymous().postForm("/oauth/token", Http.form("grant_type", "authorization_code", "code", "x",
+                "redirect_uri", Fixtures.REDIRECT_URI, "code_verifier", "x".repeat(43)),
+                "Authorization", Http.basic(app.clientId(), secret)).json().get("error").asText()).isEqualTo("invalid_grant");
+        assertThat(teammate.get(rotated.location()).status()).isEqualTo(404);
         assertThat(session.postForm("/apps/" + app.clientId() + "/secret", Http.form("csrf_token", csrf,
                 "grace_seconds", "99999999")).status()).isEqualTo(400);
 
