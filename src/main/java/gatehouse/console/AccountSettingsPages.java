@@ -57,8 +57,8 @@ public final class AccountSettingsPages {
 
     /** The model of account.jte. */
     public record AccountPage(Pages.Nav nav, String notice, User user, FormState profileForm, FormState passwordForm,
-                              List<Names.Authorized> authorized, String authorizedNext, List<OAuthSession> oauthSessions,
-                              List<BrowserSession.View> browserSessions, List<HistoryRow> history, String historyNext) {
+                              List<Names.Authorized> authorized, String authorizedNext, Slice<OAuthSession> oauthSessions,
+                              Slice<BrowserSession.View> browserSessions, List<HistoryRow> history, String historyNext) {
     }
 
     /** GET /account */
@@ -127,14 +127,18 @@ public final class AccountSettingsPages {
     }
 
     private AccountPage page(Context ctx, Caller caller, FormState profile, FormState password) {
+        FormParams query = Bodies.query(ctx);
         Page<ConsentEvent> history = consents.history(caller, Bodies.page(ctx));
-        Page<Consent> authorized = consents.list(caller, PageRequest.parse(null, Bodies.query(ctx).get("apps_cursor")));
+        Page<Consent> authorized = consents.list(caller, PageRequest.parse(null, query.get("apps_cursor")));
         List<HistoryRow> rows = history.data().stream()
                 .map(e -> new HistoryRow(e, names.app(e.clientId()), names.org(e.organizationId())))
                 .toList();
         return new AccountPage(console.nav(caller, "account"), ConsolePages.notice(ctx), users.get(caller.userId()),
                 profile, password, names.authorized(authorized.data()), authorized.nextCursor(),
-                tokens.sessions(caller.userId(), null), sessions.list(caller), rows, history.nextCursor());
+                Slice.of(tokens.sessions(caller.userId(), null), OAuthSession::tokenId, query.get("sessions_cursor"),
+                        PageRequest.DEFAULT_LIMIT),
+                Slice.of(sessions.list(caller), BrowserSession.View::id, query.get("browsers_cursor"), PageRequest.DEFAULT_LIMIT),
+                rows, history.nextCursor());
     }
 
     private static String clip(String password) {

@@ -82,13 +82,13 @@ public final class AdminPages {
     public record ApprovalsPage(Pages.Nav nav, String notice, List<Request> requests, String next) {
     }
 
-    public record UsersPage(Pages.Nav nav, String notice, String search, Page<User> users, String nextLink) {
+    public record UsersPage(Pages.Nav nav, String notice, String error, String search, Page<User> users, String nextLink) {
     }
 
     public record ScopesPage(Pages.Nav nav, String notice, Page<Scope> scopes, FormState form, UUID editing) {
     }
 
-    public record KeysPage(Pages.Nav nav, String notice, List<SigningKey> keys) {
+    public record KeysPage(Pages.Nav nav, String notice, Slice<SigningKey> keys) {
     }
 
     public record SystemPage(Pages.Nav nav, String version, boolean databaseUp, String redis,
@@ -127,19 +127,31 @@ public final class AdminPages {
 
     /** GET /admin/users?q= */
     public void users(Context ctx, Caller caller) {
+        console.render(ctx, "admin-users.jte", usersPage(ctx, caller, null));
+    }
+
+    private UsersPage usersPage(Context ctx, Caller caller, String error) {
         String search = Bodies.query(ctx).get("q");
         Page<User> found = users.list(caller, search, Bodies.page(ctx));
         String next = found.nextCursor() == null ? null : "/admin/users?"
                 + (search == null ? "" : "q=" + URLEncoder.encode(search, StandardCharsets.UTF_8) + "&") + "cursor=" + found.nextCursor();
-        console.render(ctx, "admin-users.jte", new UsersPage(console.nav(caller, "admin"), ConsolePages.notice(ctx),
-                search == null ? "" : search, found, next));
+        return new UsersPage(console.nav(caller, "admin"), ConsolePages.notice(ctx), error, search == null ? "" : search,
+                found, next);
     }
 
     /** POST /admin/users/{user_id} {admin=on, disabled=on}: roles and the disabled flag. */
     public void updateUser(Context ctx, Caller caller, FormParams form) {
         UUID userId = JsonBody.parseUuid("user_id", ctx.pathParam("user_id"));
         List<String> roles = form.has("admin") ? List.of(User.ROLE_USER, User.ROLE_ADMIN) : List.of(User.ROLE_USER);
-        users.adminUpdate(caller, userId, null, roles, form.has("disabled"));
+        try {
+            users.adminUpdate(caller, userId, null, roles, form.has("disabled"));
+        } catch (OAuthException e) {
+            if (e.error() != OAuthError.CONFLICT && e.error() != OAuthError.VALIDATION_FAILED) {
+                throw e;
+            }
+            console.render(ctx, e.error().status(), "admin-users.jte", usersPage(ctx, caller, e.description()));
+            return;
+        }
         console.seeOther(ctx, ConsolePages.done("/admin/users", "user-updated"));
     }
 
@@ -221,7 +233,7 @@ public final class AdminPages {
     /** GET /admin/keys */
     public void keys(Context ctx, Caller caller) {
         console.render(ctx, "admin-keys.jte", new KeysPage(console.nav(caller, "admin"), ConsolePages.notice(ctx),
-                keys.list(caller)));
+                Slice.of(keys.list(caller), SigningKey::id, Bodies.query(ctx).get("cursor"), PageRequest.DEFAULT_LIMIT)));
     }
 
     /** POST /admin/keys/rotate */

@@ -91,7 +91,8 @@ public final class AppPages {
 
     /** The model of app.jte. */
     public record AppPage(Pages.Nav nav, String notice, Client app, String organizationName, QuickStart quickStart,
-                          Page<Installation> installations, List<String> installedIn, Page<WebhookDelivery> deliveries) {
+                          Page<Installation> installations, List<String> installedIn, Page<WebhookDelivery> deliveries,
+                          FormState rotateForm) {
     }
 
     /** The quick-start box: an authorize URL and a token request, filled in for this app. */
@@ -148,12 +149,17 @@ public final class AppPages {
 
     /** GET /apps/{client_id} */
     public void show(Context ctx, Caller caller) {
+        console.render(ctx, "app.jte", appPage(ctx, caller, FormState.empty()));
+    }
+
+    private AppPage appPage(Context ctx, Caller caller, FormState rotateForm) {
         Client app = clients.get(caller, ctx.pathParam("client_id"));
         Page<Installation> installed = installations.listForApp(caller, app.clientId(), Bodies.page(ctx));
         List<String> orgNames = installed.data().stream().map(i -> names.org(i.organizationId())).toList();
-        console.render(ctx, "app.jte", new AppPage(console.nav(caller, "apps"), ConsolePages.notice(ctx), app,
-                names.org(app.ownerOrgId()), quickStart(app), installed, orgNames,
-                webhooks.deliveries(caller, app.clientId(), PageRequest.parse("20", Bodies.query(ctx).get("deliveries_cursor")))));
+        return new AppPage(console.nav(caller, "apps"), ConsolePages.notice(ctx), app, names.org(app.ownerOrgId()),
+                quickStart(app), installed, orgNames,
+                webhooks.deliveries(caller, app.clientId(), PageRequest.parse("20", Bodies.query(ctx).get("deliveries_cursor"))),
+                rotateForm);
     }
 
     /** GET /apps/{client_id}/edit */
@@ -176,9 +182,16 @@ public final class AppPages {
 
     /** POST /apps/{client_id}/secret {grace_seconds}: a new secret, shown once. */
     public void rotateSecret(Context ctx, Caller caller, FormParams form) {
-        Integer grace = wholeNumber(form, "grace_seconds");
+        Integer grace;
+        try {
+            grace = wholeNumber(form, "grace_seconds");
+        } catch (OAuthException e) {
+            grace = -1;
+        }
         if (grace != null && (grace < 0 || grace > ClientService.MAX_SECRET_GRACE_SECONDS)) {
-            throw OAuthException.validation("grace_seconds must be between 0 and " + ClientService.MAX_SECRET_GRACE_SECONDS);
+            console.render(ctx, 400, "app.jte", appPage(ctx, caller, FormState.refusedAt(form, "grace_seconds",
+                    "grace_seconds must be a whole number from 0 to " + ClientService.MAX_SECRET_GRACE_SECONDS)));
+            return;
         }
         revealOnce(ctx, caller, clients.rotateSecret(caller, ctx.pathParam("client_id"), grace), true);
     }

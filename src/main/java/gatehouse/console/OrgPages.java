@@ -112,7 +112,16 @@ public final class OrgPages {
     /** POST /orgs/{id}/members/{user_id}/role {role} */
     public void changeRole(Context ctx, Caller caller, FormParams form) {
         UUID orgId = orgId(ctx);
-        orgs.changeRole(caller, orgId, userId(ctx), form.get("role"));
+        try {
+            orgs.changeRole(caller, orgId, userId(ctx), form.get("role"));
+        } catch (OAuthException e) {
+            if (e.error() != OAuthError.VALIDATION_FAILED && e.error() != OAuthError.CONFLICT) {
+                throw e;
+            }
+            console.render(ctx, e.error().status(), "org.jte",
+                    orgPage(ctx, caller, orgId, FormState.refusedAt(FormParams.parse(""), null, e.description())));
+            return;
+        }
         console.seeOther(ctx, ConsolePages.done("/orgs/" + orgId, "member-updated") + "#members");
     }
 
@@ -196,7 +205,7 @@ public final class OrgPages {
             installedNext = apps.nextCursor();
             Page<Connection> live = connections.list(caller, orgId, null, null,
                     PageRequest.parse(null, query.get("connections_cursor")));
-            connected = live.data().stream().filter(c -> !Connection.REVOKED.equals(c.status())).toList();
+            connected = live.data();
             connectionsNext = live.nextCursor();
         }
         return new OrgPage(console.nav(caller, "orgs"), ConsolePages.notice(ctx), org, role, admin,
