@@ -106,6 +106,7 @@ class ConsoleJourneysIT {
         browser.checkPage("verify-email");
         browser.press("Verify email address");
         assertThat(browser.h1()).isEqualTo("Email address verified");
+        browser.checkPage("email-verified");
 
         browser.go("/login?return_to=%2F");
         browser.checkPage("login");
@@ -138,6 +139,10 @@ class ConsoleJourneysIT {
         browser.press("I saved it — go to the app");
         assertThat(browser.driver().getPageSource()).doesNotContain(secret);
         browser.checkPage("app");
+        browser.go("/apps/" + clientId + "/secret");
+        assertThat(browser.h1()).contains("was already shown");
+        assertThat(browser.driver().getPageSource()).doesNotContain(secret);
+        browser.checkPage("app-secret-gone");
         browser.go("/apps");
         browser.checkPage("apps");
 
@@ -318,11 +323,31 @@ class ConsoleJourneysIT {
         assertThat(browser.h1()).isEqualTo("Not allowed");
         browser.checkPage("forbidden");
 
+        browser.go("/oauth/install/slack?organization_id=" + org);
+        assertThat(browser.h1()).isEqualTo("Connect Slack");
+        browser.checkPage("connect-confirm");
+
         try (Chromium operator = Chromium.open(server.baseUrl())) {
             operator.signIn(TestServer.ADMIN_USERNAME, TestServer.ADMIN_PASSWORD);
             operator.checkPage("dashboard-admin");
             operator.go("/admin/users/" + person.id() + "/delete");
             operator.checkPage("confirm-delete-user");
+        }
+
+        var member = newUser();
+        assertThat(session.postJson("/api/v1/orgs/" + org + "/members", Map.of("username", member.username(),
+                "role", "member")).status()).isEqualTo(201);
+        try (Chromium plain = Chromium.open(server.baseUrl())) {
+            plain.signIn(member.username(), member.password());
+            plain.go("/orgs/" + org);
+            assertThat(plain.all("#installed, #connections, form[action$='/members']")).isEmpty();
+            plain.checkPage("org-as-member");
+        }
+
+        try (Chromium visitor = Chromium.open(server.baseUrl())) {
+            visitor.go("/oauth/authorize?response_type=code&client_id=no-such-app");
+            assertThat(visitor.h1()).isEqualTo("Something is not right");
+            visitor.checkPage("oauth-error");
         }
     }
 
@@ -331,6 +356,7 @@ class ConsoleJourneysIT {
         var person = newUser();
         browser.signIn(person.username(), person.password());
         assertThat(browser.tab()).isEqualTo("Skip to content");
+        assertThat(browser.driver().switchTo().activeElement().getCssValue("outline-style")).isNotEqualTo("none");
         assertThat(List.of(browser.tab(), browser.tab(), browser.tab())).containsExactly("Gatehouse", "Dashboard", "Apps");
         browser.enter();
         assertThat(browser.path()).isEqualTo("/apps");

@@ -149,19 +149,25 @@ public final class Chromium implements AutoCloseable {
     }
 
     /**
-     * Checks the page with axe-core (no serious or critical violation) and saves its screenshot at
-     * 1280 and 375 pixels wide as {@code name-1280.png} and {@code name-375.png}.
+     * Checks the page with axe-core (no serious or critical violation) and that it does not scroll
+     * sideways, at 375 and 1280 pixels wide, and saves its screenshots as {@code name-1280.png} and
+     * {@code name-375.png}.
      */
     public void checkPage(String name) {
-        Results results = new AxeBuilder().analyze(driver);
-        List<String> serious = results.getViolations().stream()
-                .filter(rule -> "serious".equals(rule.getImpact()) || "critical".equals(rule.getImpact()))
-                .map(Chromium::describe)
-                .toList();
-        assertThat(serious).as("axe-core on %s (%s)", name, path()).isEmpty();
+        for (int width : new int[] {PHONE, DESKTOP}) {
+            driver.manage().window().setSize(new Dimension(width, 900));
+            Results results = new AxeBuilder().analyze(driver);
+            List<String> serious = results.getViolations().stream()
+                    .filter(rule -> "serious".equals(rule.getImpact()) || "critical".equals(rule.getImpact()))
+                    .map(Chromium::describe)
+                    .toList();
+            assertThat(serious).as("axe-core on %s (%s) at %d px", name, path(), width).isEmpty();
+            Object overflow = ((ChromeDriver) driver).executeScript(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            assertThat(((Number) overflow).intValue()).as("%s scrolls sideways at %d px", name, width).isLessThanOrEqualTo(0);
+        }
         screenshot(name);
     }
-
     private void screenshot(String name) {
         try {
             Files.createDirectories(SCREENSHOTS);
