@@ -135,6 +135,7 @@ class ConsoleJourneysIT {
         String clientId = browser.find("#client-id").getText();
         String secret = browser.find("#client-secret").getText();
         assertThat(secret).matches("[a-z]+sec_[A-Za-z0-9]{40,}");
+        assertThat(browser.find("button[data-copy=client-secret]").isDisplayed()).as("copy button shown by console.js").isTrue();
         browser.checkPage("app-secret");
         browser.press("I saved it — go to the app");
         assertThat(browser.driver().getPageSource()).doesNotContain(secret);
@@ -160,6 +161,8 @@ class ConsoleJourneysIT {
                     "organization_id", betaOrg, "code_challenge", pkce.challenge(), "code_challenge_method", "S256"));
             other.checkPage("consent");
             other.press("Approve");
+            browser.go("/apps/" + clientId);
+            assertThat(browser.find("#installs-h ~ .table-wrap").getText()).contains("Beta Corp", scope);
             String code = Http.queryOf(other.driver().getCurrentUrl()).get("code");
             assertThat(code).isNotNull();
             JsonNode tokens = Http.anonymous(server.baseUrl()).postForm("/oauth/token", Http.form("grant_type",
@@ -179,6 +182,8 @@ class ConsoleJourneysIT {
             assertThat(other.find("#installed").getText()).contains("No apps installed");
             assertThat(active(clientId, secret, access)).isFalse();
         }
+        browser.go("/apps/" + clientId);
+        assertThat(browser.find("#installs-h + .empty").getText()).contains("No organization installed this app");
     }
 
     @Test
@@ -195,6 +200,15 @@ class ConsoleJourneysIT {
         browser.press("Connect Slack");
         assertThat(browser.path()).startsWith(orgPath + "?done=connected");
         assertThat(browser.find("#connections").getText()).contains("active");
+        browser.press("Reconnect");
+        assertThat(browser.path()).startsWith(orgPath + "?done=connected");
+        assertThat(browser.all("a[href*='/connections/']")).hasSize(1);
+        String orgId = orgPath.substring("/orgs/".length());
+        server.app().database().withHandle(handle -> handle.createUpdate(
+                "UPDATE connections SET status = 'needs_reauth' WHERE organization_id = CAST(:org AS uuid)")
+                .bind("org", orgId).execute());
+        browser.go(orgPath);
+        assertThat(browser.find("#connections").getText()).contains("needs re-authorization");
         browser.press("Connect Jira");
         long account = ACCOUNTS.incrementAndGet();
         github.installOn(account, "acme-gh-" + account, "Organization");

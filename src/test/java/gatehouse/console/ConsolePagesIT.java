@@ -54,6 +54,11 @@ class ConsolePagesIT {
         assertThat(dashboard.select("#apps-h + ul a").eachAttr("href")).contains("/apps/" + app.clientId());
         assertThat(dashboard.select("#auth-h + ul").text()).contains(app.json().get("name").asText());
         assertThat(dashboard.select("#pending-h")).isEmpty();
+        assertThat(page(session, "/apps").select("tbody tr").eachText()).anyMatch(row -> row.contains("Waiting for approval"))
+                .anyMatch(row -> row.contains("Ready"));
+        String restricted = Fixtures.scope("dash-marked", true);
+        assertThat(page(session, "/apps/new").select("label:has(input[value=" + restricted + "])").text())
+                .contains("needs approval");
         assertThat(Integer.parseInt(page(Fixtures.admin(), "/").selectFirst("#pending-h + .stat").text().replace("+", "")))
                 .isPositive();
     }
@@ -73,6 +78,30 @@ class ConsolePagesIT {
         assertThat(shown.selectFirst("#qs-token").text()).contains("'" + app.clientId() + ":CLIENT_SECRET'",
                 "'redirect_uri=" + Fixtures.REDIRECT_URI + "'");
         assertThat(shown.selectFirst("#qs-cc").text()).contains("grant_type=client_credentials");
+    }
+
+    @Test
+    void webhookDeliveryIsListedWithItsStateAndRedeliveredFromTheAppsPage() {
+        var developer = Fixtures.tenant("hooks");
+        Http session = developer.user().login();
+        String scopes = developer.scope() + " webhooks:manage";
+        Fixtures.App app = Fixtures.app(session, developer.orgId(), Map.of("scope", scopes,
+                "actor_modes", List.of("app", "self"), "webhook_url", "http://127.0.0.1:9/hook",
+                "webhook_events", List.of("installation.created")));
+        var installer = Fixtures.newUser();
+        String target = Fixtures.org(installer.login());
+        var pkce = Fixtures.pkce();
+        new OAuthBrowser(installer).authorize(Http.form("response_type", "code", "client_id", app.clientId(),
+                "redirect_uri", Fixtures.REDIRECT_URI, "scope", scopes, "state", "s", "actor", "app",
+                "organization_id", target, "code_challenge", pkce.challenge(), "code_challenge_method", "S256"));
+
+        Document shown = page(session, "/apps/" + app.clientId());
+        assertThat(shown.select("#deliveries tbody td code").eachText()).contains("installation.created");
+        String redeliver = shown.selectFirst("#deliveries form").attr("action");
+
+        assertThat(post(session, redeliver).location()).isEqualTo("/apps/" + app.clientId() + "?done=redelivered#deliveries");
+        assertThat(page(session, "/apps/" + app.clientId()).select("#installs-h ~ .table-wrap td").eachText())
+                .anyMatch(cell -> cell.contains(developer.scope()));
     }
 
     @Test
