@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
+import gatehouse.testing.OAuthBrowser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -315,6 +316,10 @@ class ClientApprovalsIT {
         Map<String, Object> body = Map.of("scopes", List.of(restricted));
 
         assertThat(ownerSession.postJson(refusals(app), body).status()).isEqualTo(403);
+        Fixtures.App reader = Fixtures.app(ownerSession, orgId, Map.of("scope", read));
+        String delegated = reader.exchange(new OAuthBrowser(owner).authorizationCode(reader, read))
+                .get("access_token").asText();
+        assertThat(api.postJson(refusals(app), body, "Authorization", "Bearer " + delegated).status()).isEqualTo(403);
         assertThat(Fixtures.newUser().login().postJson(refusals(app), body).status()).isEqualTo(404);
         assertThat(admin.postJson(refusals(app), Map.of("scopes", List.of(read))).status()).isEqualTo(400);
         assertThat(admin.postJson(refusals(app), Map.of()).status()).isEqualTo(400);

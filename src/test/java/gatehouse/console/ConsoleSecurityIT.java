@@ -183,6 +183,24 @@ class ConsoleSecurityIT {
     }
 
     @Test
+    void anotherPersonsConsentAndOAuthSessionCannotBeEndedFromMyAccountPage() {
+        Fixtures.App reader = Fixtures.app(owner.login(), orgId, Map.of("scope", app.json().get("scope").asText()));
+        String refresh = reader.exchange(new OAuthBrowser(owner).authorizationCode(reader,
+                app.json().get("scope").asText())).get("refresh_token").asText();
+        Http ownerSession = owner.login();
+        String consentId = ownerSession.get("/api/v1/oauth/consents").json().get("data").get(0).get("id").asText();
+        String sessionId = ownerSession.get("/oauth/sessions").json().get(0).get("token_id").asText();
+        Http other = stranger.login();
+        String csrf = Fixtures.consoleCsrf(other);
+
+        assertConsolePage(other.postForm("/account/consents/" + consentId + "/revoke", "csrf_token=" + csrf), 404);
+        assertConsolePage(other.postForm("/account/oauth-sessions/" + sessionId + "/revoke", "csrf_token=" + csrf), 404);
+        assertThat(other.postForm("/account/oauth-sessions/revoke-all", "csrf_token=" + csrf).status()).isEqualTo(303);
+        assertThat(reader.isActive(refresh)).isTrue();
+        assertThat(ownerSession.get("/api/v1/oauth/consents").json().get("data")).isNotEmpty();
+    }
+
+    @Test
     void adminSectionIsForPlatformAdminsOnly() {
         Http session = owner.login();
         String csrf = Fixtures.consoleCsrf(session);

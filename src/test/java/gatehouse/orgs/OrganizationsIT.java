@@ -418,6 +418,17 @@ class OrganizationsIT {
     }
 
     @Test
+    void roleChangeWithATokenWithoutAdminScopeIsRefused() {
+        Fixtures.User member = Fixtures.newUser();
+        addMember(ownerSession, orgId, member.username(), "member");
+        String token = passwordToken(owner, Fixtures.scope("roles", false));
+
+        assertError(Http.anonymous().putJson(ORGS + "/" + orgId + "/members/" + member.id(), Map.of("role", "admin"),
+                "Authorization", "Bearer " + token), 403, "insufficient_scope");
+        assertThat(ownerSession.get(ORGS + "/" + orgId + "/members").body()).doesNotContain("\"role\":\"admin\"");
+    }
+
+    @Test
     void lastOwnerCannotBeDemoted() {
         assertError(ownerSession.putJson(ORGS + "/" + orgId + "/members/" + owner.id(), Map.of("role", "admin")),
                 409, "conflict");
