@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -77,8 +78,8 @@ public record Config(
      * What the system page shows of this configuration: facts an operator checks, never a secret,
      * a key or a URL that may hold credentials.
      */
-    public java.util.Map<String, String> summary() {
-        var out = new java.util.LinkedHashMap<String, String>();
+    public Map<String, String> summary() {
+        var out = new LinkedHashMap<String, String>();
         out.put("Issuer", server.issuer());
         out.put("Listening on", server.host() + ":" + server.port());
         out.put("Metrics port", server.metricsPort() == null ? "same as the API (admins only)" : server.metricsPort().toString());

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Registration and management of OAuth apps with every rule of docs/http.md, "The management API". Members of the owner
@@ -45,7 +46,7 @@ public final class ClientService {
     public static final int MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
     public static final int MAX_WEBHOOK_EVENTS = 50;
     /** An event type: lowercase words joined by dots, as {@code installation.created}; at most 100 characters. */
-    private static final java.util.regex.Pattern EVENT_TYPE = java.util.regex.Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+){1,4}");
+    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+){1,4}");
 
     private final Database database;
     private final ClientRepository clients;
@@ -78,12 +79,12 @@ public final class ClientService {
         this.defaultAccessTokenTtl = defaultAccessTokenTtl;
     }
 
-    /** A new app and its secret in plain text (confidential apps only), shown this once. */
     /** Whether {@code type} is an event type apps subscribe to and the SaaS publishes. */
     public static boolean isEventType(String type) {
         return type != null && type.length() <= 100 && EVENT_TYPE.matcher(type).matches();
     }
 
+    /** A new app and its secret in plain text (confidential apps only), shown this once. */
     public record Registered(Client client, String secret, String webhookSecret) {
     }
 

@@ -57,8 +57,8 @@ public final class AccountSettingsPages {
 
     /** The model of account.jte. */
     public record AccountPage(Pages.Nav nav, String notice, User user, FormState profileForm, FormState passwordForm,
-                              List<Names.Authorized> authorized, String authorizedNext, Slice<OAuthSession> oauthSessions,
-                              Slice<BrowserSession.View> browserSessions, List<HistoryRow> history, String historyNext) {
+                              List<Names.Authorized> authorized, String authorizedNext, Page<OAuthSession> oauthSessions,
+                              Page<BrowserSession.View> browserSessions, List<HistoryRow> history, String historyNext) {
     }
 
     /** GET /account */
@@ -135,9 +135,9 @@ public final class AccountSettingsPages {
                 .toList();
         return new AccountPage(console.nav(caller, "account"), ConsolePages.notice(ctx), users.get(caller.userId()),
                 profile, password, names.authorized(authorized.data()), authorized.nextCursor(),
-                Slice.of(tokens.sessions(caller.userId(), null), OAuthSession::tokenId, query.get("sessions_cursor"),
-                        PageRequest.DEFAULT_LIMIT),
-                Slice.of(sessions.list(caller), BrowserSession.View::id, query.get("browsers_cursor"), PageRequest.DEFAULT_LIMIT),
+                Page.cut(tokens.sessions(caller.userId(), null), OAuthSession::tokenId,
+                        PageRequest.parse(null, query.get("sessions_cursor"))),
+                Page.cut(sessions.list(caller), BrowserSession.View::id, PageRequest.parse(null, query.get("browsers_cursor"))),
                 rows, history.nextCursor());
     }
 

@@ -88,7 +88,7 @@ public final class AdminPages {
     public record ScopesPage(Pages.Nav nav, String notice, Page<Scope> scopes, FormState form, UUID editing) {
     }
 
-    public record KeysPage(Pages.Nav nav, String notice, Slice<SigningKey> keys) {
+    public record KeysPage(Pages.Nav nav, String notice, Page<SigningKey> keys) {
     }
 
     public record SystemPage(Pages.Nav nav, String version, boolean databaseUp, String redis,
@@ -233,7 +233,7 @@ public final class AdminPages {
     /** GET /admin/keys */
     public void keys(Context ctx, Caller caller) {
         console.render(ctx, "admin-keys.jte", new KeysPage(console.nav(caller, "admin"), ConsolePages.notice(ctx),
-                Slice.of(keys.list(caller), SigningKey::id, Bodies.query(ctx).get("cursor"), PageRequest.DEFAULT_LIMIT)));
+                Page.cut(keys.list(caller), SigningKey::id, Bodies.page(ctx))));
     }
 
     /** POST /admin/keys/rotate */
@@ -267,12 +267,12 @@ public final class AdminPages {
         FormParams query = Bodies.query(ctx);
         var filter = AuditFilters.parse(query, null);
         List<AuditEntry> all = new ArrayList<>();
-        UUID after = null;
+        String cursor = null;
         do {
-            Page<AuditEntry> page = audit.find(caller, filter, new PageRequest(PageRequest.MAX_LIMIT, after));
+            Page<AuditEntry> page = audit.find(caller, filter, PageRequest.parse(String.valueOf(PageRequest.MAX_LIMIT), cursor));
             all.addAll(page.data());
-            after = page.nextCursor() == null ? null : UUID.fromString(page.nextCursor());
-        } while (after != null && all.size() < MAX_DOWNLOAD);
+            cursor = page.nextCursor();
+        } while (cursor != null && all.size() < MAX_DOWNLOAD);
         return all.size() > MAX_DOWNLOAD ? all.subList(0, MAX_DOWNLOAD) : all;
     }
 

@@ -171,13 +171,13 @@ public final class AppPages {
     /** POST /apps/{client_id}: saves the settings. */
     public void update(Context ctx, Caller caller, FormParams form) {
         String clientId = ctx.pathParam("client_id");
-        Client app = clients.get(caller, clientId);
         try {
             clients.update(caller, clientId, spec(form, false));
-            console.seeOther(ctx, ConsolePages.done("/apps/" + clientId, "app-updated"));
         } catch (OAuthException e) {
-            refused(ctx, caller, app, form, e);
+            refused(ctx, caller, clients.get(caller, clientId), form, e);
+            return;
         }
+        console.seeOther(ctx, ConsolePages.done("/apps/" + clientId, "app-updated"));
     }
 
     /** POST /apps/{client_id}/secret {grace_seconds}: a new secret, shown once. */
@@ -242,8 +242,7 @@ public final class AppPages {
             if (found.nextCursor() == null) {
                 return all;
             }
-            page = PageRequest.parse(null, found.nextCursor());
-            page = new PageRequest(PageRequest.MAX_LIMIT, page.after());
+            page = PageRequest.parse(String.valueOf(PageRequest.MAX_LIMIT), found.nextCursor());
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * (GitHub installation or account, Jira site, Slack workspace) is live in at most one organization.
  */
 public final class ConnectFlow {
+    /** The console's return address after connecting: an organization's own page in Gatehouse. */
+    private static final Pattern CONSOLE_RETURN =
+            Pattern.compile("/orgs/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\?done=connected");
     private static final Logger log = LoggerFactory.getLogger(ConnectFlow.class);
     static final Duration STATE_TTL = Duration.ofMinutes(10);
 
@@ -252,9 +256,6 @@ public final class ConnectFlow {
         }
         return false;
     }
-
-    private static final java.util.regex.Pattern CONSOLE_RETURN =
-            java.util.regex.Pattern.compile("/orgs/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\?done=connected");
 
     private static String clip(String value) {
         return value.length() > 100 ? value.substring(0, 100) : value;

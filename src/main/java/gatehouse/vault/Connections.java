@@ -12,6 +12,7 @@ import gatehouse.web.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,13 +59,14 @@ public final class Connections {
 
     /** Every way an organization can connect a platform here. */
     public List<ConnectOption> connectOptions() {
-        List<ConnectOption> options = new java.util.ArrayList<>();
+        List<ConnectOption> options = new ArrayList<>();
         for (String platform : configuredPlatforms()) {
             List<String> kinds = platforms.kindsOf(platform);
             for (String kind : kinds) {
+                // A platform with one flow needs no kind; GitHub's two are told apart by it (and named).
                 String chosen = kinds.size() > 1 ? kind : null;
                 options.add(new ConnectOption(platform, chosen, chosen == null ? label(platform, null)
-                        : "app".equals(kind) ? "GitHub (GitHub App)" : "GitHub (OAuth App)"));
+                        : "app".equals(kind) ? label(platform, kind) : label(platform, null) + " (OAuth App)"));
             }
         }
         return options;
