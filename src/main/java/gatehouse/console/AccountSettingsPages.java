@@ -83,7 +83,8 @@ public final class AccountSettingsPages {
     /** POST /account/password {current_password, new_password} */
     public void changePassword(Context ctx, Caller caller, FormParams form) {
         try {
-            users.changePassword(caller, clip(form.get("current_password")), clip(form.get("new_password")));
+            users.changePassword(caller, ConsolePages.clip(form.get("current_password"), Passwords.MAX_LENGTH),
+                    ConsolePages.clip(form.get("new_password"), Passwords.MAX_LENGTH));
             console.seeOther(ctx, ConsolePages.done("/account", "password-changed"));
         } catch (OAuthException e) {
             if (e.error() != OAuthError.VALIDATION_FAILED) {
@@ -139,10 +140,5 @@ public final class AccountSettingsPages {
                         PageRequest.parse(null, query.get("sessions_cursor"))),
                 Page.cut(sessions.list(caller), BrowserSession.View::id, PageRequest.parse(null, query.get("browsers_cursor"))),
                 rows, history.nextCursor());
-    }
-
-    private static String clip(String password) {
-        return password == null || password.length() <= Passwords.MAX_LENGTH + 1 ? password
-                : password.substring(0, Passwords.MAX_LENGTH + 1);
     }
 }

@@ -151,6 +151,14 @@ public final class ConsolePages {
         return key == null ? null : NOTICES.get(key);
     }
 
+    /**
+     * A form value longer than the service accepts, cut to one past {@code max}: the service still
+     * refuses it as too long, without carrying up to a whole form field's worth of text.
+     */
+    static String clip(String value, int max) {
+        return value == null || value.length() <= max + 1 ? value : value.substring(0, max + 1);
+    }
+
     /** The path of a page with its confirmation. */
     public static String done(String path, String key) {
         return path + (path.contains("?") ? "&" : "?") + "done=" + key;

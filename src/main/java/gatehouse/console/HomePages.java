@@ -105,9 +105,10 @@ public final class HomePages {
             return;
         }
         try {
-            var user = users.register(new UserService.Registration(clip(form.get("username"), UserService.MAX_USERNAME),
-                    clip(form.get("password"), Passwords.MAX_LENGTH), clip(form.get("name"), UserService.MAX_NAME),
-                    null), null);
+            var registration = new UserService.Registration(ConsolePages.clip(form.get("username"), UserService.MAX_USERNAME),
+                    ConsolePages.clip(form.get("password"), Passwords.MAX_LENGTH),
+                    ConsolePages.clip(form.get("name"), UserService.MAX_NAME), null);
+            var user = users.register(registration, null);
             console.render(ctx, 201, "message.jte", new Pages.Message("Check your email",
                     "Your account " + user.username() + " is created. We sent a link to that address: open it to "
                             + "verify your email, then sign in."));
@@ -125,10 +126,5 @@ public final class HomePages {
         sessions.end(caller);
         ctx.header("Set-Cookie", formCsrf.cookie(CallerResolver.SESSION_COOKIE, "", 0));
         console.seeOther(ctx, "/");
-    }
-
-    /** Longer than the service accepts: cut one past the limit, so the service still says "too long". */
-    private static String clip(String value, int max) {
-        return value == null || value.length() <= max + 1 ? value : value.substring(0, max + 1);
     }
 }
