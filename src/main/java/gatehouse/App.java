@@ -71,8 +71,10 @@ import gatehouse.scopes.ScopeRepository;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.scopes.ScopeService;
 import gatehouse.secrets.TokenCodec;
+import gatehouse.store.ChangeFeed;
 import gatehouse.store.Database;
 import gatehouse.store.DatabaseUrl;
+import gatehouse.tokens.AccessTokenCache;
 import gatehouse.tokens.AccessTokenSigner;
 import gatehouse.tokens.ExpiredRecordsPurger;
 import gatehouse.tokens.OAuthSessionRoutes;
@@ -140,7 +142,8 @@ public final class App implements AutoCloseable {
     private final InstallationService installations;
     private final SigningKeys signingKeys;
     private final AccessTokenSigner accessTokenSigner;
-    private final ClientCache clientCache;
+    /** What other nodes changed, heard by the app and token caches. */
+    private final ChangeFeed changes;
     private final ExpiredRecordsPurger purger;
     private final MailQueue mail;
     private final BucketStore buckets;
@@ -159,7 +162,7 @@ public final class App implements AutoCloseable {
         this.signingKeys = features.signingKeys();
         this.accessTokenSigner = features.accessTokenSigner();
         this.mail = features.mail();
-        this.clientCache = features.clientCache();
+        this.changes = floor.changes();
         this.installations = features.installations();
         this.vaultRefresher = features.vaultRefresher();
         this.routes = new Routes(handlers(config, database, floor, features), console(config, database, floor, features));
@@ -169,6 +172,7 @@ public final class App implements AutoCloseable {
                 : metricsListener(floor.metrics(), errors, config);
         features.users().bootstrapAdmin(config.accounts().adminUsername(), config.accounts().adminPassword());
         this.purger = new ExpiredRecordsPurger(database, floor.clock());
+        changes.start(); // every cache has subscribed
         this.dispatcher = new WebhookDispatcher(database, features.webhookRepository(), features.webhookSecrets(),
                 floor.clock(), config.webhooks().allowPrivate(), config.webhooks().retryBase(), Duration.ofMillis(500),
                 floor.metrics().registry(), webhookHosts);
@@ -176,7 +180,7 @@ public final class App implements AutoCloseable {
 
     /** What every feature stands on: time, the secret codec, metrics, pages, encryption, the audit trail, budgets. */
     private record Floor(Clock clock, TokenCodec codec, Metrics metrics, Pages pages, Encryption encryption,
-                         AuditLog audit, BucketStore buckets, RateLimiter limiter, RateLimiter.Limit tokenLimit,
+                         ChangeFeed changes, AuditLog audit, BucketStore buckets, RateLimiter limiter, RateLimiter.Limit tokenLimit,
                          RateLimiter.Limit introspectLimit, RateLimiter.Limit revokeLimit, RateLimiter.Limit apiLimit) {
     }
 
@@ -187,7 +191,8 @@ public final class App implements AutoCloseable {
                 : new RedisBuckets(config.redis().url(), config.redis().keyPrefix());
         var limits = config.rateLimits();
         return new Floor(clock, new TokenCodec(config.tokens().prefix(), new SecureRandom()), new Metrics(), new Pages(),
-                encryption(config), audit, buckets, new RateLimiter(limits.enabled(), buckets, auditExceeded(audit)),
+                encryption(config), new ChangeFeed(database.dataSource()), audit, buckets,
+                new RateLimiter(limits.enabled(), buckets, auditExceeded(audit)),
                 new RateLimiter.Limit("token", limits.tokenPerMinute()),
                 new RateLimiter.Limit("introspection", limits.introspectPerMinute()),
                 new RateLimiter.Limit("revocation", limits.revokePerMinute()),
@@ -215,7 +220,8 @@ public final class App implements AutoCloseable {
         var signer = new JwtAccessTokens(signingKeys, config.issuer(), config.tokens().jwtAudience());
         var webhookRepository = new WebhookRepository();
         var outbox = new WebhookOutbox(webhookRepository, clock);
-        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, signer, outbox);
+        var tokenCache = new AccessTokenCache(floor.changes(), clock, config.tokens().cacheSize(), Duration.ofSeconds(60));
+        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, signer, outbox, tokenCache);
         var userRepository = new UserRepository();
         var sessionRepository = new SessionRepository();
         var mail = new MailQueue(config.smtp() == null ? new LogMailer(config.secureCookies())
@@ -231,7 +237,7 @@ public final class App implements AutoCloseable {
         var sessions = new SessionService(database, sessionRepository, codec, clock, config.accounts().sessionTtl());
         var orgs = new OrgService(database, new OrgRepository(), users, tokens, clock,
                 config.accounts().requireVerifiedEmail());
-        var clientCache = new ClientCache(database.dataSource(), clock, Duration.ofSeconds(60));
+        var clientCache = new ClientCache(floor.changes(), clock, Duration.ofSeconds(60));
         var scopes = new ScopeService(database, new ScopeRepository(), tokens, clientCache, clock);
         var webhookSecrets = new WebhookSecrets(encryption, new SecureRandom(), clock);
         var clientRepository = new ClientRepository();
@@ -517,7 +523,7 @@ public final class App implements AutoCloseable {
         mail.close();
         dispatcher.close();
         vaultRefresher.close();
-        clientCache.close();
+        changes.close();
         buckets.close();
         database.close();
         log.info("Gatehouse stopped");

@@ -61,7 +61,8 @@ public record Config(
     }
 
     /** What issued tokens look like: their prefix, default lifetime, and the JWT audience. */
-    public record Tokens(String prefix, Duration accessTokenTtl, String jwtAudience) {
+    /** {@code cacheSize}: how many live access tokens each node keeps in memory (0: none). */
+    public record Tokens(String prefix, Duration accessTokenTtl, String jwtAudience, int cacheSize) {
     }
 
     /** Request budgets; every number is per minute except the login (15 minutes) and registration (hour) ones. */
@@ -90,6 +91,7 @@ public record Config(
         out.put("Browser session lifetime", accounts.sessionTtl().toString());
         out.put("Token prefix", tokens.prefix());
         out.put("Default access token lifetime", tokens.accessTokenTtl().toString());
+        out.put("Access tokens kept in memory per node", Integer.toString(tokens.cacheSize()));
         out.put("Rate limits", rateLimits.enabled() ? "on: token " + rateLimits.tokenPerMinute() + "/min, introspection "
                 + rateLimits.introspectPerMinute() + "/min, API " + rateLimits.apiPerMinute() + "/min" : "off");
         out.put("Rate-limit store", redis == null ? "this node's memory" : "Redis (shared by every node)");
@@ -127,7 +129,8 @@ public record Config(
                                 "1 to 16 lowercase letters and digits, starting with a letter"),
                         Duration.ofSeconds(reader.integer("GATEHOUSE_ACCESS_TOKEN_TTL", 3600, 60, 86_400 * 7)),
                         // RFC 9068 aud: whom JWT access tokens are for; the issuer unless the resource servers say otherwise.
-                        reader.string("GATEHOUSE_JWT_AUDIENCE", issuer)),
+                        reader.string("GATEHOUSE_JWT_AUDIENCE", issuer),
+                        reader.integer("GATEHOUSE_TOKEN_CACHE_SIZE", 10_000, 0, 1_000_000)),
                 reader.rateLimits(),
                 new Webhooks(reader.bool("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", false),
                         Duration.ofSeconds(reader.integer("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", 5, 1, 3600))),

@@ -183,6 +183,7 @@ public final class ClientService {
         database.inTransaction(handle -> {
             clients.delete(handle, client.clientId());
             clients.notifyChanged(handle, clientId);
+            tokens.forgetCached(handle);
             audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.deleted").client(clientId)
                     .organization(client.ownerOrgId()).details(Map.of("name", client.name())));
             return null;

@@ -93,18 +93,21 @@ public final class TokenRepository {
                 .one();
     }
 
-    /** Revokes the live installation-bound access token(s) of (app, organization, actor, user). */
-    public int revokeInstallationTokens(Handle handle, String clientId, UUID orgId, String actor, UUID userId, Instant now) {
-        return handle.createUpdate("""
+    /** Revokes the live installation-bound access token(s) of (app, organization, actor, user); returns their hashes. */
+    public List<byte[]> revokeInstallationTokens(Handle handle, String clientId, UUID orgId, String actor, UUID userId,
+                                                 Instant now) {
+        return handle.createQuery("""
                         UPDATE access_tokens SET revoked_at = :now
                         WHERE client_id = :clientId AND organization_id IS NOT DISTINCT FROM :orgId AND actor = :actor
-                          AND user_id IS NOT DISTINCT FROM :userId AND single_per_installation AND revoked_at IS NULL""")
+                          AND user_id IS NOT DISTINCT FROM :userId AND single_per_installation AND revoked_at IS NULL
+                        RETURNING token_hash""")
                 .bind("clientId", clientId)
                 .bind("orgId", orgId)
                 .bind("actor", actor)
                 .bind("userId", userId)
                 .bind("now", now)
-                .execute();
+                .mapTo(byte[].class)
+                .list();
     }
 
     /**

@@ -36,6 +36,7 @@ public final class TokenService implements Credentials.AccessTokens {
     private final Clock clock;
     private final TokenEvents events;
     private final AccessTokenSigner signer;
+    private final AccessTokenCache cache;
 
     /**
      * A JWT access token as a value: three base64url segments (header, claims, signature). Only its
@@ -48,13 +49,17 @@ public final class TokenService implements Credentials.AccessTokens {
     /** Without anyone to tell of revocations (tests of the grants). */
     public TokenService(Database database, TokenRepository tokens, TokenCodec codec, AuditLog audit, Clock clock,
                         AccessTokenSigner signer) {
-        this(database, tokens, codec, audit, clock, signer, TokenEvents.NONE);
+        this(database, tokens, codec, audit, clock, signer, TokenEvents.NONE, AccessTokenCache.none());
     }
 
-    /** {@code events} hears of the revocations users and admins make (the webhook outbox). */
+    /**
+     * {@code events} hears of the revocations users and admins make (the webhook outbox); {@code cache}
+     * keeps live access tokens in memory.
+     */
     public TokenService(Database database, TokenRepository tokens, TokenCodec codec, AuditLog audit, Clock clock,
-                        AccessTokenSigner signer, TokenEvents events) {
+                        AccessTokenSigner signer, TokenEvents events, AccessTokenCache cache) {
         this.events = events;
+        this.cache = cache;
         this.signer = signer;
         this.database = database;
         this.audit = audit;
@@ -94,7 +99,8 @@ public final class TokenService implements Credentials.AccessTokens {
         Instant now = clock.instant();
         if (spec.singlePerInstallation()) {
             tokens.lockInstallation(handle, spec.clientId(), spec.organizationId(), spec.actor(), spec.userId());
-            tokens.revokeInstallationTokens(handle, spec.clientId(), spec.organizationId(), spec.actor(), spec.userId(), now);
+            cache.forgetAfterCommit(handle, tokens.revokeInstallationTokens(handle, spec.clientId(), spec.organizationId(),
+                    spec.actor(), spec.userId(), now));
         }
         var token = new AccessToken(Ids.newId(), spec.clientId(), spec.userId(), spec.organizationId(), spec.actor(),
                 spec.scope(), spec.grantId(), spec.grantType(), spec.singlePerInstallation(), now,
@@ -155,6 +161,7 @@ public final class TokenService implements Credentials.AccessTokens {
             Instant now = clock.instant();
             var parties = tokens.partiesHolding(handle, filter, now);
             int revoked = tokens.revokeMatching(handle, filter, now);
+            cache.forgetAfterCommit(handle);
             tokens.expireUnusedCodes(handle, filter.clientId(), filter.userId(), filter.organizationId(), null, now);
             tell(handle, parties, "bulk_revoked");
             return revoked;
@@ -176,6 +183,7 @@ public final class TokenService implements Credentials.AccessTokens {
                     .anyMatch(session -> session.tokenId().equals(tokenId))
                     && tokens.revokeGrant(handle, tokenId, clock.instant()) == 1;
             if (ended) {
+                cache.forgetAfterCommit(handle);
                 tellRevoked(handle, List.of(tokenId), "session_ended");
             }
             return ended;
@@ -192,6 +200,7 @@ public final class TokenService implements Credentials.AccessTokens {
             List<UUID> grants = tokens.listSessions(handle, userId, clientId, now).stream()
                     .map(OAuthSession::tokenId).toList();
             tokens.revokeGrants(handle, grants, now);
+            cache.forgetAfterCommit(handle);
             tokens.expireUnusedCodes(handle, clientId, userId, null, ActorMode.SELF.value(), now);
             tellRevoked(handle, grants, "session_ended");
             return grants.size();
@@ -217,17 +226,23 @@ public final class TokenService implements Credentials.AccessTokens {
 
     /** Revokes the app's live access tokens carrying any of {@code scopes}; returns how many. */
     public int revokeCarryingScopes(Handle handle, String clientId, Collection<String> scopes) {
-        return tokens.revokeCarryingScopes(handle, clientId, scopes, clock.instant());
+        int revoked = tokens.revokeCarryingScopes(handle, clientId, scopes, clock.instant());
+        cache.forgetAfterCommit(handle);
+        return revoked;
     }
 
     /** Revokes live access tokens carrying {@code scope} of apps no admin approved it for; returns how many. */
     public int revokeCarryingUnapprovedScope(Handle handle, String scope) {
-        return tokens.revokeCarryingUnapprovedScope(handle, scope, clock.instant());
+        int revoked = tokens.revokeCarryingUnapprovedScope(handle, scope, clock.instant());
+        cache.forgetAfterCommit(handle);
+        return revoked;
     }
 
     /** Revokes the app's grants made by {@code grantType} (and their tokens); returns how many. */
     public int revokeGrantsOfType(Handle handle, String clientId, String grantType) {
-        return tokens.revokeGrantsOfType(handle, clientId, grantType, clock.instant());
+        int revoked = tokens.revokeGrantsOfType(handle, clientId, grantType, clock.instant());
+        cache.forgetAfterCommit(handle);
+        return revoked;
     }
 
     /** The refresh token behind {@code hash} with its grant, row-locked until the transaction ends. */
@@ -248,6 +263,7 @@ public final class TokenService implements Credentials.AccessTokens {
     /** Revokes the access tokens of one grant (a password sign-in replacing its own). */
     public void revokeGrantAccessTokens(Handle handle, UUID grantId, Instant now) {
         tokens.revokeGrantAccessTokens(handle, grantId, now);
+        cache.forgetAfterCommit(handle);
     }
 
     /**
@@ -258,6 +274,7 @@ public final class TokenService implements Credentials.AccessTokens {
         Instant now = clock.instant();
         var parties = tokens.partiesHolding(handle, new TokenListing.Filter(null, userId, null), now);
         tokens.revokeAllOfUser(handle, userId, now);
+        cache.forgetAfterCommit(handle);
         tokens.expireUnusedCodes(handle, null, userId, null, null, now);
         tell(handle, parties, "user_revoked");
     }
@@ -269,6 +286,7 @@ public final class TokenService implements Credentials.AccessTokens {
     public void revokeUnderConsent(Handle handle, UUID userId, String clientId, UUID organizationId, String actor) {
         Instant now = clock.instant();
         tokens.revokeUnderConsent(handle, userId, clientId, organizationId, actor, now);
+        cache.forgetAfterCommit(handle);
         tokens.expireCodesUnderConsent(handle, userId, clientId, organizationId, actor, now);
         events.tokensRevoked(handle, clientId, organizationId, ActorMode.SELF.is(actor) ? userId : null, "consent_revoked");
     }
@@ -280,6 +298,7 @@ public final class TokenService implements Credentials.AccessTokens {
     public void revokeUserInOrganization(Handle handle, UUID userId, UUID organizationId) {
         Instant now = clock.instant();
         tokens.revokeUserInOrganization(handle, userId, organizationId, now);
+        cache.forgetAfterCommit(handle);
         tokens.expireUnusedCodes(handle, null, userId, organizationId, null, now);
     }
 
@@ -288,10 +307,21 @@ public final class TokenService implements Credentials.AccessTokens {
         Instant now = clock.instant();
         tokens.settleAppInOrganization(handle, clientId, organizationId, now);
         tokens.revokeMatching(handle, new TokenListing.Filter(clientId, null, organizationId), now);
+        cache.forgetAfterCommit(handle);
+    }
+
+    /**
+     * For a change that ends tokens or alters what they say without revoking them here (an owner
+     * disabled, renamed or deleted, an app deleted): this node forgets its cached tokens, now and
+     * when {@code handle}'s transaction commits. The database tells the other nodes.
+     */
+    public void forgetCached(Handle handle) {
+        cache.forgetAfterCommit(handle);
     }
 
     public void revokeGrant(Handle handle, UUID grantId) {
         tokens.revokeGrant(handle, grantId, clock.instant());
+        cache.forgetAfterCommit(handle);
     }
 
     /**
@@ -303,7 +333,7 @@ public final class TokenService implements Credentials.AccessTokens {
             return Optional.empty();
         }
         Instant now = clock.instant();
-        return database.withHandle(handle -> tokens.findAccessToken(handle, TokenCodec.hash(value)))
+        return cache.get(TokenCodec.hash(value), hash -> database.withHandle(handle -> tokens.findAccessToken(handle, hash)))
                 .filter(found -> found.token().isActive(now) && !found.owner().disabled());
     }
 
@@ -352,6 +382,7 @@ public final class TokenService implements Credentials.AccessTokens {
                 }
             }
             if (revoked) {
+                cache.forgetAfterCommit(handle);
                 audit.record(handle, Actor.client(clientId), AuditLog.Event.of("token.revoked").client(clientId)
                         .details(Map.of("token_type", kind == TokenKind.ACCESS_TOKEN ? "access_token" : "refresh_token")));
             }

@@ -101,6 +101,7 @@ public final class AccountEmails {
         return database.inTransaction(handle -> {
             UUID userId = links.consume(handle, Purpose.VERIFY_EMAIL, hash, now).orElseThrow(AccountEmails::badLink);
             users.markEmailVerified(handle, userId, now);
+            tokens.forgetCached(handle);
             audit.record(handle, Actor.user(userId, null), AuditLog.Event.of("user.email_verified")
                     .details(Map.of("user_id", userId.toString())));
             return users.findById(handle, userId).orElseThrow(AccountEmails::badLink);

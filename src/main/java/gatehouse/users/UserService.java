@@ -204,6 +204,7 @@ public final class UserService {
             if (!users.delete(handle, userId)) {
                 return false;
             }
+            tokens.forgetCached(handle);
             audit.record(handle, caller.auditActor(), AuditLog.Event.of("user.deleted")
                     .details(Map.of("user_id", userId.toString())));
             return true;
@@ -261,6 +262,7 @@ public final class UserService {
                     name == null ? current.name() : name.strip(), roles == null ? current.roles() : roles,
                     current.emailVerified(), disabled == null ? current.disabled() : disabled, current.createdAt(), now);
             users.update(handle, updated);
+            tokens.forgetCached(handle);
             audit.record(handle, caller.auditActor(), AuditLog.Event.of("user.updated").details(Map.of(
                     "user_id", userId.toString(), "roles", updated.roles(), "disabled", updated.disabled())));
             if (updated.disabled() && !current.disabled()) {
