@@ -38,7 +38,9 @@ BEGIN
                                    created_at, expires_at, revoked_at)
         SELECT sha256(convert_to('scale-' || kind || '-' || k, 'UTF8')), gen_random_uuid(),
                'scale_app_' || (k % apps), md5('scale-org-' || ((k % apps) % orgs))::uuid, 'app', '', 'client_credentials',
-               t.expires_at - interval '1 hour', t.expires_at, t.revoked_at
+               -- Created in the past (bench/run counts the rows created during a measurement), before any revocation.
+               least(t.expires_at - interval '1 hour', coalesce(t.revoked_at, now()) - interval '1 minute'),
+               t.expires_at, t.revoked_at
         FROM generate_series(low, least(low + chunk, total) - 1) k,
              LATERAL (SELECT CASE kind
                                  WHEN 'live' THEN now() + interval '1 hour' + random() * interval '23 hours'
