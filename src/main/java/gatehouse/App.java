@@ -334,7 +334,7 @@ public final class App implements AutoCloseable {
 
     /** The work every node does in the background: purging, webhook delivery, renewing vault tokens. */
     private void startBackgroundWork() {
-        purger.start(Duration.ofMinutes(10));
+        purger.start(Duration.ofSeconds(30));
         dispatcher.start();
         vaultRefresher.start(Duration.ofSeconds(60));
     }

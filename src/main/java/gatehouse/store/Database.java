@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.Map;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -87,6 +88,9 @@ public final class Database implements AutoCloseable {
 
     private void migrate() {
         var flyway = Flyway.configure()
+                // A session-level lock, not a transaction held open on another connection while migrating:
+                // CREATE INDEX CONCURRENTLY (V13) waits for every open transaction, so it would wait forever.
+                .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")
                 .connectRetries(5)
