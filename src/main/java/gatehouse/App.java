@@ -109,6 +109,7 @@ import gatehouse.webhooks.WebhookRepository;
 import gatehouse.webhooks.WebhookRoutes;
 import gatehouse.webhooks.WebhookService;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
@@ -437,6 +438,10 @@ public final class App implements AutoCloseable {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.http.prefer405over404 = true;
+        // No response compression: the answers are small JSON, and compressing pages that carry a
+        // secret (a CSRF token, a client secret shown once) next to reflected input invites BREACH.
+        // It also cost ~4% of the token endpoint's CPU just deciding (BENCHMARKS.md).
+        cfg.http.compressionStrategy = CompressionStrategy.NONE;
         cfg.jetty.addConnector((server, http) -> LingeringConnector.on(server, http, host, port));
         cfg.jetty.modifyServer(server -> {
             // Stopping waits up to 10 s for requests in flight (GracefulHandler tracks them).
