@@ -73,6 +73,7 @@ import gatehouse.scopes.ScopeService;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.store.Database;
 import gatehouse.store.DatabaseUrl;
+import gatehouse.tokens.AccessTokenBatcher;
 import gatehouse.tokens.AccessTokenSigner;
 import gatehouse.tokens.ExpiredRecordsPurger;
 import gatehouse.tokens.OAuthSessionRoutes;
@@ -141,6 +142,8 @@ public final class App implements AutoCloseable {
     private final SigningKeys signingKeys;
     private final AccessTokenSigner accessTokenSigner;
     private final ClientCache clientCache;
+    /** Writes concurrent service tokens together; null when GATEHOUSE_TOKEN_GROUP_COMMIT is off. */
+    private final AccessTokenBatcher tokenBatcher;
     private final ExpiredRecordsPurger purger;
     private final MailQueue mail;
     private final BucketStore buckets;
@@ -160,6 +163,7 @@ public final class App implements AutoCloseable {
         this.accessTokenSigner = features.accessTokenSigner();
         this.mail = features.mail();
         this.clientCache = features.clientCache();
+        this.tokenBatcher = features.tokenBatcher();
         this.installations = features.installations();
         this.vaultRefresher = features.vaultRefresher();
         this.routes = new Routes(handlers(config, database, floor, features), console(config, database, floor, features));
@@ -195,7 +199,8 @@ public final class App implements AutoCloseable {
     }
 
     /** The features' services, each built with plain constructors from what it needs. */
-    private record Features(SigningKeys signingKeys, AccessTokenSigner accessTokenSigner, TokenService tokens,
+    private record Features(SigningKeys signingKeys, AccessTokenSigner accessTokenSigner, AccessTokenBatcher tokenBatcher,
+                            TokenService tokens,
                             WebhookRepository webhookRepository, WebhookSecrets webhookSecrets, MailQueue mail,
                             UserService users, SessionService sessions, AccountEmails accountEmails, FormCsrf formCsrf,
                             OrgService orgs, ClientCache clientCache, ScopeService scopes, ClientService clients,
@@ -215,7 +220,11 @@ public final class App implements AutoCloseable {
         var signer = new JwtAccessTokens(signingKeys, config.issuer(), config.tokens().jwtAudience());
         var webhookRepository = new WebhookRepository();
         var outbox = new WebhookOutbox(webhookRepository, clock);
-        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, signer, outbox);
+        var tokenRepository = new TokenRepository();
+        var groupCommit = config.tokens().groupCommit();
+        var tokenBatcher = groupCommit.enabled()
+                ? new AccessTokenBatcher(database, tokenRepository, groupCommit, floor.metrics().registry()) : null;
+        var tokens = new TokenService(database, tokenRepository, codec, audit, clock, signer, outbox, tokenBatcher);
         var userRepository = new UserRepository();
         var sessionRepository = new SessionRepository();
         var mail = new MailQueue(config.smtp() == null ? new LogMailer(config.secureCookies())
@@ -249,7 +258,7 @@ public final class App implements AutoCloseable {
         var codes = new AuthorizationCodeRepository();
         var grantStores = GrantStores.postgres(database, codes, tokens, audit, installations, consents, users, orgs);
         var issuance = new Issuance(grantStores.issuing(), grantStores.installations());
-        return new Features(signingKeys, signer, tokens, webhookRepository, webhookSecrets, mail, users, sessions,
+        return new Features(signingKeys, signer, tokenBatcher, tokens, webhookRepository, webhookSecrets, mail, users, sessions,
                 accountEmails, new FormCsrf(codec, config.secureCookies()), orgs, clientCache, scopes, clients,
                 new ClientApprovals(database, clientRepository, clients, scopes, tokens, audit, clock), consents,
                 new WebhookService(database, webhookRepository, outbox, webhookSecrets, clients, orgs, clock),
@@ -328,6 +337,9 @@ public final class App implements AutoCloseable {
 
     /** The work every node does in the background: purging, webhook delivery, renewing vault tokens. */
     private void startBackgroundWork() {
+        if (tokenBatcher != null) {
+            tokenBatcher.start();
+        }
         purger.start(Duration.ofMinutes(10));
         dispatcher.start();
         vaultRefresher.start(Duration.ofSeconds(60));
@@ -513,6 +525,11 @@ public final class App implements AutoCloseable {
             metricsServer.stop();
         }
         server.stop();
+        // After the listener: requests still finishing may be waiting for their batch. What is
+        // queued is written (or refused) before the database closes.
+        if (tokenBatcher != null) {
+            tokenBatcher.close();
+        }
         purger.close();
         mail.close();
         dispatcher.close();
