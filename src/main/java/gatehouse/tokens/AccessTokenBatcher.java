@@ -252,6 +252,11 @@ public final class AccessTokenBatcher implements AutoCloseable {
         }
     }
 
+    /** Whether closing has begun (tests issue after it to see the refusal). */
+    boolean closing() {
+        return closed;
+    }
+
     /** Rows waiting for a flusher (tests wait for a batch to pile up before starting the flushers). */
     int queued() {
         return queue.size();
