@@ -6,7 +6,9 @@ import gatehouse.secrets.TokenCodec;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.TestServer;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Service tokens issued concurrently over HTTP (group commit, docs/architecture.md): every token
  * answered is active, stored once, and has its one {@code token.issued} audit entry with its
- * request's User-Agent; and the same with GATEHOUSE_TOKEN_GROUP_COMMIT=false.
+ * request's User-Agent; the same with GATEHOUSE_TOKEN_GROUP_COMMIT=false; and a server stopped
+ * while issuing answers no token it did not store.
  */
 class ServiceTokenGroupCommitIT {
     private static final int CLIENTS = 16;
@@ -105,5 +108,67 @@ class ServiceTokenGroupCommitIT {
         } finally {
             server.app().close();
         }
+    }
+
+    /** Issues until the server stops answering; what it answered with 200, in order. */
+    private static List<String> issueUntilStopped(Http http, Fixtures.App app, List<String> answered) {
+        while (true) {
+            Http.Response response;
+            try {
+                response = http.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+                        "Authorization", app.basic());
+            } catch (RuntimeException connectionGone) {
+                return answered;
+            }
+            if (response.status() != 200) {
+                assertThat(response.status()).as("refused while stopping, never a server error: %s", response.body())
+                        .isEqualTo(503);
+                return answered;
+            }
+            answered.add(response.text("access_token"));
+        }
+    }
+
+    @Test
+    void serverStoppedWhileIssuingAnswersOnlyStoredTokensEachStoredOnce() throws Exception {
+        TestServer server = TestServer.start(Map.of());
+        Fixtures.App app = serviceApp(Fixtures.admin(), Fixtures.org(Fixtures.admin()));
+        var answeredByClient = new ArrayList<List<String>>();
+        var running = new ArrayList<CompletableFuture<List<String>>>();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < CLIENTS; c++) {
+                var answered = Collections.synchronizedList(new ArrayList<String>());
+                answeredByClient.add(answered);
+                Http http = Http.anonymous(server.baseUrl());
+                running.add(CompletableFuture.supplyAsync(() -> issueUntilStopped(http, app, answered), clients));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (answeredByClient.stream().mapToInt(List::size).sum() < 200 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+
+            server.app().close();
+
+            for (var client : running) {
+                client.get();
+            }
+        }
+
+        var database = TestServer.get().app().database();
+        long answered = 0;
+        for (var tokens : answeredByClient) {
+            for (String token : tokens) {
+                long rows = database.withHandle(handle -> handle.createQuery(
+                                "SELECT count(*) FROM access_tokens WHERE token_hash = :hash")
+                        .bind("hash", TokenCodec.hash(token)).mapTo(Long.class).one());
+                assertThat(rows).as("an answered token is stored, once").isEqualTo(1);
+                answered++;
+            }
+        }
+        long stored = database.withHandle(handle -> handle.createQuery("SELECT count(*) FROM access_tokens WHERE client_id = :id")
+                .bind("id", app.clientId()).mapTo(Long.class).one());
+        assertThat(answered).isGreaterThanOrEqualTo(200);
+        // A token whose answer was cut off by the stop may be stored unanswered: at most one per client.
+        assertThat(stored).isBetween(answered, answered + CLIENTS);
     }
 }
