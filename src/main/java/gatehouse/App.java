@@ -199,9 +199,9 @@ public final class App implements AutoCloseable {
     }
 
     /** The features' services, each built with plain constructors from what it needs. */
-    private record Features(SigningKeys signingKeys, AccessTokenSigner accessTokenSigner, AccessTokenBatcher tokenBatcher,
-                            TokenService tokens,
-                            WebhookRepository webhookRepository, WebhookSecrets webhookSecrets, MailQueue mail,
+    private record Features(SigningKeys signingKeys, AccessTokenSigner accessTokenSigner,
+                            AccessTokenBatcher tokenBatcher, TokenService tokens, WebhookRepository webhookRepository,
+                            WebhookSecrets webhookSecrets, MailQueue mail,
                             UserService users, SessionService sessions, AccountEmails accountEmails, FormCsrf formCsrf,
                             OrgService orgs, ClientCache clientCache, ScopeService scopes, ClientService clients,
                             ClientApprovals approvals, ConsentService consents, WebhookService webhooks,
@@ -335,7 +335,10 @@ public final class App implements AutoCloseable {
                         floor.buckets()::health, f.vaultRefresher()::lastRunAt)));
     }
 
-    /** The work every node does in the background: purging, webhook delivery, renewing vault tokens. */
+    /**
+     * The work every node does in the background: writing service tokens (group commit), purging,
+     * webhook delivery, renewing vault tokens.
+     */
     private void startBackgroundWork() {
         if (tokenBatcher != null) {
             tokenBatcher.start();
