@@ -246,12 +246,14 @@ public record Config(
 
         /**
          * GATEHOUSE_TOKEN_GROUP_COMMIT (on unless false) and its batch size and flusher count. Each
-         * flusher holds a connection while it writes, so they must leave the pool room for requests.
+         * flusher holds a connection while it writes, so they must leave the pool room for requests:
+         * the default count shrinks to fit a small pool, a count set too large is refused.
          */
         GroupCommitSettings groupCommit(int poolSize) {
             boolean enabled = bool("GATEHOUSE_TOKEN_GROUP_COMMIT", true);
             int maxBatch = integer("GATEHOUSE_TOKEN_GROUP_COMMIT_MAX_BATCH", GroupCommitSettings.DEFAULT_MAX_BATCH, 1, 10_000);
-            int flushers = integer("GATEHOUSE_TOKEN_GROUP_COMMIT_FLUSHERS", GroupCommitSettings.DEFAULT_FLUSHERS, 1, 64);
+            int fitting = Math.max(1, Math.min(GroupCommitSettings.DEFAULT_FLUSHERS, poolSize - 1));
+            int flushers = integer("GATEHOUSE_TOKEN_GROUP_COMMIT_FLUSHERS", fitting, 1, 64);
             if (enabled && flushers >= poolSize) {
                 problems.add("GATEHOUSE_TOKEN_GROUP_COMMIT_FLUSHERS must be less than GATEHOUSE_DATABASE_POOL_SIZE (" + poolSize
                         + "), got " + flushers);

@@ -331,11 +331,13 @@ class ConfigTest {
     }
 
     @Test
-    void fromEnvWhenGroupCommitFlushersWouldTakeTheWholePoolThenInvalidConfig() {
+    void fromEnvWhenGroupCommitFlushersSetToTakeTheWholePoolThenInvalidConfigAndTheDefaultFits() {
         assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_DATABASE_POOL_SIZE", "4",
                 "GATEHOUSE_TOKEN_GROUP_COMMIT_FLUSHERS", "4")))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("GATEHOUSE_TOKEN_GROUP_COMMIT_FLUSHERS must be less than GATEHOUSE_DATABASE_POOL_SIZE");
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_DATABASE_POOL_SIZE", "2")).tokens().groupCommit().flushers())
+                .as("the default shrinks to fit a small pool").isEqualTo(1);
         assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_TOKEN_GROUP_COMMIT_MAX_BATCH", "0")))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("GATEHOUSE_TOKEN_GROUP_COMMIT_MAX_BATCH must be between 1 and 10000");
