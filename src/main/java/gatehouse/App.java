@@ -74,6 +74,7 @@ import gatehouse.secrets.TokenCodec;
 import gatehouse.store.ChangeFeed;
 import gatehouse.store.Database;
 import gatehouse.store.DatabaseUrl;
+import gatehouse.tokens.AccessTokenBatcher;
 import gatehouse.tokens.AccessTokenCache;
 import gatehouse.tokens.AccessTokenSigner;
 import gatehouse.tokens.ExpiredRecordsPurger;
@@ -145,6 +146,8 @@ public final class App implements AutoCloseable {
     private final AccessTokenSigner accessTokenSigner;
     /** What other nodes changed, heard by the app and token caches. */
     private final ChangeFeed changes;
+    /** Writes concurrent service tokens together; null when GATEHOUSE_TOKEN_GROUP_COMMIT is off. */
+    private final AccessTokenBatcher tokenBatcher;
     private final ExpiredRecordsPurger purger;
     private final MailQueue mail;
     private final BucketStore buckets;
@@ -164,6 +167,7 @@ public final class App implements AutoCloseable {
         this.accessTokenSigner = features.accessTokenSigner();
         this.mail = features.mail();
         this.changes = floor.changes();
+        this.tokenBatcher = features.tokenBatcher();
         this.installations = features.installations();
         this.vaultRefresher = features.vaultRefresher();
         this.routes = new Routes(handlers(config, database, floor, features), console(config, database, floor, features));
@@ -201,8 +205,9 @@ public final class App implements AutoCloseable {
     }
 
     /** The features' services, each built with plain constructors from what it needs. */
-    private record Features(SigningKeys signingKeys, AccessTokenSigner accessTokenSigner, TokenService tokens,
-                            WebhookRepository webhookRepository, WebhookSecrets webhookSecrets, MailQueue mail,
+    private record Features(SigningKeys signingKeys, AccessTokenSigner accessTokenSigner,
+                            AccessTokenBatcher tokenBatcher, TokenService tokens, WebhookRepository webhookRepository,
+                            WebhookSecrets webhookSecrets, MailQueue mail,
                             UserService users, SessionService sessions, AccountEmails accountEmails, FormCsrf formCsrf,
                             OrgService orgs, ClientCache clientCache, ScopeService scopes, ClientService clients,
                             ClientApprovals approvals, ConsentService consents, WebhookService webhooks,
@@ -221,8 +226,13 @@ public final class App implements AutoCloseable {
         var signer = new JwtAccessTokens(signingKeys, config.issuer(), config.tokens().jwtAudience());
         var webhookRepository = new WebhookRepository();
         var outbox = new WebhookOutbox(webhookRepository, clock);
+        var tokenRepository = new TokenRepository();
+        var groupCommit = config.tokens().groupCommit();
+        var tokenBatcher = groupCommit.enabled()
+                ? new AccessTokenBatcher(database, tokenRepository, groupCommit, floor.metrics().registry()) : null;
         var tokenCache = new AccessTokenCache(floor.changes(), clock, config.tokens().cacheSize(), Duration.ofSeconds(60));
-        var tokens = new TokenService(database, new TokenRepository(), codec, audit, clock, signer, outbox, tokenCache);
+        var tokens = new TokenService(database, tokenRepository, codec, audit, clock, signer, outbox, tokenCache,
+                tokenBatcher);
         var userRepository = new UserRepository();
         var sessionRepository = new SessionRepository();
         var mail = new MailQueue(config.smtp() == null ? new LogMailer(config.secureCookies())
@@ -256,7 +266,7 @@ public final class App implements AutoCloseable {
         var codes = new AuthorizationCodeRepository();
         var grantStores = GrantStores.postgres(database, codes, tokens, audit, installations, consents, users, orgs);
         var issuance = new Issuance(grantStores.issuing(), grantStores.installations());
-        return new Features(signingKeys, signer, tokens, webhookRepository, webhookSecrets, mail, users, sessions,
+        return new Features(signingKeys, signer, tokenBatcher, tokens, webhookRepository, webhookSecrets, mail, users, sessions,
                 accountEmails, new FormCsrf(codec, config.secureCookies()), orgs, clientCache, scopes, clients,
                 new ClientApprovals(database, clientRepository, clients, scopes, tokens, audit, clock), consents,
                 new WebhookService(database, webhookRepository, outbox, webhookSecrets, clients, orgs, clock),
@@ -333,8 +343,14 @@ public final class App implements AutoCloseable {
                         floor.buckets()::health, f.vaultRefresher()::lastRunAt)));
     }
 
-    /** The work every node does in the background: purging, webhook delivery, renewing vault tokens. */
+    /**
+     * The work every node does in the background: writing service tokens (group commit), purging,
+     * webhook delivery, renewing vault tokens.
+     */
     private void startBackgroundWork() {
+        if (tokenBatcher != null) {
+            tokenBatcher.start();
+        }
         purger.start(Duration.ofSeconds(30));
         dispatcher.start();
         vaultRefresher.start(Duration.ofSeconds(60));
@@ -524,6 +540,11 @@ public final class App implements AutoCloseable {
             metricsServer.stop();
         }
         server.stop();
+        // After the listener: requests still finishing may be waiting for their batch. What is
+        // queued is written (or refused) before the database closes.
+        if (tokenBatcher != null) {
+            tokenBatcher.close();
+        }
         purger.close();
         mail.close();
         dispatcher.close();

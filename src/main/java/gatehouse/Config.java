@@ -3,6 +3,7 @@ package gatehouse;
 import gatehouse.crypto.Encryption;
 import gatehouse.http.TrustedProxies;
 import gatehouse.mail.SmtpSettings;
+import gatehouse.tokens.GroupCommitSettings;
 import gatehouse.vault.PlatformSettings;
 import gatehouse.vault.VaultSettings;
 import java.io.IOException;
@@ -60,9 +61,13 @@ public record Config(
         }
     }
 
-    /** What issued tokens look like: their prefix, default lifetime, and the JWT audience. */
-    /** {@code cacheSize}: how many live access tokens each node keeps in memory (0: none). */
-    public record Tokens(String prefix, Duration accessTokenTtl, String jwtAudience, int cacheSize) {
+    /**
+     * What issued tokens look like: their prefix, default lifetime, and the JWT audience; how
+     * service tokens are written (group commit); how many live access tokens each node keeps in
+     * memory ({@code cacheSize}, 0: none).
+     */
+    public record Tokens(String prefix, Duration accessTokenTtl, String jwtAudience, GroupCommitSettings groupCommit,
+                         int cacheSize) {
     }
 
     /** Request budgets; every number is per minute except the login (15 minutes) and registration (hour) ones. */
@@ -92,6 +97,8 @@ public record Config(
         out.put("Token prefix", tokens.prefix());
         out.put("Default access token lifetime", tokens.accessTokenTtl().toString());
         out.put("Access tokens kept in memory per node", Integer.toString(tokens.cacheSize()));
+        out.put("Service-token group commit", tokens.groupCommit().enabled() ? "on: up to " + tokens.groupCommit().maxBatch()
+                + " per commit, " + tokens.groupCommit().flushers() + " flushers" : "off: one commit per token");
         out.put("Rate limits", rateLimits.enabled() ? "on: token " + rateLimits.tokenPerMinute() + "/min, introspection "
                 + rateLimits.introspectPerMinute() + "/min, API " + rateLimits.apiPerMinute() + "/min" : "off");
         out.put("Rate-limit store", redis == null ? "this node's memory" : "Redis (shared by every node)");
@@ -116,6 +123,7 @@ public record Config(
         String host = reader.string("GATEHOUSE_HOST", "0.0.0.0");
         int port = reader.integer("GATEHOUSE_PORT", 8080, 0, 65535);
         String issuer = reader.issuer(port);
+        int poolSize = reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500);
         var config = new Config(
                 new Server(host, port, reader.metricsPort(port), issuer,
                         TrustedProxies.parse("GATEHOUSE_TRUSTED_PROXIES", reader.string("GATEHOUSE_TRUSTED_PROXIES", null),
@@ -123,13 +131,14 @@ public record Config(
                         Path.of(reader.string("GATEHOUSE_DATA_DIR", "./gatehouse-data")).toAbsolutePath().normalize()),
                 new DatabaseSettings(reader.string("GATEHOUSE_DATABASE_URL", null),
                         reader.string("GATEHOUSE_DATABASE_USER", null), reader.string("GATEHOUSE_DATABASE_PASSWORD", null),
-                        reader.integer("GATEHOUSE_DATABASE_POOL_SIZE", 20, 2, 500)),
+                        poolSize),
                 reader.accounts(issuer),
                 new Tokens(reader.matching("GATEHOUSE_TOKEN_PREFIX", "fo", TOKEN_PREFIX,
                                 "1 to 16 lowercase letters and digits, starting with a letter"),
                         Duration.ofSeconds(reader.integer("GATEHOUSE_ACCESS_TOKEN_TTL", 3600, 60, 86_400 * 7)),
                         // RFC 9068 aud: whom JWT access tokens are for; the issuer unless the resource servers say otherwise.
                         reader.string("GATEHOUSE_JWT_AUDIENCE", issuer),
+                        reader.groupCommit(poolSize),
                         reader.integer("GATEHOUSE_TOKEN_CACHE_SIZE", 10_000, 0, 1_000_000)),
                 reader.rateLimits(),
                 new Webhooks(reader.bool("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", false),
@@ -237,6 +246,23 @@ public record Config(
                 return null;
             }
             return metricsPort;
+        }
+
+        /**
+         * GATEHOUSE_TOKEN_GROUP_COMMIT (on unless false) and its batch size and flusher count. Each
+         * flusher holds a connection while it writes, so they must leave the pool room for requests:
+         * the default count shrinks to fit a small pool, a count set too large is refused.
+         */
+        GroupCommitSettings groupCommit(int poolSize) {
+            boolean enabled = bool("GATEHOUSE_TOKEN_GROUP_COMMIT", true);
+            int maxBatch = integer("GATEHOUSE_TOKEN_GROUP_COMMIT_MAX_BATCH", GroupCommitSettings.DEFAULT_MAX_BATCH, 1, 10_000);
+            int fitting = Math.max(1, Math.min(GroupCommitSettings.DEFAULT_FLUSHERS, poolSize - 1));
+            int flushers = integer("GATEHOUSE_TOKEN_GROUP_COMMIT_FLUSHERS", fitting, 1, 64);
+            if (enabled && flushers >= poolSize) {
+                problems.add("GATEHOUSE_TOKEN_GROUP_COMMIT_FLUSHERS must be less than GATEHOUSE_DATABASE_POOL_SIZE (" + poolSize
+                        + "), got " + flushers);
+            }
+            return new GroupCommitSettings(enabled, maxBatch, flushers);
         }
 
         boolean bool(String name, boolean fallback) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import gatehouse.Config.InvalidConfigException;
 import gatehouse.crypto.Encryption;
 import gatehouse.mail.SmtpSettings;
+import gatehouse.tokens.GroupCommitSettings;
 import gatehouse.vault.VaultSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -317,6 +318,29 @@ class ConfigTest {
                 .isEqualTo("http://auth.example.com");
         assertThat(Config.fromEnv(Map.of("GATEHOUSE_JWT_AUDIENCE", " https://api.example.com ")).tokens().jwtAudience())
                 .isEqualTo("https://api.example.com");
+    }
+
+    @Test
+    void fromEnvWhenGroupCommitUnsetThenOnWithDefaultsElseAsSet() {
+        var defaults = Config.fromEnv(Map.of()).tokens().groupCommit();
+        assertThat(defaults).isEqualTo(new GroupCommitSettings(true, GroupCommitSettings.DEFAULT_MAX_BATCH,
+                GroupCommitSettings.DEFAULT_FLUSHERS));
+        var set = Config.fromEnv(Map.of("GATEHOUSE_TOKEN_GROUP_COMMIT", "false",
+                "GATEHOUSE_TOKEN_GROUP_COMMIT_MAX_BATCH", "64", "GATEHOUSE_TOKEN_GROUP_COMMIT_FLUSHERS", "3")).tokens().groupCommit();
+        assertThat(set).isEqualTo(new GroupCommitSettings(false, 64, 3));
+    }
+
+    @Test
+    void fromEnvWhenGroupCommitFlushersSetToTakeTheWholePoolThenInvalidConfigAndTheDefaultFits() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_DATABASE_POOL_SIZE", "4",
+                "GATEHOUSE_TOKEN_GROUP_COMMIT_FLUSHERS", "4")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("GATEHOUSE_TOKEN_GROUP_COMMIT_FLUSHERS must be less than GATEHOUSE_DATABASE_POOL_SIZE");
+        assertThat(Config.fromEnv(Map.of("GATEHOUSE_DATABASE_POOL_SIZE", "2")).tokens().groupCommit().flushers())
+                .as("the default shrinks to fit a small pool").isEqualTo(1);
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_TOKEN_GROUP_COMMIT_MAX_BATCH", "0")))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("GATEHOUSE_TOKEN_GROUP_COMMIT_MAX_BATCH must be between 1 and 10000");
     }
 
     @Test

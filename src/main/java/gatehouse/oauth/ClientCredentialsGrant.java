@@ -45,10 +45,10 @@ public final class ClientCredentialsGrant implements Grant {
         UUID organizationId = params.get("organization_id") == null ? null
                 : Parameters.uuid("organization_id", params.get("organization_id"));
         if (organizationId == null) {
-            // A service token of the owner organization: one INSERT.
+            // A service token of the owner organization: one row, written with the others issued
+            // at the same time (group commit), no transaction of its own.
             String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), client.allowedScopes()));
-            return transactions.withoutTransaction(tx ->
-                    issuance.appToken(tx, client, client.ownerOrgId(), scope, type(), false));
+            return issuance.serviceToken(client, scope, type());
         }
         // An installation token: checked against the installation (held until commit, so a
         // disconnect cannot slip in between) and retiring its predecessor, in one transaction.

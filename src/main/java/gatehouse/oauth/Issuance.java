@@ -85,6 +85,16 @@ public final class Issuance {
         return response(client, issued, null, scope, issued.token().organizationId(), ActorMode.APP.value());
     }
 
+    /**
+     * A service token: the app acting as itself in its owner organization, outside any family and
+     * any unit of work, committed (perhaps together with others) before this returns.
+     */
+    TokenResponse serviceToken(Client client, String scope, String grantType) {
+        var issued = issuing.issueServiceToken(new TokenService.AccessSpec(client.clientId(), null, client.ownerOrgId(),
+                ActorMode.APP.value(), scope, null, grantType, false, client.accessTokenTtl(), client.jwtSigningAlg()));
+        return response(client, issued, null, scope, client.ownerOrgId(), ActorMode.APP.value());
+    }
+
     /** Actor app acts as the app itself: the token has no user, whoever approved the family. */
     private TokenService.Issued accessToken(Tx tx, Client client, TokenGrant family, String scope, String grantType,
                                             boolean installationBound, boolean emailVerified) {

@@ -68,6 +68,11 @@ public final class PostgresTokens implements TokenFamilies, TokenIssuing {
     }
 
     @Override
+    public TokenService.Issued issueServiceToken(TokenService.AccessSpec spec) {
+        return tokens.issueServiceToken(spec);
+    }
+
+    @Override
     public String issueRefreshToken(Tx tx, UUID grantId, UUID parentId, String clientId, String scope,
                                     Instant expiresAt) {
         return tokens.issueRefreshToken(PostgresTransactions.handle(tx), grantId, parentId, clientId, scope, expiresAt);

@@ -27,9 +27,4 @@ public final class PostgresTransactions implements Transactions {
     public <T> T inTransaction(Function<Tx, T> work) {
         return database.inTransaction(handle -> work.apply(new HandleTx(handle)));
     }
-
-    @Override
-    public <T> T withoutTransaction(Function<Tx, T> work) {
-        return database.withHandle(handle -> work.apply(new HandleTx(handle)));
-    }
 }

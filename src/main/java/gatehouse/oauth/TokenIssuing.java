@@ -16,6 +16,13 @@ public interface TokenIssuing {
      */
     TokenService.Issued issueAccessToken(Tx tx, TokenService.AccessSpec spec);
 
+    /**
+     * Stores an access token that stands alone (a service token: no family, no installation), in no
+     * unit of work of the grant's: it is committed when this returns, possibly in one commit with
+     * other tokens issued at the same time (group commit).
+     */
+    TokenService.Issued issueServiceToken(TokenService.AccessSpec spec);
+
     /** Stores a new refresh token of the family; returns its value, shown once. */
     String issueRefreshToken(Tx tx, UUID grantId, UUID parentId, String clientId, String scope, Instant expiresAt);
 }

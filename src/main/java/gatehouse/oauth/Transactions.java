@@ -11,7 +11,4 @@ public interface Transactions {
      * therefore returned ({@link Outcome}), never thrown.
      */
     <T> T inTransaction(Function<Tx, T> work);
-
-    /** Runs {@code work} without a transaction, for one write that stands alone. */
-    <T> T withoutTransaction(Function<Tx, T> work);
 }

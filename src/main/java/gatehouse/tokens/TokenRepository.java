@@ -3,11 +3,14 @@ package gatehouse.tokens;
 import gatehouse.auth.ActorMode;
 import gatehouse.store.PageRequest;
 import gatehouse.store.Rows;
+import gatehouse.store.SqlArrays;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
@@ -55,11 +58,18 @@ public final class TokenRepository {
     }
 
     /**
-     * Stores the token and its audit entry ({@code action} by the app) in one statement: one round
-     * trip and one commit on the token endpoint's hot path, and never one without the other.
+     * An access token about to be stored, with its audit entry ({@code action} by the app, from
+     * {@code ip} and {@code userAgent}, {@code detailsJson}); {@code signingKeyId} is null for an opaque token.
      */
-    public void insertAccessToken(Handle handle, AccessToken token, byte[] hash, UUID signingKeyId, String action,
-                                  UUID auditId, String ip, String userAgent, String detailsJson) {
+    public record NewAccessToken(AccessToken token, byte[] hash, UUID signingKeyId, String action, UUID auditId,
+                                 String ip, String userAgent, String detailsJson) {
+    }
+
+    /**
+     * Stores the token and its audit entry in one statement: one round trip and one commit on the
+     * token endpoint's hot path, and never one without the other.
+     */
+    public void insertAccessToken(Handle handle, NewAccessToken row) {
         handle.createUpdate("""
                         WITH issued AS (
                             INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope,
@@ -71,15 +81,70 @@ public final class TokenRepository {
                             user_agent, outcome, details)
                         SELECT :auditId, :createdAt, :action, 'client', :clientId, :clientId, :organizationId, :ip,
                             :userAgent, 'success', CAST(:details AS jsonb) FROM issued""")
-                .bindMethods(token)
-                .bind("hash", hash)
-                .bind("signingKeyId", signingKeyId)
-                .bind("action", action)
-                .bind("auditId", auditId)
-                .bind("ip", ip)
-                .bind("userAgent", userAgent)
-                .bind("details", detailsJson)
+                .bindMethods(row.token())
+                .bind("hash", row.hash())
+                .bind("signingKeyId", row.signingKeyId())
+                .bind("action", row.action())
+                .bind("auditId", row.auditId())
+                .bind("ip", row.ip())
+                .bind("userAgent", row.userAgent())
+                .bind("details", row.detailsJson())
                 .execute();
+    }
+
+    /**
+     * Stores many tokens and their audit entries as {@link #insertAccessToken} stores one, in one
+     * statement (so all or none): one column array per field, unnested into rows. The text never
+     * changes with the number of rows, so the driver keeps it prepared.
+     */
+    public void insertAccessTokens(Handle handle, List<NewAccessToken> rows) {
+        handle.createUpdate("""
+                        WITH batch AS (
+                            SELECT * FROM unnest(CAST(:hashes AS bytea[]), CAST(:ids AS uuid[]), CAST(:clientIds AS text[]),
+                                CAST(:userIds AS uuid[]), CAST(:organizationIds AS uuid[]), CAST(:actors AS text[]),
+                                CAST(:scopes AS text[]), CAST(:grantIds AS uuid[]), CAST(:grantTypes AS text[]),
+                                CAST(:singles AS boolean[]), CAST(:createdAts AS timestamptz[]),
+                                CAST(:expiresAts AS timestamptz[]), CAST(:signingKeyIds AS uuid[]), CAST(:actions AS text[]),
+                                CAST(:auditIds AS uuid[]), CAST(:ips AS text[]), CAST(:userAgents AS text[]),
+                                CAST(:details AS text[]))
+                                AS b (token_hash, id, client_id, user_id, organization_id, actor, scope, grant_id, grant_type,
+                                      single_per_installation, created_at, expires_at, signing_key_id, action, audit_id, ip,
+                                      user_agent, details)),
+                        issued AS (
+                            INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope,
+                                grant_id, grant_type, single_per_installation, created_at, expires_at, signing_key_id)
+                            SELECT token_hash, id, client_id, user_id, organization_id, actor, scope, grant_id, grant_type,
+                                single_per_installation, created_at, expires_at, signing_key_id FROM batch
+                            RETURNING id)
+                        INSERT INTO audit_logs (id, at, action, actor_type, actor_id, client_id, organization_id, ip,
+                            user_agent, outcome, details)
+                        SELECT b.audit_id, b.created_at, b.action, 'client', b.client_id, b.client_id, b.organization_id,
+                            b.ip, b.user_agent, 'success', CAST(b.details AS jsonb)
+                        FROM batch b JOIN issued i ON i.id = b.id""")
+                .bind("hashes", SqlArrays.of("bytea", column(rows, NewAccessToken::hash, byte[][]::new)))
+                .bind("ids", SqlArrays.of("uuid", column(rows, row -> row.token().id(), UUID[]::new)))
+                .bind("clientIds", SqlArrays.of("text", column(rows, row -> row.token().clientId(), String[]::new)))
+                .bind("userIds", SqlArrays.of("uuid", column(rows, row -> row.token().userId(), UUID[]::new)))
+                .bind("organizationIds", SqlArrays.of("uuid", column(rows, row -> row.token().organizationId(), UUID[]::new)))
+                .bind("actors", SqlArrays.of("text", column(rows, row -> row.token().actor(), String[]::new)))
+                .bind("scopes", SqlArrays.of("text", column(rows, row -> row.token().scope(), String[]::new)))
+                .bind("grantIds", SqlArrays.of("uuid", column(rows, row -> row.token().grantId(), UUID[]::new)))
+                .bind("grantTypes", SqlArrays.of("text", column(rows, row -> row.token().grantType(), String[]::new)))
+                .bind("singles", SqlArrays.of("bool", column(rows, row -> row.token().singlePerInstallation(), Boolean[]::new)))
+                .bind("createdAts", SqlArrays.ofInstants(column(rows, row -> row.token().createdAt(), Instant[]::new)))
+                .bind("expiresAts", SqlArrays.ofInstants(column(rows, row -> row.token().expiresAt(), Instant[]::new)))
+                .bind("signingKeyIds", SqlArrays.of("uuid", column(rows, NewAccessToken::signingKeyId, UUID[]::new)))
+                .bind("actions", SqlArrays.of("text", column(rows, NewAccessToken::action, String[]::new)))
+                .bind("auditIds", SqlArrays.of("uuid", column(rows, NewAccessToken::auditId, UUID[]::new)))
+                .bind("ips", SqlArrays.of("text", column(rows, NewAccessToken::ip, String[]::new)))
+                .bind("userAgents", SqlArrays.of("text", column(rows, NewAccessToken::userAgent, String[]::new)))
+                .bind("details", SqlArrays.of("text", column(rows, NewAccessToken::detailsJson, String[]::new)))
+                .execute();
+    }
+
+    /** One field of every row, as the array bound for its column. */
+    private static <T> T[] column(List<NewAccessToken> rows, Function<NewAccessToken, T> field, IntFunction<T[]> array) {
+        return rows.stream().map(field).toArray(array);
     }
 
     /**

@@ -37,6 +37,8 @@ public final class TokenService implements Credentials.AccessTokens {
     private final TokenEvents events;
     private final AccessTokenSigner signer;
     private final AccessTokenCache cache;
+    /** Writes service tokens together (group commit); null when each is written alone. */
+    private final AccessTokenBatcher batcher;
 
     /**
      * A JWT access token as a value: three base64url segments (header, claims, signature). Only its
@@ -49,15 +51,18 @@ public final class TokenService implements Credentials.AccessTokens {
     /** Without anyone to tell of revocations (tests of the grants). */
     public TokenService(Database database, TokenRepository tokens, TokenCodec codec, AuditLog audit, Clock clock,
                         AccessTokenSigner signer) {
-        this(database, tokens, codec, audit, clock, signer, TokenEvents.NONE, AccessTokenCache.none());
+        this(database, tokens, codec, audit, clock, signer, TokenEvents.NONE, AccessTokenCache.none(), null);
     }
 
     /**
      * {@code events} hears of the revocations users and admins make (the webhook outbox); {@code cache}
-     * keeps live access tokens in memory.
+     * keeps live access tokens in memory; service tokens go through {@code batcher} (group commit),
+     * sharing their INSERT and commit with the ones issued at the same time — with null each is
+     * written alone.
      */
     public TokenService(Database database, TokenRepository tokens, TokenCodec codec, AuditLog audit, Clock clock,
-                        AccessTokenSigner signer, TokenEvents events, AccessTokenCache cache) {
+                        AccessTokenSigner signer, TokenEvents events, AccessTokenCache cache, AccessTokenBatcher batcher) {
+        this.batcher = batcher;
         this.events = events;
         this.cache = cache;
         this.signer = signer;
@@ -102,18 +107,52 @@ public final class TokenService implements Credentials.AccessTokens {
             cache.forgetAfterCommit(handle, tokens.revokeInstallationTokens(handle, spec.clientId(), spec.organizationId(),
                     spec.actor(), spec.userId(), now));
         }
-        var token = new AccessToken(Ids.newId(), spec.clientId(), spec.userId(), spec.organizationId(), spec.actor(),
-                spec.scope(), spec.grantId(), spec.grantType(), spec.singlePerInstallation(), now,
-                now.plusSeconds(spec.ttlSeconds()), null);
+        var token = newToken(spec, now);
         // A JWT is stored exactly like an opaque token (by hash), so every lookup treats both alike.
         var signed = spec.signingAlg() == null ? null
                 : signer.sign(handle, token, spec.signingAlg(), emailVerifiedFor(handle, spec));
         String value = signed == null ? codec.generate(TokenKind.ACCESS_TOKEN) : signed.value();
-        var origin = RequestOrigin.current();
-        tokens.insertAccessToken(handle, token, TokenCodec.hash(value), signed == null ? null : signed.keyId(),
-                "refresh_token".equals(spec.grantType()) ? "token.refreshed" : "token.issued", Ids.newId(),
-                origin.ip(), origin.userAgent(), issuedDetails(token));
+        tokens.insertAccessToken(handle, newRow(token, value, signed));
         return new Issued(value, token);
+    }
+
+    /**
+     * Stores an access token that stands alone, outside any unit of work of the caller's: the
+     * client-credentials service token (no installation to replace a token of, no family). It is
+     * committed before this returns, with group commit together with those issued at the same time.
+     */
+    public Issued issueServiceToken(AccessSpec spec) {
+        if (spec.singlePerInstallation() || spec.userId() != null) {
+            throw new IllegalArgumentException("a service token acts as its app and replaces no other token");
+        }
+        if (batcher == null) {
+            return database.withHandle(handle -> issueAccessToken(handle, spec));
+        }
+        var token = newToken(spec, clock.instant());
+        // Signed here, in the request: the key is read on a handle held only for that, never while
+        // the request waits for its batch (waiting requests holding connections would starve the flushers).
+        var signed = spec.signingAlg() == null ? null
+                : database.withHandle(handle -> signer.sign(handle, token, spec.signingAlg(), null));
+        String value = signed == null ? codec.generate(TokenKind.ACCESS_TOKEN) : signed.value();
+        batcher.store(newRow(token, value, signed));
+        return new Issued(value, token);
+    }
+
+    private static AccessToken newToken(AccessSpec spec, Instant now) {
+        return new AccessToken(Ids.newId(), spec.clientId(), spec.userId(), spec.organizationId(), spec.actor(),
+                spec.scope(), spec.grantId(), spec.grantType(), spec.singlePerInstallation(), now,
+                now.plusSeconds(spec.ttlSeconds()), null);
+    }
+
+    /**
+     * The row and its audit entry. The origin is read here, on the request's thread: a batch is
+     * written on a flusher thread, which has no request of its own.
+     */
+    private static TokenRepository.NewAccessToken newRow(AccessToken token, String value, AccessTokenSigner.Signed signed) {
+        var origin = RequestOrigin.current();
+        return new TokenRepository.NewAccessToken(token, TokenCodec.hash(value), signed == null ? null : signed.keyId(),
+                "refresh_token".equals(token.grantType()) ? "token.refreshed" : "token.issued", Ids.newId(),
+                origin.ip(), origin.userAgent(), issuedDetails(token));
     }
 
     /** The email_verified a JWT acting as a user carries; null for a token acting as its app. */

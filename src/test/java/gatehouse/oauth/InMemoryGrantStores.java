@@ -184,10 +184,6 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
         }
     }
 
-    @Override
-    public <T> T withoutTransaction(Function<Tx, T> work) {
-        return work.apply(TX);
-    }
 
     // --- AuthorizationCodes
 
@@ -296,6 +292,11 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
         if (families.putIfAbsent(grant.id(), grant) != null) {
             throw new IllegalStateException("family " + grant.id() + " exists");
         }
+    }
+
+    @Override
+    public TokenService.Issued issueServiceToken(TokenService.AccessSpec spec) {
+        return issueAccessToken(TX, spec);
     }
 
     /** Opaque tokens only: how a JWT is signed is not a grant's rule. */

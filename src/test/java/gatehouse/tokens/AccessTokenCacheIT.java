@@ -64,7 +64,7 @@ class AccessTokenCacheIT {
             feeds.add(feed);
             nodes.add(new TokenService(database, new TokenRepository(), codec,
                     new AuditLog(database, new AuditRepository(), clock), clock, TestServer.get().app().accessTokenSigner(),
-                    TokenEvents.NONE, cache));
+                    TokenEvents.NONE, cache, null));
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!feeds.stream().allMatch(ChangeFeed::listening) && System.nanoTime() < deadline) {
