@@ -42,23 +42,32 @@ public final class Passwords {
      */
     private static volatile ThreadPoolExecutor hashing = hashingPool(CORES, 20 * CORES);
 
-    private static final Argon2Function ARGON2 = Argon2Function.getInstance(19_456, 2, 1, 32, Argon2.ID, 19);
     /**
-     * Verified against when the user does not exist, so both paths take the same time. Computed
-     * here, not on the hashing threads: they would wait for this class's initialization to finish.
+     * The Argon2id function and the dummy hash, made on first use rather than at start: password4j
+     * keeps a 19 MiB template of the memory blocks for as long as the function lives, and making the
+     * dummy hash on a cold JVM takes a good part of a second (BENCHMARKS.md, "Start"), which a server
+     * that only issues tokens to apps never needs.
      */
-    private static final String DUMMY_HASH =
-            Password.hash("gatehouse-timing-equalizer").addRandomSalt(16).with(ARGON2).getResult();
+    private static final class Argon2id {
+        static final Argon2Function FUNCTION = Argon2Function.getInstance(19_456, 2, 1, 32, Argon2.ID, 19);
+        /**
+         * Verified against when the user does not exist, so both paths take the same time. Computed
+         * in this class's initialization on the caller's thread, not on the hashing threads: they
+         * would wait for that initialization to finish.
+         */
+        static final String DUMMY_HASH =
+                Password.hash("gatehouse-timing-equalizer").addRandomSalt(16).with(FUNCTION).getResult();
+    }
 
     private Passwords() {
     }
 
     public static String hash(String password) {
-        return onHashingThreads(() -> Password.hash(password).addRandomSalt(16).with(ARGON2).getResult());
+        return onHashingThreads(() -> Password.hash(password).addRandomSalt(16).with(Argon2id.FUNCTION).getResult());
     }
 
     public static boolean verify(String password, String hash) {
-        return onHashingThreads(() -> Password.check(password, hash).with(ARGON2));
+        return onHashingThreads(() -> Password.check(password, hash).with(Argon2id.FUNCTION));
     }
 
     private static <T> T onHashingThreads(Callable<T> work) {
@@ -121,7 +130,7 @@ public final class Passwords {
 
     /** Spends the time a real verification would, for an account that does not exist. */
     public static void verifyDummy(String password) {
-        verify(password, DUMMY_HASH);
+        verify(password, Argon2id.DUMMY_HASH);
     }
 
     /** The policy of docs/http.md, "The management API", as a message, or null when the password is acceptable. */

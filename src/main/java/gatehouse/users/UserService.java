@@ -321,6 +321,9 @@ public final class UserService {
             throw new IllegalArgumentException("GATEHOUSE_ADMIN_PASSWORD: " + violation);
         }
         String normalized = username.trim().toLowerCase(Locale.ROOT);
+        if (database.withHandle(handle -> users.findByUsername(handle, normalized)).isPresent()) {
+            return; // every start but the first: no Argon2 hash to make (and throw away) at start
+        }
         // The operator chose this address: nothing to prove by email.
         User admin = newUser(normalized, password, "Administrator", List.of(User.ROLE_ADMIN), true);
         if (database.withHandle(handle -> users.insert(handle, admin))) {
