@@ -1,14 +1,19 @@
 package gatehouse.oauth;
 
+import gatehouse.store.Rows;
 import java.time.Instant;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 /** Authorization codes by the SHA-256 of their value. */
 public final class AuthorizationCodeRepository {
-    private static final RowMapper<AuthorizationCode> MAPPER = ConstructorMapper.of(AuthorizationCode.class);
+    /** By hand, not Jdbi's reflective ConstructorMapper: this runs on every code exchange. */
+    private static final RowMapper<AuthorizationCode> MAPPER = (rs, ctx) -> new AuthorizationCode(
+            rs.getString("client_id"), Rows.uuid(rs, "user_id"), Rows.uuid(rs, "organization_id"), rs.getString("actor"),
+            rs.getString("scope"), rs.getString("redirect_uri"), rs.getBoolean("redirect_uri_sent"),
+            rs.getString("code_challenge"), Rows.uuid(rs, "grant_id"), Rows.instant(rs, "created_at"),
+            Rows.instant(rs, "expires_at"), Rows.instant(rs, "consumed_at"));
     private static final String COLUMNS = """
             client_id, user_id, organization_id, actor, scope, redirect_uri, redirect_uri_sent, code_challenge,
             grant_id, created_at, expires_at, consumed_at""";

@@ -13,7 +13,6 @@ import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 /**
  * Grants, access tokens and refresh tokens, all looked up by the SHA-256 of their value. Every
@@ -25,8 +24,17 @@ public final class TokenRepository {
             rs.getString("actor"), rs.getString("scope"), Rows.uuid(rs, "grant_id"), rs.getString("grant_type"),
             rs.getBoolean("single_per_installation"), Rows.instant(rs, "created_at"), Rows.instant(rs, "expires_at"),
             Rows.instant(rs, "revoked_at"));
-    private static final RowMapper<RefreshToken> REFRESH = ConstructorMapper.of(RefreshToken.class);
-    private static final RowMapper<TokenGrant> GRANT = ConstructorMapper.of(TokenGrant.class, "g");
+    // Hand-written mappers and binds on the token paths: Jdbi's reflective ConstructorMapper and
+    // bindMethods re-resolve columns, qualifiers and method handles for every statement, which was
+    // the largest share of a code exchange's CPU (BENCHMARKS.md).
+    private static final RowMapper<RefreshToken> REFRESH = (rs, ctx) -> new RefreshToken(
+            Rows.uuid(rs, "id"), Rows.uuid(rs, "grant_id"), Rows.uuid(rs, "parent_id"), rs.getString("client_id"),
+            rs.getString("scope"), Rows.instant(rs, "created_at"), Rows.instant(rs, "expires_at"),
+            Rows.instant(rs, "rotated_at"), rs.getBoolean("grace_used"), Rows.instant(rs, "revoked_at"));
+    private static final RowMapper<TokenGrant> GRANT = (rs, ctx) -> new TokenGrant(
+            Rows.uuid(rs, "g_id"), rs.getString("g_client_id"), Rows.uuid(rs, "g_user_id"),
+            Rows.uuid(rs, "g_organization_id"), rs.getString("g_actor"), rs.getString("g_scope"),
+            rs.getString("g_grant_type"), Rows.instant(rs, "g_created_at"), Rows.instant(rs, "g_revoked_at"));
     private static final String ACCESS_COLUMNS = """
             t.id, t.client_id, t.user_id, t.organization_id, t.actor, t.scope, t.grant_id, t.grant_type,
             t.single_per_installation, t.created_at, t.expires_at, t.revoked_at""";
@@ -53,7 +61,14 @@ public final class TokenRepository {
         handle.createUpdate("""
                         INSERT INTO token_grants (id, client_id, user_id, organization_id, actor, scope, grant_type, created_at)
                         VALUES (:id, :clientId, :userId, :organizationId, :actor, :scope, :grantType, :createdAt)""")
-                .bindMethods(grant)
+                .bind("id", grant.id())
+                .bind("clientId", grant.clientId())
+                .bind("userId", grant.userId())
+                .bind("organizationId", grant.organizationId())
+                .bind("actor", grant.actor())
+                .bind("scope", grant.scope())
+                .bind("grantType", grant.grantType())
+                .bind("createdAt", grant.createdAt())
                 .execute();
     }
 
@@ -81,7 +96,17 @@ public final class TokenRepository {
                             user_agent, outcome, details)
                         SELECT :auditId, :createdAt, :action, 'client', :clientId, :clientId, :organizationId, :ip,
                             :userAgent, 'success', CAST(:details AS jsonb) FROM issued""")
-                .bindMethods(row.token())
+                .bind("id", row.token().id())
+                .bind("clientId", row.token().clientId())
+                .bind("userId", row.token().userId())
+                .bind("organizationId", row.token().organizationId())
+                .bind("actor", row.token().actor())
+                .bind("scope", row.token().scope())
+                .bind("grantId", row.token().grantId())
+                .bind("grantType", row.token().grantType())
+                .bind("singlePerInstallation", row.token().singlePerInstallation())
+                .bind("createdAt", row.token().createdAt())
+                .bind("expiresAt", row.token().expiresAt())
                 .bind("hash", row.hash())
                 .bind("signingKeyId", row.signingKeyId())
                 .bind("action", row.action())
@@ -161,11 +186,12 @@ public final class TokenRepository {
     /** Revokes the live installation-bound access token(s) of (app, organization, actor, user); returns their hashes. */
     public List<byte[]> revokeInstallationTokens(Handle handle, String clientId, UUID orgId, String actor, UUID userId,
                                                  Instant now) {
-        return handle.createQuery("""
-                        UPDATE access_tokens SET revoked_at = :now
-                        WHERE client_id = :clientId AND organization_id IS NOT DISTINCT FROM :orgId AND actor = :actor
-                          AND user_id IS NOT DISTINCT FROM :userId AND single_per_installation AND revoked_at IS NULL
-                        RETURNING token_hash""")
+        // "= :x" or "IS NULL", never "IS NOT DISTINCT FROM": only the former can use the installation
+        // index, which otherwise leaves every live token of the app to filter.
+        return handle.createQuery("UPDATE access_tokens SET revoked_at = :now WHERE client_id = :clientId AND actor = :actor"
+                        + (orgId == null ? " AND organization_id IS NULL" : " AND organization_id = :orgId")
+                        + (userId == null ? " AND user_id IS NULL" : " AND user_id = :userId")
+                        + " AND single_per_installation AND revoked_at IS NULL RETURNING token_hash")
                 .bind("clientId", clientId)
                 .bind("orgId", orgId)
                 .bind("actor", actor)
@@ -231,7 +257,13 @@ public final class TokenRepository {
         handle.createUpdate("""
                         INSERT INTO refresh_tokens (token_hash, id, grant_id, parent_id, client_id, scope, created_at, expires_at)
                         VALUES (:hash, :id, :grantId, :parentId, :clientId, :scope, :createdAt, :expiresAt)""")
-                .bindMethods(token)
+                .bind("id", token.id())
+                .bind("grantId", token.grantId())
+                .bind("parentId", token.parentId())
+                .bind("clientId", token.clientId())
+                .bind("scope", token.scope())
+                .bind("createdAt", token.createdAt())
+                .bind("expiresAt", token.expiresAt())
                 .bind("hash", hash)
                 .execute();
     }
