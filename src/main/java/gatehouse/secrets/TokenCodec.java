@@ -76,8 +76,26 @@ public final class TokenCodec {
 
     /** SHA-256 of the UTF-8 bytes: how every secret string is stored and looked up. */
     public static byte[] hash(String value) {
+        return sha256().digest(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A fresh SHA-256 digest, cloned from one looked up once: {@code MessageDigest.getInstance}
+     * searches the providers on every call, a tenth of an introspection's CPU.
+     */
+    private static MessageDigest sha256() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+            return (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the SHA-256 digest cannot be cloned", e);
+        }
+    }
+
+    private static final MessageDigest SHA_256 = lookUpSha256();
+
+    private static MessageDigest lookUpSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every JDK", e);
         }

@@ -444,6 +444,15 @@ public final class TokenService implements Credentials.AccessTokens {
     }
 
     static boolean isJwtShaped(String value) {
-        return value != null && value.length() <= MAX_JWT_LENGTH && JWT_SHAPE.matcher(value).matches();
+        // Two dots before the regex: most tokens are opaque, and the regex was a tenth of an introspection.
+        return value != null && value.length() <= MAX_JWT_LENGTH && dots(value) == 2 && JWT_SHAPE.matcher(value).matches();
+    }
+
+    private static int dots(String value) {
+        int dots = 0;
+        for (int i = value.indexOf('.'); i >= 0; i = value.indexOf('.', i + 1)) {
+            dots++;
+        }
+        return dots;
     }
 }

@@ -116,7 +116,20 @@ public final class FormParams {
         return clipped.replaceAll("[^A-Za-z0-9_.:-]", "?");
     }
 
+    private static boolean isPlainAscii(String part) {
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            if (c == '+' || c == '%' || c > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String decode(String part) {
+        if (isPlainAscii(part)) {
+            return part; // nothing encoded: most OAuth values (tokens, IDs, grant types) are like this
+        }
         var bytes = new ByteArrayOutputStream(part.length());
         for (int i = 0; i < part.length(); i++) {
             char c = part.charAt(i);
