@@ -95,7 +95,7 @@ class ExpiredRecordsPurgerIT {
                         ORDER BY n""")
                 .bind("clientId", clientId)
                 .bind("names", new String[] {"expired-0", "expired-24", "recently-expired", "live", "revoked-long-ago",
-                    "revoked-recently", "revoked-jwt"})
+                    "revoked-recently", "revoked-jwt", "expired-opaque", "expired-jwt"})
                 .mapTo(String.class).list());
     }
 
@@ -114,7 +114,9 @@ class ExpiredRecordsPurgerIT {
             for (int i = 0; i < 25; i++) {
                 storeToken(handle, clientId, "expired-" + i, now.minus(Duration.ofDays(2)), null, false);
             }
-            storeToken(handle, clientId, "recently-expired", now.minus(Duration.ofHours(23)), null, false);
+            storeToken(handle, clientId, "recently-expired", now.minus(Duration.ofSeconds(30)), null, false);
+            storeToken(handle, clientId, "expired-opaque", now.minus(Duration.ofMinutes(2)), null, false);
+            storeToken(handle, clientId, "expired-jwt", now.minus(Duration.ofHours(23)), null, true);
             storeToken(handle, clientId, "live", now.plus(Duration.ofHours(1)), null, false);
             storeToken(handle, clientId, "revoked-long-ago", now.plus(Duration.ofHours(1)), now.minus(Duration.ofMinutes(61)),
                     false);
@@ -126,9 +128,11 @@ class ExpiredRecordsPurgerIT {
 
         int deleted = new ExpiredRecordsPurger(database, Clock.systemUTC(), 4, Duration.ZERO).purge();
 
-        assertThat(deleted).as("25 expired in batches of 4, and the token revoked over an hour ago").isGreaterThanOrEqualTo(26);
-        assertThat(tokensLeft(clientId)).as("a day past expiry goes, revoked over an hour ago goes unless a JWT")
-                .containsExactly("live", "recently-expired", "revoked-jwt", "revoked-recently");
+        assertThat(deleted).as("25 expired in batches of 4, one opaque expired over a minute ago, and the token revoked"
+                + " over an hour ago").isGreaterThanOrEqualTo(27);
+        assertThat(tokensLeft(clientId)).as("an opaque token goes a minute past expiry, a JWT a day past it; revoked over"
+                        + " an hour ago goes unless a JWT")
+                .containsExactly("expired-jwt", "live", "recently-expired", "revoked-jwt", "revoked-recently");
     }
 
     @Test
