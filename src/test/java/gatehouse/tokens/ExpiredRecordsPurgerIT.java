@@ -3,6 +3,7 @@ package gatehouse.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import gatehouse.secrets.TokenCodec;
+import gatehouse.testing.Eventually;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.OAuthBrowser;
@@ -72,6 +73,28 @@ class ExpiredRecordsPurgerIT {
         assertThat(kept.get()).as("still within the window").isNotNull();
         new ExpiredRecordsPurger(database, Clock.offset(Clock.systemUTC(), Duration.ofSeconds(301))).purge();
         assertThat(kept.get()).isNull();
+    }
+
+    @Test
+    void purgeWhenAPassDeletedManyTokensThenItVacuumsTheTableSoItsSpaceIsReused() throws InterruptedException {
+        String orgId = Fixtures.org(Fixtures.admin());
+        String clientId = Fixtures.app(Fixtures.admin(), orgId, Map.of("grant_types", List.of("client_credentials"),
+                "actor_modes", List.of("app"), "redirect_uris", List.of())).clientId();
+        var database = TestServer.get().app().database();
+        Supplier<Long> vacuums = () -> database.withHandle(handle -> handle.createQuery(
+                "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'access_tokens'").mapTo(Long.class).one());
+        long before = vacuums.get();
+        database.withHandle(handle -> handle.createUpdate("""
+                        INSERT INTO access_tokens (token_hash, id, client_id, actor, scope, grant_type, created_at, expires_at)
+                        SELECT sha256(CAST(:clientId || '/many/' || n AS bytea)), gen_random_uuid(), :clientId, 'app', '',
+                            'client_credentials', now() - interval '2 hours', now() - interval '1 hour'
+                        FROM generate_series(1, :count) n""")
+                .bind("clientId", clientId).bind("count", ExpiredRecordsPurger.VACUUM_AFTER).execute());
+
+        assertThat(new ExpiredRecordsPurger(database, Clock.systemUTC(), 5_000, Duration.ZERO).purge())
+                .isGreaterThanOrEqualTo(ExpiredRecordsPurger.VACUUM_AFTER);
+
+        Eventually.until(() -> vacuums.get() > before);
     }
 
     /** Stores an opaque access token row of the app with these times (no request: the purge reads rows only). */
