@@ -18,6 +18,8 @@ public final class TokenCodec {
     static final int RANDOM_LENGTH = 43;
     static final int CHECKSUM_LENGTH = 6;
     private static final int CLIENT_ID_LENGTH = 24;
+    /** Looked up once; {@link #hash} clones it (see {@link #sha256()}). */
+    private static final MessageDigest SHA_256 = lookUpSha256();
 
     private final String prefix;
     private final SecureRandom random;
@@ -90,8 +92,6 @@ public final class TokenCodec {
             throw new IllegalStateException("the SHA-256 digest cannot be cloned", e);
         }
     }
-
-    private static final MessageDigest SHA_256 = lookUpSha256();
 
     private static MessageDigest lookUpSha256() {
         try {
