@@ -94,6 +94,12 @@ public final class ErrorHandler {
             return OAuthException.of(OAuthError.TEMPORARILY_UNAVAILABLE, "the database is unavailable; try again shortly")
                     .withCause(exception);
         }
+        if (hasSqlState(exception, "40P01") || hasSqlState(exception, "40001") || hasSqlState(exception, "55P03")) {
+            // A deadlock victim, a serialization failure or a lock wait past lock_timeout: nothing was
+            // written (the transaction rolled back), and the same request may succeed when retried.
+            return OAuthException.of(OAuthError.TEMPORARILY_UNAVAILABLE, "the request collided with a concurrent one; "
+                    + "try again shortly").withCause(exception);
+        }
         if (hasSqlState(exception, "22021") || hasSqlState(exception, "22P05")) {
             // Text PostgreSQL cannot store (a NUL byte) that came in through a path or header.
             return OAuthException.invalidRequest("the request contains characters that are not allowed");

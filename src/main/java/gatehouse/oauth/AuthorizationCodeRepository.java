@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.store.PlainSql;
 import gatehouse.store.Rows;
 import java.time.Instant;
 import java.util.Optional;
@@ -32,21 +33,22 @@ public final class AuthorizationCodeRepository {
     /**
      * Marks the code used, in one statement, if it is unused, belongs to {@code clientId} and its
      * user is not disabled; the same statement reads what redemption re-checks
-     * ({@link AuthorizationCodes.Redeemed}: one round trip on the token endpoint). Returns the code
-     * as it was; empty means unknown, foreign, used or refused.
+     * ({@link AuthorizationCodes.Redeemed}: one round trip on the token endpoint) and takes the lock
+     * of the installation the code's tokens will belong to (lock_installation, V16), which the
+     * exchange's store needs held before it begins. Returns the code as it was; empty means
+     * unknown, foreign, used or refused.
      */
     public Optional<AuthorizationCodes.Redeemed> consume(Handle handle, byte[] hash, String clientId, Instant now) {
-        return handle.createQuery("UPDATE authorization_codes c SET consumed_at = :now"
-                        + " WHERE c.code_hash = :hash AND c.client_id = :clientId AND c.consumed_at IS NULL"
+        return new PlainSql().add("UPDATE authorization_codes c SET consumed_at = ?"
+                        + " WHERE c.code_hash = ? AND c.client_id = ? AND c.consumed_at IS NULL"
                         + " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.user_id AND u.disabled) RETURNING "
                         + COLUMNS + ", " + STILL_MEMBER + " AS still_member, " + CONSENT_COVERS + " AS consent_covers, "
-                        + EMAIL_VERIFIED + " AS email_verified")
-                .bind("hash", hash)
-                .bind("clientId", clientId)
-                .bind("now", now)
-                .map((rs, ctx) -> new AuthorizationCodes.Redeemed(MAPPER.map(rs, ctx), rs.getBoolean("still_member"),
+                        + EMAIL_VERIFIED + " AS email_verified,"
+                        + " lock_installation(c.client_id, c.organization_id, c.actor, c.user_id) AS installation_held",
+                        now, hash, clientId)
+                .query(handle, rs -> new AuthorizationCodes.Redeemed(MAPPER.map(rs, null), rs.getBoolean("still_member"),
                         rs.getBoolean("consent_covers"), rs.getBoolean("email_verified")))
-                .findOne();
+                .stream().findFirst();
     }
 
     /** Actor self needs any membership of the code's organization; actor app an owner's or admin's. */

@@ -20,8 +20,10 @@ public interface AuthorizationCodes {
 
     /**
      * Marks the code used, at once, if it is unused, belongs to {@code clientId} and its user is not
-     * disabled. Returns the code as it was; empty means unknown, foreign, used or refused. An
-     * expired code is consumed too (the grant refuses it), so it cannot be tried again.
+     * disabled, and holds the installation its tokens will belong to until the unit of work ends (so
+     * the exchange's store may replace the installation's token). Returns the code as it was; empty
+     * means unknown, foreign, used or refused. An expired code is consumed too (the grant refuses
+     * it), so it cannot be tried again.
      */
     Optional<Redeemed> consume(Tx tx, byte[] hash, String clientId, Instant now);
 

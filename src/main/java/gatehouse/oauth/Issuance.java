@@ -46,35 +46,59 @@ public final class Issuance {
     }
 
     /**
-     * Starts the family: stores it, then its first access token and, when the app may refresh, its
-     * first refresh token (expiring after the app's absolute lifetime, if it has one).
+     * Starts the family: stores it, its first access token and, when the app may refresh, its first
+     * refresh token (expiring after the app's absolute lifetime, if it has one), all at once.
      *
      * @param installationBound whether the access token replaces the installation's previous one
      * @param emailVerified the user's flag, for a JWT's {@code email_verified}
      */
     TokenResponse startFamily(Tx tx, Client client, TokenGrant family, boolean installationBound,
                               boolean emailVerified) {
-        issuing.createFamily(tx, family);
-        var issued = accessToken(tx, client, family, family.scope(), family.grantType(), installationBound,
-                emailVerified);
-        String refresh = client.allowsGrant(Client.REFRESH_TOKEN)
-                ? issuing.issueRefreshToken(tx, family.id(), null, client.clientId(), family.scope(),
+        var refresh = client.allowsGrant(Client.REFRESH_TOKEN)
+                ? issuing.newRefreshToken(family.id(), null, client.clientId(), family.scope(),
                         refreshExpiry(client, family.createdAt()))
                 : null;
-        return response(client, issued, refresh, family.scope(), family.organizationId(), family.actor());
+        var issued = issuing.store(tx, new TokenService.Exchange(family, null, refresh,
+                accessSpec(client, family, family.scope(), family.grantType(), installationBound, emailVerified), false));
+        return response(client, issued, refresh == null ? null : refresh.value(), family.scope(),
+                family.organizationId(), family.actor());
     }
 
-    /** A rotated refresh token's successor: same family and scope, and the family's end, not a later one. */
-    String successor(Tx tx, Client client, RefreshToken retired) {
-        return issuing.issueRefreshToken(tx, retired.grantId(), retired.id(), client.clientId(), retired.scope(),
+    /**
+     * A rotated refresh token's successor, made but not stored (the exchange stores it): same family
+     * and scope, and the family's end, not a later one.
+     */
+    TokenService.NewRefresh successor(Client client, RefreshToken retired) {
+        return issuing.newRefreshToken(retired.grantId(), retired.id(), client.clientId(), retired.scope(),
                 retired.expiresAt());
     }
 
-    /** A new access token of an existing family, answered with the refresh token the client holds next. */
+    /**
+     * A new access token of an existing family, answered with the refresh token the client holds
+     * next, and stored with what the rotation writes (the retired token and its successor) at once.
+     * An installation-bound token replaces the installation's; any other replaces the family's own.
+     */
     TokenResponse continueFamily(Tx tx, Client client, TokenGrant family, String scope, String grantType,
-                                 boolean installationBound, boolean emailVerified, String refreshToken) {
-        var issued = accessToken(tx, client, family, scope, grantType, installationBound, emailVerified);
-        return response(client, issued, refreshToken, scope, family.organizationId(), family.actor());
+                                 boolean installationBound, boolean emailVerified, NextRefresh next) {
+        var issued = issuing.store(tx, new TokenService.Exchange(null, next.retired(), next.minted(),
+                accessSpec(client, family, scope, grantType, installationBound, emailVerified), !installationBound));
+        return response(client, issued, next.value(), scope, family.organizationId(), family.actor());
+    }
+
+    /**
+     * The refresh token a refresh answers with: the one presented (no rotation), the successor a
+     * retry within the grace window gets back, or a new one ({@code minted}), which retires the one
+     * presented ({@code retired}) when the exchange is stored.
+     */
+    record NextRefresh(String value, TokenService.NewRefresh minted, TokenService.Retirement retired) {
+
+        static NextRefresh kept(String value) {
+            return new NextRefresh(value, null, null);
+        }
+
+        static NextRefresh rotated(TokenService.NewRefresh successor, TokenService.Retirement retired) {
+            return new NextRefresh(successor.value(), successor, retired);
+        }
     }
 
     /** An access token of the app acting as itself, outside any family (client_credentials). */
@@ -96,11 +120,11 @@ public final class Issuance {
     }
 
     /** Actor app acts as the app itself: the token has no user, whoever approved the family. */
-    private TokenService.Issued accessToken(Tx tx, Client client, TokenGrant family, String scope, String grantType,
-                                            boolean installationBound, boolean emailVerified) {
-        return issuing.issueAccessToken(tx, new TokenService.AccessSpec(client.clientId(), family.tokenUserId(),
-                family.organizationId(), family.actor(), scope, family.id(), grantType, installationBound,
-                client.accessTokenTtl(), client.jwtSigningAlg(), emailVerified));
+    private static TokenService.AccessSpec accessSpec(Client client, TokenGrant family, String scope, String grantType,
+                                                      boolean installationBound, boolean emailVerified) {
+        return new TokenService.AccessSpec(client.clientId(), family.tokenUserId(), family.organizationId(),
+                family.actor(), scope, family.id(), grantType, installationBound, client.accessTokenTtl(),
+                client.jwtSigningAlg(), emailVerified);
     }
 
     private static TokenResponse response(Client client, TokenService.Issued issued, String refreshToken, String scope,

@@ -29,11 +29,6 @@ public final class PostgresTokens implements TokenFamilies, TokenIssuing {
     }
 
     @Override
-    public void markRotated(Tx tx, UUID refreshId, Instant now, String sealedSuccessor) {
-        tokens.markRotated(PostgresTransactions.handle(tx), refreshId, now, sealedSuccessor);
-    }
-
-    @Override
     public Optional<String> claimGraceRetry(Tx tx, UUID refreshId) {
         return tokens.claimGraceRetry(PostgresTransactions.handle(tx), refreshId);
     }
@@ -53,13 +48,14 @@ public final class PostgresTokens implements TokenFamilies, TokenIssuing {
     }
 
     @Override
-    public void revokeAccessTokens(Tx tx, UUID grantId, Instant now) {
-        tokens.revokeGrantAccessTokens(PostgresTransactions.handle(tx), grantId, now);
+    public TokenService.NewRefresh newRefreshToken(UUID grantId, UUID parentId, String clientId, String scope,
+                                                   Instant expiresAt) {
+        return tokens.newRefreshToken(grantId, parentId, clientId, scope, expiresAt);
     }
 
     @Override
-    public void createFamily(Tx tx, TokenGrant grant) {
-        tokens.createGrant(PostgresTransactions.handle(tx), grant);
+    public TokenService.Issued store(Tx tx, TokenService.Exchange exchange) {
+        return tokens.storeExchange(PostgresTransactions.handle(tx), exchange);
     }
 
     @Override
@@ -70,11 +66,5 @@ public final class PostgresTokens implements TokenFamilies, TokenIssuing {
     @Override
     public TokenService.Issued issueServiceToken(TokenService.AccessSpec spec) {
         return tokens.issueServiceToken(spec);
-    }
-
-    @Override
-    public String issueRefreshToken(Tx tx, UUID grantId, UUID parentId, String clientId, String scope,
-                                    Instant expiresAt) {
-        return tokens.issueRefreshToken(PostgresTransactions.handle(tx), grantId, parentId, clientId, scope, expiresAt);
     }
 }

@@ -7,6 +7,7 @@ import gatehouse.secrets.TokenCodec;
 import gatehouse.secrets.TokenKind;
 import gatehouse.tokens.RefreshToken;
 import gatehouse.tokens.TokenGrant;
+import gatehouse.tokens.TokenService;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -84,19 +85,16 @@ public final class RefreshTokenGrant implements Grant {
         // the app may use now (an approval withdrawn, an installation narrowed), nor a service scope.
         Set<String> scope = ScopeRequest.resolveDelegated(requestedScope,
                 Arrays.stream(token.scope().split(" ")).filter(permitted.get()::contains).toList());
-        Optional<String> nextRefresh = nextRefreshToken(tx, client, token, value, now);
-        if (nextRefresh.isEmpty()) {
+        Optional<Issuance.NextRefresh> next = nextRefreshToken(tx, client, token, value, now);
+        if (next.isEmpty()) {
             families.revokeOnReuse(tx, client.clientId(), grant);
             return Outcome.refused("refresh token reused; grant " + grant.id() + " revoked");
         }
         // The new access token replaces the previous one: the installation's for an authorization,
         // the family's own for a password login (several devices may hold one each).
         boolean installationBound = !Client.PASSWORD.equals(grant.grantType());
-        if (!installationBound) {
-            families.revokeAccessTokens(tx, grant.id(), now);
-        }
         return Outcome.issued(issuance.continueFamily(tx, client, grant, ScopeRequest.join(scope), type(),
-                installationBound, found.get().ownerEmailVerified(), nextRefresh.get()));
+                installationBound, found.get().ownerEmailVerified(), next.get()));
     }
 
     /** Why a known refresh token of the app cannot be used, or null when it can. */
@@ -114,26 +112,26 @@ public final class RefreshTokenGrant implements Grant {
      * The refresh token the answer carries: the same one (no rotation), a new one (rotation), the
      * successor already given (a retry within the grace window); empty for a reused retired token.
      */
-    private Optional<String> nextRefreshToken(Tx tx, Client client, RefreshToken token, String value, Instant now) {
+    private Optional<Issuance.NextRefresh> nextRefreshToken(Tx tx, Client client, RefreshToken token, String value,
+                                                            Instant now) {
         if (!client.refreshTokenRotation()) {
-            return Optional.of(value);
+            return Optional.of(Issuance.NextRefresh.kept(value));
         }
         if (token.rotatedAt() == null) {
-            return Optional.of(rotate(tx, client, token, now));
+            return Optional.of(rotate(client, token, now));
         }
-        return graceRetry(tx, client, token, now);
+        return graceRetry(tx, client, token, now).map(Issuance.NextRefresh::kept);
     }
 
     /**
-     * Retires the token for a new one of the family. With a grace window, the new value is kept
-     * encrypted on the retired row, so that a retry gets the same one back.
+     * Retires the token for a new one of the family (both stored with the exchange). With a grace
+     * window, the new value is kept encrypted on the retired row, so that a retry gets the same one back.
      */
-    private String rotate(Tx tx, Client client, RefreshToken token, Instant now) {
-        String successor = issuance.successor(tx, client, token);
+    private Issuance.NextRefresh rotate(Client client, RefreshToken token, Instant now) {
+        var successor = issuance.successor(client, token);
         String sealed = client.refreshTokenGraceSeconds() > 0
-                ? encryption.encrypt(successor.getBytes(StandardCharsets.UTF_8)) : null;
-        families.markRotated(tx, token.id(), now, sealed);
-        return successor;
+                ? encryption.encrypt(successor.value().getBytes(StandardCharsets.UTF_8)) : null;
+        return Issuance.NextRefresh.rotated(successor, new TokenService.Retirement(token.id(), now, sealed));
     }
 
     /**

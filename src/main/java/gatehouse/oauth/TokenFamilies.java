@@ -2,7 +2,6 @@ package gatehouse.oauth;
 
 import gatehouse.tokens.RefreshToken;
 import gatehouse.tokens.TokenGrant;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -20,14 +19,12 @@ public interface TokenFamilies {
     record Found(RefreshToken token, TokenGrant grant, boolean ownerDisabled, boolean ownerEmailVerified) {
     }
 
-    /** The refresh token behind the hash, held until the unit of work ends; empty if unknown. */
-    Optional<Found> lockRefreshToken(Tx tx, byte[] hash);
-
     /**
-     * Retires the refresh token; {@code sealedSuccessor} is the encrypted value of the one it was
-     * exchanged for, kept for a retry within the app's grace window (null when there is none).
+     * The refresh token behind the hash, held until the unit of work ends, and with it the
+     * installation its family's access tokens belong to (so the exchange's store may replace the
+     * installation's token); empty if unknown.
      */
-    void markRotated(Tx tx, UUID refreshId, Instant now, String sealedSuccessor);
+    Optional<Found> lockRefreshToken(Tx tx, byte[] hash);
 
     /**
      * Spends the retired token's one retry: only if it was not spent, a successor was kept, and that
@@ -42,6 +39,4 @@ public interface TokenFamilies {
     /** Revokes the family because a retired refresh token of it came back, and records that in the audit log. */
     void revokeOnReuse(Tx tx, String clientId, TokenGrant grant);
 
-    /** Revokes the family's live access tokens (its refresh tokens stay). */
-    void revokeAccessTokens(Tx tx, UUID grantId, Instant now);
 }

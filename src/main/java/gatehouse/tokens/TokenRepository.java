@@ -2,6 +2,7 @@ package gatehouse.tokens;
 
 import gatehouse.auth.ActorMode;
 import gatehouse.store.PageRequest;
+import gatehouse.store.PlainSql;
 import gatehouse.store.Rows;
 import gatehouse.store.SqlArrays;
 import java.time.Instant;
@@ -57,21 +58,6 @@ public final class TokenRepository {
     public record FoundRefresh(RefreshToken token, TokenGrant grant, boolean ownerDisabled, boolean ownerEmailVerified) {
     }
 
-    public void insertGrant(Handle handle, TokenGrant grant) {
-        handle.createUpdate("""
-                        INSERT INTO token_grants (id, client_id, user_id, organization_id, actor, scope, grant_type, created_at)
-                        VALUES (:id, :clientId, :userId, :organizationId, :actor, :scope, :grantType, :createdAt)""")
-                .bind("id", grant.id())
-                .bind("clientId", grant.clientId())
-                .bind("userId", grant.userId())
-                .bind("organizationId", grant.organizationId())
-                .bind("actor", grant.actor())
-                .bind("scope", grant.scope())
-                .bind("grantType", grant.grantType())
-                .bind("createdAt", grant.createdAt())
-                .execute();
-    }
-
     /**
      * An access token about to be stored, with its audit entry ({@code action} by the app, from
      * {@code ip} and {@code userAgent}, {@code detailsJson}); {@code signingKeyId} is null for an opaque token.
@@ -115,6 +101,87 @@ public final class TokenRepository {
                 .bind("userAgent", row.userAgent())
                 .bind("details", row.detailsJson())
                 .execute();
+    }
+
+    /**
+     * Everything one token exchange writes ({@link TokenService.Exchange}), as rows: the family it
+     * starts or null, the refresh token it retires or null, the refresh token it hands out (with its
+     * hash) or null, the access token with its audit entry, and which live access tokens the new one
+     * replaces.
+     */
+    record ExchangeRows(TokenGrant family, TokenService.Retirement retired, RefreshToken refresh, byte[] refreshHash,
+                        NewAccessToken access, Replaces replaces) {
+    }
+
+    /** Which live access tokens a new one replaces (revokes). */
+    enum Replaces {
+        NOTHING,
+        /** The installation's one live token: same app, organization, actor and user. */
+        INSTALLATION_TOKEN,
+        /** Every live token of the family (a password sign-in's refresh replaces its own). */
+        FAMILY_TOKENS
+    }
+
+    /**
+     * Stores an exchange in one statement, its writes as data-modifying CTEs: one round trip and
+     * one commit for what were five. The statements share one snapshot, so an installation
+     * token's replacement sees a concurrent exchange's token only if this transaction already held
+     * the installation's lock before the statement began (lock_installation, V16). Returns the
+     * hashes of the tokens it revoked.
+     */
+    public List<byte[]> storeExchange(Handle handle, ExchangeRows rows) {
+        var sql = new PlainSql().add("WITH ");
+        if (rows.family() != null) {
+            TokenGrant family = rows.family();
+            sql.add("""
+                    family AS (INSERT INTO token_grants (id, client_id, user_id, organization_id, actor, scope, grant_type,
+                        created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)), """, family.id(), family.clientId(), family.userId(),
+                    family.organizationId(), family.actor(), family.scope(), family.grantType(), family.createdAt());
+        }
+        if (rows.retired() != null) {
+            sql.add("retired AS (UPDATE refresh_tokens SET rotated_at = ?, successor_sealed = ? WHERE id = ?), ",
+                    rows.retired().at(), rows.retired().sealedSuccessor(), rows.retired().refreshId());
+        }
+        if (rows.refresh() != null) {
+            RefreshToken refresh = rows.refresh();
+            sql.add("""
+                    refresh AS (INSERT INTO refresh_tokens (token_hash, id, grant_id, parent_id, client_id, scope, created_at,
+                        expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)), """, rows.refreshHash(), refresh.id(), refresh.grantId(),
+                    refresh.parentId(), refresh.clientId(), refresh.scope(), refresh.createdAt(), refresh.expiresAt());
+        }
+        AccessToken token = rows.access().token();
+        switch (rows.replaces()) {
+            case INSTALLATION_TOKEN -> sql.add("replaced AS (UPDATE access_tokens SET revoked_at = ? WHERE client_id = ? AND actor = ?",
+                            token.createdAt(), token.clientId(), token.actor())
+                    .add(token.organizationId() == null ? " AND organization_id IS NULL" : " AND organization_id = ?",
+                            nonNull(token.organizationId()))
+                    .add(token.userId() == null ? " AND user_id IS NULL" : " AND user_id = ?", nonNull(token.userId()))
+                    .add(" AND single_per_installation AND revoked_at IS NULL RETURNING token_hash), ");
+            case FAMILY_TOKENS -> sql.add("""
+                    replaced AS (UPDATE access_tokens SET revoked_at = ? WHERE grant_id = ? AND revoked_at IS NULL
+                        RETURNING token_hash), """, token.createdAt(), token.grantId());
+            case NOTHING -> { }
+        }
+        NewAccessToken access = rows.access();
+        sql.add("""
+                issued AS (INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope,
+                    grant_id, grant_type, single_per_installation, created_at, expires_at, signing_key_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+                audited AS (INSERT INTO audit_logs (id, at, action, actor_type, actor_id, client_id, organization_id, ip,
+                    user_agent, outcome, details)
+                    SELECT ?, ?, ?, 'client', ?, ?, ?, ?, ?, 'success', CAST(? AS jsonb) FROM issued) """,
+                access.hash(), token.id(), token.clientId(), token.userId(), token.organizationId(), token.actor(),
+                token.scope(), token.grantId(), token.grantType(), token.singlePerInstallation(), token.createdAt(),
+                token.expiresAt(), access.signingKeyId(),
+                access.auditId(), token.createdAt(), access.action(), token.clientId(), token.clientId(),
+                token.organizationId(), access.ip(), access.userAgent(), access.detailsJson());
+        sql.add(rows.replaces() == Replaces.NOTHING ? "SELECT NULL::bytea WHERE false" : "SELECT token_hash FROM replaced");
+        return sql.query(handle, rs -> rs.getBytes(1));
+    }
+
+    /** The values a fragment binds: none for a null (it was written as IS NULL), else the one. */
+    private static Object[] nonNull(Object value) {
+        return value == null ? new Object[0] : new Object[] {value};
     }
 
     /**
@@ -174,13 +241,11 @@ public final class TokenRepository {
 
     /**
      * Serializes issuing for one installation until the transaction ends, so two concurrent
-     * exchanges cannot both leave a live token behind.
+     * exchanges cannot both leave a live token behind (lock_installation, V16).
      */
     public void lockInstallation(Handle handle, String clientId, UUID orgId, String actor, UUID userId) {
-        handle.createQuery("SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(:key, 0))")
-                .bind("key", "installation:" + clientId + ":" + orgId + ":" + actor + ":" + userId)
-                .mapTo(Integer.class)
-                .one();
+        new PlainSql().add("SELECT lock_installation(?, CAST(? AS uuid), ?, CAST(? AS uuid))", clientId, orgId, actor, userId)
+                .query(handle, rs -> rs.getBoolean(1));
     }
 
     /** Revokes the live installation-bound access token(s) of (app, organization, actor, user); returns their hashes. */
@@ -246,28 +311,6 @@ public final class TokenRepository {
                 .list(), now);
     }
 
-    public int revokeGrantAccessTokens(Handle handle, UUID grantId, Instant now) {
-        return handle.createUpdate("UPDATE access_tokens SET revoked_at = :now WHERE grant_id = :grantId AND revoked_at IS NULL")
-                .bind("grantId", grantId)
-                .bind("now", now)
-                .execute();
-    }
-
-    public void insertRefreshToken(Handle handle, RefreshToken token, byte[] hash) {
-        handle.createUpdate("""
-                        INSERT INTO refresh_tokens (token_hash, id, grant_id, parent_id, client_id, scope, created_at, expires_at)
-                        VALUES (:hash, :id, :grantId, :parentId, :clientId, :scope, :createdAt, :expiresAt)""")
-                .bind("id", token.id())
-                .bind("grantId", token.grantId())
-                .bind("parentId", token.parentId())
-                .bind("clientId", token.clientId())
-                .bind("scope", token.scope())
-                .bind("createdAt", token.createdAt())
-                .bind("expiresAt", token.expiresAt())
-                .bind("hash", hash)
-                .execute();
-    }
-
     /**
      * Before revoking what an app holds in an organization: spends its unused codes and waits for
      * its refreshes in flight (their rows are locked), so nothing issued concurrently escapes the
@@ -314,35 +357,30 @@ public final class TokenRepository {
                 .execute();
     }
 
-    /** The refresh token and its grant, row-locked until the transaction ends; empty if unknown. */
+    /**
+     * The refresh token and its grant, row-locked until the transaction ends, and the installation
+     * its family's access tokens belong to locked first (lock_installation): the exchange's write
+     * that follows replaces the installation's token in one statement, which must begin holding it.
+     * Empty if unknown.
+     */
     public Optional<FoundRefresh> lockRefreshToken(Handle handle, byte[] hash) {
-        return findRefresh(handle, hash, " FOR UPDATE OF r");
+        return new PlainSql().add("SELECT " + REFRESH_COLUMNS + """
+                        , lock_installation(g.client_id, g.organization_id, g.actor, g.user_id) AS installation_held
+                        FROM refresh_tokens r JOIN token_grants g ON g.id = r.grant_id
+                        LEFT JOIN users u ON u.id = g.user_id WHERE r.token_hash = ? FOR UPDATE OF r""", hash)
+                .query(handle, rs -> new FoundRefresh(REFRESH.map(rs, null), GRANT.map(rs, null),
+                        rs.getBoolean("owner_disabled"), rs.getBoolean("owner_email_verified")))
+                .stream().findFirst();
     }
 
     public Optional<FoundRefresh> findRefreshToken(Handle handle, byte[] hash) {
-        return findRefresh(handle, hash, "");
-    }
-
-    private Optional<FoundRefresh> findRefresh(Handle handle, byte[] hash, String lock) {
         return handle.createQuery("SELECT " + REFRESH_COLUMNS
                         + " FROM refresh_tokens r JOIN token_grants g ON g.id = r.grant_id"
-                        + " LEFT JOIN users u ON u.id = g.user_id WHERE r.token_hash = :hash" + lock)
+                        + " LEFT JOIN users u ON u.id = g.user_id WHERE r.token_hash = :hash")
                 .bind("hash", hash)
                 .map((rs, ctx) -> new FoundRefresh(REFRESH.map(rs, ctx), GRANT.map(rs, ctx), rs.getBoolean("owner_disabled"),
                         rs.getBoolean("owner_email_verified")))
                 .findOne();
-    }
-
-    /**
-     * Retires the token; {@code sealedSuccessor} is the encrypted value of the token it was exchanged
-     * for, kept for a retry within the app's grace window (null when there is none).
-     */
-    public void markRotated(Handle handle, UUID refreshId, Instant now, String sealedSuccessor) {
-        handle.createUpdate("UPDATE refresh_tokens SET rotated_at = :now, successor_sealed = :sealed WHERE id = :id")
-                .bind("id", refreshId)
-                .bind("now", now)
-                .bind("sealed", sealedSuccessor)
-                .execute();
     }
 
     /**

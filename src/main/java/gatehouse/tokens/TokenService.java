@@ -175,14 +175,55 @@ public final class TokenService implements Credentials.AccessTokens {
         return StoredJson.write(details);
     }
 
-    /** Stores a new refresh token of {@code grantId}; returns its value, shown once. */
-    public String issueRefreshToken(Handle handle, UUID grantId, UUID parentId, String clientId, String scope,
-                                    Instant expiresAt) {
-        String value = codec.generate(TokenKind.REFRESH_TOKEN);
-        var token = new RefreshToken(Ids.newId(), grantId, parentId, clientId, scope, clock.instant(), expiresAt,
-                null, false, null);
-        tokens.insertRefreshToken(handle, token, TokenCodec.hash(value));
-        return value;
+    /** A refresh token made but not stored yet: its value (shown once) and its row. */
+    public record NewRefresh(String value, RefreshToken token) {
+    }
+
+    /**
+     * The refresh token an exchange retires (rotation), when, and the encrypted value of its
+     * successor that a retry within the app's grace window gets back (null without a window).
+     */
+    public record Retirement(UUID refreshId, Instant at, String sealedSuccessor) {
+    }
+
+    /**
+     * Everything one token exchange stores: the family it starts (code exchange, password sign-in)
+     * or null; the refresh token it retires (rotation) or null; the refresh token it hands out when
+     * that is a new one, or null; and the access token. An installation-bound access token
+     * ({@link AccessSpec#singlePerInstallation()}) replaces the installation's live one; with
+     * {@code replacesFamilyTokens} it replaces every live one of its family instead (a password
+     * sign-in's refresh: each device keeps its own family).
+     */
+    public record Exchange(TokenGrant newFamily, Retirement retired, NewRefresh refresh, AccessSpec access,
+                           boolean replacesFamilyTokens) {
+    }
+
+    /** Makes a refresh token of {@code grantId}; an {@link Exchange} stores it. */
+    public NewRefresh newRefreshToken(UUID grantId, UUID parentId, String clientId, String scope, Instant expiresAt) {
+        return new NewRefresh(codec.generate(TokenKind.REFRESH_TOKEN), new RefreshToken(Ids.newId(), grantId, parentId,
+                clientId, scope, clock.instant(), expiresAt, null, false, null));
+    }
+
+    /**
+     * Stores an exchange in one statement on {@code handle}'s transaction and returns its access
+     * token. Replacing the installation's token needs the installation's lock already held, which
+     * the read that began the exchange took ({@link #lockRefreshToken}; the code's consumption).
+     */
+    public Issued storeExchange(Handle handle, Exchange exchange) {
+        AccessSpec spec = exchange.access();
+        var token = newToken(spec, clock.instant());
+        var signed = spec.signingAlg() == null ? null
+                : signer.sign(handle, token, spec.signingAlg(), emailVerifiedFor(handle, spec));
+        String value = signed == null ? codec.generate(TokenKind.ACCESS_TOKEN) : signed.value();
+        var replaces = exchange.replacesFamilyTokens() ? TokenRepository.Replaces.FAMILY_TOKENS
+                : spec.singlePerInstallation() ? TokenRepository.Replaces.INSTALLATION_TOKEN
+                : TokenRepository.Replaces.NOTHING;
+        NewRefresh refresh = exchange.refresh();
+        var replaced = tokens.storeExchange(handle, new TokenRepository.ExchangeRows(exchange.newFamily(),
+                exchange.retired(), refresh == null ? null : refresh.token(),
+                refresh == null ? null : TokenCodec.hash(refresh.value()), newRow(token, value, signed), replaces));
+        cache.forgetAfterCommit(handle, replaced);
+        return new Issued(value, token);
     }
 
     /** Live tokens matching the filter, one page. */
@@ -256,10 +297,6 @@ public final class TokenService implements Credentials.AccessTokens {
         }
     }
 
-    public void createGrant(Handle handle, TokenGrant grant) {
-        tokens.insertGrant(handle, grant);
-    }
-
     // Statements other features run in their own transactions, through this service: the tokens
     // feature keeps its repository to itself.
 
@@ -284,25 +321,17 @@ public final class TokenService implements Credentials.AccessTokens {
         return revoked;
     }
 
-    /** The refresh token behind {@code hash} with its grant, row-locked until the transaction ends. */
+    /**
+     * The refresh token behind {@code hash} with its grant, row-locked until the transaction ends,
+     * and the installation its family's access tokens belong to locked too (see {@link #storeExchange}).
+     */
     public Optional<TokenRepository.FoundRefresh> lockRefreshToken(Handle handle, byte[] hash) {
         return tokens.lockRefreshToken(handle, hash);
-    }
-
-    /** Retires a refresh token; {@code sealedSuccessor} (or null) is what a grace retry gets back. */
-    public void markRotated(Handle handle, UUID refreshId, Instant now, String sealedSuccessor) {
-        tokens.markRotated(handle, refreshId, now, sealedSuccessor);
     }
 
     /** The sealed successor of a retired token, claimed once for a retry within the grace window. */
     public Optional<String> claimGraceRetry(Handle handle, UUID refreshId) {
         return tokens.claimGraceRetry(handle, refreshId);
-    }
-
-    /** Revokes the access tokens of one grant (a password sign-in replacing its own). */
-    public void revokeGrantAccessTokens(Handle handle, UUID grantId, Instant now) {
-        tokens.revokeGrantAccessTokens(handle, grantId, now);
-        cache.forgetAfterCommit(handle);
     }
 
     /**

@@ -2,14 +2,13 @@ package gatehouse.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import gatehouse.testing.Eventually;
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
 import gatehouse.testing.TestServer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +51,7 @@ class ClientCacheIT {
         assertThat(rotated.status()).isEqualTo(200);
         String newSecret = rotated.text("client_secret");
 
-        assertThat(eventually(() -> tokenStatusOnB(app.basic()) == 401)).isTrue();
+        assertThat(Eventually.holdsWithin(Duration.ofSeconds(2), () -> tokenStatusOnB(app.basic()) == 401)).isTrue();
         assertThat(tokenStatusOnB(Http.basic(app.clientId(), newSecret))).isEqualTo(200);
     }
 
@@ -63,7 +62,7 @@ class ClientCacheIT {
 
         assertThat(Fixtures.admin().delete("/api/v1/oauth/clients/" + app.clientId()).status()).isEqualTo(204);
 
-        assertThat(eventually(() -> tokenStatusOnB(app.basic()) == 401)).isTrue();
+        assertThat(Eventually.holdsWithin(Duration.ofSeconds(2), () -> tokenStatusOnB(app.basic()) == 401)).isTrue();
     }
 
     @Test
@@ -75,24 +74,7 @@ class ClientCacheIT {
                 Map.of("grant_types", List.of("authorization_code"), "redirect_uris", List.of(Fixtures.REDIRECT_URI)));
         assertThat(updated.status()).as(updated.body()).isEqualTo(200);
 
-        assertThat(eventually(() -> "unauthorized_client".equals(nodeB.postForm("/oauth/token",
+        assertThat(Eventually.holdsWithin(Duration.ofSeconds(2), () -> "unauthorized_client".equals(nodeB.postForm("/oauth/token",
                 Http.form("grant_type", "client_credentials"), "Authorization", app.basic()).text("error")))).isTrue();
-    }
-
-    /** NOTIFY is asynchronous: allow a moment for it to arrive, but far less than any cache lifetime. */
-    private static boolean eventually(Supplier<Boolean> condition) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(2));
-        while (Instant.now().isBefore(deadline)) {
-            if (condition.get()) {
-                return true;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return false;
     }
 }

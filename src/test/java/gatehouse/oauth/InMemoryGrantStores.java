@@ -240,12 +240,6 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
     }
 
     @Override
-    public void markRotated(Tx tx, UUID refreshId, Instant now, String sealedSuccessor) {
-        updateRefresh(refreshId, stored -> new StoredRefresh(with(stored.token(), now, stored.token().graceUsed(),
-                stored.token().revokedAt()), sealedSuccessor));
-    }
-
-    @Override
     public Optional<String> claimGraceRetry(Tx tx, UUID refreshId) {
         StoredRefresh stored = refreshTokens.values().stream()
                 .filter(candidate -> candidate.token().id().equals(refreshId)).findFirst().orElseThrow();
@@ -279,19 +273,39 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
         auditEvents.add("token.reuse_detected " + clientId + " " + grant.id());
     }
 
-    @Override
-    public void revokeAccessTokens(Tx tx, UUID grantId, Instant now) {
+    private void revokeAccessTokens(Tx tx, UUID grantId, Instant now) {
         accessTokens.replaceAll((hash, token) -> grantId.equals(token.grantId()) && token.revokedAt() == null
                 ? revoked(token, now) : token);
     }
 
     // --- TokenIssuing
 
+    /** Step by step what PostgreSQL stores in one statement: the same rows, in the same unit of work. */
     @Override
-    public void createFamily(Tx tx, TokenGrant grant) {
-        if (families.putIfAbsent(grant.id(), grant) != null) {
-            throw new IllegalStateException("family " + grant.id() + " exists");
+    public TokenService.Issued store(Tx tx, TokenService.Exchange exchange) {
+        if (exchange.newFamily() != null && families.putIfAbsent(exchange.newFamily().id(), exchange.newFamily()) != null) {
+            throw new IllegalStateException("family " + exchange.newFamily().id() + " exists");
         }
+        var retired = exchange.retired();
+        if (retired != null) {
+            updateRefresh(retired.refreshId(), stored -> new StoredRefresh(with(stored.token(), retired.at(),
+                    stored.token().graceUsed(), stored.token().revokedAt()), retired.sealedSuccessor()));
+        }
+        if (exchange.refresh() != null) {
+            refreshTokens.put(key(TokenCodec.hash(exchange.refresh().value())),
+                    new StoredRefresh(exchange.refresh().token(), null));
+        }
+        if (exchange.replacesFamilyTokens()) {
+            revokeAccessTokens(tx, exchange.access().grantId(), clock.instant());
+        }
+        return issueAccessToken(tx, exchange.access());
+    }
+
+    @Override
+    public TokenService.NewRefresh newRefreshToken(UUID grantId, UUID parentId, String clientId, String scope,
+                                                   Instant expiresAt) {
+        return new TokenService.NewRefresh(codec.generate(TokenKind.REFRESH_TOKEN), new RefreshToken(Ids.newId(),
+                grantId, parentId, clientId, scope, clock.instant(), expiresAt, null, false, null));
     }
 
     @Override
@@ -316,15 +330,6 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
         String value = codec.generate(TokenKind.ACCESS_TOKEN);
         accessTokens.put(key(TokenCodec.hash(value)), token);
         return new TokenService.Issued(value, token);
-    }
-
-    @Override
-    public String issueRefreshToken(Tx tx, UUID grantId, UUID parentId, String clientId, String scope,
-                                    Instant expiresAt) {
-        String value = codec.generate(TokenKind.REFRESH_TOKEN);
-        refreshTokens.put(key(TokenCodec.hash(value)), new StoredRefresh(new RefreshToken(Ids.newId(), grantId,
-                parentId, clientId, scope, clock.instant(), expiresAt, null, false, null), null));
-        return value;
     }
 
     // --- InstallationCheck, ConsentRecording, PasswordCheck, OrgMembership

@@ -111,6 +111,49 @@ class ConcurrencyIT {
     }
 
     /**
+     * An exchange reads its code or refresh token and takes the installation's lock in one statement,
+     * then revokes the previous token and stores its own in the next: the snapshot of the second
+     * must see what a concurrent exchange committed. Twenty codes of one user and app, each its own
+     * family, exchanged at once: one access token stays active.
+     */
+    @Test
+    void exchangeWhenTwentyCodesOfOneInstallationRedeemedAtOnceThenExactlyOneAccessTokenStaysActive() {
+        Fixtures.App app = Fixtures.app(Fixtures.admin(), orgId, Map.of("scope", scope));
+        List<OAuthBrowser.Code> codes = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            codes.add(authorizationCode(app));
+        }
+
+        List<Http.Response> responses = race(20, i -> Http.anonymous().postForm("/oauth/token",
+                Http.form("grant_type", "authorization_code", "code", codes.get(i).code(), "redirect_uri",
+                        Fixtures.REDIRECT_URI, "code_verifier", codes.get(i).verifier()), "Authorization", app.basic()));
+
+        assertThat(responses).as(summary(responses)).allSatisfy(r -> assertThat(r.status()).isEqualTo(200));
+        List<String> active = responses.stream().map(r -> r.text("access_token")).filter(t -> isActive(app, t)).toList();
+        assertThat(active).as("active access tokens of (app, user)").hasSize(1);
+    }
+
+    /** The same through refreshes: ten families of one user and app, each refreshed at once. */
+    @Test
+    void refreshWhenTenFamiliesOfOneInstallationRefreshAtOnceThenExactlyOneAccessTokenStaysActive() {
+        Fixtures.App app = Fixtures.app(Fixtures.admin(), orgId, Map.of("scope", scope,
+                "refresh_token_rotation", true, "refresh_token_grace_seconds", 0));
+        List<String> refreshTokens = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            refreshTokens.add(exchange(app, authorizationCode(app)).get("refresh_token").asText());
+        }
+
+        List<Http.Response> responses = race(10, i -> Http.anonymous().postForm("/oauth/token",
+                Http.form("grant_type", "refresh_token", "refresh_token", refreshTokens.get(i)), "Authorization", app.basic()));
+
+        assertThat(responses).as(summary(responses)).allSatisfy(r -> assertThat(r.status()).isEqualTo(200));
+        List<String> active = responses.stream().map(r -> r.text("access_token")).filter(t -> isActive(app, t)).toList();
+        assertThat(active).as("active access tokens of (app, user)").hasSize(1);
+        assertThat(responses).as("every family keeps its new refresh token")
+                .allSatisfy(r -> assertThat(isActive(app, r.text("refresh_token"))).isTrue());
+    }
+
+    /**
      * 2,000 quick requests from 32 threads, good and bad (wrong methods, malformed bodies, unknown
      * paths, failed authentication): each must come back within 10 s, and none may be a 5xx.
      */

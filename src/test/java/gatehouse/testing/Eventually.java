@@ -19,4 +19,25 @@ public final class Eventually {
             Thread.sleep(100);
         }
     }
+
+    /**
+     * Whether {@code condition} holds within {@code patience}, checked every 20 ms: for what a node
+     * hears by NOTIFY (asynchronous), given a moment far shorter than any cache lifetime, so a
+     * missed invalidation still fails.
+     */
+    public static boolean holdsWithin(Duration patience, Supplier<Boolean> condition) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!condition.get()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
 }
