@@ -154,6 +154,41 @@ class ConcurrencyIT {
     }
 
     /**
+     * PostgreSQL may pick an exchange as a deadlock victim (or its lock wait may time out): the
+     * transaction rolled back, so the answer is 503 temporarily_unavailable — retry — and the code
+     * is still unused. A trigger stands for the deadlock, for this app's family only.
+     */
+    @Test
+    void exchangeWhenChosenAsDeadlockVictimThen503AndTheSameCodeWorksWhenRetried() {
+        Fixtures.App app = Fixtures.app(Fixtures.admin(), orgId, Map.of("scope", scope));
+        OAuthBrowser.Code code = authorizationCode(app);
+        var database = TestServer.get().app().database();
+        String trigger = "deadlock_test_" + Long.toHexString(System.nanoTime());
+        database.withHandle(handle -> {
+            handle.execute("CREATE FUNCTION " + trigger + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$");
+            handle.execute("CREATE TRIGGER " + trigger + " BEFORE INSERT ON token_grants FOR EACH ROW WHEN (NEW.client_id = '"
+                    + app.clientId() + "') EXECUTE FUNCTION " + trigger + "()");
+            return null;
+        });
+        Http.Response refused;
+        try {
+            refused = api.postForm("/oauth/token", Http.form("grant_type", "authorization_code", "code", code.code(),
+                    "redirect_uri", Fixtures.REDIRECT_URI, "code_verifier", code.verifier()), "Authorization", app.basic());
+        } finally {
+            database.withHandle(handle -> {
+                handle.execute("DROP TRIGGER " + trigger + " ON token_grants");
+                handle.execute("DROP FUNCTION " + trigger + "()");
+                return null;
+            });
+        }
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.text("error")).isEqualTo("temporarily_unavailable");
+        assertThat(exchange(app, code).get("access_token").asText()).isNotEmpty();
+    }
+
+    /**
      * 2,000 quick requests from 32 threads, good and bad (wrong methods, malformed bodies, unknown
      * paths, failed authentication): each must come back within 10 s, and none may be a 5xx.
      */
