@@ -49,7 +49,7 @@ public final class TokenEndpoint {
         // Only now: a bad grant must not spend the app's budget (see RateLimiter).
         limiter.spend(ctx, limit, client.clientId(), !client.confidential());
         issued.get(grant.type()).increment();
-        Responses.ok(Responses.noStore(ctx), response);
+        Responses.ok(Responses.noStore(ctx), response.members());
     }
 
     private Grant grantFor(String grantType) {

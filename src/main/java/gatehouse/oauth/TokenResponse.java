@@ -1,6 +1,7 @@
 package gatehouse.oauth;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /** The token endpoint's success body (RFC 6749 §5.1 plus the installation facts of docs/http.md, "The OAuth flows"). */
@@ -8,8 +9,23 @@ public record TokenResponse(
         String accessToken,
         String tokenType,
         long expiresIn,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String refreshToken,
+        String refreshToken,
         String scope,
         UUID organizationId,
         String actor) {
+
+    /** The body's members in order: refresh_token only when there is one, every other one always. */
+    public Map<String, Object> members() {
+        var members = new LinkedHashMap<String, Object>(10);
+        members.put("access_token", accessToken);
+        members.put("token_type", tokenType);
+        members.put("expires_in", expiresIn);
+        if (refreshToken != null) {
+            members.put("refresh_token", refreshToken);
+        }
+        members.put("scope", scope);
+        members.put("organization_id", organizationId);
+        members.put("actor", actor);
+        return members;
+    }
 }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 
 /**
  * The one JSON mapper: records become snake_case objects, instants RFC 3339 UTC strings, nulls stay
@@ -35,6 +36,12 @@ public final class Json {
     }
 
     public static byte[] write(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            byte[] plain = PlainJson.write(map);
+            if (plain != null) {
+                return plain;
+            }
+        }
         try {
             return MAPPER.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
