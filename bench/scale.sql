@@ -25,22 +25,26 @@ SELECT 'scale_app_' || j, md5('scale-app-' || j)::uuid, sha256(convert_to('scale
 FROM generate_series(0, :apps - 1) j;
 
 -- Tokens in chunks of a million: one statement per chunk keeps each transaction (and its WAL) bounded.
--- kind: 'live' (expires in 1–24 h), 'expired' (expired), 'revoked' (revoked, not yet expired).
+-- kind: 'live' (expires in 1–24 h), 'expired' (expired; kept ones are JWT rows), 'revoked' (revoked, not yet expired).
 CREATE FUNCTION pg_temp.seed_tokens(kind text, total bigint, purgeable boolean) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     chunk constant bigint := 1000000;
     apps constant bigint := (SELECT count(*) FROM clients WHERE client_id LIKE 'scale\_app\_%');
     orgs constant bigint := (SELECT count(*) FROM organizations WHERE slug LIKE 'scale-org-%');
+    jwt_key constant uuid := (SELECT id FROM signing_keys ORDER BY created_at LIMIT 1);
     low bigint := 0;
 BEGIN
     WHILE low < total LOOP
         INSERT INTO access_tokens (token_hash, id, client_id, organization_id, actor, scope, grant_type,
-                                   created_at, expires_at, revoked_at)
+                                   created_at, expires_at, revoked_at, signing_key_id)
         SELECT sha256(convert_to('scale-' || kind || '-' || k, 'UTF8')), gen_random_uuid(),
                'scale_app_' || (k % apps), md5('scale-org-' || ((k % apps) % orgs))::uuid, 'app', '', 'client_credentials',
                -- Created in the past (bench/run counts the rows created during a measurement), before any revocation.
                least(t.expires_at - interval '1 hour', coalesce(t.revoked_at, now()) - interval '1 minute'),
-               t.expires_at, t.revoked_at
+               t.expires_at, t.revoked_at,
+               -- What stays after expiry in a steady state is JWT rows (kept a day past expiry, for their
+               -- signing key); an opaque token goes a minute past it. So kept expired rows are JWTs'.
+               CASE WHEN kind = 'expired' AND NOT purgeable THEN jwt_key END
         FROM generate_series(low, least(low + chunk, total) - 1) k,
              LATERAL (SELECT CASE kind
                                  WHEN 'live' THEN now() + interval '1 hour' + random() * interval '23 hours'

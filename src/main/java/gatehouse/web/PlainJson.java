@@ -10,8 +10,8 @@ import java.util.UUID;
  * Writes a map of plain values by hand: strings, booleans, whole numbers, UUIDs and instants (as
  * strings), null, and lists and maps of those. The introspection and token answers are such maps,
  * and Jackson's generic map path was a twelfth of an introspection's CPU (BENCHMARKS.md). The
- * output is what {@link Json#MAPPER} writes for the same map (JsonTest proves it); anything else
- * is left to Jackson.
+ * output is byte for byte what {@link Json#MAPPER} writes for the same map (PlainJsonTest proves
+ * it); anything else, and any string with a surrogate (Jackson escapes those), is left to Jackson.
  */
 final class PlainJson {
     private static final String HEX = "0123456789ABCDEF";
@@ -35,7 +35,9 @@ final class PlainJson {
                 out.append(',');
             }
             first = false;
-            appendString(out, key);
+            if (!appendString(out, key)) {
+                return false;
+            }
             out.append(':');
             if (!appendValue(out, entry.getValue())) {
                 return false;
@@ -48,12 +50,16 @@ final class PlainJson {
     private static boolean appendValue(StringBuilder out, Object value) {
         switch (value) {
             case null -> out.append("null");
-            case String text -> appendString(out, text);
+            case String text -> {
+                return appendString(out, text);
+            }
             case Boolean flag -> out.append(flag.booleanValue());
             case Integer number -> out.append(number.intValue());
             case Long number -> out.append(number.longValue());
             case UUID id -> out.append('"').append(id).append('"');
-            case Instant instant -> appendString(out, Json.instant(instant));
+            case Instant instant -> {
+                return appendString(out, Json.instant(instant));
+            }
             case Map<?, ?> map -> {
                 return appendMap(out, map);
             }
@@ -81,11 +87,17 @@ final class PlainJson {
         return true;
     }
 
-    /** A JSON string as Jackson writes it: the short escapes, and a six-character unicode escape for other control characters. */
-    private static void appendString(StringBuilder out, String text) {
+    /**
+     * A JSON string as Jackson writes it: the short escapes, and a six-character unicode escape for
+     * other control characters. False, with nothing to keep, for a string holding a surrogate.
+     */
+    private static boolean appendString(StringBuilder out, String text) {
         out.append('"');
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
+            if (Character.isSurrogate(c)) {
+                return false;
+            }
             switch (c) {
                 case '"' -> out.append("\\\"");
                 case '\\' -> out.append("\\\\");
@@ -104,5 +116,6 @@ final class PlainJson {
             }
         }
         out.append('"');
+        return true;
     }
 }
