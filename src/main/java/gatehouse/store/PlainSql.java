@@ -46,10 +46,6 @@ public final class PlainSql {
         return this;
     }
 
-    public String text() {
-        return text.toString();
-    }
-
     /** Runs the statement; returns what {@code reader} made of each row. */
     public <T> List<T> query(Handle handle, RowReader<T> reader) {
         try (PreparedStatement statement = handle.getConnection().prepareStatement(text.toString())) {

@@ -67,40 +67,11 @@ public final class TokenRepository {
     }
 
     /**
-     * Stores the token and its audit entry in one statement: one round trip and one commit on the
-     * token endpoint's hot path, and never one without the other.
+     * Stores the token and its audit entry in one statement, never one without the other: an
+     * exchange that writes nothing else ({@link #storeExchange}).
      */
     public void insertAccessToken(Handle handle, NewAccessToken row) {
-        handle.createUpdate("""
-                        WITH issued AS (
-                            INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope,
-                                grant_id, grant_type, single_per_installation, created_at, expires_at, signing_key_id)
-                            VALUES (:hash, :id, :clientId, :userId, :organizationId, :actor, :scope, :grantId,
-                                :grantType, :singlePerInstallation, :createdAt, :expiresAt, :signingKeyId)
-                            RETURNING id)
-                        INSERT INTO audit_logs (id, at, action, actor_type, actor_id, client_id, organization_id, ip,
-                            user_agent, outcome, details)
-                        SELECT :auditId, :createdAt, :action, 'client', :clientId, :clientId, :organizationId, :ip,
-                            :userAgent, 'success', CAST(:details AS jsonb) FROM issued""")
-                .bind("id", row.token().id())
-                .bind("clientId", row.token().clientId())
-                .bind("userId", row.token().userId())
-                .bind("organizationId", row.token().organizationId())
-                .bind("actor", row.token().actor())
-                .bind("scope", row.token().scope())
-                .bind("grantId", row.token().grantId())
-                .bind("grantType", row.token().grantType())
-                .bind("singlePerInstallation", row.token().singlePerInstallation())
-                .bind("createdAt", row.token().createdAt())
-                .bind("expiresAt", row.token().expiresAt())
-                .bind("hash", row.hash())
-                .bind("signingKeyId", row.signingKeyId())
-                .bind("action", row.action())
-                .bind("auditId", row.auditId())
-                .bind("ip", row.ip())
-                .bind("userAgent", row.userAgent())
-                .bind("details", row.detailsJson())
-                .execute();
+        storeExchange(handle, new ExchangeRows(null, null, null, null, row, Replaces.NOTHING));
     }
 
     /**
@@ -151,6 +122,8 @@ public final class TokenRepository {
         }
         AccessToken token = rows.access().token();
         switch (rows.replaces()) {
+            // "= ?" or "IS NULL", never "IS NOT DISTINCT FROM": only the former can use the installation
+            // index, which otherwise leaves every live token of the app to filter.
             case INSTALLATION_TOKEN -> sql.add("replaced AS (UPDATE access_tokens SET revoked_at = ? WHERE client_id = ? AND actor = ?",
                             token.createdAt(), token.clientId(), token.actor())
                     .add(token.organizationId() == null ? " AND organization_id IS NULL" : " AND organization_id = ?",
@@ -246,24 +219,6 @@ public final class TokenRepository {
     public void lockInstallation(Handle handle, String clientId, UUID orgId, String actor, UUID userId) {
         new PlainSql().add("SELECT lock_installation(?, CAST(? AS uuid), ?, CAST(? AS uuid))", clientId, orgId, actor, userId)
                 .query(handle, rs -> rs.getBoolean(1));
-    }
-
-    /** Revokes the live installation-bound access token(s) of (app, organization, actor, user); returns their hashes. */
-    public List<byte[]> revokeInstallationTokens(Handle handle, String clientId, UUID orgId, String actor, UUID userId,
-                                                 Instant now) {
-        // "= :x" or "IS NULL", never "IS NOT DISTINCT FROM": only the former can use the installation
-        // index, which otherwise leaves every live token of the app to filter.
-        return handle.createQuery("UPDATE access_tokens SET revoked_at = :now WHERE client_id = :clientId AND actor = :actor"
-                        + (orgId == null ? " AND organization_id IS NULL" : " AND organization_id = :orgId")
-                        + (userId == null ? " AND user_id IS NULL" : " AND user_id = :userId")
-                        + " AND single_per_installation AND revoked_at IS NULL RETURNING token_hash")
-                .bind("clientId", clientId)
-                .bind("orgId", orgId)
-                .bind("actor", actor)
-                .bind("userId", userId)
-                .bind("now", now)
-                .mapTo(byte[].class)
-                .list();
     }
 
     /**

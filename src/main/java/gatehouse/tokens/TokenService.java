@@ -97,23 +97,15 @@ public final class TokenService implements Credentials.AccessTokens {
     }
 
     /**
-     * Stores a new access token. An installation-bound one first revokes the installation's previous
-     * token (docs/http.md, "The OAuth flows": one live access token per installation), under a lock for that installation.
+     * Stores a new access token outside any family. An installation-bound one replaces the
+     * installation's previous token (docs/http.md, "The OAuth flows": one live access token per
+     * installation), under the installation's lock, taken first in a statement of its own.
      */
     public Issued issueAccessToken(Handle handle, AccessSpec spec) {
-        Instant now = clock.instant();
         if (spec.singlePerInstallation()) {
             tokens.lockInstallation(handle, spec.clientId(), spec.organizationId(), spec.actor(), spec.userId());
-            cache.forgetAfterCommit(handle, tokens.revokeInstallationTokens(handle, spec.clientId(), spec.organizationId(),
-                    spec.actor(), spec.userId(), now));
         }
-        var token = newToken(spec, now);
-        // A JWT is stored exactly like an opaque token (by hash), so every lookup treats both alike.
-        var signed = spec.signingAlg() == null ? null
-                : signer.sign(handle, token, spec.signingAlg(), emailVerifiedFor(handle, spec));
-        String value = signed == null ? codec.generate(TokenKind.ACCESS_TOKEN) : signed.value();
-        tokens.insertAccessToken(handle, newRow(token, value, signed));
-        return new Issued(value, token);
+        return storeExchange(handle, new Exchange(null, null, null, spec, false));
     }
 
     /**
@@ -206,12 +198,14 @@ public final class TokenService implements Credentials.AccessTokens {
 
     /**
      * Stores an exchange in one statement on {@code handle}'s transaction and returns its access
-     * token. Replacing the installation's token needs the installation's lock already held, which
-     * the read that began the exchange took ({@link #lockRefreshToken}; the code's consumption).
+     * token. Replacing the installation's token needs the installation's lock already held, taken by
+     * an earlier statement: the read that began the exchange ({@link #lockRefreshToken}; the code's
+     * consumption), or {@link #issueAccessToken}'s own.
      */
     public Issued storeExchange(Handle handle, Exchange exchange) {
         AccessSpec spec = exchange.access();
         var token = newToken(spec, clock.instant());
+        // A JWT is stored exactly like an opaque token (by hash), so every lookup treats both alike.
         var signed = spec.signingAlg() == null ? null
                 : signer.sign(handle, token, spec.signingAlg(), emailVerifiedFor(handle, spec));
         String value = signed == null ? codec.generate(TokenKind.ACCESS_TOKEN) : signed.value();
