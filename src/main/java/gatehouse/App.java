@@ -44,6 +44,7 @@ import gatehouse.oauth.AuthorizeEndpoint;
 import gatehouse.oauth.ClientCredentialsGrant;
 import gatehouse.oauth.Grant;
 import gatehouse.oauth.GrantStores;
+import gatehouse.oauth.IdTokens;
 import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.Issuance;
 import gatehouse.oauth.MetadataEndpoint;
@@ -52,6 +53,7 @@ import gatehouse.oauth.RefreshTokenGrant;
 import gatehouse.oauth.RevocationEndpoint;
 import gatehouse.oauth.TokenEndpoint;
 import gatehouse.oauth.TokenInfoEndpoint;
+import gatehouse.oauth.UserInfoEndpoint;
 import gatehouse.ops.HealthRoutes;
 import gatehouse.ops.Metrics;
 import gatehouse.ops.OpenApiRoute;
@@ -279,7 +281,8 @@ public final class App implements AutoCloseable {
                 new CallerResolver(sessions, tokens, authenticator,
                         (ctx, key) -> floor.limiter().consume(ctx, floor.apiLimit(), key)),
                 List.of(new AuthorizationCodeGrant(grantStores.transactions(), grantStores.codes(),
-                                grantStores.families(), issuance, codec, clock),
+                                grantStores.families(), issuance, IdTokens.postgres(signingKeys), config.issuer(), codec,
+                                clock),
                         new RefreshTokenGrant(grantStores.transactions(), grantStores.families(), issuance, codec, clock,
                                 encryption),
                         new ClientCredentialsGrant(grantStores.transactions(), issuance),
@@ -302,6 +305,7 @@ public final class App implements AutoCloseable {
                 new IntrospectionEndpoint(f.authenticator(), f.tokens(), config.issuer(), limiter,
                         floor.introspectLimit()),
                 new TokenInfoEndpoint(f.tokens()),
+                new UserInfoEndpoint(f.tokens(), f.users()),
                 new OAuthSessionRoutes(f.tokens(), callers),
                 new TokenRoutes(f.tokens(), callers),
                 new ConsentRoutes(f.consents(), callers),

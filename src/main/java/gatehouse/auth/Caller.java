@@ -1,6 +1,7 @@
 package gatehouse.auth;
 
 import gatehouse.audit.Actor;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Set;
 import java.util.UUID;
@@ -14,6 +15,8 @@ import java.util.UUID;
  * SaaS. Only a service token carries {@link #SERVICE_SCOPES} in {@code scopes}: the resolver drops
  * them from every other token (a user's, or an installation's), so no check downstream can mistake
  * a delegated or installed grant for an approved service.
+ *
+ * <p>{@code signedInAt} is when a session's user signed in (null for every other caller).
  */
 public record Caller(
         Kind kind,
@@ -27,7 +30,8 @@ public record Caller(
         UUID organizationId,
         String actor,
         UUID tokenId,
-        boolean service) {
+        boolean service,
+        Instant signedInAt) {
 
     public static final String ADMIN_SCOPE = "admin:*";
     public static final String CONNECTIONS_READ_SCOPE = "connections:read";
@@ -46,18 +50,22 @@ public record Caller(
 
     /** An app that authenticated with its client ID and secret: it acts as itself and nothing more. */
     public static Caller client(String clientId) {
-        return new Caller(Kind.CLIENT, null, null, Set.of(), null, null, clientId, Set.of(), null, ActorMode.APP.value(), null, false);
+        return new Caller(Kind.CLIENT, null, null, Set.of(), null, null, clientId, Set.of(), null, ActorMode.APP.value(), null, false,
+                null);
     }
 
     public boolean isClient() {
         return kind == Kind.CLIENT;
     }
 
-    /** A browser session of the user, whose unsafe requests must bring {@code csrfToken}. */
+    /**
+     * A browser session of the user, whose unsafe requests must bring {@code csrfToken}, begun when
+     * the user signed in at {@code signedInAt} (an ID token's {@code auth_time}).
+     */
     public static Caller session(UUID userId, String username, Collection<String> roles, UUID sessionId,
-                                 String csrfToken) {
+                                 String csrfToken, Instant signedInAt) {
         return new Caller(Kind.SESSION, userId, username, Set.copyOf(roles), sessionId, csrfToken, null, Set.of(), null,
-                ActorMode.SELF.value(), null, false);
+                ActorMode.SELF.value(), null, false, signedInAt);
     }
 
     public boolean isSession() {

@@ -100,7 +100,7 @@ public final class CallerResolver implements CallerSource {
             scopes.removeAll(Caller.SERVICE_SCOPES);
         }
         return new Caller(Caller.Kind.BEARER, found.userId(), found.username(), Set.copyOf(found.roles()), null, null,
-                found.clientId(), Set.copyOf(scopes), found.organizationId(), found.actor(), found.tokenId(), service);
+                found.clientId(), Set.copyOf(scopes), found.organizationId(), found.actor(), found.tokenId(), service, null);
     }
 
     /**

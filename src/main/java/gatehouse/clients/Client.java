@@ -35,6 +35,7 @@ public record Client(
         List<String> actorModes,
         String accessTokenFormat,
         String accessTokenSigningAlg,
+        String idTokenSignedResponseAlg,
         int accessTokenTtl,
         boolean refreshTokenRotation,
         int refreshTokenGraceSeconds,
@@ -57,6 +58,14 @@ public record Client(
 
     public static final String JWT = "jwt";
     public static final List<String> SIGNING_ALGS = List.of("ES256", "RS256");
+
+    /** The ID tokens' algorithm when the app sets none: RS256, which every OpenID relying party accepts. */
+    public static final String DEFAULT_ID_TOKEN_ALG = "RS256";
+
+    /** The algorithm to sign this app's ID tokens with (OpenID Connect Registration's id_token_signed_response_alg). */
+    public String idTokenAlg() {
+        return idTokenSignedResponseAlg == null ? DEFAULT_ID_TOKEN_ALG : idTokenSignedResponseAlg;
+    }
 
     /** The algorithm to sign this app's access tokens with; null when they are opaque. */
     public String jwtSigningAlg() {
@@ -86,7 +95,7 @@ public record Client(
         return new Client(clientId, id, secretHash, previousSecretHash, previousSecretExpiresAt, name, description,
                 homepageUrl, ownerOrgId, redirectUris, grantTypes, scopes, List.copyOf(approvedScopesNow), allowedScopes,
                 List.copyOf(approvedGrantTypesNow), confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
-                accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl,
+                idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl,
                 webhookEvents, resourceServer, createdBy, createdAt, updatedAt);
     }
 
@@ -99,7 +108,8 @@ public record Client(
         return new View(id, clientId, clientSecret, name, description, homepageUrl, ownerOrgId, redirectUris,
                 grantTypes, String.join(" ", scopes), String.join(" ", approvedScopes), String.join(" ", allowedScopes),
                 String.join(" ", pendingScopes()), approvedGrantTypes, pendingGrantTypes(), confidential,
-                confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenSigningAlg, accessTokenTtl,
+                confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenSigningAlg,
+                idTokenAlg(), accessTokenTtl,
                 refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl, webhookEvents,
                 resourceServer, createdAt, updatedAt);
     }
@@ -126,6 +136,7 @@ public record Client(
             List<String> actorModes,
             String accessTokenFormat,
             String accessTokenSigningAlg,
+            String idTokenSignedResponseAlg,
             int accessTokenTtl,
             boolean refreshTokenRotation,
             int refreshTokenGraceSeconds,

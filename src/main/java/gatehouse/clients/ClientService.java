@@ -98,7 +98,7 @@ public final class ClientService {
                 secret == null ? null : TokenCodec.hash(secret), null, null,
                 null, "", null, ownerOrgId, List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                 List.of(), List.of(), List.of(), List.of(), confidential, List.of(ActorMode.SELF.value()), "opaque", "ES256",
-                defaultAccessTokenTtl, true, 0, null, null, List.of(), false, caller.userId(), now, now);
+                null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, caller.userId(), now, now);
         Client client = approvedAtRegistration(caller, apply(caller, blank, spec, true));
         return database.inTransaction(handle -> {
             clients.insert(handle, client);
@@ -268,8 +268,8 @@ public final class ClientService {
                 base.previousSecretExpiresAt(), profile.name(), profile.description(), profile.homepageUrl(),
                 base.ownerOrgId(), flows.redirectUris(), flows.grantTypes(), flows.scopes(), base.approvedScopes(),
                 base.allowedScopes(), base.approvedGrantTypes(), base.confidential(), flows.actorModes(),
-                tokens.format(), tokens.signingAlg(), tokens.accessTokenTtl(), tokens.rotation(), tokens.graceSeconds(),
-                tokens.refreshTokenTtl(), webhook.url(), webhook.events(), resourceServer, base.createdBy(),
+                tokens.format(), tokens.signingAlg(), tokens.idTokenAlg(), tokens.accessTokenTtl(), tokens.rotation(),
+                tokens.graceSeconds(), tokens.refreshTokenTtl(), webhook.url(), webhook.events(), resourceServer, base.createdBy(),
                 base.createdAt(), creating ? base.updatedAt() : clock.instant());
     }
 
@@ -319,8 +319,8 @@ public final class ClientService {
     }
 
     /** What the app's tokens are like: format and algorithm, lifetimes, refresh rotation. */
-    private record TokenPolicy(String format, String signingAlg, int accessTokenTtl, boolean rotation, int graceSeconds,
-                               Integer refreshTokenTtl) {
+    private record TokenPolicy(String format, String signingAlg, String idTokenAlg, int accessTokenTtl, boolean rotation,
+                               int graceSeconds, Integer refreshTokenTtl) {
     }
 
     private static TokenPolicy tokenPolicy(Client base, ClientSpec spec) {
@@ -331,6 +331,12 @@ public final class ClientService {
         String signingAlg = spec.accessTokenSigningAlg() != null ? spec.accessTokenSigningAlg() : base.accessTokenSigningAlg();
         if (!Client.SIGNING_ALGS.contains(signingAlg)) {
             throw OAuthException.validation("access_token_signing_alg must be one of " + Client.SIGNING_ALGS);
+        }
+        // Sent as null, the default again (RS256).
+        String idTokenAlg = spec.has("id_token_signed_response_alg") ? spec.idTokenSignedResponseAlg()
+                : base.idTokenSignedResponseAlg();
+        if (idTokenAlg != null && !Client.SIGNING_ALGS.contains(idTokenAlg)) {
+            throw OAuthException.validation("id_token_signed_response_alg must be one of " + Client.SIGNING_ALGS);
         }
         int ttl = valueOr(spec.accessTokenTtl(), base.accessTokenTtl());
         if (ttl < 60 || ttl > MAX_TOKEN_TTL) {
@@ -349,7 +355,7 @@ public final class ClientService {
         if (refreshTtl != null && (refreshTtl < 60 || refreshTtl > 366 * 86_400)) {
             throw OAuthException.validation("refresh_token_ttl must be null or between 60 and " + 366 * 86_400);
         }
-        return new TokenPolicy(format, signingAlg, ttl, rotation, grace, refreshTtl);
+        return new TokenPolicy(format, signingAlg, idTokenAlg, ttl, rotation, grace, refreshTtl);
     }
 
     /** Where the app hears of events, and which. */

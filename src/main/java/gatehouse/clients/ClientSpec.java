@@ -22,6 +22,7 @@ public record ClientSpec(
         List<String> actorModes,
         String accessTokenFormat,
         String accessTokenSigningAlg,
+        String idTokenSignedResponseAlg,
         Integer accessTokenTtl,
         Boolean refreshTokenRotation,
         Integer refreshTokenGraceSeconds,

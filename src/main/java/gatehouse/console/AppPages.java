@@ -298,6 +298,7 @@ public final class AppPages {
                 form.all("actor_modes"),
                 form.get("access_token_format") == null ? "opaque" : form.get("access_token_format"),
                 alg,
+                null,
                 wholeNumber(form, "access_token_ttl"),
                 form.has("refresh_token_rotation"),
                 null,

@@ -16,6 +16,7 @@ import gatehouse.oauth.MetadataEndpoint;
 import gatehouse.oauth.RevocationEndpoint;
 import gatehouse.oauth.TokenEndpoint;
 import gatehouse.oauth.TokenInfoEndpoint;
+import gatehouse.oauth.UserInfoEndpoint;
 import gatehouse.ops.HealthRoutes;
 import gatehouse.ops.OpenApiRoute;
 import gatehouse.orgs.AuditRoutes;
@@ -53,6 +54,7 @@ public final class Routes {
             RevocationEndpoint revocation,
             IntrospectionEndpoint introspection,
             TokenInfoEndpoint tokenInfo,
+            UserInfoEndpoint userInfo,
             OAuthSessionRoutes sessions,
             TokenRoutes tokens,
             ConsentRoutes consents,
@@ -151,9 +153,9 @@ public final class Routes {
 
 
     private void api(Handlers h) {
-        // Discovery and operations. No /.well-known/openid-configuration: OpenID clients would
-        // read the OAuth metadata as an incomplete OpenID provider document and fail.
+        // Discovery and operations
         get("/.well-known/oauth-authorization-server", h.metadata()::metadata);
+        get("/.well-known/openid-configuration", h.metadata()::openIdConfiguration);
         get("/oauth/jwks", h.metadata()::jwks);
         get("/health", h.health()::health);
         get("/metrics", h.metrics());
@@ -171,6 +173,8 @@ public final class Routes {
         post("/api/v1/oauth/introspect", h.introspection()::handle);
         get("/oauth/token/info", h.tokenInfo()::handle);
         get("/api/v1/oauth/token/info", h.tokenInfo()::handle);
+        get("/oauth/userinfo", h.userInfo()::handle);
+        post("/oauth/userinfo", h.userInfo()::handle);
         get("/oauth/sessions", h.sessions()::list);
         get("/api/v1/oauth/sessions", h.sessions()::list);
         delete("/oauth/sessions/{token_id}", h.sessions()::end);

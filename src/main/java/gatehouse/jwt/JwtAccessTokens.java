@@ -1,10 +1,7 @@
 package gatehouse.jwt;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import gatehouse.tokens.AccessToken;
 import gatehouse.tokens.AccessTokenSigner;
 import java.util.Date;
@@ -31,8 +28,6 @@ public final class JwtAccessTokens implements AccessTokenSigner {
 
     @Override
     public Signed sign(Handle handle, AccessToken token, String alg, Boolean emailVerified) {
-        SigningKeys.CurrentKey key = keys.currentKey(handle, alg);
-        var header = new JWSHeader.Builder(key.alg()).type(AT_JWT).keyID(key.id().toString()).build();
         var claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
                 .subject(token.subject())
@@ -46,12 +41,7 @@ public final class JwtAccessTokens implements AccessTokenSigner {
                 .claim("actor", token.actor())
                 .claim("email_verified", token.userId() == null ? null : emailVerified)
                 .build();
-        var jwt = new SignedJWT(header, claims);
-        try {
-            jwt.sign(key.signer());
-        } catch (JOSEException e) {
-            throw new IllegalStateException("cannot sign an access token with key " + key.id(), e);
-        }
-        return new Signed(jwt.serialize(), key.id());
+        SigningKeys.Signed signed = keys.sign(handle, alg, AT_JWT, claims);
+        return new Signed(signed.jwt(), signed.keyId());
     }
 }

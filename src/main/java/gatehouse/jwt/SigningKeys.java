@@ -1,7 +1,9 @@
 package gatehouse.jwt;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
@@ -12,6 +14,8 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.auth.Caller;
@@ -98,6 +102,26 @@ public final class SigningKeys {
         }
         current.put(alg, fresh);
         return fresh;
+    }
+
+    /** A signed JWT, compact, and the ID of the key that signed it. */
+    public record Signed(String jwt, UUID keyId) {
+    }
+
+    /**
+     * {@code claims} as a JWT signed with the current key of {@code alg}, its header naming the key
+     * ({@code kid}) and {@code type} ({@code typ}). {@code handle} serves the key's periodic re-check
+     * (see {@link #currentKey}), so a caller in a transaction needs no second connection.
+     */
+    public Signed sign(Handle handle, String alg, JOSEObjectType type, JWTClaimsSet claims) {
+        CurrentKey key = currentKey(handle, alg);
+        var jwt = new SignedJWT(new JWSHeader.Builder(key.alg()).type(type).keyID(key.id().toString()).build(), claims);
+        try {
+            jwt.sign(key.signer());
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot sign with key " + key.id(), e);
+        }
+        return new Signed(jwt.serialize(), key.id());
     }
 
     /**

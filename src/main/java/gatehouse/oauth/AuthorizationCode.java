@@ -6,7 +6,9 @@ import java.util.UUID;
 /**
  * An authorization code as stored. {@code redirectUriSent} records whether the authorization
  * request named the redirect URI, which makes it required at the token endpoint (RFC 6749 §4.1.3).
- * {@code grantId} is the family every token issued from the code will belong to.
+ * {@code grantId} is the family every token issued from the code will belong to. For OpenID
+ * Connect, {@code nonce} is what the app sent (echoed in the ID token) and {@code authTime} when the
+ * user signed in to the browser session that approved it; both null when the app did not ask.
  */
 public record AuthorizationCode(
         String clientId,
@@ -20,5 +22,7 @@ public record AuthorizationCode(
         UUID grantId,
         Instant createdAt,
         Instant expiresAt,
-        Instant consumedAt) {
+        Instant consumedAt,
+        String nonce,
+        Instant authTime) {
 }

@@ -1,8 +1,10 @@
 package gatehouse.oauth;
 
+import com.nimbusds.jose.JWSAlgorithm;
 import gatehouse.auth.ActorMode;
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthException;
+import gatehouse.scopes.ScopeService;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.secrets.TokenKind;
 import gatehouse.tokens.TokenGrant;
@@ -16,22 +18,27 @@ import java.util.Set;
  * {@code authorization_code} (RFC 6749 §4.1.3, RFC 7636 §4.6). The code is consumed at once;
  * presenting it again revokes everything issued from it (RFC 6749 §4.1.2). A code is
  * redeemed only while what it was issued under still holds: the user's membership of its
- * organization and a consent covering its scopes.
+ * organization and a consent covering its scopes. A code whose scopes include {@code openid} signs
+ * the user in: the answer carries an ID token too (OpenID Connect Core §3.1.3.3).
  */
 public final class AuthorizationCodeGrant implements Grant {
     private final Transactions transactions;
     private final AuthorizationCodes codes;
     private final TokenFamilies families;
     private final Issuance issuance;
+    private final IdTokens idTokens;
+    private final String issuer;
     private final TokenCodec codec;
     private final Clock clock;
 
     public AuthorizationCodeGrant(Transactions transactions, AuthorizationCodes codes, TokenFamilies families,
-                                  Issuance issuance, TokenCodec codec, Clock clock) {
+                                  Issuance issuance, IdTokens idTokens, String issuer, TokenCodec codec, Clock clock) {
         this.transactions = transactions;
         this.codes = codes;
         this.families = families;
         this.issuance = issuance;
+        this.idTokens = idTokens;
+        this.issuer = issuer;
         this.codec = codec;
         this.clock = clock;
     }
@@ -130,6 +137,13 @@ public final class AuthorizationCodeGrant implements Grant {
                 .filter(client.allowedScopes()::contains).toList());
         var family = new TokenGrant(code.grantId(), client.clientId(), code.userId(), code.organizationId(),
                 code.actor(), scope, type(), now, null);
-        return issuance.startFamily(tx, client, family, true, emailVerified);
+        TokenResponse issued = issuance.startFamily(tx, client, family, true, emailVerified);
+        if (!ScopeService.parse(scope).contains(OpenIdConnect.SCOPE)) {
+            return issued;
+        }
+        var facts = new OpenIdConnect.IdTokenFacts(code.userId(), client.clientId(), code.organizationId(), code.nonce(),
+                code.authTime(), issued.accessToken(), now, now.plusSeconds(issued.expiresIn()));
+        String alg = client.idTokenAlg();
+        return issued.withIdToken(idTokens.sign(tx, alg, OpenIdConnect.idTokenClaims(issuer, facts, JWSAlgorithm.parse(alg))));
     }
 }

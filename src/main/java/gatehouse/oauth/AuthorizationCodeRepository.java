@@ -14,17 +14,18 @@ public final class AuthorizationCodeRepository {
             rs.getString("client_id"), Rows.uuid(rs, "user_id"), Rows.uuid(rs, "organization_id"), rs.getString("actor"),
             rs.getString("scope"), rs.getString("redirect_uri"), rs.getBoolean("redirect_uri_sent"),
             rs.getString("code_challenge"), Rows.uuid(rs, "grant_id"), Rows.instant(rs, "created_at"),
-            Rows.instant(rs, "expires_at"), Rows.instant(rs, "consumed_at"));
+            Rows.instant(rs, "expires_at"), Rows.instant(rs, "consumed_at"), rs.getString("nonce"),
+            Rows.instant(rs, "auth_time"));
     private static final String COLUMNS = """
             client_id, user_id, organization_id, actor, scope, redirect_uri, redirect_uri_sent, code_challenge,
-            grant_id, created_at, expires_at, consumed_at""";
+            grant_id, created_at, expires_at, consumed_at, nonce, auth_time""";
 
     public void insert(Handle handle, AuthorizationCode code, byte[] hash) {
         handle.createUpdate("""
                         INSERT INTO authorization_codes (code_hash, client_id, user_id, organization_id, actor, scope, redirect_uri,
-                            redirect_uri_sent, code_challenge, grant_id, created_at, expires_at)
+                            redirect_uri_sent, code_challenge, grant_id, created_at, expires_at, nonce, auth_time)
                         VALUES (:hash, :clientId, :userId, :organizationId, :actor, :scope, :redirectUri,
-                            :redirectUriSent, :codeChallenge, :grantId, :createdAt, :expiresAt)""")
+                            :redirectUriSent, :codeChallenge, :grantId, :createdAt, :expiresAt, :nonce, :authTime)""")
                 .bindMethods(code)
                 .bind("hash", hash)
                 .execute();

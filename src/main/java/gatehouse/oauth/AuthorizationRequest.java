@@ -6,7 +6,9 @@ import java.util.UUID;
 
 /**
  * A validated authorization request (RFC 6749 §4.1.1): the app and redirect URI are verified, so
- * any later refusal may be sent to {@code redirectUri}.
+ * any later refusal may be sent to {@code redirectUri}. OpenID Connect adds {@code nonce} (echoed in
+ * the ID token), {@code maxAge} (seconds since the user signed in after which they sign in again;
+ * null: any) and {@code loginHint} (the username to offer on the login page).
  */
 public record AuthorizationRequest(
         Client client,
@@ -17,5 +19,13 @@ public record AuthorizationRequest(
         String codeChallenge,
         String actor,
         UUID organizationId,
-        Set<String> prompt) {
+        Set<String> prompt,
+        String nonce,
+        Long maxAge,
+        String loginHint) {
+
+    /** Whether the app asked to sign the user in (OpenID Connect). */
+    public boolean openId() {
+        return scopes.contains(OpenIdConnect.SCOPE);
+    }
 }

@@ -42,7 +42,8 @@ import java.util.UUID;
 public final class AuthorizationService {
     static final Duration CODE_TTL = Duration.ofMinutes(5);
     static final List<String> PARAMETERS = List.of("response_type", "client_id", "redirect_uri", "scope", "state",
-            "code_challenge", "code_challenge_method", "organization_id", "actor", "prompt");
+            "code_challenge", "code_challenge_method", "organization_id", "actor", "prompt", "nonce", "max_age",
+            "login_hint");
     private static final Set<String> PROMPTS = Set.of("none", "login", "consent");
 
     private final Database database;
@@ -121,11 +122,22 @@ public final class AuthorizationService {
         Set<String> granted = scopes != null
                 ? checkWithin(ServiceScopes.refuseIn(scopes), ServiceScopes.delegable(client.allowedScopes()))
                 : ScopeRequest.resolveDelegated(params.get("scope"), client.allowedScopes());
+        OpenIdConnect.requireUserFor(granted, actor);
         String challenge = Pkce.challengeOf(params.get("code_challenge"), params.get("code_challenge_method"),
                 !client.confidential());
         return new AuthorizationRequest(client, verified.redirectUri(), verified.redirectUriSent(), params.get("state"),
                 granted, challenge, actor, Parameters.uuid("organization_id", params.get("organization_id")),
-                promptOf(params.get("prompt")));
+                promptOf(params.get("prompt")), OpenIdConnect.nonce(params.get("nonce")),
+                OpenIdConnect.maxAge(params.get("max_age")), params.get("login_hint"));
+    }
+
+    /**
+     * Whether the user must sign in (again) before the request goes on: nobody is signed in, the
+     * app asked for {@code prompt=login}, or the sign-in is older than its {@code max_age}.
+     */
+    public boolean needsSignIn(AuthorizationRequest request, UUID userId, Instant signedInAt) {
+        return userId == null || request.prompt().contains("login")
+                || OpenIdConnect.signedInTooLongAgo(request.maxAge(), signedInAt, clock.instant());
     }
 
     /** Organizations the user may authorize the request into (docs/http.md, "The OAuth flows"). */
@@ -176,14 +188,18 @@ public final class AuthorizationService {
     /**
      * Records the consent (when {@code recordConsent}), installs the app in the organization for
      * actor {@code app} (the organization was checked to be one the user administers), and issues a
-     * single-use code, in one transaction. Returns the code's value.
+     * single-use code, in one transaction. Returns the code's value. A sign-in (OpenID Connect) keeps
+     * its nonce and when the user signed in ({@code signedInAt}) with the code, for the ID token.
      */
-    public String approve(AuthorizationRequest request, UUID userId, UUID organizationId, boolean recordConsent) {
+    public String approve(AuthorizationRequest request, UUID userId, Instant signedInAt, UUID organizationId,
+                          boolean recordConsent) {
         Instant now = clock.instant();
         String code = codec.generate(TokenKind.AUTHORIZATION_CODE);
+        boolean signIn = request.openId();
         var stored = new AuthorizationCode(request.client().clientId(), userId, organizationId, request.actor(),
                 ScopeRequest.join(request.scopes()), request.redirectUri(), request.redirectUriSent(),
-                request.codeChallenge(), Ids.newId(), now, now.plus(CODE_TTL), null);
+                request.codeChallenge(), Ids.newId(), now, now.plus(CODE_TTL), null,
+                signIn ? request.nonce() : null, signIn ? signedInAt : null);
         database.inTransaction(handle -> {
             if (recordConsent) {
                 consents.grant(handle, userId, request.client().clientId(), organizationId, request.actor(), request.scopes());

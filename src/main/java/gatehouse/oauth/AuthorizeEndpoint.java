@@ -54,9 +54,10 @@ public final class AuthorizeEndpoint {
         try {
             AuthorizationRequest request = service.validate(verified, params, null);
             Optional<Caller> caller = callers.session(ctx);
-            if (caller.isEmpty() || request.prompt().contains("login")) {
+            if (service.needsSignIn(request, caller.map(Caller::userId).orElse(null),
+                    caller.map(Caller::signedInAt).orElse(null))) {
                 if (request.prompt().contains("none")) {
-                    throw OAuthException.of(OAuthError.LOGIN_REQUIRED, "the user is not signed in");
+                    throw OAuthException.of(OAuthError.LOGIN_REQUIRED, "the user must sign in first");
                 }
                 redirect(ctx, loginUrl(params));
                 return;
@@ -74,7 +75,8 @@ public final class AuthorizeEndpoint {
         if (!request.prompt().contains("consent")) {
             var covered = service.coveredBy(request, caller.userId(), eligible);
             if (covered.isPresent()) {
-                String code = service.approve(request, caller.userId(), covered.get().organizationId(), false);
+                String code = service.approve(request, caller.userId(), caller.signedInAt(),
+                        covered.get().organizationId(), false);
                 redirect(ctx, service.successRedirect(request, code).toString());
                 return;
             }
@@ -110,7 +112,7 @@ public final class AuthorizeEndpoint {
             List<Organization> eligible = service.eligibleOrganizations(caller.get().userId(), request.actor());
             UUID chosen = Parameters.uuid("organization_id", form.get("organization_id"));
             UUID organizationId = service.chooseOrganization(request, chosen, eligible);
-            String code = service.approve(request, caller.get().userId(), organizationId, true);
+            String code = service.approve(request, caller.get().userId(), caller.get().signedInAt(), organizationId, true);
             redirect(ctx, service.successRedirect(request, code).toString());
         } catch (OAuthException e) {
             redirect(ctx, service.errorRedirect(verified, form.get("state"), e).toString());
@@ -165,9 +167,14 @@ public final class AuthorizeEndpoint {
         return kept;
     }
 
-    /** The login page, coming back to this request afterwards (without prompt=login, or it would loop). */
+    /**
+     * The login page, coming back to this request afterwards: without prompt=login and max_age, which
+     * the sign-in just satisfied (kept, they would send the user round again), and offering the
+     * app's login_hint as the username.
+     */
     private static String loginUrl(FormParams params) {
         Map<String, String> back = new LinkedHashMap<>(params.asMap());
+        back.remove("max_age");
         String prompt = back.remove("prompt");
         if (prompt != null) {
             String rest = Arrays.stream(prompt.split(" "))
@@ -178,7 +185,9 @@ public final class AuthorizeEndpoint {
             }
         }
         String returnTo = "/oauth/authorize?" + query(back);
-        return "/login?return_to=" + URLEncoder.encode(returnTo, StandardCharsets.UTF_8);
+        String hint = params.get("login_hint");
+        return "/login?return_to=" + URLEncoder.encode(returnTo, StandardCharsets.UTF_8)
+                + (hint == null ? "" : "&login_hint=" + URLEncoder.encode(hint, StandardCharsets.UTF_8));
     }
 
     private static void requireCsrf(String presented, Caller caller) {

@@ -47,14 +47,16 @@ public final class ClientCredentialsGrant implements Grant {
         if (organizationId == null) {
             // A service token of the owner organization: one row, written with the others issued
             // at the same time (group commit), no transaction of its own.
-            String scope = ScopeRequest.join(ScopeRequest.resolve(params.get("scope"), client.allowedScopes()));
-            return issuance.serviceToken(client, scope, type());
+            Set<String> scopes = ScopeRequest.resolve(params.get("scope"), client.allowedScopes());
+            OpenIdConnect.requireUserFor(scopes, ActorMode.APP.value());
+            return issuance.serviceToken(client, ScopeRequest.join(scopes), type());
         }
         // An installation token: checked against the installation (held until commit, so a
         // disconnect cannot slip in between) and retiring its predecessor, in one transaction.
         return transactions.inTransaction(tx -> {
-            String scope = ScopeRequest.join(ScopeRequest.resolveDelegated(params.get("scope"),
-                    installedScopes(tx, client, organizationId)));
+            Set<String> scopes = ScopeRequest.resolveDelegated(params.get("scope"), installedScopes(tx, client, organizationId));
+            OpenIdConnect.requireUserFor(scopes, ActorMode.APP.value());
+            String scope = ScopeRequest.join(scopes);
             return issuance.appToken(tx, client, organizationId, scope, type(), true);
         });
     }

@@ -130,6 +130,6 @@ public final class Issuance {
     private static TokenResponse response(Client client, TokenService.Issued issued, String refreshToken, String scope,
                                           UUID organizationId, String actor) {
         return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), refreshToken, scope,
-                organizationId, actor);
+                organizationId, actor, null);
     }
 }

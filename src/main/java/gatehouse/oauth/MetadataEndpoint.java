@@ -8,6 +8,10 @@ import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
 import com.nimbusds.oauth2.sdk.id.Issuer;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.openid.connect.sdk.Prompt;
+import com.nimbusds.openid.connect.sdk.SubjectType;
+import com.nimbusds.openid.connect.sdk.claims.ClaimType;
+import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
 import gatehouse.jwt.SigningKeys;
 import gatehouse.scopes.ScopeService;
 import gatehouse.web.Responses;
@@ -15,7 +19,10 @@ import io.javalin.http.Context;
 import java.net.URI;
 import java.util.List;
 
-/** RFC 8414 metadata, and the JWKS it points at. */
+/**
+ * RFC 8414 metadata, the same document as OpenID Connect Discovery 1.0 provider metadata with the
+ * OpenID members added, and the JWKS both point at.
+ */
 public final class MetadataEndpoint {
     private final String issuer;
     private final ScopeService scopes;
@@ -31,6 +38,32 @@ public final class MetadataEndpoint {
 
     public void metadata(Context ctx) {
         var metadata = new AuthorizationServerMetadata(new Issuer(issuer));
+        describe(metadata);
+        // Written by our mapper: json-smart would escape every slash in the URLs.
+        Responses.ok(ctx, metadata.toJSONObject());
+    }
+
+    /**
+     * {@code /.well-known/openid-configuration}: the OAuth metadata plus UserInfo, the subject type
+     * (public: a user's ID, the same for every app), the ID token's algorithm and the claims.
+     */
+    public void openIdConfiguration(Context ctx) {
+        var metadata = new OIDCProviderMetadata(new Issuer(issuer), List.of(SubjectType.PUBLIC),
+                URI.create(issuer + "/oauth/jwks"));
+        describe(metadata);
+        metadata.setUserInfoEndpointURI(URI.create(issuer + "/oauth/userinfo"));
+        metadata.setIDTokenJWSAlgs(OpenIdConnect.ID_TOKEN_ALGS);
+        metadata.setClaims(OpenIdConnect.CLAIMS);
+        metadata.setClaimTypes(List.of(ClaimType.NORMAL));
+        metadata.setSupportsClaimsParams(false);
+        metadata.setSupportsRequestParam(false);
+        metadata.setSupportsRequestURIParam(false);
+        metadata.setPromptTypes(List.of(Prompt.Type.NONE, Prompt.Type.LOGIN, Prompt.Type.CONSENT));
+        Responses.ok(ctx, metadata.toJSONObject());
+    }
+
+    /** The members both documents share. */
+    private void describe(AuthorizationServerMetadata metadata) {
         metadata.setAuthorizationEndpointURI(URI.create(issuer + "/oauth/authorize"));
         metadata.setTokenEndpointURI(URI.create(issuer + "/oauth/token"));
         metadata.setRevocationEndpointURI(URI.create(issuer + "/oauth/revoke"));
@@ -49,8 +82,6 @@ public final class MetadataEndpoint {
         metadata.setCodeChallengeMethods(List.of(CodeChallengeMethod.S256));
         metadata.setSupportsAuthorizationResponseIssuerParam(true);
         metadata.setServiceDocsURI(URI.create(issuer + "/openapi.json"));
-        // Written by our mapper: json-smart would escape every slash in the URLs.
-        Responses.ok(ctx, metadata.toJSONObject());
     }
 
     /**

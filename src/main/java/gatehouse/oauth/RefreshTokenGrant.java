@@ -83,7 +83,7 @@ public final class RefreshTokenGrant implements Grant {
         }
         // RFC 6749 §6: a narrower scope may be asked for, never a wider one — and never more than
         // the app may use now (an approval withdrawn, an installation narrowed), nor a service scope.
-        Set<String> scope = ScopeRequest.resolveDelegated(requestedScope,
+        Set<String> scope = ScopeRequest.narrow(requestedScope,
                 Arrays.stream(token.scope().split(" ")).filter(permitted.get()::contains).toList());
         Optional<Issuance.NextRefresh> next = nextRefreshToken(tx, client, token, value, now);
         if (next.isEmpty()) {

@@ -15,12 +15,21 @@ final class ScopeRequest {
 
     /**
      * The requested scopes when all are within {@code allowed}; all of {@code allowed} when none were
-     * requested; invalid_scope otherwise.
+     * requested, but for the OpenID Connect scopes, which sign a user in only when asked for by name;
+     * invalid_scope otherwise.
      */
     static Set<String> resolve(String requested, Collection<String> allowed) {
+        return resolve(requested, allowed, true);
+    }
+
+    private static Set<String> resolve(String requested, Collection<String> allowed, boolean signInByNameOnly) {
         Set<String> scopes = ScopeService.parse(requested);
         if (scopes.isEmpty()) {
-            return new LinkedHashSet<>(allowed);
+            Set<String> defaults = new LinkedHashSet<>(allowed);
+            if (signInByNameOnly) {
+                defaults.removeAll(OpenIdConnect.SCOPES);
+            }
+            return defaults;
         }
         for (String scope : scopes) {
             if (!allowed.contains(scope)) {
@@ -38,6 +47,15 @@ final class ScopeRequest {
     static Set<String> resolveDelegated(String requested, Collection<String> allowed) {
         ServiceScopes.refuseIn(ScopeService.parse(requested));
         return resolve(requested, ServiceScopes.delegable(allowed));
+    }
+
+    /**
+     * A refresh's scope (RFC 6749 §6): the requested scopes when all are within {@code granted}, all
+     * of {@code granted} (the OpenID Connect scopes included) when none were requested.
+     */
+    static Set<String> narrow(String requested, Collection<String> granted) {
+        ServiceScopes.refuseIn(ScopeService.parse(requested));
+        return resolve(requested, ServiceScopes.delegable(granted), false);
     }
 
     static String join(Collection<String> scopes) {

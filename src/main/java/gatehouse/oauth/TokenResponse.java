@@ -4,7 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
-/** The token endpoint's success body (RFC 6749 §5.1 plus the installation facts of docs/http.md, "The OAuth flows"). */
+/**
+ * The token endpoint's success body (RFC 6749 §5.1 plus the installation facts of docs/http.md, "The
+ * OAuth flows"), and the ID token of an OpenID Connect sign-in (Core §3.1.3.3), else null.
+ */
 public record TokenResponse(
         String accessToken,
         String tokenType,
@@ -12,7 +15,12 @@ public record TokenResponse(
         String refreshToken,
         String scope,
         UUID organizationId,
-        String actor) {
+        String actor,
+        String idToken) {
+
+    public TokenResponse withIdToken(String value) {
+        return new TokenResponse(accessToken, tokenType, expiresIn, refreshToken, scope, organizationId, actor, value);
+    }
 
     /** The body's members in order: refresh_token only when there is one, every other one always. */
     public Map<String, Object> members() {
@@ -24,6 +32,9 @@ public record TokenResponse(
             members.put("refresh_token", refreshToken);
         }
         members.put("scope", scope);
+        if (idToken != null) {
+            members.put("id_token", idToken);
+        }
         members.put("organization_id", organizationId);
         members.put("actor", actor);
         return members;

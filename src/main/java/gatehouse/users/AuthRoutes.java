@@ -38,11 +38,17 @@ public final class AuthRoutes {
         this.csrf = csrf;
     }
 
-    /** GET /login */
+    /**
+     * GET /login; {@code login_hint} (an OpenID Connect app's hint, carried by the authorization
+     * endpoint) fills in the username, which the person may still change.
+     */
     public void loginPage(Context ctx) {
         ctx.attribute(Pages.HTML_ERRORS, true);
-        String returnTo = safeReturnTo(FormParams.parse(ctx.queryString()).get("return_to"));
-        pages.render(ctx, 200, "login.jte", new LoginPage(csrf.token(ctx), returnTo, "", null));
+        FormParams query = FormParams.parse(ctx.queryString());
+        String returnTo = safeReturnTo(query.get("return_to"));
+        String hint = query.get("login_hint");
+        String username = hint == null || hint.length() > UserService.MAX_USERNAME ? "" : hint;
+        pages.render(ctx, 200, "login.jte", new LoginPage(csrf.token(ctx), returnTo, username, null));
     }
 
     /** POST /login (the HTML form) */

@@ -67,7 +67,8 @@ public final class SessionService implements Credentials.Sessions {
                 sessions.touch(handle, session.id(), now);
             }
             User user = found.get().user();
-            return Optional.of(Caller.session(user.id(), user.username(), user.roles(), session.id(), session.csrfToken()));
+            return Optional.of(Caller.session(user.id(), user.username(), user.roles(), session.id(), session.csrfToken(),
+                    session.createdAt()));
         });
     }
 

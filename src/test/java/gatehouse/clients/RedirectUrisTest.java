@@ -304,6 +304,7 @@ class RedirectUrisTest {
                     List.of("self"),
                     "opaque",
                     "ES256",
+                    null,
                     3600,
                     true,
                     0,

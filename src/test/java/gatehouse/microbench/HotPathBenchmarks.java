@@ -26,7 +26,7 @@ public class HotPathBenchmarks {
     private final TokenCodec codec = new TokenCodec("gh", new SecureRandom());
     private final String token = codec.generate(TokenKind.ACCESS_TOKEN);
     private final TokenResponse response = new TokenResponse(token, "Bearer", 3600, null, "repo:read repo:write",
-            UUID.randomUUID(), "app");
+            UUID.randomUUID(), "app", null);
 
     @Benchmark
     public String generateAccessToken() {

@@ -4,6 +4,11 @@ import static gatehouse.oauth.GrantBench.refused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
+import com.nimbusds.openid.connect.sdk.claims.AccessTokenHash;
 import gatehouse.clients.Client;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
@@ -11,6 +16,8 @@ import gatehouse.secrets.TokenKind;
 import gatehouse.store.Ids;
 import gatehouse.testing.Fixtures;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -152,7 +159,7 @@ class AuthorizationCodeGrantTest {
         Client app = rules.app().build();
         String code = rules.store(new AuthorizationCode(app.clientId(), rules.user.id(), rules.orgId, "self", "",
                 GrantBench.REDIRECT_URI, false, null, Ids.newId(), rules.clock.instant(),
-                rules.clock.instant().plus(AuthorizationService.CODE_TTL), null));
+                rules.clock.instant().plus(AuthorizationService.CODE_TTL), null, null, null));
         assertThat(rules.exchange(app, Map.of("code", code)).accessToken()).startsWith("foot_");
     }
 
@@ -264,5 +271,44 @@ class AuthorizationCodeGrantTest {
         rules.clock.advance(Duration.ofHours(1));
         var refusal = refused(() -> rules.refresh(app, response.refreshToken()), OAuthError.INVALID_GRANT);
         assertThat(refusal.detail()).isEqualTo("refresh token expired");
+    }
+
+    @Test
+    void exchangeWhenCodeSignsInThenIdTokenSaysWhoWithTheNonceAndTheSignInTime() throws Exception {
+        Client app = rules.app().scopes("openid", "read").build();
+        Instant signedIn = rules.clock.instant().minusSeconds(30);
+        String code = rules.store(new AuthorizationCode(app.clientId(), rules.user.id(), rules.orgId, "self", "openid read",
+                GrantBench.REDIRECT_URI, true, null, Ids.newId(), rules.clock.instant(),
+                rules.clock.instant().plus(AuthorizationService.CODE_TTL), null, "n-42", signedIn));
+        TokenResponse response = rules.exchange(app, code, null);
+
+        var jwt = SignedJWT.parse(response.idToken());
+        assertThat(jwt.verify(new RSASSAVerifier(InMemoryGrantStores.ID_TOKEN_KEY))).isTrue();
+        var claims = jwt.getJWTClaimsSet();
+        assertThat(claims.getIssuer()).isEqualTo(GrantBench.ISSUER);
+        assertThat(claims.getSubject()).isEqualTo(rules.user.id().toString());
+        assertThat(claims.getAudience()).containsExactly(app.clientId());
+        assertThat(claims.getStringClaim("azp")).isEqualTo(app.clientId());
+        assertThat(claims.getStringClaim("nonce")).isEqualTo("n-42");
+        assertThat(claims.getDateClaim("auth_time").toInstant()).isEqualTo(signedIn.truncatedTo(ChronoUnit.SECONDS));
+        assertThat(claims.getStringClaim("organization_id")).isEqualTo(rules.orgId.toString());
+        assertThat(claims.getExpirationTime().toInstant())
+                .isEqualTo(rules.clock.instant().plusSeconds(3600).truncatedTo(ChronoUnit.SECONDS));
+        assertThat(claims.getStringClaim("at_hash")).isEqualTo(AccessTokenHash.compute(
+                new BearerAccessToken(response.accessToken()), JWSAlgorithm.RS256, null).getValue());
+        assertThat(response.members()).containsKey("id_token");
+    }
+
+    @Test
+    void exchangeWhenCodeDoesNotSignInOrOpenidWasWithdrawnThenNoIdToken() {
+        Client plain = rules.app().scopes("read").build();
+        assertThat(rules.exchange(plain, rules.code(plain, "self", rules.orgId, "read", null), null).idToken()).isNull();
+
+        Client before = rules.app().scopes("openid", "read").build();
+        String code = rules.code(before, "self", rules.orgId, "openid read", null);
+        Client now = rules.app().sameAs(before).scopes("read").build();
+        TokenResponse response = rules.exchange(now, code, null);
+        assertThat(response.idToken()).isNull();
+        assertThat(response.members()).doesNotContainKey("id_token");
     }
 }

@@ -67,22 +67,6 @@ class DiscoveryIT {
         assertThat(metadata.supportsAuthorizationResponseIssuerParam()).isTrue();
     }
 
-    /**
-     * OpenID-aware clients (Spring Security's ClientRegistrations.fromIssuerLocation) try this path
-     * first and would read the OAuth metadata as an OpenID provider document lacking
-     * subject_types_supported; a 404 sends them on to RFC 8414's document.
-     */
-    @Test
-    void openIdConfigurationWhenFetchedThenNotFoundSoClientsFallBackToRfc8414() {
-        Http.Response response = api.get("/.well-known/openid-configuration");
-
-        assertThat(response.status()).as(response.body()).isEqualTo(404);
-        assertThat(response.header("Content-Type")).startsWith("application/json");
-        assertThat(response.text("error")).isEqualTo("not_found");
-        assertThat(response.json().has("issuer")).as("no metadata in the body").isFalse();
-        assertThat(api.get("/.well-known/oauth-authorization-server").status()).isEqualTo(200);
-    }
-
     @Test
     void jwksWhenFetchedThenKeySetWithPublicKeysOnly() throws Exception {
         Http.Response response = api.get("/oauth/jwks");

@@ -29,6 +29,7 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
  */
 final class GrantBench {
     static final String REDIRECT_URI = "https://app.example.test/callback";
+    static final String ISSUER = "https://gatehouse.example.test";
 
     final MutableClock clock = MutableClock.startingNow();
     final TokenCodec codec = new TokenCodec("fo", new SecureRandom());
@@ -36,7 +37,7 @@ final class GrantBench {
     final GrantStores stores = world.stores();
     final Issuance issuance = new Issuance(stores.issuing(), stores.installations());
     final AuthorizationCodeGrant authorizationCode = new AuthorizationCodeGrant(stores.transactions(), stores.codes(),
-            stores.families(), issuance, codec, clock);
+            stores.families(), issuance, world.idTokens(), ISSUER, codec, clock);
     final RefreshTokenGrant refreshToken = new RefreshTokenGrant(stores.transactions(), stores.families(), issuance,
             codec, clock, new Encryption(List.of(randomKey())));
     final ClientCredentialsGrant clientCredentials = new ClientCredentialsGrant(stores.transactions(), issuance);
@@ -74,6 +75,7 @@ final class GrantBench {
         private boolean rotation = true;
         private int graceSeconds;
         private Integer refreshTokenTtl;
+        private String idTokenAlg;
 
         AppSpec(UUID ownerOrgId) {
             this.ownerOrgId = ownerOrgId;
@@ -126,6 +128,11 @@ final class GrantBench {
             return this;
         }
 
+        AppSpec idTokenAlg(String alg) {
+            this.idTokenAlg = alg;
+            return this;
+        }
+
         AppSpec refreshTokenTtl(int seconds) {
             this.refreshTokenTtl = seconds;
             return this;
@@ -135,7 +142,7 @@ final class GrantBench {
             Instant now = Instant.now();
             return new Client(clientId, Ids.newId(), new byte[32], null,
                     null, "App", null, null, ownerOrgId, List.of(REDIRECT_URI), grantTypes, allowedScopes, List.of(),
-                    allowedScopes, approvedGrantTypes, confidential, actorModes, "opaque", "ES256", accessTokenTtl,
+                    allowedScopes, approvedGrantTypes, confidential, actorModes, "opaque", "ES256", idTokenAlg, accessTokenTtl,
                     rotation, graceSeconds, refreshTokenTtl, null, List.of(), false, null, now, now);
         }
     }
@@ -153,7 +160,7 @@ final class GrantBench {
     String code(Client client, String actor, UUID organizationId, String scope, String challenge) {
         return store(new AuthorizationCode(client.clientId(), user.id(), organizationId, actor, scope, REDIRECT_URI,
                 true, challenge, Ids.newId(), clock.instant(), clock.instant().plus(AuthorizationService.CODE_TTL),
-                null));
+                null, null, null));
     }
 
     /** Stores the code as issued, with the user's consent to exactly its scopes; returns its value. */

@@ -39,7 +39,8 @@ final class GrantRules {
             .installations().holdActive(PostgresTransactions.handle(tx), clientId, organizationId)
             .map(Installation::scopes));
     final AuthorizationCodeGrant authorizationCode = new AuthorizationCodeGrant(transactions,
-            new PostgresAuthorizationCodes(codes), families, issuance, codec, clock);
+            new PostgresAuthorizationCodes(codes), families, issuance,
+            IdTokens.postgres(TestServer.get().app().signingKeys()), TestServer.get().issuer(), codec, clock);
     final RefreshTokenGrant refreshToken = new RefreshTokenGrant(transactions, families, issuance, codec, clock,
             TestServer.get().app().encryption());
 
@@ -60,7 +61,7 @@ final class GrantRules {
         String value = codec.generate(TokenKind.AUTHORIZATION_CODE);
         var code = new AuthorizationCode(client.clientId(), UUID.fromString(user.id()), UUID.fromString(orgId), "self",
                 "", Fixtures.REDIRECT_URI, true, challenge, Ids.newId(), clock.instant(),
-                clock.instant().plus(AuthorizationService.CODE_TTL), null);
+                clock.instant().plus(AuthorizationService.CODE_TTL), null, null, null);
         database.withHandle(handle -> {
             handle.createUpdate("""
                             INSERT INTO consents (id, user_id, client_id, organization_id, actor, scopes, created_at, updated_at)

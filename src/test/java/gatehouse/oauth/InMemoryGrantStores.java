@@ -1,5 +1,13 @@
 package gatehouse.oauth;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.SignedJWT;
 import gatehouse.errors.OAuthException;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.secrets.TokenKind;
@@ -71,6 +79,31 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
     InMemoryGrantStores(Clock clock, TokenCodec codec) {
         this.clock = clock;
         this.codec = codec;
+    }
+
+    /** One RSA key for every in-memory world: making one takes a while. */
+    static final RSAKey ID_TOKEN_KEY = newIdTokenKey();
+
+    private static RSAKey newIdTokenKey() {
+        try {
+            return new RSAKeyGenerator(2048).keyID("test-id-token-key").generate();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** ID tokens signed with {@link #ID_TOKEN_KEY}, as the signing keys would sign them. */
+    IdTokens idTokens() {
+        return (tx, alg, claims) -> {
+            var jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).type(JOSEObjectType.JWT)
+                    .keyID(ID_TOKEN_KEY.getKeyID()).build(), claims);
+            try {
+                jwt.sign(new RSASSASigner(ID_TOKEN_KEY));
+            } catch (JOSEException e) {
+                throw new IllegalStateException(e);
+            }
+            return jwt.serialize();
+        };
     }
 
     /** The stores as the grants take them. */

@@ -1,0 +1,44 @@
+package gatehouse.oauth;
+
+import gatehouse.auth.CallerResolver;
+import gatehouse.errors.OAuthException;
+import gatehouse.scopes.ScopeService;
+import gatehouse.tokens.AccessToken;
+import gatehouse.tokens.TokenService;
+import gatehouse.users.User;
+import gatehouse.users.UserService;
+import gatehouse.web.Responses;
+import io.javalin.http.Context;
+import java.util.Set;
+
+/**
+ * {@code GET} and {@code POST /oauth/userinfo} (OpenID Connect Core §5.3): who the bearer token's
+ * user is, as much as its scopes allow. The token must act for a user (actor {@code self}) and carry
+ * {@code openid}; any other answers 403 {@code insufficient_scope}, an unknown, expired or revoked
+ * one 401 {@code invalid_token}. A token only ever reads its own user, so there is no other tenant
+ * to reach.
+ */
+public final class UserInfoEndpoint {
+    private final TokenService tokens;
+    private final UserService users;
+
+    public UserInfoEndpoint(TokenService tokens, UserService users) {
+        this.tokens = tokens;
+        this.users = users;
+    }
+
+    public void handle(Context ctx) {
+        String value = CallerResolver.bearerToken(ctx.header("Authorization"));
+        AccessToken token = tokens.findActiveAccessToken(value)
+                .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"))
+                .token();
+        Set<String> scopes = ScopeService.parse(token.scope());
+        if (token.userId() == null || !scopes.contains(OpenIdConnect.SCOPE)) {
+            throw OAuthException.insufficientScope(OpenIdConnect.SCOPE);
+        }
+        User user = users.get(token.userId());
+        var facts = new OpenIdConnect.UserFacts(user.id(), user.username(), user.name(), user.emailVerified(),
+                user.updatedAt());
+        Responses.ok(Responses.noStore(ctx), OpenIdConnect.userInfo(facts, scopes, token.organizationId()).toJSONObject());
+    }
+}

@@ -1,0 +1,18 @@
+-- OpenID Connect (docs/openid-connect.md). An app signs its users in by asking for `openid`; what
+-- the ID token says about the sign-in travels with the code: the `nonce` the app sent, echoed in the
+-- ID token, and when the user last authenticated (`auth_time`, the browser session's start).
+ALTER TABLE authorization_codes ADD COLUMN nonce text, ADD COLUMN auth_time timestamptz;
+
+-- The OpenID Connect scopes, built in like admin:*: never restricted, listed in an app's
+-- allowed_scopes like any other scope, and described on the consent page in plain words. A
+-- deployment that had made a scope of one of these names keeps its row, now built in.
+INSERT INTO scopes (id, name, description, restricted, builtin, created_at, updated_at) VALUES
+    ('00000000-0000-7000-8000-000000000005', 'openid', 'Sign you in and know who you are (your user ID)', false, true, now(), now()),
+    ('00000000-0000-7000-8000-000000000006', 'profile', 'See your name and username', false, true, now(), now()),
+    ('00000000-0000-7000-8000-000000000007', 'email', 'See your email address and whether it is verified', false, true, now(), now())
+ON CONFLICT (name) DO UPDATE SET builtin = true;
+
+-- The algorithm of an app's ID tokens (OpenID Connect Dynamic Client Registration's member name);
+-- NULL is the default, RS256, which OpenID Connect Discovery requires every provider to offer.
+ALTER TABLE clients ADD COLUMN id_token_signed_response_alg text
+    CHECK (id_token_signed_response_alg IN ('RS256', 'ES256'));
