@@ -42,8 +42,10 @@ import gatehouse.oauth.AuthorizationCodeRepository;
 import gatehouse.oauth.AuthorizationService;
 import gatehouse.oauth.AuthorizeEndpoint;
 import gatehouse.oauth.ClientCredentialsGrant;
+import gatehouse.oauth.EndSessionEndpoint;
 import gatehouse.oauth.Grant;
 import gatehouse.oauth.GrantStores;
+import gatehouse.oauth.IdTokenHints;
 import gatehouse.oauth.IdTokens;
 import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.Issuance;
@@ -289,7 +291,7 @@ public final class App implements AutoCloseable {
                         new PasswordGrant(grantStores.transactions(), grantStores.passwords(), grantStores.memberships(),
                                 grantStores.consents(), issuance, clock)),
                 new AuthorizationService(database, clients, orgs, consents, installations, codes, codec, clock,
-                        config.issuer()));
+                        config.issuer(), new IdTokenHints(signingKeys, config.issuer())));
     }
 
     /** What each route of the table points at. */
@@ -306,6 +308,8 @@ public final class App implements AutoCloseable {
                         floor.introspectLimit()),
                 new TokenInfoEndpoint(f.tokens()),
                 new UserInfoEndpoint(f.tokens(), f.users()),
+                new EndSessionEndpoint(new IdTokenHints(f.signingKeys(), config.issuer()), f.clients(), f.sessions(),
+                        callers, f.formCsrf(), floor.pages()),
                 new OAuthSessionRoutes(f.tokens(), callers),
                 new TokenRoutes(f.tokens(), callers),
                 new ConsentRoutes(f.consents(), callers),

@@ -1,6 +1,8 @@
 package gatehouse.auth;
 
 import gatehouse.audit.Actor;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Set;
@@ -70,6 +72,12 @@ public record Caller(
 
     public boolean isSession() {
         return kind == Kind.SESSION;
+    }
+
+    /** Whether {@code presented} is this session's CSRF token, compared in constant time. */
+    public boolean csrfMatches(String presented) {
+        return presented != null && csrfToken != null && MessageDigest.isEqual(
+                presented.getBytes(StandardCharsets.UTF_8), csrfToken.getBytes(StandardCharsets.UTF_8));
     }
 
     /**

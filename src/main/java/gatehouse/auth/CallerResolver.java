@@ -4,8 +4,6 @@ import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Optional;
@@ -126,8 +124,7 @@ public final class CallerResolver implements CallerSource {
     }
 
     private static void requireCsrf(String presented, Caller caller) {
-        if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
-                caller.csrfToken().getBytes(StandardCharsets.UTF_8))) {
+        if (!caller.csrfMatches(presented)) {
             throw OAuthException.forbidden("a cookie-authenticated request must send a valid X-CSRF-Token header");
         }
     }

@@ -26,6 +26,7 @@ public record Client(
         String homepageUrl,
         UUID ownerOrgId,
         List<String> redirectUris,
+        List<String> postLogoutRedirectUris,
         List<String> grantTypes,
         List<String> scopes,
         List<String> approvedScopes,
@@ -93,7 +94,8 @@ public record Client(
     /** The same app with other approvals (allowed scopes are recomputed when it is read back). */
     public Client withApprovals(List<String> approvedScopesNow, List<String> approvedGrantTypesNow) {
         return new Client(clientId, id, secretHash, previousSecretHash, previousSecretExpiresAt, name, description,
-                homepageUrl, ownerOrgId, redirectUris, grantTypes, scopes, List.copyOf(approvedScopesNow), allowedScopes,
+                homepageUrl, ownerOrgId, redirectUris, postLogoutRedirectUris, grantTypes, scopes, List.copyOf(approvedScopesNow),
+                allowedScopes,
                 List.copyOf(approvedGrantTypesNow), confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
                 idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl,
                 webhookEvents, resourceServer, createdBy, createdAt, updatedAt);
@@ -106,7 +108,8 @@ public record Client(
 
     public View view(String clientSecret) {
         return new View(id, clientId, clientSecret, name, description, homepageUrl, ownerOrgId, redirectUris,
-                grantTypes, String.join(" ", scopes), String.join(" ", approvedScopes), String.join(" ", allowedScopes),
+                postLogoutRedirectUris, grantTypes, String.join(" ", scopes), String.join(" ", approvedScopes),
+                String.join(" ", allowedScopes),
                 String.join(" ", pendingScopes()), approvedGrantTypes, pendingGrantTypes(), confidential,
                 confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenSigningAlg,
                 idTokenAlg(), accessTokenTtl,
@@ -124,6 +127,7 @@ public record Client(
             String homepageUrl,
             UUID ownerOrgId,
             List<String> redirectUris,
+            List<String> postLogoutRedirectUris,
             List<String> grantTypes,
             String scope,
             String approvedScopes,

@@ -16,7 +16,8 @@ public final class ClientRepository {
             rs.getString("client_id"), Rows.uuid(rs, "id"), rs.getBytes("secret_hash"),
             rs.getBytes("previous_secret_hash"), Rows.instant(rs, "previous_secret_expires_at"), rs.getString("name"),
             rs.getString("description"), rs.getString("homepage_url"), Rows.uuid(rs, "owner_org_id"),
-            Rows.texts(rs, "redirect_uris"), Rows.texts(rs, "grant_types"), Rows.texts(rs, "scopes"),
+            Rows.texts(rs, "redirect_uris"), Rows.texts(rs, "post_logout_redirect_uris"), Rows.texts(rs, "grant_types"),
+            Rows.texts(rs, "scopes"),
             Rows.texts(rs, "approved_scopes"), Rows.texts(rs, "allowed_scopes"), Rows.texts(rs, "approved_grant_types"),
             rs.getBoolean("confidential"), Rows.texts(rs, "actor_modes"),
             rs.getString("access_token_format"), rs.getString("access_token_signing_alg"),
@@ -27,7 +28,8 @@ public final class ClientRepository {
             Rows.uuid(rs, "created_by"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
     private static final String COLUMNS = """
             client_id, id, secret_hash, previous_secret_hash, previous_secret_expires_at, name, description,
-            homepage_url, owner_org_id, redirect_uris, grant_types, scopes, approved_scopes, approved_grant_types,
+            homepage_url, owner_org_id, redirect_uris, post_logout_redirect_uris, grant_types, scopes, approved_scopes,
+            approved_grant_types,
             confidential, actor_modes, access_token_format, access_token_signing_alg, id_token_signed_response_alg,
             access_token_ttl, refresh_token_rotation,
             refresh_token_grace_seconds, refresh_token_ttl, webhook_url, webhook_events, resource_server,
@@ -93,7 +95,8 @@ public final class ClientRepository {
     public void update(Handle handle, Client client) {
         bindClient(handle.createUpdate("""
                         UPDATE clients SET name = :name, description = :description, homepage_url = :homepage_url,
-                            redirect_uris = :redirect_uris, grant_types = :grant_types, scopes = :scopes,
+                            redirect_uris = :redirect_uris, post_logout_redirect_uris = :post_logout_redirect_uris,
+                            grant_types = :grant_types, scopes = :scopes,
                             actor_modes = :actor_modes,
                             access_token_format = :access_token_format,
                             access_token_signing_alg = :access_token_signing_alg,
@@ -167,6 +170,7 @@ public final class ClientRepository {
                 .bind("homepage_url", c.homepageUrl())
                 .bind("owner_org_id", c.ownerOrgId())
                 .bind("redirect_uris", c.redirectUris().toArray(String[]::new))
+                .bind("post_logout_redirect_uris", c.postLogoutRedirectUris().toArray(String[]::new))
                 .bind("grant_types", c.grantTypes().toArray(String[]::new))
                 .bind("scopes", c.scopes().toArray(String[]::new))
                 .bind("approved_scopes", c.approvedScopes().toArray(String[]::new))

@@ -14,7 +14,8 @@ import java.util.stream.Collectors;
 /** {@code /api/v1/oauth/clients}: registering and managing OAuth apps. */
 public final class ClientRoutes {
     private static final Set<String> MEMBERS = Set.of("name", "description", "homepage_url", "owner_org_id",
-            "redirect_uris", "grant_types", "scope", "confidential", "actor_modes", "access_token_format", "id_token_signed_response_alg",
+            "redirect_uris", "post_logout_redirect_uris", "grant_types", "scope", "confidential", "actor_modes",
+            "access_token_format", "id_token_signed_response_alg",
             "access_token_signing_alg", "access_token_ttl", "refresh_token_rotation", "refresh_token_grace_seconds", "refresh_token_ttl",
             "webhook_url", "webhook_events", "resource_server");
 
@@ -107,6 +108,7 @@ public final class ClientRoutes {
                 body.string("homepage_url", RedirectUris.MAX_LENGTH + 1),
                 body.uuid("owner_org_id"),
                 body.strings("redirect_uris", ClientService.MAX_REDIRECT_URIS, RedirectUris.MAX_LENGTH + 1),
+                body.strings("post_logout_redirect_uris", ClientService.MAX_REDIRECT_URIS, RedirectUris.MAX_LENGTH + 1),
                 body.strings("grant_types", 10, 50),
                 body.string("scope", 4000),
                 body.bool("confidential"),

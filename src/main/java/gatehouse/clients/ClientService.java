@@ -96,7 +96,7 @@ public final class ClientService {
         Instant now = clock.instant();
         Client blank = new Client(codec.generateClientId(), Ids.newId(),
                 secret == null ? null : TokenCodec.hash(secret), null, null,
-                null, "", null, ownerOrgId, List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
+                null, "", null, ownerOrgId, List.of(), List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                 List.of(), List.of(), List.of(), List.of(), confidential, List.of(ActorMode.SELF.value()), "opaque", "ES256",
                 null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, caller.userId(), now, now);
         Client client = approvedAtRegistration(caller, apply(caller, blank, spec, true));
@@ -266,7 +266,8 @@ public final class ClientService {
         boolean resourceServer = resourceServer(caller, base, spec);
         return new Client(base.clientId(), base.id(), base.secretHash(), base.previousSecretHash(),
                 base.previousSecretExpiresAt(), profile.name(), profile.description(), profile.homepageUrl(),
-                base.ownerOrgId(), flows.redirectUris(), flows.grantTypes(), flows.scopes(), base.approvedScopes(),
+                base.ownerOrgId(), flows.redirectUris(), flows.postLogoutRedirectUris(), flows.grantTypes(), flows.scopes(),
+                base.approvedScopes(),
                 base.allowedScopes(), base.approvedGrantTypes(), base.confidential(), flows.actorModes(),
                 tokens.format(), tokens.signingAlg(), tokens.idTokenAlg(), tokens.accessTokenTtl(), tokens.rotation(),
                 tokens.graceSeconds(), tokens.refreshTokenTtl(), webhook.url(), webhook.events(), resourceServer, base.createdBy(),
@@ -292,21 +293,17 @@ public final class ClientService {
     }
 
     /** How the app gets tokens: redirect URIs, grant types, actor modes and the scopes it asks for. */
-    private record Flows(List<String> redirectUris, List<String> grantTypes, List<String> actorModes,
-                         List<String> scopes) {
+    private record Flows(List<String> redirectUris, List<String> postLogoutRedirectUris, List<String> grantTypes,
+                         List<String> actorModes, List<String> scopes) {
     }
 
     private Flows flows(Client base, ClientSpec spec) {
-        List<String> redirectUris = spec.redirectUris() != null ? distinct(spec.redirectUris()) : base.redirectUris();
-        if (redirectUris.size() > MAX_REDIRECT_URIS) {
-            throw OAuthException.validation("redirect_uris: at most " + MAX_REDIRECT_URIS + " redirect URIs");
-        }
-        for (String uri : redirectUris) {
-            String problem = RedirectUris.problemWith(uri);
-            if (problem != null) {
-                throw OAuthException.validation("redirect_uris: " + problem);
-            }
-        }
+        List<String> redirectUris = redirectUris("redirect_uris",
+                spec.redirectUris() != null ? distinct(spec.redirectUris()) : base.redirectUris());
+        // Where OpenID Connect's RP-initiated logout may send the browser back: held to the same rules.
+        List<String> postLogoutRedirectUris = redirectUris("post_logout_redirect_uris",
+                spec.has("post_logout_redirect_uris") ? distinct(nullToEmptyList(spec.postLogoutRedirectUris()))
+                        : base.postLogoutRedirectUris());
         List<String> grantTypes = spec.grantTypes() != null ? distinct(spec.grantTypes()) : base.grantTypes();
         validateGrantTypes(grantTypes, redirectUris, base.confidential());
         List<String> actorModes = spec.actorModes() != null ? distinct(spec.actorModes()) : base.actorModes();
@@ -315,7 +312,25 @@ public final class ClientService {
         }
         List<String> requested = spec.scope() != null || spec.has("scope") ? parseScope(spec.scope()) : base.scopes();
         requireCatalogued(requested);
-        return new Flows(redirectUris, grantTypes, actorModes, requested);
+        return new Flows(redirectUris, postLogoutRedirectUris, grantTypes, actorModes, requested);
+    }
+
+    /** {@code uris} (the member {@code member}) when each is a redirect URI Gatehouse accepts, and few enough. */
+    private static List<String> redirectUris(String member, List<String> uris) {
+        if (uris.size() > MAX_REDIRECT_URIS) {
+            throw OAuthException.validation(member + ": at most " + MAX_REDIRECT_URIS + " redirect URIs");
+        }
+        for (String uri : uris) {
+            String problem = RedirectUris.problemWith(uri);
+            if (problem != null) {
+                throw OAuthException.validation(member + ": " + problem);
+            }
+        }
+        return uris;
+    }
+
+    private static List<String> nullToEmptyList(List<String> values) {
+        return values == null ? List.of() : values;
     }
 
     /** What the app's tokens are like: format and algorithm, lifetimes, refresh rotation. */

@@ -16,6 +16,7 @@ public record ClientSpec(
         String homepageUrl,
         UUID ownerOrgId,
         List<String> redirectUris,
+        List<String> postLogoutRedirectUris,
         List<String> grantTypes,
         String scope,
         Boolean confidential,

@@ -292,6 +292,7 @@ public final class AppPages {
                 trimmed(form.get("homepage_url")),
                 form.get("owner_org_id") == null ? null : JsonBody.parseUuid("owner_org_id", form.get("owner_org_id")),
                 lines(form.get("redirect_uris")),
+                null,
                 form.all("grant_types"),
                 String.join(" ", form.all("scope")),
                 !"public".equals(form.get("client_type")),

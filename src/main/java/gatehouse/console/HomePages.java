@@ -1,7 +1,6 @@
 package gatehouse.console;
 
 import gatehouse.auth.Caller;
-import gatehouse.auth.CallerResolver;
 import gatehouse.auth.CallerSource;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientService;
@@ -124,7 +123,7 @@ public final class HomePages {
     /** POST /logout: ends this browser session. */
     public void logout(Context ctx, Caller caller, FormParams form) {
         sessions.end(caller);
-        ctx.header("Set-Cookie", formCsrf.cookie(CallerResolver.SESSION_COOKIE, "", 0));
+        ctx.header("Set-Cookie", formCsrf.expiredSessionCookie());
         console.seeOther(ctx, "/");
     }
 }

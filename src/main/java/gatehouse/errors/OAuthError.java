@@ -33,7 +33,10 @@ public enum OAuthError {
     ACCESS_DENIED("access_denied", 400),
     UNSUPPORTED_RESPONSE_TYPE("unsupported_response_type", 400),
     LOGIN_REQUIRED("login_required", 400),
-    CONSENT_REQUIRED("consent_required", 400);
+    CONSENT_REQUIRED("consent_required", 400),
+    // OpenID Connect Core §3.1.2.6: request objects are not supported (discovery says so).
+    REQUEST_NOT_SUPPORTED("request_not_supported", 400),
+    REQUEST_URI_NOT_SUPPORTED("request_uri_not_supported", 400);
 
     private final String code;
     private final int status;

@@ -11,6 +11,7 @@ import gatehouse.console.OrgPages;
 import gatehouse.installations.InstallationRoutes;
 import gatehouse.jwt.SigningKeyRoutes;
 import gatehouse.oauth.AuthorizeEndpoint;
+import gatehouse.oauth.EndSessionEndpoint;
 import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.MetadataEndpoint;
 import gatehouse.oauth.RevocationEndpoint;
@@ -55,6 +56,7 @@ public final class Routes {
             IntrospectionEndpoint introspection,
             TokenInfoEndpoint tokenInfo,
             UserInfoEndpoint userInfo,
+            EndSessionEndpoint endSession,
             OAuthSessionRoutes sessions,
             TokenRoutes tokens,
             ConsentRoutes consents,
@@ -175,6 +177,8 @@ public final class Routes {
         get("/api/v1/oauth/token/info", h.tokenInfo()::handle);
         get("/oauth/userinfo", h.userInfo()::handle);
         post("/oauth/userinfo", h.userInfo()::handle);
+        get("/oauth/logout", h.endSession()::handle);
+        post("/oauth/logout", h.endSession()::handle);
         get("/oauth/sessions", h.sessions()::list);
         get("/api/v1/oauth/sessions", h.sessions()::list);
         delete("/oauth/sessions/{token_id}", h.sessions()::end);

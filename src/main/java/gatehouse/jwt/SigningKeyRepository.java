@@ -1,6 +1,7 @@
 package gatehouse.jwt;
 
 import gatehouse.store.Rows;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -72,16 +73,19 @@ public final class SigningKeyRepository {
     }
 
     /**
-     * The keys a verifier may still meet: the current ones, and retired ones that signed a token
-     * that has not expired yet (revoked or not: a resource server cannot tell revocation by key).
+     * The keys a verifier may still meet: the current ones, retired ones that signed an access token
+     * that has not expired yet (revoked or not: a resource server cannot tell revocation by key), and
+     * any retired within {@code retiredGrace} (the longest an ID token, which is not stored, lives).
      */
-    public List<SigningKey> published(Handle handle, Instant now) {
+    public List<SigningKey> published(Handle handle, Instant now, Duration retiredGrace) {
         return handle.createQuery("SELECT " + COLUMNS + """
                          FROM signing_keys k
                         WHERE k.retired_at IS NULL
+                           OR k.retired_at > :graceStart
                            OR EXISTS (SELECT 1 FROM access_tokens t WHERE t.signing_key_id = k.id AND t.expires_at > :now)
                         ORDER BY k.created_at DESC, k.id DESC""")
                 .bind("now", now)
+                .bind("graceStart", now.minus(retiredGrace))
                 .map(MAPPER)
                 .list();
     }

@@ -14,8 +14,14 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.auth.Caller;
@@ -34,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,6 +58,11 @@ public final class SigningKeys {
     public static final String DEFAULT_ALG = "ES256";
     /** How stale a node's idea of the current key may get after another node rotated it. */
     static final Duration RECHECK = Duration.ofSeconds(5);
+    /**
+     * The longest an ID token lives. ID tokens are not stored (unlike JWT access tokens, whose rows
+     * keep their key published), so a retired key stays published this long after retirement.
+     */
+    public static final Duration MAX_ID_TOKEN_LIFETIME = Duration.ofHours(1);
     /** How long a JWKS answer is reused; short, so a key another node just made is soon published. */
     static final Duration JWKS_CACHE = Duration.ofSeconds(2);
 
@@ -144,7 +156,7 @@ public final class SigningKeys {
         if (cached != null && now.isBefore(cached.at().plus(JWKS_CACHE))) {
             return cached.json();
         }
-        List<SigningKey> published = database.withHandle(handle -> keys.published(handle, now));
+        List<SigningKey> published = database.withHandle(handle -> keys.published(handle, now, MAX_ID_TOKEN_LIFETIME));
         List<Map<String, Object>> jwkObjects = new ArrayList<>();
         for (SigningKey key : published) {
             jwkObjects.add(parse(key.publicJwk()).toPublicJWK().toJSONObject());
@@ -152,6 +164,25 @@ public final class SigningKeys {
         String json = Json.writeString(Map.of("keys", jwkObjects));
         jwks = new CachedJwks(json, now);
         return json;
+    }
+
+    /**
+     * The claims of {@code compact} when it is a JWT (header {@code typ} absent or {@code JWT}) signed
+     * by a key this server still publishes; empty when it is not — unparseable, an unknown key, a bad
+     * signature, or another kind of token (an {@code at+jwt} access token). Neither its issuer nor its
+     * expiry is checked: the caller knows what it needs (an OpenID Connect {@code id_token_hint} may
+     * have expired).
+     */
+    public Optional<JWTClaimsSet> verifiedClaims(String compact) {
+        try {
+            var processor = new DefaultJWTProcessor<SecurityContext>();
+            processor.setJWSKeySelector(new JWSVerificationKeySelector<>(Set.of(JWSAlgorithm.ES256, JWSAlgorithm.RS256),
+                    new ImmutableJWKSet<>(JWKSet.parse(jwks()))));
+            processor.setJWTClaimsSetVerifier((claims, context) -> { });
+            return Optional.of(processor.process(compact, null));
+        } catch (ParseException | BadJOSEException | JOSEException e) {
+            return Optional.empty();
+        }
     }
 
     /** Every key, newest first, as the admin API shows them. */

@@ -142,7 +142,7 @@ public final class AuthorizationCodeGrant implements Grant {
             return issued;
         }
         var facts = new OpenIdConnect.IdTokenFacts(code.userId(), client.clientId(), code.organizationId(), code.nonce(),
-                code.authTime(), issued.accessToken(), now, now.plusSeconds(issued.expiresIn()));
+                code.authTime(), issued.accessToken(), now, OpenIdConnect.idTokenExpiry(now, issued.expiresIn()));
         String alg = client.idTokenAlg();
         return issued.withIdToken(idTokens.sign(tx, alg, OpenIdConnect.idTokenClaims(issuer, facts, JWSAlgorithm.parse(alg))));
     }

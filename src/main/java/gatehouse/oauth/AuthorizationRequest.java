@@ -8,7 +8,8 @@ import java.util.UUID;
  * A validated authorization request (RFC 6749 §4.1.1): the app and redirect URI are verified, so
  * any later refusal may be sent to {@code redirectUri}. OpenID Connect adds {@code nonce} (echoed in
  * the ID token), {@code maxAge} (seconds since the user signed in after which they sign in again;
- * null: any) and {@code loginHint} (the username to offer on the login page).
+ * null: any), {@code loginHint} (the username to offer on the login page) and {@code hintedUserId}
+ * (the user an {@code id_token_hint} names: anyone else signed in must sign in as them).
  */
 public record AuthorizationRequest(
         Client client,
@@ -22,7 +23,8 @@ public record AuthorizationRequest(
         Set<String> prompt,
         String nonce,
         Long maxAge,
-        String loginHint) {
+        String loginHint,
+        UUID hintedUserId) {
 
     /** Whether the app asked to sign the user in (OpenID Connect). */
     public boolean openId() {

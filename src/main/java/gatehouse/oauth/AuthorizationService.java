@@ -43,7 +43,7 @@ public final class AuthorizationService {
     static final Duration CODE_TTL = Duration.ofMinutes(5);
     static final List<String> PARAMETERS = List.of("response_type", "client_id", "redirect_uri", "scope", "state",
             "code_challenge", "code_challenge_method", "organization_id", "actor", "prompt", "nonce", "max_age",
-            "login_hint");
+            "login_hint", "id_token_hint");
     private static final Set<String> PROMPTS = Set.of("none", "login", "consent");
 
     private final Database database;
@@ -55,10 +55,11 @@ public final class AuthorizationService {
     private final TokenCodec codec;
     private final Clock clock;
     private final Issuer issuer;
+    private final IdTokenHints hints;
 
     public AuthorizationService(Database database, ClientService clients, OrgService orgs, ConsentService consents,
                                 InstallationService installations, AuthorizationCodeRepository codes, TokenCodec codec,
-                                Clock clock, String issuer) {
+                                Clock clock, String issuer, IdTokenHints hints) {
         this.database = database;
         this.clients = clients;
         this.orgs = orgs;
@@ -68,6 +69,7 @@ public final class AuthorizationService {
         this.codec = codec;
         this.clock = clock;
         this.issuer = new Issuer(issuer);
+        this.hints = hints;
     }
 
     /** The app and the redirect URI to answer at, once both are verified. */
@@ -118,6 +120,7 @@ public final class AuthorizationService {
         if (!client.allowsGrant(Client.AUTHORIZATION_CODE)) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app is not registered for authorization_code");
         }
+        OpenIdConnect.refuseRequestObjects(params.get("request"), params.get("request_uri"));
         String actor = actorOf(client, params.get("actor"));
         Set<String> granted = scopes != null
                 ? checkWithin(ServiceScopes.refuseIn(scopes), ServiceScopes.delegable(client.allowedScopes()))
@@ -128,16 +131,31 @@ public final class AuthorizationService {
         return new AuthorizationRequest(client, verified.redirectUri(), verified.redirectUriSent(), params.get("state"),
                 granted, challenge, actor, Parameters.uuid("organization_id", params.get("organization_id")),
                 promptOf(params.get("prompt")), OpenIdConnect.nonce(params.get("nonce")),
-                OpenIdConnect.maxAge(params.get("max_age")), params.get("login_hint"));
+                OpenIdConnect.maxAge(params.get("max_age")), params.get("login_hint"),
+                hintedUser(client, params.get("id_token_hint")));
+    }
+
+    /** The user an {@code id_token_hint} names, which must be an ID token issued to this app; null without one. */
+    private UUID hintedUser(Client client, String idTokenHint) {
+        if (idTokenHint == null) {
+            return null;
+        }
+        IdTokenHints.Hint hint = hints.verify(idTokenHint);
+        if (!hint.audience().contains(client.clientId())) {
+            throw OAuthException.invalidRequest("id_token_hint was issued to another app");
+        }
+        return hint.userId();
     }
 
     /**
      * Whether the user must sign in (again) before the request goes on: nobody is signed in, the
-     * app asked for {@code prompt=login}, or the sign-in is older than its {@code max_age}.
+     * app asked for {@code prompt=login}, the sign-in is older than its {@code max_age}, or someone
+     * other than the user its {@code id_token_hint} names is signed in.
      */
     public boolean needsSignIn(AuthorizationRequest request, UUID userId, Instant signedInAt) {
         return userId == null || request.prompt().contains("login")
-                || OpenIdConnect.signedInTooLongAgo(request.maxAge(), signedInAt, clock.instant());
+                || OpenIdConnect.signedInTooLongAgo(request.maxAge(), signedInAt, clock.instant())
+                || (request.hintedUserId() != null && !request.hintedUserId().equals(userId));
     }
 
     /** Organizations the user may authorize the request into (docs/http.md, "The OAuth flows"). */

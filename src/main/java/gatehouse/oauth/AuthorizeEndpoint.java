@@ -8,15 +8,13 @@ import gatehouse.orgs.OrgService;
 import gatehouse.orgs.Organization;
 import gatehouse.scopes.Scope;
 import gatehouse.scopes.ScopeService;
+import gatehouse.users.UserService;
 import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.Pages;
 import io.javalin.http.Context;
-import io.javalin.http.HttpStatus;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -129,6 +127,11 @@ public final class AuthorizeEndpoint {
         if (form.has("requested_scope") && !offered.containsAll(kept)) {
             throw OAuthException.of(OAuthError.INVALID_SCOPE, "a scope was approved that was not requested");
         }
+        // A sign-in the app asked for is what the page approves or denies as a whole: openid is not
+        // the user's to untick (without it the app gets no ID token and cannot sign anyone in).
+        if (offered.contains(OpenIdConnect.SCOPE)) {
+            kept.add(OpenIdConnect.SCOPE);
+        }
         return kept;
     }
 
@@ -168,13 +171,14 @@ public final class AuthorizeEndpoint {
     }
 
     /**
-     * The login page, coming back to this request afterwards: without prompt=login and max_age, which
-     * the sign-in just satisfied (kept, they would send the user round again), and offering the
-     * app's login_hint as the username.
+     * The login page, coming back to this request afterwards: without prompt=login, max_age and
+     * id_token_hint, which the sign-in just satisfied (kept, they would send the user round again),
+     * and offering the app's login_hint as the username.
      */
     private static String loginUrl(FormParams params) {
         Map<String, String> back = new LinkedHashMap<>(params.asMap());
         back.remove("max_age");
+        back.remove("id_token_hint");
         String prompt = back.remove("prompt");
         if (prompt != null) {
             String rest = Arrays.stream(prompt.split(" "))
@@ -187,12 +191,12 @@ public final class AuthorizeEndpoint {
         String returnTo = "/oauth/authorize?" + query(back);
         String hint = params.get("login_hint");
         return "/login?return_to=" + URLEncoder.encode(returnTo, StandardCharsets.UTF_8)
-                + (hint == null ? "" : "&login_hint=" + URLEncoder.encode(hint, StandardCharsets.UTF_8));
+                + (hint == null || hint.length() > UserService.MAX_USERNAME ? ""
+                        : "&login_hint=" + URLEncoder.encode(hint, StandardCharsets.UTF_8));
     }
 
     private static void requireCsrf(String presented, Caller caller) {
-        if (presented == null || caller.csrfToken() == null || !MessageDigest.isEqual(
-                presented.getBytes(StandardCharsets.UTF_8), caller.csrfToken().getBytes(StandardCharsets.UTF_8))) {
+        if (!caller.csrfMatches(presented)) {
             throw OAuthException.forbidden("the form has expired or did not come from Gatehouse; go back and try again");
         }
     }
@@ -205,8 +209,6 @@ public final class AuthorizeEndpoint {
     }
 
     private static void redirect(Context ctx, String location) {
-        ctx.header("Cache-Control", "no-store");
-        Pages.secureHeaders(ctx);
-        ctx.redirect(URI.create(location).toString(), HttpStatus.FOUND);
+        Pages.redirect(ctx, location);
     }
 }

@@ -52,6 +52,7 @@ public final class MetadataEndpoint {
                 URI.create(issuer + "/oauth/jwks"));
         describe(metadata);
         metadata.setUserInfoEndpointURI(URI.create(issuer + "/oauth/userinfo"));
+        metadata.setEndSessionEndpointURI(URI.create(issuer + "/oauth/logout"));
         metadata.setIDTokenJWSAlgs(OpenIdConnect.ID_TOKEN_ALGS);
         metadata.setClaims(OpenIdConnect.CLAIMS);
         metadata.setClaimTypes(List.of(ClaimType.NORMAL));

@@ -14,6 +14,7 @@ import com.nimbusds.openid.connect.sdk.claims.UserInfo;
 import gatehouse.auth.ActorMode;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
+import gatehouse.jwt.SigningKeys;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -58,12 +59,31 @@ public final class OpenIdConnect {
         }
     }
 
-    /** The {@code nonce} parameter, kept as sent; refused when longer than {@link #MAX_NONCE}. */
+    /**
+     * The {@code nonce} parameter, kept as sent: printable characters, not only spaces, at most
+     * {@link #MAX_NONCE} of them.
+     */
     static String nonce(String value) {
-        if (value != null && value.length() > MAX_NONCE) {
+        if (value == null) {
+            return null;
+        }
+        if (value.length() > MAX_NONCE) {
             throw OAuthException.invalidRequest("nonce is longer than " + MAX_NONCE + " characters");
         }
+        if (value.isBlank() || value.chars().anyMatch(Character::isISOControl)) {
+            throw OAuthException.invalidRequest("nonce must be printable characters, not only spaces");
+        }
         return value;
+    }
+
+    /** Request objects (Core §6) are not supported: refused by name, so no nonce inside one is lost. */
+    static void refuseRequestObjects(String request, String requestUri) {
+        if (request != null) {
+            throw OAuthException.of(OAuthError.REQUEST_NOT_SUPPORTED, "request objects are not supported");
+        }
+        if (requestUri != null) {
+            throw OAuthException.of(OAuthError.REQUEST_URI_NOT_SUPPORTED, "request_uri is not supported");
+        }
     }
 
     /** The {@code max_age} parameter: whole seconds, zero or more; null when absent. */
@@ -85,6 +105,15 @@ public final class OpenIdConnect {
     /** What an ID token says: the sign-in ({@code code}) and the access token it comes with. */
     record IdTokenFacts(UUID userId, String clientId, UUID organizationId, String nonce, Instant authTime,
                         String accessToken, Instant issuedAt, Instant expiresAt) {
+    }
+
+    /**
+     * When an ID token issued at {@code now} with an access token living {@code accessTokenTtl}
+     * seconds expires: with the access token, but never later than the signing keys keep a retired
+     * key published for tokens they do not store.
+     */
+    static Instant idTokenExpiry(Instant now, long accessTokenTtl) {
+        return now.plusSeconds(Math.min(accessTokenTtl, SigningKeys.MAX_ID_TOKEN_LIFETIME.toSeconds()));
     }
 
     /**

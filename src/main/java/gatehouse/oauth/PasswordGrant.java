@@ -64,6 +64,10 @@ public final class PasswordGrant implements Grant {
             throw OAuthException.invalidRequest("username and password are required");
         }
         Set<String> scopes = ScopeRequest.resolveDelegated(params.get("scope"), client.allowedScopes());
+        if (scopes.contains(OpenIdConnect.SCOPE)) {
+            // A sign-in goes through the authorization endpoint, where the ID token's facts come from.
+            throw OAuthException.of(OAuthError.INVALID_SCOPE, "openid is for the authorization code flow");
+        }
         String scope = ScopeRequest.join(scopes);
         UUID organizationId = Parameters.uuid("organization_id", params.get("organization_id"));
         User user = authenticate(username, password);

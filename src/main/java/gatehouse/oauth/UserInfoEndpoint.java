@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.auth.ActorMode;
 import gatehouse.auth.CallerResolver;
 import gatehouse.errors.OAuthException;
 import gatehouse.scopes.ScopeService;
@@ -33,7 +34,7 @@ public final class UserInfoEndpoint {
                 .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"))
                 .token();
         Set<String> scopes = ScopeService.parse(token.scope());
-        if (token.userId() == null || !scopes.contains(OpenIdConnect.SCOPE)) {
+        if (token.userId() == null || !ActorMode.SELF.is(token.actor()) || !scopes.contains(OpenIdConnect.SCOPE)) {
             throw OAuthException.insufficientScope(OpenIdConnect.SCOPE);
         }
         User user = users.get(token.userId());

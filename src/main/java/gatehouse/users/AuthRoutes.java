@@ -115,7 +115,7 @@ public final class AuthRoutes {
     public void logout(Context ctx) {
         Caller caller = callers.require(ctx);
         sessions.end(caller);
-        ctx.header("Set-Cookie", csrf.cookie(SESSION_COOKIE, "", 0));
+        ctx.header("Set-Cookie", csrf.expiredSessionCookie());
         Responses.ok(ctx, Map.of("message", "signed out"));
     }
 

@@ -1,5 +1,6 @@
 package gatehouse.users;
 
+import gatehouse.auth.CallerResolver;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.web.FormParams;
 import io.javalin.http.Context;
@@ -43,6 +44,11 @@ public final class FormCsrf {
     }
 
     /** A {@code Set-Cookie} value: HttpOnly, SameSite=Lax, Secure when the issuer is https. */
+    /** The Set-Cookie value that removes the browser session's cookie (signing out). */
+    public String expiredSessionCookie() {
+        return cookie(CallerResolver.SESSION_COOKIE, "", 0);
+    }
+
     public String cookie(String name, String value, long maxAgeSeconds) {
         return cookie(name, value, maxAgeSeconds, "/");
     }

@@ -4,6 +4,8 @@ import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.net.URI;
 
 /**
  * Renders the server-side pages (login, consent, errors) from precompiled JTE templates, with the
@@ -48,6 +50,13 @@ public final class Pages {
             case 429 -> "Too many requests";
             default -> status < 500 ? "That did not work" : "Something went wrong";
         };
+    }
+
+    /** A 302 to {@code location} from a page flow: not cached, with the pages' security headers. */
+    public static void redirect(Context ctx, String location) {
+        ctx.header("Cache-Control", "no-store");
+        secureHeaders(ctx);
+        ctx.redirect(URI.create(location).toString(), HttpStatus.FOUND);
     }
 
     public static void secureHeaders(Context ctx) {

@@ -16,3 +16,7 @@ ON CONFLICT (name) DO UPDATE SET builtin = true;
 -- NULL is the default, RS256, which OpenID Connect Discovery requires every provider to offer.
 ALTER TABLE clients ADD COLUMN id_token_signed_response_alg text
     CHECK (id_token_signed_response_alg IN ('RS256', 'ES256'));
+
+-- Where OpenID Connect RP-initiated logout may send the browser back, registered per app and
+-- matched exactly, like redirect_uris.
+ALTER TABLE clients ADD COLUMN post_logout_redirect_uris text[] NOT NULL DEFAULT '{}';

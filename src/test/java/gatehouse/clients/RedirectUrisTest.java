@@ -295,6 +295,7 @@ class RedirectUrisTest {
                     null,
                     UUID.randomUUID(),
                     new ArrayList<>(redirectUris),
+                    List.of(),
                     List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                     List.of("read"),
                     List.of(),

@@ -363,6 +363,16 @@ class ConsoleJourneysIT {
             assertThat(visitor.h1()).isEqualTo("Something is not right");
             visitor.checkPage("oauth-error");
         }
+
+        // An app signs the person out (OpenID Connect RP-initiated logout) without an ID token: asked first.
+        browser.go("/oauth/logout?client_id=" + clientId);
+        assertThat(browser.h1()).isEqualTo("Sign out of Gatehouse?");
+        browser.checkPage("logout-confirm");
+        browser.press("Sign out");
+        assertThat(browser.h1()).isEqualTo("Signed out");
+        browser.checkPage("signed-out");
+        browser.go("/apps");
+        assertThat(browser.path()).startsWith("/login");
     }
 
     @Test

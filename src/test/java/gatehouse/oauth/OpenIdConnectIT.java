@@ -30,6 +30,7 @@ import gatehouse.testing.Http;
 import gatehouse.testing.OAuthBrowser;
 import gatehouse.testing.TestServer;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -310,5 +311,68 @@ class OpenIdConnectIT {
         Http.Response back = admin.putJson("/api/v1/oauth/clients/" + app.clientId(),
                 Collections.singletonMap("id_token_signed_response_alg", null));
         assertThat(back.json().get("id_token_signed_response_alg").asText()).isEqualTo("RS256");
+    }
+
+    @Test
+    void theUserCannotUntickTheSignInItselfOnTheConsentPage() throws Exception {
+        var browser = new OAuthBrowser(user);
+        var pkce = Fixtures.pkce();
+        Http.Response consent = browser.signIn(browser.open(authorizeQuery(pkce, "openid " + tenant.scope(), "nonce", "u")));
+        var page = Jsoup.parse(consent.body());
+        assertThat(page.select("input[type=checkbox][name=scope][value=openid]")).isEmpty();
+        assertThat(page.select("input[type=hidden][name=scope][value=openid]")).hasSize(1);
+
+        Http.Response approved = browser.submitConsent(consent, "yes", List.of(tenant.scope()), null);
+        OIDCTokenResponse tokens = redeem(Http.queryOf(approved.location()).get("code"), pkce.verifier());
+        assertThat(tokens.getOIDCTokens().getIDToken()).isNotNull();
+        assertThat(tokens.getOIDCTokens().getAccessToken().getScope().toStringList()).contains("openid");
+
+        // A form posted without it (not through the page) is put right the same way.
+        Http.Response again = browser.open(authorizeQuery(pkce, "openid " + tenant.scope(), "prompt", "consent"));
+        var fields = new ArrayList<String>();
+        for (var input : Jsoup.parse(again.body()).select("form[action=/oauth/authorize] input[type=hidden]")) {
+            if (!input.attr("name").equals("scope")) {
+                fields.addAll(List.of(input.attr("name"), input.attr("value")));
+            }
+        }
+        fields.addAll(List.of("scope", tenant.scope(), "confirm", "yes"));
+        Http.Response posted = browser.http().postForm("/oauth/authorize", Http.form(fields.toArray(String[]::new)));
+        assertThat(redeem(Http.queryOf(posted.location()).get("code"), pkce.verifier()).getOIDCTokens().getIDToken())
+                .isNotNull();
+    }
+
+    @Test
+    void blankNonceRequestObjectsAndOpenIdInThePasswordGrantAreRefused() {
+        var browser = new OAuthBrowser(user);
+        for (String[] extra : new String[][] {{"nonce", " "}, {"nonce", "a\tb"}}) {
+            Http.Response response = browser.open(authorizeQuery(Fixtures.pkce(), "openid", extra));
+            assertThat(Http.queryOf(response.location()).get("error")).as(extra[1]).isEqualTo("invalid_request");
+        }
+        Http.Response request = browser.open(authorizeQuery(Fixtures.pkce(), "openid", "request", "eyJhbGciOiJub25lIn0.e30."));
+        assertThat(Http.queryOf(request.location()).get("error")).isEqualTo("request_not_supported");
+        Http.Response requestUri = browser.open(authorizeQuery(Fixtures.pkce(), "openid", "request_uri",
+                "https://app.example.test/request.jwt"));
+        assertThat(Http.queryOf(requestUri.location()).get("error")).isEqualTo("request_uri_not_supported");
+
+        var passwordApp = Fixtures.app(Fixtures.admin(), orgId, Map.of("grant_types", List.of("password"),
+                "redirect_uris", List.of(), "scope", "openid " + tenant.scope()));
+        Fixtures.admin().postJson("/api/v1/oauth/clients/" + passwordApp.clientId() + "/approvals",
+                Map.of("grant_types", List.of("password")));
+        Http.Response password = api.postForm("/oauth/token", Http.form("grant_type", "password", "username",
+                user.username(), "password", user.password(), "scope", "openid"), "Authorization", passwordApp.basic());
+        assertThat(password.status()).as(password.body()).isEqualTo(400);
+        assertThat(password.json().get("error").asText()).isEqualTo("invalid_scope");
+    }
+
+    @Test
+    void anIdTokenSignedBeforeAKeyRotationStillValidatesAgainstThePublishedKeys() throws Exception {
+        OIDCTokenResponse tokens = signIn(new OAuthBrowser(user), "openid", "nonce", "rot");
+        Http.Response rotated = Fixtures.admin().postJson("/api/v1/admin/signing-keys/rotate", Map.of());
+        assertThat(rotated.status()).as(rotated.body()).isIn(200, 201);
+        Thread.sleep(2100); // the JWKS document is cached for 2 s
+        IDTokenClaimsSet claims = validate(tokens.getOIDCTokens().getIDToken(), "rot");
+        assertThat(claims.getSubject().getValue()).isEqualTo(user.id());
+        assertThat(claims.getExpirationTime().toInstant())
+                .isBeforeOrEqualTo(claims.getIssueTime().toInstant().plus(Duration.ofHours(1)));
     }
 }

@@ -1,0 +1,42 @@
+package gatehouse.oauth;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import gatehouse.errors.OAuthException;
+import gatehouse.jwt.SigningKeys;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * OpenID Connect's {@code id_token_hint} (Core §3.1.2.1, RP-Initiated Logout §2): an ID token this
+ * server issued, expired or not, which names the user a relying party believes is signed in and the
+ * app it was issued to. Anything else — a token of another issuer, an access token, a forged or
+ * unparseable one — is {@code invalid_request}.
+ */
+public final class IdTokenHints {
+    /** Longer than any ID token Gatehouse signs (~1 KB for RS256); a bigger value is not one of ours. */
+    private static final int MAX_LENGTH = 8_192;
+
+    private final SigningKeys keys;
+    private final String issuer;
+
+    public IdTokenHints(SigningKeys keys, String issuer) {
+        this.keys = keys;
+        this.issuer = issuer;
+    }
+
+    /** Who the hint names, and the apps it was issued to ({@code aud}). */
+    public record Hint(UUID userId, List<String> audience) {
+    }
+
+    public Hint verify(String value) {
+        JWTClaimsSet claims = value.length() > MAX_LENGTH ? null : keys.verifiedClaims(value).orElse(null);
+        if (claims == null || !issuer.equals(claims.getIssuer()) || claims.getSubject() == null) {
+            throw OAuthException.invalidRequest("id_token_hint is not an ID token Gatehouse issued");
+        }
+        try {
+            return new Hint(UUID.fromString(claims.getSubject()), claims.getAudience());
+        } catch (IllegalArgumentException e) {
+            throw OAuthException.invalidRequest("id_token_hint is not an ID token Gatehouse issued");
+        }
+    }
+}
