@@ -2,6 +2,7 @@ package gatehouse.clients;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import gatehouse.auth.ActorMode;
+import gatehouse.tokens.AccessTokenSigner;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -36,6 +37,7 @@ public record Client(
         List<String> actorModes,
         String accessTokenFormat,
         String accessTokenSigningAlg,
+        String accessTokenJwtTyp,
         String idTokenSignedResponseAlg,
         int accessTokenTtl,
         boolean refreshTokenRotation,
@@ -68,9 +70,16 @@ public record Client(
         return idTokenSignedResponseAlg == null ? DEFAULT_ID_TOKEN_ALG : idTokenSignedResponseAlg;
     }
 
-    /** The algorithm to sign this app's access tokens with; null when they are opaque. */
-    public String jwtSigningAlg() {
-        return JWT.equals(accessTokenFormat) ? accessTokenSigningAlg : null;
+    /**
+     * The {@code typ} of the app's JWT access tokens: RFC 9068's {@code at+jwt}, or {@code JWT} for
+     * resource servers that accept nothing else (Spring Security's, configured by issuer alone).
+     */
+    public static final List<String> JWT_TYPES = List.of("at+jwt", "JWT");
+
+    /** How to sign this app's access tokens (algorithm and typ); null when they are opaque. */
+    public AccessTokenSigner.Format jwtFormat() {
+        return JWT.equals(accessTokenFormat)
+                ? new AccessTokenSigner.Format(accessTokenSigningAlg, accessTokenJwtTyp) : null;
     }
 
     /** Registered for the grant type and, for a restricted one, approved by an admin. */
@@ -97,8 +106,8 @@ public record Client(
                 homepageUrl, ownerOrgId, redirectUris, postLogoutRedirectUris, grantTypes, scopes, List.copyOf(approvedScopesNow),
                 allowedScopes,
                 List.copyOf(approvedGrantTypesNow), confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
-                idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl,
-                webhookEvents, resourceServer, createdBy, createdAt, updatedAt);
+                accessTokenJwtTyp, idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds,
+                refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, createdBy, createdAt, updatedAt);
     }
 
     /** The actor a request gets when it names none: the app's first actor mode (docs/http.md, "The OAuth flows"). */
@@ -112,7 +121,7 @@ public record Client(
                 String.join(" ", allowedScopes),
                 String.join(" ", pendingScopes()), approvedGrantTypes, pendingGrantTypes(), confidential,
                 confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenSigningAlg,
-                idTokenAlg(), accessTokenTtl,
+                accessTokenJwtTyp, idTokenAlg(), accessTokenTtl,
                 refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl, webhookEvents,
                 resourceServer, createdAt, updatedAt);
     }
@@ -140,6 +149,7 @@ public record Client(
             List<String> actorModes,
             String accessTokenFormat,
             String accessTokenSigningAlg,
+            String accessTokenJwtTyp,
             String idTokenSignedResponseAlg,
             int accessTokenTtl,
             boolean refreshTokenRotation,

@@ -21,7 +21,7 @@ public final class ClientRepository {
             Rows.texts(rs, "approved_scopes"), Rows.texts(rs, "allowed_scopes"), Rows.texts(rs, "approved_grant_types"),
             rs.getBoolean("confidential"), Rows.texts(rs, "actor_modes"),
             rs.getString("access_token_format"), rs.getString("access_token_signing_alg"),
-            rs.getString("id_token_signed_response_alg"), rs.getInt("access_token_ttl"),
+            rs.getString("access_token_jwt_typ"), rs.getString("id_token_signed_response_alg"), rs.getInt("access_token_ttl"),
             rs.getBoolean("refresh_token_rotation"),
             rs.getInt("refresh_token_grace_seconds"), Rows.integerOrNull(rs, "refresh_token_ttl"),
             rs.getString("webhook_url"), Rows.texts(rs, "webhook_events"), rs.getBoolean("resource_server"),
@@ -30,7 +30,8 @@ public final class ClientRepository {
             client_id, id, secret_hash, previous_secret_hash, previous_secret_expires_at, name, description,
             homepage_url, owner_org_id, redirect_uris, post_logout_redirect_uris, grant_types, scopes, approved_scopes,
             approved_grant_types,
-            confidential, actor_modes, access_token_format, access_token_signing_alg, id_token_signed_response_alg,
+            confidential, actor_modes, access_token_format, access_token_signing_alg, access_token_jwt_typ,
+            id_token_signed_response_alg,
             access_token_ttl, refresh_token_rotation,
             refresh_token_grace_seconds, refresh_token_ttl, webhook_url, webhook_events, resource_server,
             created_by, created_at, updated_at""";
@@ -100,6 +101,7 @@ public final class ClientRepository {
                             actor_modes = :actor_modes,
                             access_token_format = :access_token_format,
                             access_token_signing_alg = :access_token_signing_alg,
+                            access_token_jwt_typ = :access_token_jwt_typ,
                             id_token_signed_response_alg = :id_token_signed_response_alg, access_token_ttl = :access_token_ttl,
                             refresh_token_rotation = :refresh_token_rotation,
                             refresh_token_grace_seconds = :refresh_token_grace_seconds,
@@ -179,6 +181,7 @@ public final class ClientRepository {
                 .bind("actor_modes", c.actorModes().toArray(String[]::new))
                 .bind("access_token_format", c.accessTokenFormat())
                 .bind("access_token_signing_alg", c.accessTokenSigningAlg())
+                .bind("access_token_jwt_typ", c.accessTokenJwtTyp())
                 .bind("id_token_signed_response_alg", c.idTokenSignedResponseAlg())
                 .bind("access_token_ttl", c.accessTokenTtl())
                 .bind("refresh_token_rotation", c.refreshTokenRotation())

@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 public final class ClientRoutes {
     private static final Set<String> MEMBERS = Set.of("name", "description", "homepage_url", "owner_org_id",
             "redirect_uris", "post_logout_redirect_uris", "grant_types", "scope", "confidential", "actor_modes",
-            "access_token_format", "id_token_signed_response_alg",
+            "access_token_format", "access_token_jwt_typ", "id_token_signed_response_alg",
             "access_token_signing_alg", "access_token_ttl", "refresh_token_rotation", "refresh_token_grace_seconds", "refresh_token_ttl",
             "webhook_url", "webhook_events", "resource_server");
 
@@ -115,6 +115,7 @@ public final class ClientRoutes {
                 body.strings("actor_modes", 5, 10),
                 body.string("access_token_format", 20),
                 body.string("access_token_signing_alg", 20),
+                body.string("access_token_jwt_typ", 20),
                 body.string("id_token_signed_response_alg", 20),
                 body.integer("access_token_ttl", Integer.MIN_VALUE, Integer.MAX_VALUE),
                 body.bool("refresh_token_rotation"),

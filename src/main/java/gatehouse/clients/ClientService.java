@@ -98,7 +98,7 @@ public final class ClientService {
                 secret == null ? null : TokenCodec.hash(secret), null, null,
                 null, "", null, ownerOrgId, List.of(), List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                 List.of(), List.of(), List.of(), List.of(), confidential, List.of(ActorMode.SELF.value()), "opaque", "ES256",
-                null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, caller.userId(), now, now);
+                "at+jwt", null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, caller.userId(), now, now);
         Client client = approvedAtRegistration(caller, apply(caller, blank, spec, true));
         return database.inTransaction(handle -> {
             clients.insert(handle, client);
@@ -269,7 +269,7 @@ public final class ClientService {
                 base.ownerOrgId(), flows.redirectUris(), flows.postLogoutRedirectUris(), flows.grantTypes(), flows.scopes(),
                 base.approvedScopes(),
                 base.allowedScopes(), base.approvedGrantTypes(), base.confidential(), flows.actorModes(),
-                tokens.format(), tokens.signingAlg(), tokens.idTokenAlg(), tokens.accessTokenTtl(), tokens.rotation(),
+                tokens.format(), tokens.signingAlg(), tokens.jwtTyp(), tokens.idTokenAlg(), tokens.accessTokenTtl(), tokens.rotation(),
                 tokens.graceSeconds(), tokens.refreshTokenTtl(), webhook.url(), webhook.events(), resourceServer, base.createdBy(),
                 base.createdAt(), creating ? base.updatedAt() : clock.instant());
     }
@@ -334,7 +334,8 @@ public final class ClientService {
     }
 
     /** What the app's tokens are like: format and algorithm, lifetimes, refresh rotation. */
-    private record TokenPolicy(String format, String signingAlg, String idTokenAlg, int accessTokenTtl, boolean rotation,
+    private record TokenPolicy(String format, String signingAlg, String jwtTyp, String idTokenAlg, int accessTokenTtl,
+                               boolean rotation,
                                int graceSeconds, Integer refreshTokenTtl) {
     }
 
@@ -346,6 +347,10 @@ public final class ClientService {
         String signingAlg = spec.accessTokenSigningAlg() != null ? spec.accessTokenSigningAlg() : base.accessTokenSigningAlg();
         if (!Client.SIGNING_ALGS.contains(signingAlg)) {
             throw OAuthException.validation("access_token_signing_alg must be one of " + Client.SIGNING_ALGS);
+        }
+        String jwtTyp = spec.accessTokenJwtTyp() != null ? spec.accessTokenJwtTyp() : base.accessTokenJwtTyp();
+        if (!Client.JWT_TYPES.contains(jwtTyp)) {
+            throw OAuthException.validation("access_token_jwt_typ must be one of " + Client.JWT_TYPES);
         }
         // Sent as null, the default again (RS256).
         String idTokenAlg = spec.has("id_token_signed_response_alg") ? spec.idTokenSignedResponseAlg()
@@ -370,7 +375,7 @@ public final class ClientService {
         if (refreshTtl != null && (refreshTtl < 60 || refreshTtl > 366 * 86_400)) {
             throw OAuthException.validation("refresh_token_ttl must be null or between 60 and " + 366 * 86_400);
         }
-        return new TokenPolicy(format, signingAlg, idTokenAlg, ttl, rotation, grace, refreshTtl);
+        return new TokenPolicy(format, signingAlg, jwtTyp, idTokenAlg, ttl, rotation, grace, refreshTtl);
     }
 
     /** Where the app hears of events, and which. */

@@ -23,6 +23,7 @@ public record ClientSpec(
         List<String> actorModes,
         String accessTokenFormat,
         String accessTokenSigningAlg,
+        String accessTokenJwtTyp,
         String idTokenSignedResponseAlg,
         Integer accessTokenTtl,
         Boolean refreshTokenRotation,

@@ -300,6 +300,7 @@ public final class AppPages {
                 form.get("access_token_format") == null ? "opaque" : form.get("access_token_format"),
                 alg,
                 null,
+                null,
                 wholeNumber(form, "access_token_ttl"),
                 form.has("refresh_token_rotation"),
                 null,

@@ -14,8 +14,6 @@ import org.jdbi.v3.core.Handle;
  * token acting as a user {@code email_verified}, so a resource server can tell unverified accounts.
  */
 public final class JwtAccessTokens implements AccessTokenSigner {
-    static final JOSEObjectType AT_JWT = new JOSEObjectType("at+jwt");
-
     private final SigningKeys keys;
     private final String issuer;
     private final String audience;
@@ -27,7 +25,7 @@ public final class JwtAccessTokens implements AccessTokenSigner {
     }
 
     @Override
-    public Signed sign(Handle handle, AccessToken token, String alg, Boolean emailVerified) {
+    public Signed sign(Handle handle, AccessToken token, Format format, Boolean emailVerified) {
         var claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
                 .subject(token.subject())
@@ -41,7 +39,7 @@ public final class JwtAccessTokens implements AccessTokenSigner {
                 .claim("actor", token.actor())
                 .claim("email_verified", token.userId() == null ? null : emailVerified)
                 .build();
-        SigningKeys.Signed signed = keys.sign(handle, alg, AT_JWT, claims);
+        SigningKeys.Signed signed = keys.sign(handle, format.alg(), new JOSEObjectType(format.typ()), claims);
         return new Signed(signed.jwt(), signed.keyId());
     }
 }

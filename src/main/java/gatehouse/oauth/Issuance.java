@@ -105,7 +105,7 @@ public final class Issuance {
     TokenResponse appToken(Tx tx, Client client, UUID organizationId, String scope, String grantType,
                            boolean installationBound) {
         var issued = issuing.issueAccessToken(tx, new TokenService.AccessSpec(client.clientId(), null, organizationId,
-                ActorMode.APP.value(), scope, null, grantType, installationBound, client.accessTokenTtl(), client.jwtSigningAlg()));
+                ActorMode.APP.value(), scope, null, grantType, installationBound, client.accessTokenTtl(), client.jwtFormat()));
         return response(client, issued, null, scope, issued.token().organizationId(), ActorMode.APP.value());
     }
 
@@ -115,7 +115,7 @@ public final class Issuance {
      */
     TokenResponse serviceToken(Client client, String scope, String grantType) {
         var issued = issuing.issueServiceToken(new TokenService.AccessSpec(client.clientId(), null, client.ownerOrgId(),
-                ActorMode.APP.value(), scope, null, grantType, false, client.accessTokenTtl(), client.jwtSigningAlg()));
+                ActorMode.APP.value(), scope, null, grantType, false, client.accessTokenTtl(), client.jwtFormat()));
         return response(client, issued, null, scope, client.ownerOrgId(), ActorMode.APP.value());
     }
 
@@ -124,7 +124,7 @@ public final class Issuance {
                                                       boolean installationBound, boolean emailVerified) {
         return new TokenService.AccessSpec(client.clientId(), family.tokenUserId(), family.organizationId(),
                 family.actor(), scope, family.id(), grantType, installationBound, client.accessTokenTtl(),
-                client.jwtSigningAlg(), emailVerified);
+                client.jwtFormat(), emailVerified);
     }
 
     private static TokenResponse response(Client client, TokenService.Issued issued, String refreshToken, String scope,

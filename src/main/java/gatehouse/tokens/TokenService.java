@@ -74,21 +74,21 @@ public final class TokenService implements Credentials.AccessTokens {
     }
 
     /**
-     * What to issue: who it acts for and how long it lives; {@code signingAlg} is the app's JWT
-     * algorithm ({@code Client.jwtSigningAlg()}), null for an opaque token. {@code emailVerified}
+     * What to issue: who it acts for and how long it lives; {@code jwt} is how the app's JWT access
+     * tokens are signed ({@code Client.jwtFormat()}), null for an opaque token. {@code emailVerified}
      * is the user's flag when the grant already read it, null when unknown (a JWT acting as a user
      * then reads it for its {@code email_verified} claim).
      */
     public record AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
                              UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
-                             String signingAlg, Boolean emailVerified) {
+                             AccessTokenSigner.Format jwt, Boolean emailVerified) {
 
         /** A spec whose user's email_verified flag is not known yet. */
         public AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
                           UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
-                          String signingAlg) {
+                          AccessTokenSigner.Format jwt) {
             this(clientId, userId, organizationId, actor, scope, grantId, grantType, singlePerInstallation, ttlSeconds,
-                    signingAlg, null);
+                    jwt, null);
         }
     }
 
@@ -123,8 +123,8 @@ public final class TokenService implements Credentials.AccessTokens {
         var token = newToken(spec, clock.instant());
         // Signed here, in the request: the key is read on a handle held only for that, never while
         // the request waits for its batch (waiting requests holding connections would starve the flushers).
-        var signed = spec.signingAlg() == null ? null
-                : database.withHandle(handle -> signer.sign(handle, token, spec.signingAlg(), null));
+        var signed = spec.jwt() == null ? null
+                : database.withHandle(handle -> signer.sign(handle, token, spec.jwt(), null));
         String value = signed == null ? codec.generate(TokenKind.ACCESS_TOKEN) : signed.value();
         batcher.store(newRow(token, value, signed));
         return new Issued(value, token);
@@ -206,8 +206,8 @@ public final class TokenService implements Credentials.AccessTokens {
         AccessSpec spec = exchange.access();
         var token = newToken(spec, clock.instant());
         // A JWT is stored exactly like an opaque token (by hash), so every lookup treats both alike.
-        var signed = spec.signingAlg() == null ? null
-                : signer.sign(handle, token, spec.signingAlg(), emailVerifiedFor(handle, spec));
+        var signed = spec.jwt() == null ? null
+                : signer.sign(handle, token, spec.jwt(), emailVerifiedFor(handle, spec));
         String value = signed == null ? codec.generate(TokenKind.ACCESS_TOKEN) : signed.value();
         var replaces = exchange.replacesFamilyTokens() ? TokenRepository.Replaces.FAMILY_TOKENS
                 : spec.singlePerInstallation() ? TokenRepository.Replaces.INSTALLATION_TOKEN

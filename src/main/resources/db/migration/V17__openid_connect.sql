@@ -20,3 +20,8 @@ ALTER TABLE clients ADD COLUMN id_token_signed_response_alg text
 -- Where OpenID Connect RP-initiated logout may send the browser back, registered per app and
 -- matched exactly, like redirect_uris.
 ALTER TABLE clients ADD COLUMN post_logout_redirect_uris text[] NOT NULL DEFAULT '{}';
+
+-- The typ header of an app's JWT access tokens: RFC 9068's at+jwt, or JWT for resource servers that
+-- accept only that (Spring Security's resource server configured with the issuer alone).
+ALTER TABLE clients ADD COLUMN access_token_jwt_typ text NOT NULL DEFAULT 'at+jwt'
+    CHECK (access_token_jwt_typ IN ('at+jwt', 'JWT'));

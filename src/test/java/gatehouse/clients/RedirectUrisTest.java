@@ -305,6 +305,7 @@ class RedirectUrisTest {
                     List.of("self"),
                     "opaque",
                     "ES256",
+                    "at+jwt",
                     null,
                     3600,
                     true,

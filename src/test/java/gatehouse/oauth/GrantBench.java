@@ -142,7 +142,7 @@ final class GrantBench {
             Instant now = Instant.now();
             return new Client(clientId, Ids.newId(), new byte[32], null,
                     null, "App", null, null, ownerOrgId, List.of(REDIRECT_URI), List.of(), grantTypes, allowedScopes, List.of(),
-                    allowedScopes, approvedGrantTypes, confidential, actorModes, "opaque", "ES256", idTokenAlg, accessTokenTtl,
+                    allowedScopes, approvedGrantTypes, confidential, actorModes, "opaque", "ES256", "at+jwt", idTokenAlg, accessTokenTtl,
                     rotation, graceSeconds, refreshTokenTtl, null, List.of(), false, null, now, now);
         }
     }

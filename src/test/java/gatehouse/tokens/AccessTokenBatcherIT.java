@@ -329,7 +329,7 @@ class AccessTokenBatcherIT {
                 TestServer.get().app().accessTokenSigner(), TokenEvents.NONE, AccessTokenCache.none(), batcher);
 
         var issued = tokens.issueServiceToken(new TokenService.AccessSpec(clientId, null, UUID.fromString(orgId), "app",
-                "read", null, "client_credentials", false, 3600, "RS256"));
+                "read", null, "client_credentials", false, 3600, new AccessTokenSigner.Format("RS256", "at+jwt")));
 
         assertThat(issued.value().split("\\.")).hasSize(3);
         UUID keyId = database.withHandle(handle -> handle.createQuery(
