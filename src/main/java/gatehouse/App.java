@@ -51,6 +51,8 @@ import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.Issuance;
 import gatehouse.oauth.MetadataEndpoint;
 import gatehouse.oauth.PasswordGrant;
+import gatehouse.oauth.PushedAuthorizationEndpoint;
+import gatehouse.oauth.PushedRequestRepository;
 import gatehouse.oauth.RefreshTokenGrant;
 import gatehouse.oauth.RevocationEndpoint;
 import gatehouse.oauth.TokenEndpoint;
@@ -291,7 +293,7 @@ public final class App implements AutoCloseable {
                         new PasswordGrant(grantStores.transactions(), grantStores.passwords(), grantStores.memberships(),
                                 grantStores.consents(), issuance, clock)),
                 new AuthorizationService(database, clients, orgs, consents, installations, codes, codec, clock,
-                        config.issuer(), new IdTokenHints(signingKeys, config.issuer())));
+                        config.issuer(), new IdTokenHints(signingKeys, config.issuer()), new PushedRequestRepository()));
     }
 
     /** What each route of the table points at. */
@@ -310,6 +312,7 @@ public final class App implements AutoCloseable {
                 new UserInfoEndpoint(f.tokens(), f.users()),
                 new EndSessionEndpoint(new IdTokenHints(f.signingKeys(), config.issuer()), f.clients(), f.sessions(),
                         callers, f.formCsrf(), floor.pages()),
+                new PushedAuthorizationEndpoint(f.authenticator(), f.authorization(), limiter, floor.tokenLimit()),
                 new OAuthSessionRoutes(f.tokens(), callers),
                 new TokenRoutes(f.tokens(), callers),
                 new ConsentRoutes(f.consents(), callers),

@@ -46,6 +46,7 @@ public record Client(
         String webhookUrl,
         List<String> webhookEvents,
         boolean resourceServer,
+        boolean requirePushedAuthorizationRequests,
         UUID createdBy,
         Instant createdAt,
         Instant updatedAt) {
@@ -107,7 +108,8 @@ public record Client(
                 allowedScopes,
                 List.copyOf(approvedGrantTypesNow), confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds,
-                refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, createdBy, createdAt, updatedAt);
+                refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, requirePushedAuthorizationRequests, createdBy,
+                createdAt, updatedAt);
     }
 
     /** The actor a request gets when it names none: the app's first actor mode (docs/http.md, "The OAuth flows"). */
@@ -123,7 +125,7 @@ public record Client(
                 confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenAlg(), accessTokenTtl,
                 refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl, webhookEvents,
-                resourceServer, createdAt, updatedAt);
+                resourceServer, requirePushedAuthorizationRequests, createdAt, updatedAt);
     }
 
     /** The app as the API shows it; {@code client_secret} appears only when just created or rotated. */
@@ -158,6 +160,7 @@ public record Client(
             String webhookUrl,
             List<String> webhookEvents,
             boolean resourceServer,
+            boolean requirePushedAuthorizationRequests,
             Instant createdAt,
             Instant updatedAt) {
     }

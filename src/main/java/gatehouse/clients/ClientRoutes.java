@@ -17,7 +17,7 @@ public final class ClientRoutes {
             "redirect_uris", "post_logout_redirect_uris", "grant_types", "scope", "confidential", "actor_modes",
             "access_token_format", "access_token_jwt_typ", "id_token_signed_response_alg",
             "access_token_signing_alg", "access_token_ttl", "refresh_token_rotation", "refresh_token_grace_seconds", "refresh_token_ttl",
-            "webhook_url", "webhook_events", "resource_server");
+            "webhook_url", "webhook_events", "resource_server", "require_pushed_authorization_requests");
 
     private final ClientService clients;
     private final ClientApprovals approvals;
@@ -123,6 +123,7 @@ public final class ClientRoutes {
                 body.integer("refresh_token_ttl", Integer.MIN_VALUE, Integer.MAX_VALUE),
                 body.string("webhook_url", RedirectUris.MAX_LENGTH + 1),
                 body.strings("webhook_events", 50, 100),
-                body.bool("resource_server"));
+                body.bool("resource_server"),
+                body.bool("require_pushed_authorization_requests"));
     }
 }

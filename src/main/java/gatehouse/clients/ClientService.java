@@ -98,7 +98,8 @@ public final class ClientService {
                 secret == null ? null : TokenCodec.hash(secret), null, null,
                 null, "", null, ownerOrgId, List.of(), List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                 List.of(), List.of(), List.of(), List.of(), confidential, List.of(ActorMode.SELF.value()), "opaque", "ES256",
-                "at+jwt", null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, caller.userId(), now, now);
+                "at+jwt", null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, false, caller.userId(), now,
+                now);
         Client client = approvedAtRegistration(caller, apply(caller, blank, spec, true));
         return database.inTransaction(handle -> {
             clients.insert(handle, client);
@@ -267,11 +268,12 @@ public final class ClientService {
         return new Client(base.clientId(), base.id(), base.secretHash(), base.previousSecretHash(),
                 base.previousSecretExpiresAt(), profile.name(), profile.description(), profile.homepageUrl(),
                 base.ownerOrgId(), flows.redirectUris(), flows.postLogoutRedirectUris(), flows.grantTypes(), flows.scopes(),
-                base.approvedScopes(),
-                base.allowedScopes(), base.approvedGrantTypes(), base.confidential(), flows.actorModes(),
-                tokens.format(), tokens.signingAlg(), tokens.jwtTyp(), tokens.idTokenAlg(), tokens.accessTokenTtl(), tokens.rotation(),
-                tokens.graceSeconds(), tokens.refreshTokenTtl(), webhook.url(), webhook.events(), resourceServer, base.createdBy(),
-                base.createdAt(), creating ? base.updatedAt() : clock.instant());
+                base.approvedScopes(), base.allowedScopes(), base.approvedGrantTypes(), base.confidential(),
+                flows.actorModes(), tokens.format(), tokens.signingAlg(), tokens.jwtTyp(), tokens.idTokenAlg(),
+                tokens.accessTokenTtl(), tokens.rotation(), tokens.graceSeconds(), tokens.refreshTokenTtl(), webhook.url(),
+                webhook.events(), resourceServer, valueOr(spec.requirePushedAuthorizationRequests(),
+                        base.requirePushedAuthorizationRequests()),
+                base.createdBy(), base.createdAt(), creating ? base.updatedAt() : clock.instant());
     }
 
     /** What people see of the app: its name, description and homepage. */
@@ -362,7 +364,7 @@ public final class ClientService {
         if (ttl < 60 || ttl > MAX_TOKEN_TTL) {
             throw OAuthException.validation("access_token_ttl must be between 60 and " + MAX_TOKEN_TTL);
         }
-        boolean rotation = spec.refreshTokenRotation() != null ? spec.refreshTokenRotation() : base.refreshTokenRotation();
+        boolean rotation = valueOr(spec.refreshTokenRotation(), base.refreshTokenRotation());
         // A public app's refresh token is a bearer secret on a device: rotation is what detects its theft.
         if (!rotation && !base.confidential()) {
             throw OAuthException.validation("a public app always rotates refresh tokens: refresh_token_rotation must be true");
@@ -510,6 +512,10 @@ public final class ClientService {
 
     private static String nullToEmpty(String value) {
         return value == null ? "" : value;
+    }
+
+    private static boolean valueOr(Boolean value, boolean fallback) {
+        return value == null ? fallback : value;
     }
 
     private static int valueOr(Integer value, int fallback) {

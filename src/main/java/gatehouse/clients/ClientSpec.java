@@ -31,7 +31,8 @@ public record ClientSpec(
         Integer refreshTokenTtl,
         String webhookUrl,
         List<String> webhookEvents,
-        Boolean resourceServer) {
+        Boolean resourceServer,
+        Boolean requirePushedAuthorizationRequests) {
 
     public boolean has(String member) {
         return present.contains(member);

@@ -307,6 +307,7 @@ public final class AppPages {
                 null,
                 trimmed(form.get("webhook_url")),
                 events(form),
+                null,
                 null);
     }
 

@@ -14,6 +14,7 @@ import gatehouse.oauth.AuthorizeEndpoint;
 import gatehouse.oauth.EndSessionEndpoint;
 import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.MetadataEndpoint;
+import gatehouse.oauth.PushedAuthorizationEndpoint;
 import gatehouse.oauth.RevocationEndpoint;
 import gatehouse.oauth.TokenEndpoint;
 import gatehouse.oauth.TokenInfoEndpoint;
@@ -57,6 +58,7 @@ public final class Routes {
             TokenInfoEndpoint tokenInfo,
             UserInfoEndpoint userInfo,
             EndSessionEndpoint endSession,
+            PushedAuthorizationEndpoint pushedAuthorization,
             OAuthSessionRoutes sessions,
             TokenRoutes tokens,
             ConsentRoutes consents,
@@ -167,6 +169,7 @@ public final class Routes {
         // Authorization server (docs/http.md, "The OAuth flows")
         get("/oauth/authorize", h.authorize()::show);
         post("/oauth/authorize", h.authorize()::decide);
+        post("/oauth/par", h.pushedAuthorization()::handle);
         post("/oauth/token", h.token()::handle);
         post("/api/v1/oauth/tokens", h.token()::handle);
         post("/oauth/revoke", h.revocation()::handle);

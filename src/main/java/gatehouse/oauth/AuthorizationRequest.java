@@ -1,6 +1,7 @@
 package gatehouse.oauth;
 
 import gatehouse.clients.Client;
+import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 
@@ -10,6 +11,7 @@ import java.util.UUID;
  * the ID token), {@code maxAge} (seconds since the user signed in after which they sign in again;
  * null: any), {@code loginHint} (the username to offer on the login page) and {@code hintedUserId}
  * (the user an {@code id_token_hint} names: anyone else signed in must sign in as them).
+ * {@code pushed} is the pushed request (RFC 9126) it came from, else null.
  */
 public record AuthorizationRequest(
         Client client,
@@ -24,7 +26,12 @@ public record AuthorizationRequest(
         String nonce,
         Long maxAge,
         String loginHint,
-        UUID hintedUserId) {
+        UUID hintedUserId,
+        Pushed pushed) {
+
+    /** The pushed request (RFC 9126) an authorization request came from: its SHA-256, and when it was pushed. */
+    public record Pushed(byte[] hash, Instant at) {
+    }
 
     /** Whether the app asked to sign the user in (OpenID Connect). */
     public boolean openId() {

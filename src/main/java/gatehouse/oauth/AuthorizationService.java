@@ -28,8 +28,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -43,7 +45,13 @@ public final class AuthorizationService {
     static final Duration CODE_TTL = Duration.ofMinutes(5);
     static final List<String> PARAMETERS = List.of("response_type", "client_id", "redirect_uri", "scope", "state",
             "code_challenge", "code_challenge_method", "organization_id", "actor", "prompt", "nonce", "max_age",
-            "login_hint", "id_token_hint");
+            "login_hint", "id_token_hint", "request_uri");
+    /** RFC 9126 §2.2: a pushed request's reference is this URN followed by a value only Gatehouse makes. */
+    static final String PUSHED_PREFIX = "urn:ietf:params:oauth:request_uri:";
+    static final Duration PUSHED_TTL = Duration.ofSeconds(60);
+    /** What the consent page's form adds to an authorization request: the user's decision. */
+    private static final List<String> DECISION = List.of("scope", "requested_scope", "organization_id", "confirm",
+            "csrf_token");
     private static final Set<String> PROMPTS = Set.of("none", "login", "consent");
 
     private final Database database;
@@ -56,10 +64,11 @@ public final class AuthorizationService {
     private final Clock clock;
     private final Issuer issuer;
     private final IdTokenHints hints;
+    private final PushedRequestRepository pushedRequests;
 
     public AuthorizationService(Database database, ClientService clients, OrgService orgs, ConsentService consents,
                                 InstallationService installations, AuthorizationCodeRepository codes, TokenCodec codec,
-                                Clock clock, String issuer, IdTokenHints hints) {
+                                Clock clock, String issuer, IdTokenHints hints, PushedRequestRepository pushedRequests) {
         this.database = database;
         this.clients = clients;
         this.orgs = orgs;
@@ -70,6 +79,7 @@ public final class AuthorizationService {
         this.clock = clock;
         this.issuer = new Issuer(issuer);
         this.hints = hints;
+        this.pushedRequests = pushedRequests;
     }
 
     /** The app and the redirect URI to answer at, once both are verified. */
@@ -105,9 +115,18 @@ public final class AuthorizationService {
 
     /**
      * Phase two: everything else. {@code scopes} is what the user may be asked for (null: the
-     * {@code scope} parameter decides). Throws errors meant for {@link #errorRedirect}.
+     * {@code scope} parameter decides); {@code pushed} is the pushed request it came from, if any (an
+     * app that must push is refused without). Throws errors meant for {@link #errorRedirect}.
      */
-    public AuthorizationRequest validate(VerifiedClient verified, FormParams params, Set<String> scopes) {
+    public AuthorizationRequest validate(VerifiedClient verified, FormParams params, Set<String> scopes,
+                                         AuthorizationRequest.Pushed pushed) {
+        if (pushed == null && verified.client().requirePushedAuthorizationRequests()) {
+            throw OAuthException.invalidRequest("this app pushes its authorization requests first (POST /oauth/par)");
+        }
+        return check(verified, params, scopes, pushed);
+    }
+
+    private AuthorizationRequest check(VerifiedClient verified, FormParams params, Set<String> scopes, AuthorizationRequest.Pushed pushed) {
         Client client = verified.client();
         params.rejectRepeated(PARAMETERS.stream().filter(p -> scopes == null || !p.equals("scope")).toList());
         String responseType = params.get("response_type");
@@ -120,7 +139,7 @@ public final class AuthorizationService {
         if (!client.allowsGrant(Client.AUTHORIZATION_CODE)) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app is not registered for authorization_code");
         }
-        OpenIdConnect.refuseRequestObjects(params.get("request"), params.get("request_uri"));
+        OpenIdConnect.refuseRequestObjects(params.get("request"), pushed == null ? params.get("request_uri") : null);
         String actor = actorOf(client, params.get("actor"));
         Set<String> granted = scopes != null
                 ? checkWithin(ServiceScopes.refuseIn(scopes), ServiceScopes.delegable(client.allowedScopes()))
@@ -132,7 +151,86 @@ public final class AuthorizationService {
                 granted, challenge, actor, Parameters.uuid("organization_id", params.get("organization_id")),
                 promptOf(params.get("prompt")), OpenIdConnect.nonce(params.get("nonce")),
                 OpenIdConnect.maxAge(params.get("max_age")), params.get("login_hint"),
-                hintedUser(client, params.get("id_token_hint")));
+                hintedUser(client, params.get("id_token_hint")), pushed);
+    }
+
+    /** A pushed request's reference and how many seconds it lives (RFC 9126 §2.2). */
+    public record PushedUri(String requestUri, long expiresIn) {
+    }
+
+    /**
+     * RFC 9126: checks {@code params} as the authorization endpoint would, for the authenticated
+     * {@code client}, and keeps them for {@link #PUSHED_TTL}. Refusals are thrown (answered as JSON
+     * errors: nothing is redirected from here).
+     */
+    public PushedUri push(Client client, FormParams params) {
+        if (params.has("request_uri")) {
+            throw OAuthException.invalidRequest("request_uri cannot be pushed");
+        }
+        if (params.get("client_id") != null && !client.clientId().equals(params.get("client_id"))) {
+            throw OAuthException.invalidRequest("client_id is not the app that authenticated");
+        }
+        Map<String, String> kept = new LinkedHashMap<>();
+        kept.put("client_id", client.clientId());
+        for (String name : PARAMETERS) {
+            if (params.get(name) != null && !name.equals("client_id")) {
+                kept.put(name, params.get(name));
+            }
+        }
+        FormParams request = FormParams.parse(FormParams.encode(kept));
+        check(verifyClient(request), request, null, null);
+        String value = codec.generate(TokenKind.PUSHED_REQUEST);
+        Instant expiresAt = clock.instant().plus(PUSHED_TTL);
+        database.withHandle(handle -> {
+            pushedRequests.insert(handle, TokenCodec.hash(value), client.clientId(), kept, expiresAt);
+            return null;
+        });
+        return new PushedUri(PUSHED_PREFIX + value, PUSHED_TTL.toSeconds());
+    }
+
+    /** An authorization request as it arrived or, when it names a pushed one, as it was pushed. */
+    public record Incoming(FormParams params, AuthorizationRequest.Pushed pushed) {
+    }
+
+    /**
+     * Resolves {@code request_uri} when it names a pushed request (RFC 9126 §4): the request as it
+     * was pushed, with only the user's decision taken from {@code incoming} (a consent form posted
+     * back). A reference that is unknown, expired, used, or another app's is refused before anything
+     * is trusted (shown, never redirected). Any other {@code request_uri} is left to
+     * {@link #validate}, which refuses it.
+     */
+    public Incoming expandPushed(FormParams incoming) {
+        String requestUri = incoming.get("request_uri");
+        if (requestUri == null || !requestUri.startsWith(PUSHED_PREFIX)) {
+            return new Incoming(incoming, null);
+        }
+        incoming.rejectRepeated(List.of("request_uri", "client_id"));
+        String value = requestUri.substring(PUSHED_PREFIX.length());
+        byte[] hash = codec.isWellFormed(TokenKind.PUSHED_REQUEST, value) ? TokenCodec.hash(value) : null;
+        Instant now = clock.instant();
+        var pushed = hash == null ? Optional.<PushedRequestRepository.Pushed>empty()
+                : database.withHandle(handle -> pushedRequests.find(handle, hash));
+        if (pushed.isEmpty() || pushed.get().usedAt() != null || !now.isBefore(pushed.get().expiresAt())
+                || !pushed.get().clientId().equals(incoming.get("client_id"))) {
+            throw OAuthException.invalidRequest("request_uri is unknown, expired, already used or another app's");
+        }
+        Map<String, String> stored = new LinkedHashMap<>(pushed.get().parameters());
+        stored.put("request_uri", requestUri);
+        boolean consentForm = incoming.has("requested_scope");
+        if (consentForm) {
+            stored.remove("scope"); // the ticked boxes are the scopes now, not the pushed request's
+        }
+        StringBuilder query = new StringBuilder(FormParams.encode(stored));
+        for (String name : DECISION) {
+            if (name.equals("scope") && !consentForm) {
+                continue;
+            }
+            for (String decided : incoming.all(name)) {
+                query.append('&').append(FormParams.encode(Map.of(name, decided)));
+            }
+        }
+        return new Incoming(FormParams.parse(query.toString()),
+                new AuthorizationRequest.Pushed(hash, pushed.get().expiresAt().minus(PUSHED_TTL)));
     }
 
     /** The user an {@code id_token_hint} names, which must be an ID token issued to this app; null without one. */
@@ -153,7 +251,15 @@ public final class AuthorizationService {
      * other than the user its {@code id_token_hint} names is signed in.
      */
     public boolean needsSignIn(AuthorizationRequest request, UUID userId, Instant signedInAt) {
-        return userId == null || request.prompt().contains("login")
+        if (userId == null) {
+            return true;
+        }
+        // A pushed request comes back from the login page unchanged (only its reference travels):
+        // a sign-in after it was pushed is the one prompt, max_age and id_token_hint asked for.
+        if (request.pushed() != null && signedInAt != null && signedInAt.isAfter(request.pushed().at())) {
+            return false;
+        }
+        return request.prompt().contains("login")
                 || OpenIdConnect.signedInTooLongAgo(request.maxAge(), signedInAt, clock.instant())
                 || (request.hintedUserId() != null && !request.hintedUserId().equals(userId));
     }
@@ -219,6 +325,9 @@ public final class AuthorizationService {
                 request.codeChallenge(), Ids.newId(), now, now.plus(CODE_TTL), null,
                 signIn ? request.nonce() : null, signIn ? signedInAt : null);
         database.inTransaction(handle -> {
+            if (request.pushed() != null && !pushedRequests.markUsed(handle, request.pushed().hash(), now)) {
+                throw OAuthException.invalidRequest("request_uri was already used");
+            }
             if (recordConsent) {
                 consents.grant(handle, userId, request.client().clientId(), organizationId, request.actor(), request.scopes());
             }

@@ -47,17 +47,19 @@ public final class AuthorizeEndpoint {
 
     public void show(Context ctx) {
         ctx.attribute(Pages.HTML_ERRORS, true);
-        FormParams params = FormParams.parse(ctx.queryString());
+        FormParams arrived = FormParams.parse(ctx.queryString());
+        var incoming = service.expandPushed(arrived);
+        FormParams params = incoming.params();
         var verified = service.verifyClient(params);
         try {
-            AuthorizationRequest request = service.validate(verified, params, null);
+            AuthorizationRequest request = service.validate(verified, params, null, incoming.pushed());
             Optional<Caller> caller = callers.session(ctx);
             if (service.needsSignIn(request, caller.map(Caller::userId).orElse(null),
                     caller.map(Caller::signedInAt).orElse(null))) {
                 if (request.prompt().contains("none")) {
                     throw OAuthException.of(OAuthError.LOGIN_REQUIRED, "the user must sign in first");
                 }
-                redirect(ctx, loginUrl(params));
+                redirect(ctx, loginUrl(arrived, params.get("login_hint")));
                 return;
             }
             showOrSkipConsent(ctx, verified, request, caller.get(), params);
@@ -87,18 +89,19 @@ public final class AuthorizeEndpoint {
 
     public void decide(Context ctx) {
         ctx.attribute(Pages.HTML_ERRORS, true);
-        FormParams form = Bodies.htmlForm(ctx);
+        var incoming = service.expandPushed(Bodies.htmlForm(ctx));
+        FormParams form = incoming.params();
         var verified = service.verifyClient(form);
         Optional<Caller> caller = callers.session(ctx);
         if (caller.isEmpty()) {
             // The session ended while the page was open: start over, which leads through the login page.
-            redirect(ctx, "/oauth/authorize?" + query(requestParameters(form)));
+            redirect(ctx, "/oauth/authorize?" + FormParams.encode(requestParameters(form)));
             return;
         }
         requireCsrf(form.get("csrf_token"), caller.get());
         try {
             Set<String> kept = keptScopes(form);
-            AuthorizationRequest request = service.validate(verified, form, kept);
+            AuthorizationRequest request = service.validate(verified, form, kept, incoming.pushed());
             if (!"yes".equals(form.get("confirm"))) {
                 throw "no".equals(form.get("confirm"))
                         ? OAuthException.of(OAuthError.ACCESS_DENIED, "the user denied the request")
@@ -175,8 +178,8 @@ public final class AuthorizeEndpoint {
      * id_token_hint, which the sign-in just satisfied (kept, they would send the user round again),
      * and offering the app's login_hint as the username.
      */
-    private static String loginUrl(FormParams params) {
-        Map<String, String> back = new LinkedHashMap<>(params.asMap());
+    private static String loginUrl(FormParams arrived, String hint) {
+        Map<String, String> back = new LinkedHashMap<>(arrived.asMap());
         back.remove("max_age");
         back.remove("id_token_hint");
         String prompt = back.remove("prompt");
@@ -188,8 +191,7 @@ public final class AuthorizeEndpoint {
                 back.put("prompt", rest);
             }
         }
-        String returnTo = "/oauth/authorize?" + query(back);
-        String hint = params.get("login_hint");
+        String returnTo = "/oauth/authorize?" + FormParams.encode(back);
         return "/login?return_to=" + URLEncoder.encode(returnTo, StandardCharsets.UTF_8)
                 + (hint == null || hint.length() > UserService.MAX_USERNAME ? ""
                         : "&login_hint=" + URLEncoder.encode(hint, StandardCharsets.UTF_8));
@@ -199,13 +201,6 @@ public final class AuthorizeEndpoint {
         if (!caller.csrfMatches(presented)) {
             throw OAuthException.forbidden("the form has expired or did not come from Gatehouse; go back and try again");
         }
-    }
-
-    private static String query(Map<String, String> params) {
-        return params.entrySet().stream()
-                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
     }
 
     private static void redirect(Context ctx, String location) {

@@ -83,6 +83,8 @@ public final class MetadataEndpoint {
         metadata.setCodeChallengeMethods(List.of(CodeChallengeMethod.S256));
         metadata.setSupportsAuthorizationResponseIssuerParam(true);
         metadata.setServiceDocsURI(URI.create(issuer + "/openapi.json"));
+        metadata.setPushedAuthorizationRequestEndpointURI(URI.create(issuer + "/oauth/par"));
+        metadata.requiresPushedAuthorizationRequests(false);
     }
 
     /**

@@ -8,7 +8,8 @@ public enum TokenKind {
     REFRESH_TOKEN("or"),
     SESSION("ses"),
     EMAIL_VERIFICATION("ev"),
-    PASSWORD_RESET("pr");
+    PASSWORD_RESET("pr"),
+    PUSHED_REQUEST("par");
 
     private final String suffix;
 

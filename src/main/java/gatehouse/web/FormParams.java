@@ -2,6 +2,7 @@ package gatehouse.web;
 
 import gatehouse.errors.OAuthException;
 import java.io.ByteArrayOutputStream;
+import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Form or query parameters parsed strictly: broken percent-encoding and invalid UTF-8 are refused,
@@ -111,6 +113,14 @@ public final class FormParams {
     }
 
     /** A parameter name fit to echo in an error message. */
+    /** {@code fields} as an application/x-www-form-urlencoded string (a query or a form body). */
+    public static String encode(Map<String, String> fields) {
+        return fields.entrySet().stream()
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+    }
+
     public static String safeName(String name) {
         String clipped = name.length() > 40 ? name.substring(0, 40) + "…" : name;
         return clipped.replaceAll("[^A-Za-z0-9_.:-]", "?");

@@ -25,3 +25,18 @@ ALTER TABLE clients ADD COLUMN post_logout_redirect_uris text[] NOT NULL DEFAULT
 -- accept only that (Spring Security's resource server configured with the issuer alone).
 ALTER TABLE clients ADD COLUMN access_token_jwt_typ text NOT NULL DEFAULT 'at+jwt'
     CHECK (access_token_jwt_typ IN ('at+jwt', 'JWT'));
+
+-- Pushed authorization requests (RFC 9126): an app posts its authorization request to
+-- /oauth/par first and sends the browser with a reference to it (request_uri), which issues one
+-- code at most and lives 60 seconds. Only the SHA-256 of the reference is kept.
+CREATE TABLE pushed_authorization_requests (
+    request_hash bytea       PRIMARY KEY,
+    client_id    text        NOT NULL REFERENCES clients ON DELETE CASCADE,
+    parameters   jsonb       NOT NULL,
+    expires_at   timestamptz NOT NULL,
+    used_at      timestamptz
+);
+CREATE INDEX pushed_authorization_requests_expires ON pushed_authorization_requests (expires_at);
+
+-- An app that must push its authorization requests (no authorization request in a browser's URL).
+ALTER TABLE clients ADD COLUMN require_pushed_authorization_requests boolean NOT NULL DEFAULT false;

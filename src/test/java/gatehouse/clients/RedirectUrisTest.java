@@ -314,6 +314,7 @@ class RedirectUrisTest {
                     null,
                     List.of(),
                     false,
+                    false,
                     UUID.randomUUID(),
                     now,
                     now);

@@ -27,7 +27,8 @@ class TokenCodecTest {
             TokenKind.CLIENT_SECRET, "fosec_",
             TokenKind.SESSION, "foses_",
             TokenKind.EMAIL_VERIFICATION, "foev_",
-            TokenKind.PASSWORD_RESET, "fopr_");
+            TokenKind.PASSWORD_RESET, "fopr_",
+            TokenKind.PUSHED_REQUEST, "fopar_");
 
     private final TokenCodec codec = new TokenCodec("fo", new SecureRandom());
 

@@ -1,0 +1,49 @@
+package gatehouse.oauth;
+
+import gatehouse.store.Rows;
+import gatehouse.store.StoredJson;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/** Pushed authorization requests (RFC 9126) by the SHA-256 of their reference. */
+public final class PushedRequestRepository {
+
+    /** A pushed request as stored: whose it is, its parameters, until when it may be used, and whether it was. */
+    public record Pushed(String clientId, Map<String, String> parameters, Instant expiresAt, Instant usedAt) {
+    }
+
+    public void insert(Handle handle, byte[] hash, String clientId, Map<String, String> parameters, Instant expiresAt) {
+        handle.createUpdate("""
+                        INSERT INTO pushed_authorization_requests (request_hash, client_id, parameters, expires_at)
+                        VALUES (:hash, :clientId, CAST(:parameters AS jsonb), :expiresAt)""")
+                .bind("hash", hash)
+                .bind("clientId", clientId)
+                .bind("parameters", StoredJson.write(parameters))
+                .bind("expiresAt", expiresAt)
+                .execute();
+    }
+
+    @SuppressWarnings("unchecked")
+    public Optional<Pushed> find(Handle handle, byte[] hash) {
+        return handle.createQuery("""
+                        SELECT client_id, parameters::text AS parameters, expires_at, used_at
+                        FROM pushed_authorization_requests WHERE request_hash = :hash""")
+                .bind("hash", hash)
+                .map((rs, ctx) -> new Pushed(rs.getString("client_id"),
+                        (Map<String, String>) StoredJson.read(rs.getString("parameters"), Map.class),
+                        Rows.instant(rs, "expires_at"), Rows.instant(rs, "used_at")))
+                .findOne();
+    }
+
+    /** Marks the request used, if it was not: false when another code was issued from it already. */
+    public boolean markUsed(Handle handle, byte[] hash, Instant now) {
+        return handle.createUpdate("""
+                        UPDATE pushed_authorization_requests SET used_at = :now
+                        WHERE request_hash = :hash AND used_at IS NULL""")
+                .bind("hash", hash)
+                .bind("now", now)
+                .execute() == 1;
+    }
+}
