@@ -29,7 +29,8 @@ public enum OAuthError {
     SERVER_ERROR("server_error", 500),
     PROVIDER_UNAVAILABLE("provider_unavailable", 503),
     TEMPORARILY_UNAVAILABLE("temporarily_unavailable", 503),
-    // Authorization-endpoint codes (RFC 6749 §4.1.2.1): only ever sent in a redirect, never as a status.
+    // Authorization-endpoint codes (RFC 6749 §4.1.2.1): sent in a redirect, and as a 400 by /oauth/par
+    // (RFC 9126 §2.3), which checks an authorization request before any redirect exists.
     ACCESS_DENIED("access_denied", 400),
     UNSUPPORTED_RESPONSE_TYPE("unsupported_response_type", 400),
     LOGIN_REQUIRED("login_required", 400),

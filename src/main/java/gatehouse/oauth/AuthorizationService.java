@@ -164,6 +164,7 @@ public final class AuthorizationService {
      * errors: nothing is redirected from here).
      */
     public PushedUri push(Client client, FormParams params) {
+        params.rejectRepeated(PARAMETERS);
         if (params.has("request_uri")) {
             throw OAuthException.invalidRequest("request_uri cannot be pushed");
         }

@@ -35,7 +35,9 @@ class MalformedRequestsIT {
             "unsupported_grant_type", "invalid_scope", "unsupported_token_type", "invalid_redirect_uri",
             "validation_failed", "invalid_client", "invalid_token", "unauthenticated", "insufficient_scope", "forbidden",
             "not_found", "conflict", "reauthorization_required", "payload_too_large", "unsupported_media_type",
-            "rate_limit_exceeded", "provider_unavailable", "temporarily_unavailable");
+            "rate_limit_exceeded", "provider_unavailable", "temporarily_unavailable",
+            // RFC 9126 §2.3: /oauth/par answers a bad request with the authorization endpoint's codes.
+            "unsupported_response_type");
     private static final String BASIC_CHALLENGE = "Basic realm=\"gatehouse\"";
     private static final String BEARER_CHALLENGE = "Bearer error=\"invalid_token\"";
     private static final String FORM = "application/x-www-form-urlencoded";
@@ -115,6 +117,7 @@ class MalformedRequestsIT {
         cases.addAll(pathsAndIds());
         cases.addAll(authorizeEndpoint());
         cases.addAll(csrf());
+        cases.addAll(openIdAndPushedRequests());
         return cases.stream();
     }
 
@@ -466,6 +469,58 @@ class MalformedRequestsIT {
                 html("authorize: unknown client_id on the consent POST",
                         () -> World.get().userSession.postForm("/oauth/authorize", Http.form("client_id",
                                 "foapp_000000000000000000000000", "redirect_uri", Fixtures.REDIRECT_URI, "confirm", "yes"))));
+    }
+
+    /** UserInfo, RP-initiated logout and pushed authorization requests (docs/openid-connect.md). */
+    private static List<Case> openIdAndPushedRequests() {
+        String confidential = World.get().confidential.clientId();
+        String basic = Http.basic(confidential, World.get().confidential.secret());
+        return List.of(
+                json("userinfo: no token", 401, "unauthenticated", () -> World.get().api.get("/oauth/userinfo")),
+                json("userinfo: Basic instead of Bearer", 401, null,
+                        () -> World.get().api.get("/oauth/userinfo", "Authorization", basic)),
+                json("userinfo: garbage bearer", 401, "invalid_token",
+                        () -> World.get().api.get("/oauth/userinfo", "Authorization", "Bearer garbage!"))
+                        .withChallenge(BEARER_CHALLENGE),
+                json("userinfo: a service token (no user, no openid)", 403, "insufficient_scope",
+                        () -> World.get().api.get("/oauth/userinfo", "Authorization", "Bearer " + World.get().accessToken)),
+                json("userinfo: 8 KiB bearer", ANY_4XX, null,
+                        () -> World.get().api.get("/oauth/userinfo", "Authorization", "Bearer " + "a".repeat(8000))),
+                json("par: no client authentication", 401, "invalid_client",
+                        () -> World.get().api.postForm("/oauth/par", Http.form("response_type", "code"))),
+                json("par: JSON body", 400, "invalid_request",
+                        () -> World.get().api.postJson("/oauth/par", Map.of("response_type", "code"),
+                                "Authorization", basic)),
+                json("par: broken percent-encoding", 400, "invalid_request",
+                        () -> World.get().api.send("POST", "/oauth/par", FORM, "response_type=code&state=%zz",
+                                "Authorization", basic)),
+                json("par: repeated scope", 400, "invalid_request",
+                        () -> World.get().api.postForm("/oauth/par", Http.form("response_type", "code", "scope", "a",
+                                "scope", "b"), "Authorization", basic)),
+                json("par: max_age not a number", 400, "invalid_request",
+                        () -> World.get().api.postForm("/oauth/par", Http.form("response_type", "code", "redirect_uri",
+                                Fixtures.REDIRECT_URI, "max_age", "soon", "code_challenge", Fixtures.pkce().challenge(),
+                                "code_challenge_method", "S256"), "Authorization", basic)),
+                json("par: response_type token", 400, "unsupported_response_type",
+                        () -> World.get().api.postForm("/oauth/par", Http.form("response_type", "token", "redirect_uri",
+                                Fixtures.REDIRECT_URI), "Authorization", basic)),
+                html("authorize: a request_uri no one pushed", () -> World.get().api.get("/oauth/authorize?" + Http.form(
+                        "client_id", confidential, "request_uri", "urn:ietf:params:oauth:request_uri:foopar_nope"))),
+                html("authorize: a request_uri twice", () -> World.get().api.get("/oauth/authorize?" + Http.form(
+                        "client_id", confidential, "request_uri", "urn:ietf:params:oauth:request_uri:a",
+                        "request_uri", "urn:ietf:params:oauth:request_uri:b"))),
+                html("logout: broken percent-encoding", () -> RawHttp.send("GET", "/oauth/logout?state=%zz")),
+                html("logout: an id_token_hint that is no JWT", () -> World.get().api.get("/oauth/logout?"
+                        + Http.form("id_token_hint", "not.a.jwt"))),
+                html("logout: an access token as id_token_hint", () -> World.get().api.get("/oauth/logout?"
+                        + Http.form("id_token_hint", World.get().accessToken))),
+                html("logout: post_logout_redirect_uri of no app", () -> World.get().api.get("/oauth/logout?"
+                        + Http.form("post_logout_redirect_uri", "https://evil.example.test/"))),
+                html("logout: unknown client_id", () -> World.get().api.get("/oauth/logout?"
+                        + Http.form("client_id", "foapp_000000000000000000000000"))),
+                html("logout: repeated client_id", () -> World.get().api.get("/oauth/logout?"
+                        + Http.form("client_id", confidential, "client_id", confidential))),
+                html("logout: JSON body", () -> World.get().api.postJson("/oauth/logout", Map.of("client_id", confidential))));
     }
 
     private static List<Case> csrf() {
