@@ -37,9 +37,10 @@ import java.util.Set;
  */
 public final class AppPages {
     /** The form's fields, in the order a refusal is matched to them (the API's member names). */
-    static final List<String> FIELDS = List.of("name", "homepage_url", "redirect_uris", "description", "owner_org_id",
-            "scope", "confidential", "grant_types", "actor_modes", "access_token_format", "access_token_signing_alg",
-            "access_token_ttl", "refresh_token_rotation", "webhook_url", "webhook_events");
+    static final List<String> FIELDS = List.of("name", "homepage_url", "redirect_uris", "post_logout_redirect_uris",
+            "description", "owner_org_id", "scope", "confidential", "grant_types", "actor_modes", "access_token_format",
+            "access_token_signing_alg", "access_token_jwt_typ", "id_token_signed_response_alg", "access_token_ttl",
+            "refresh_token_rotation", "require_pushed_authorization_requests", "webhook_url", "webhook_events");
     /** The event kinds Gatehouse itself sends; the SaaS may publish more (typed in "other events"). */
     public static final List<String> BUILT_IN_EVENTS = List.of("installation.created", "installation.revoked", "token.revoked");
 
@@ -292,15 +293,15 @@ public final class AppPages {
                 trimmed(form.get("homepage_url")),
                 form.get("owner_org_id") == null ? null : JsonBody.parseUuid("owner_org_id", form.get("owner_org_id")),
                 lines(form.get("redirect_uris")),
-                null,
+                lines(form.get("post_logout_redirect_uris")),
                 form.all("grant_types"),
                 String.join(" ", form.all("scope")),
                 !"public".equals(form.get("client_type")),
                 form.all("actor_modes"),
                 form.get("access_token_format") == null ? "opaque" : form.get("access_token_format"),
                 alg,
-                null,
-                null,
+                form.get("access_token_jwt_typ"),
+                form.get("id_token_signed_response_alg"),
                 wholeNumber(form, "access_token_ttl"),
                 form.has("refresh_token_rotation"),
                 null,
@@ -308,7 +309,7 @@ public final class AppPages {
                 trimmed(form.get("webhook_url")),
                 events(form),
                 null,
-                null);
+                form.has("require_pushed_authorization_requests"));
     }
 
     private static List<String> events(FormParams form) {
