@@ -49,9 +49,10 @@ public final class AuthorizationService {
     /** RFC 9126 §2.2: a pushed request's reference is this URN followed by a value only Gatehouse makes. */
     static final String PUSHED_PREFIX = "urn:ietf:params:oauth:request_uri:";
     static final Duration PUSHED_TTL = Duration.ofSeconds(60);
-    /** What the consent page's form adds to an authorization request: the user's decision. */
-    private static final List<String> DECISION = List.of("scope", "requested_scope", "organization_id", "confirm",
-            "csrf_token");
+    /** How long a pushed request lasts once opened: the time a person takes to sign in and decide. */
+    static final Duration PUSHED_OPEN = Duration.ofMinutes(10);
+    /** What the consent page's form adds to a pushed authorization request: the user's decision. */
+    private static final List<String> DECISION = List.of("scope", "organization_id", "confirm", "csrf_token");
     private static final Set<String> PROMPTS = Set.of("none", "login", "consent");
 
     private final Database database;
@@ -160,11 +161,12 @@ public final class AuthorizationService {
 
     /**
      * RFC 9126: checks {@code params} as the authorization endpoint would, for the authenticated
-     * {@code client}, and keeps them for {@link #PUSHED_TTL}. Refusals are thrown (answered as JSON
-     * errors: nothing is redirected from here).
+     * {@code client}, and keeps them: to be opened within {@link #PUSHED_TTL}. Refusals are thrown
+     * (answered as JSON errors: nothing is redirected from here).
      */
     public PushedUri push(Client client, FormParams params) {
         params.rejectRepeated(PARAMETERS);
+        OpenIdConnect.refuseRequestObjects(params.get("request"), null);
         if (params.has("request_uri")) {
             throw OAuthException.invalidRequest("request_uri cannot be pushed");
         }
@@ -179,11 +181,16 @@ public final class AuthorizationService {
             }
         }
         FormParams request = FormParams.parse(FormParams.encode(kept));
-        check(verifyClient(request), request, null, null);
+        try {
+            check(verifyClient(request), request, null, null);
+        } catch (OAuthException e) {
+            // RFC 9126 §2.3: the pushed request endpoint answers a bad redirect URI as invalid_request.
+            throw e.error() == OAuthError.INVALID_REDIRECT_URI ? OAuthException.invalidRequest(e.description()) : e;
+        }
         String value = codec.generate(TokenKind.PUSHED_REQUEST);
-        Instant expiresAt = clock.instant().plus(PUSHED_TTL);
+        Instant now = clock.instant();
         database.withHandle(handle -> {
-            pushedRequests.insert(handle, TokenCodec.hash(value), client.clientId(), kept, expiresAt);
+            pushedRequests.insert(handle, TokenCodec.hash(value), client.clientId(), kept, now, now.plus(PUSHED_TTL));
             return null;
         });
         return new PushedUri(PUSHED_PREFIX + value, PUSHED_TTL.toSeconds());
@@ -194,13 +201,15 @@ public final class AuthorizationService {
     }
 
     /**
-     * Resolves {@code request_uri} when it names a pushed request (RFC 9126 §4): the request as it
-     * was pushed, with only the user's decision taken from {@code incoming} (a consent form posted
-     * back). A reference that is unknown, expired, used, or another app's is refused before anything
-     * is trusted (shown, never redirected). Any other {@code request_uri} is left to
-     * {@link #validate}, which refuses it.
+     * Resolves {@code request_uri} when it names a pushed request (RFC 9126 §4): the request exactly
+     * as it was pushed. From the browser only the reference and {@code client_id} are read; from a
+     * consent form ({@code consentPost}) also the user's decision — the ticked scopes, checked
+     * against what was pushed, the chosen organization, the answer and the CSRF token. A reference
+     * that is unknown, expired, used, or another app's is refused before anything is trusted (shown,
+     * never redirected). The first opening extends a reference to {@link #PUSHED_OPEN}. Any other
+     * {@code request_uri} is left to {@link #validate}, which refuses it.
      */
-    public Incoming expandPushed(FormParams incoming) {
+    public Incoming expandPushed(FormParams incoming, boolean consentPost) {
         String requestUri = incoming.get("request_uri");
         if (requestUri == null || !requestUri.startsWith(PUSHED_PREFIX)) {
             return new Incoming(incoming, null);
@@ -209,29 +218,39 @@ public final class AuthorizationService {
         String value = requestUri.substring(PUSHED_PREFIX.length());
         byte[] hash = codec.isWellFormed(TokenKind.PUSHED_REQUEST, value) ? TokenCodec.hash(value) : null;
         Instant now = clock.instant();
-        var pushed = hash == null ? Optional.<PushedRequestRepository.Pushed>empty()
+        var found = hash == null ? Optional.<PushedRequestRepository.Pushed>empty()
                 : database.withHandle(handle -> pushedRequests.find(handle, hash));
-        if (pushed.isEmpty() || pushed.get().usedAt() != null || !now.isBefore(pushed.get().expiresAt())
-                || !pushed.get().clientId().equals(incoming.get("client_id"))) {
+        if (found.isEmpty() || found.get().usedAt() != null || !now.isBefore(found.get().expiresAt())
+                || !found.get().clientId().equals(incoming.get("client_id"))) {
             throw OAuthException.invalidRequest("request_uri is unknown, expired, already used or another app's");
         }
-        Map<String, String> stored = new LinkedHashMap<>(pushed.get().parameters());
+        if (!consentPost) {
+            database.withHandle(handle -> {
+                pushedRequests.extend(handle, hash, now.plus(PUSHED_OPEN));
+                return null;
+            });
+        }
+        Map<String, String> stored = new LinkedHashMap<>(found.get().parameters());
         stored.put("request_uri", requestUri);
-        boolean consentForm = incoming.has("requested_scope");
-        if (consentForm) {
-            stored.remove("scope"); // the ticked boxes are the scopes now, not the pushed request's
+        var pushed = new AuthorizationRequest.Pushed(hash, found.get().pushedAt());
+        if (!consentPost) {
+            return new Incoming(FormParams.parse(FormParams.encode(stored)), pushed);
+        }
+        Client client = clients.findOptional(found.get().clientId())
+                .orElseThrow(() -> OAuthException.invalidRequest("unknown client_id"));
+        // What the consent page offered is what was pushed; the ticked boxes must be among it.
+        stored.put("requested_scope", ScopeRequest.join(ScopeRequest.resolveDelegated(stored.remove("scope"),
+                client.allowedScopes())));
+        if (incoming.has("organization_id")) {
+            stored.remove("organization_id");
         }
         StringBuilder query = new StringBuilder(FormParams.encode(stored));
         for (String name : DECISION) {
-            if (name.equals("scope") && !consentForm) {
-                continue;
-            }
             for (String decided : incoming.all(name)) {
                 query.append('&').append(FormParams.encode(Map.of(name, decided)));
             }
         }
-        return new Incoming(FormParams.parse(query.toString()),
-                new AuthorizationRequest.Pushed(hash, pushed.get().expiresAt().minus(PUSHED_TTL)));
+        return new Incoming(FormParams.parse(query.toString()), pushed);
     }
 
     /** The user an {@code id_token_hint} names, which must be an ID token issued to this app; null without one. */
@@ -256,13 +275,17 @@ public final class AuthorizationService {
             return true;
         }
         // A pushed request comes back from the login page unchanged (only its reference travels):
-        // a sign-in after it was pushed is the one prompt, max_age and id_token_hint asked for.
-        if (request.pushed() != null && signedInAt != null && signedInAt.isAfter(request.pushed().at())) {
-            return false;
+        // a sign-in after it was pushed is the one prompt=login, max_age and id_token_hint asked for.
+        // With prompt=none there is no sign-in to come, so the hinted user must be the one signed in.
+        boolean signedInSincePush = request.pushed() != null && signedInAt != null
+                && signedInAt.isAfter(request.pushed().at());
+        boolean otherThanHinted = request.hintedUserId() != null && !request.hintedUserId().equals(userId);
+        if (signedInSincePush) {
+            return otherThanHinted && request.prompt().contains("none");
         }
         return request.prompt().contains("login")
                 || OpenIdConnect.signedInTooLongAgo(request.maxAge(), signedInAt, clock.instant())
-                || (request.hintedUserId() != null && !request.hintedUserId().equals(userId));
+                || otherThanHinted;
     }
 
     /** Organizations the user may authorize the request into (docs/http.md, "The OAuth flows"). */

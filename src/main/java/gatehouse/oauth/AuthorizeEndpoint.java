@@ -48,7 +48,7 @@ public final class AuthorizeEndpoint {
     public void show(Context ctx) {
         ctx.attribute(Pages.HTML_ERRORS, true);
         FormParams arrived = FormParams.parse(ctx.queryString());
-        var incoming = service.expandPushed(arrived);
+        var incoming = service.expandPushed(arrived, false);
         FormParams params = incoming.params();
         var verified = service.verifyClient(params);
         try {
@@ -89,13 +89,14 @@ public final class AuthorizeEndpoint {
 
     public void decide(Context ctx) {
         ctx.attribute(Pages.HTML_ERRORS, true);
-        var incoming = service.expandPushed(Bodies.htmlForm(ctx));
+        var incoming = service.expandPushed(Bodies.htmlForm(ctx), true);
         FormParams form = incoming.params();
         var verified = service.verifyClient(form);
         Optional<Caller> caller = callers.session(ctx);
         if (caller.isEmpty()) {
             // The session ended while the page was open: start over, which leads through the login page.
-            redirect(ctx, "/oauth/authorize?" + FormParams.encode(requestParameters(form)));
+            redirect(ctx, "/oauth/authorize?" + FormParams.encode(
+                    incoming.pushed() != null ? pushedReference(form) : requestParameters(form)));
             return;
         }
         requireCsrf(form.get("csrf_token"), caller.get());
@@ -148,7 +149,8 @@ public final class AuthorizeEndpoint {
         List<ConsentPage.OrgOption> options = eligible.stream()
                 .map(org -> new ConsentPage.OrgOption(org.id(), org.name(), org.id().equals(preselected)))
                 .toList();
-        Map<String, String> hidden = requestParameters(params);
+        // A pushed request's parameters stay on the server: the form carries only its reference.
+        Map<String, String> hidden = request.pushed() != null ? pushedReference(params) : requestParameters(params);
         hidden.remove("scope");
         hidden.remove("organization_id");
         hidden.remove("prompt");
@@ -157,6 +159,14 @@ public final class AuthorizeEndpoint {
                 : orgs.findName(verified.client().ownerOrgId()).orElse(null);
         return new ConsentPage(verified.client().name(), ownerOrg, request.actor(), caller.username(), items, options,
                 hidden, caller.csrfToken());
+    }
+
+    /** What names a pushed request: the app and the reference. */
+    private static Map<String, String> pushedReference(FormParams params) {
+        Map<String, String> reference = new LinkedHashMap<>();
+        reference.put("client_id", params.get("client_id"));
+        reference.put("request_uri", params.get("request_uri"));
+        return reference;
     }
 
     /** The OAuth parameters of the request (one value each), for carrying through a page. */

@@ -61,8 +61,9 @@ public final class EndSessionEndpoint {
         params.rejectRepeated(PARAMETERS);
         Request request = check(params);
         Optional<Caller> caller = callers.session(ctx);
+        boolean confirmed = "POST".equals(ctx.method().name()) && "yes".equals(params.get("confirm"));
         if (caller.isPresent()) {
-            if (!provenBy(request, caller.get(), params)) {
+            if (!provenBy(request, caller.get(), confirmed, params.get("csrf_token"))) {
                 pages.render(ctx, 200, "logout.jte", new LogoutPage(
                         request.client() == null ? null : request.client().name(), caller.get().username(),
                         carried(params), caller.get().csrfToken()));
@@ -79,21 +80,25 @@ public final class EndSessionEndpoint {
     }
 
     /**
-     * The signed-in user asked for this: the hint names them, or they confirmed on the page (its
-     * form's CSRF token is the session's; a wrong one is refused, not asked again).
+     * The signed-in user asked for this: they confirmed on the page (a POST whose CSRF token is the
+     * session's; a wrong one is refused, not asked again), or the hint is an ID token of this very
+     * session — its user, signed in at the session's start.
      */
-    private static boolean provenBy(Request request, Caller caller, FormParams params) {
-        if ("yes".equals(params.get("confirm"))) {
-            if (!caller.csrfMatches(params.get("csrf_token"))) {
+    private static boolean provenBy(Request request, Caller caller, boolean confirmed, String csrfToken) {
+        if (confirmed) {
+            if (!caller.csrfMatches(csrfToken)) {
                 throw OAuthException.forbidden("the form has expired or did not come from Gatehouse; go back and try again");
             }
             return true;
         }
-        return request.hint() != null && request.hint().userId().equals(caller.userId());
+        IdTokenHints.Hint hint = request.hint();
+        return hint != null && hint.userId().equals(caller.userId()) && hint.authTime() != null
+                && caller.signedInAt() != null
+                && hint.authTime().getEpochSecond() == caller.signedInAt().getEpochSecond();
     }
 
     private Request check(FormParams params) {
-        IdTokenHints.Hint hint = params.get("id_token_hint") == null ? null : hints.verify(params.get("id_token_hint"));
+        IdTokenHints.Hint hint = hintIfVerifiable(params.get("id_token_hint"));
         String clientId = params.get("client_id");
         if (hint != null) {
             if (clientId != null && !hint.audience().contains(clientId)) {
@@ -115,6 +120,22 @@ public final class EndSessionEndpoint {
             }
         }
         return new Request(hint, client, returnTo);
+    }
+
+    /**
+     * The hint when it is an ID token Gatehouse can still verify, else none: an old one (its key
+     * retired since) or a foreign one only means the user is asked, as without a hint (§2 lets an
+     * expired hint through; it is no proof of who asks).
+     */
+    private IdTokenHints.Hint hintIfVerifiable(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return hints.verify(value);
+        } catch (OAuthException e) {
+            return null;
+        }
     }
 
     /** The request's own parameters, for the confirmation form to send back. */

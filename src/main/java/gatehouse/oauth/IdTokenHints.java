@@ -3,6 +3,9 @@ package gatehouse.oauth;
 import com.nimbusds.jwt.JWTClaimsSet;
 import gatehouse.errors.OAuthException;
 import gatehouse.jwt.SigningKeys;
+import java.text.ParseException;
+import java.time.Instant;
+import java.util.Date;
 import java.util.List;
 import java.util.UUID;
 
@@ -24,19 +27,30 @@ public final class IdTokenHints {
         this.issuer = issuer;
     }
 
-    /** Who the hint names, and the apps it was issued to ({@code aud}). */
-    public record Hint(UUID userId, List<String> audience) {
+    /** Who the hint names, the apps it was issued to ({@code aud}), and when that user signed in. */
+    public record Hint(UUID userId, List<String> audience, Instant authTime) {
     }
 
     public Hint verify(String value) {
         JWTClaimsSet claims = value.length() > MAX_LENGTH ? null : keys.verifiedClaims(value).orElse(null);
-        if (claims == null || !issuer.equals(claims.getIssuer()) || claims.getSubject() == null) {
+        if (claims == null || !issuer.equals(claims.getIssuer()) || claims.getSubject() == null || !looksLikeAnIdToken(claims)) {
             throw OAuthException.invalidRequest("id_token_hint is not an ID token Gatehouse issued");
         }
         try {
-            return new Hint(UUID.fromString(claims.getSubject()), claims.getAudience());
-        } catch (IllegalArgumentException e) {
+            Date authTime = claims.getDateClaim("auth_time");
+            return new Hint(UUID.fromString(claims.getSubject()), claims.getAudience(),
+                    authTime == null ? null : authTime.toInstant());
+        } catch (IllegalArgumentException | ParseException e) {
             throw OAuthException.invalidRequest("id_token_hint is not an ID token Gatehouse issued");
         }
+    }
+
+    /**
+     * Gatehouse's ID tokens name the app they were issued to ({@code azp}); its JWT access tokens,
+     * which the same keys sign and which may also say {@code typ: JWT}, carry {@code client_id} and
+     * {@code scope} instead.
+     */
+    private static boolean looksLikeAnIdToken(JWTClaimsSet claims) {
+        return claims.getClaim("azp") != null && claims.getClaim("client_id") == null && claims.getClaim("scope") == null;
     }
 }

@@ -10,30 +10,46 @@ import org.jdbi.v3.core.Handle;
 /** Pushed authorization requests (RFC 9126) by the SHA-256 of their reference. */
 public final class PushedRequestRepository {
 
-    /** A pushed request as stored: whose it is, its parameters, until when it may be used, and whether it was. */
-    public record Pushed(String clientId, Map<String, String> parameters, Instant expiresAt, Instant usedAt) {
+    /**
+     * A pushed request as stored: whose it is, its parameters, when it was pushed, until when it may
+     * be used, and whether it was.
+     */
+    public record Pushed(String clientId, Map<String, String> parameters, Instant pushedAt, Instant expiresAt,
+                         Instant usedAt) {
     }
 
-    public void insert(Handle handle, byte[] hash, String clientId, Map<String, String> parameters, Instant expiresAt) {
+    public void insert(Handle handle, byte[] hash, String clientId, Map<String, String> parameters, Instant pushedAt,
+                       Instant expiresAt) {
         handle.createUpdate("""
-                        INSERT INTO pushed_authorization_requests (request_hash, client_id, parameters, expires_at)
-                        VALUES (:hash, :clientId, CAST(:parameters AS jsonb), :expiresAt)""")
+                        INSERT INTO pushed_authorization_requests (request_hash, client_id, parameters, pushed_at, expires_at)
+                        VALUES (:hash, :clientId, CAST(:parameters AS jsonb), :pushedAt, :expiresAt)""")
                 .bind("hash", hash)
                 .bind("clientId", clientId)
                 .bind("parameters", StoredJson.write(parameters))
+                .bind("pushedAt", pushedAt)
                 .bind("expiresAt", expiresAt)
+                .execute();
+    }
+
+    /** Lets an unused request live until {@code until} (once opened in a browser), never shortening it. */
+    public void extend(Handle handle, byte[] hash, Instant until) {
+        handle.createUpdate("""
+                        UPDATE pushed_authorization_requests SET expires_at = :until
+                        WHERE request_hash = :hash AND used_at IS NULL AND expires_at < :until""")
+                .bind("hash", hash)
+                .bind("until", until)
                 .execute();
     }
 
     @SuppressWarnings("unchecked")
     public Optional<Pushed> find(Handle handle, byte[] hash) {
         return handle.createQuery("""
-                        SELECT client_id, parameters::text AS parameters, expires_at, used_at
+                        SELECT client_id, parameters::text AS parameters, pushed_at, expires_at, used_at
                         FROM pushed_authorization_requests WHERE request_hash = :hash""")
                 .bind("hash", hash)
                 .map((rs, ctx) -> new Pushed(rs.getString("client_id"),
                         (Map<String, String>) StoredJson.read(rs.getString("parameters"), Map.class),
-                        Rows.instant(rs, "expires_at"), Rows.instant(rs, "used_at")))
+                        Rows.instant(rs, "pushed_at"), Rows.instant(rs, "expires_at"), Rows.instant(rs, "used_at")))
                 .findOne();
     }
 

@@ -28,11 +28,13 @@ ALTER TABLE clients ADD COLUMN access_token_jwt_typ text NOT NULL DEFAULT 'at+jw
 
 -- Pushed authorization requests (RFC 9126): an app posts its authorization request to
 -- /oauth/par first and sends the browser with a reference to it (request_uri), which issues one
--- code at most and lives 60 seconds. Only the SHA-256 of the reference is kept.
+-- code at most. It must be opened within 60 seconds; once opened it lasts 10 minutes, the time a
+-- person takes to sign in and decide. Only the SHA-256 of the reference is kept.
 CREATE TABLE pushed_authorization_requests (
     request_hash bytea       PRIMARY KEY,
     client_id    text        NOT NULL REFERENCES clients ON DELETE CASCADE,
     parameters   jsonb       NOT NULL,
+    pushed_at    timestamptz NOT NULL,
     expires_at   timestamptz NOT NULL,
     used_at      timestamptz
 );

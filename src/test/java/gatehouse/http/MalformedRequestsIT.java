@@ -510,10 +510,8 @@ class MalformedRequestsIT {
                         "client_id", confidential, "request_uri", "urn:ietf:params:oauth:request_uri:a",
                         "request_uri", "urn:ietf:params:oauth:request_uri:b"))),
                 html("logout: broken percent-encoding", () -> RawHttp.send("GET", "/oauth/logout?state=%zz")),
-                html("logout: an id_token_hint that is no JWT", () -> World.get().api.get("/oauth/logout?"
-                        + Http.form("id_token_hint", "not.a.jwt"))),
-                html("logout: an access token as id_token_hint", () -> World.get().api.get("/oauth/logout?"
-                        + Http.form("id_token_hint", World.get().accessToken))),
+                html("logout: a hint that is no JWT, with a return address", () -> World.get().api.get("/oauth/logout?"
+                        + Http.form("id_token_hint", "not.a.jwt", "post_logout_redirect_uri", Fixtures.REDIRECT_URI))),
                 html("logout: post_logout_redirect_uri of no app", () -> World.get().api.get("/oauth/logout?"
                         + Http.form("post_logout_redirect_uri", "https://evil.example.test/"))),
                 html("logout: unknown client_id", () -> World.get().api.get("/oauth/logout?"

@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import gatehouse.testing.Fixtures;
 import gatehouse.testing.Http;
+import gatehouse.testing.OAuthBrowser;
 import gatehouse.testing.TestServer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.oauth2.jwt.Jwt;
-import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoders;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
@@ -41,7 +42,10 @@ class SpringResourceServerIT {
 
     @Test
     void configuredByTheIssuerAloneSpringAcceptsAnAppsTypJwtTokensAndRefusesAtJwt() {
-        JwtDecoder decoder = JwtDecoders.fromIssuerLocation(issuer);
+        NimbusJwtDecoder decoder = JwtDecoders.fromIssuerLocation(issuer);
+        // The audience, as docs/http.md says: an ID token (also typ JWT, same keys) is for an app, not for you.
+        decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(List.of(new JwtIssuerValidator(issuer),
+                new JwtAudienceValidator(issuer))));
 
         Jwt accepted = decoder.decode(serviceToken(Map.of("access_token_jwt_typ", "JWT")));
         assertThat(accepted.getHeaders()).containsEntry("typ", "JWT");
@@ -70,5 +74,19 @@ class SpringResourceServerIT {
                 Map.of("access_token_jwt_typ", "jwt")));
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.json().get("error").asText()).isEqualTo("validation_failed");
+    }
+
+    @Test
+    void anIdTokenIsRefusedByTheAudienceCheck() {
+        var app = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", "openid"));
+        var pkce = Fixtures.pkce();
+        String code = Http.queryOf(new OAuthBrowser(tenant.user()).authorize(Http.form("response_type", "code",
+                "client_id", app.clientId(), "redirect_uri", Fixtures.REDIRECT_URI, "scope", "openid",
+                "code_challenge", pkce.challenge(), "code_challenge_method", "S256"))).get("code");
+        String idToken = app.exchange(new OAuthBrowser.Code(code, pkce.verifier())).get("id_token").asText();
+        NimbusJwtDecoder decoder = JwtDecoders.fromIssuerLocation(issuer);
+        decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(List.of(new JwtIssuerValidator(issuer),
+                new JwtAudienceValidator(issuer))));
+        assertThatThrownBy(() -> decoder.decode(idToken)).isInstanceOf(JwtException.class);
     }
 }

@@ -375,4 +375,20 @@ class OpenIdConnectIT {
         assertThat(claims.getExpirationTime().toInstant())
                 .isBeforeOrEqualTo(claims.getIssueTime().toInstant().plus(Duration.ofHours(1)));
     }
+
+    @Test
+    void aJwtAccessTokenIsNoIdTokenHint() {
+        var jwtApp = Fixtures.app(Fixtures.admin(), orgId, Map.of("scope", "openid " + tenant.scope(),
+                "access_token_format", "jwt", "access_token_jwt_typ", "JWT", "access_token_signing_alg", "RS256"));
+        var pkce = Fixtures.pkce();
+        var browser = new OAuthBrowser(user);
+        String code = Http.queryOf(browser.authorize(Http.form("response_type", "code", "client_id", jwtApp.clientId(),
+                "redirect_uri", Fixtures.REDIRECT_URI, "scope", "openid", "code_challenge", pkce.challenge(),
+                "code_challenge_method", "S256"))).get("code");
+        String accessToken = jwtApp.exchange(new OAuthBrowser.Code(code, pkce.verifier())).get("access_token").asText();
+        Http.Response hinted = browser.open(Http.form("response_type", "code", "client_id", jwtApp.clientId(),
+                "redirect_uri", Fixtures.REDIRECT_URI, "scope", "openid", "code_challenge", pkce.challenge(),
+                "code_challenge_method", "S256", "id_token_hint", accessToken));
+        assertThat(Http.queryOf(hinted.location()).get("error")).isEqualTo("invalid_request");
+    }
 }

@@ -20,7 +20,10 @@ import gatehouse.testing.Http;
 import gatehouse.testing.OAuthBrowser;
 import gatehouse.testing.TestServer;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.jsoup.Jsoup;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -113,7 +116,7 @@ class PushedAuthorizationIT {
                 "redirect_uri", "https://evil.example.test/cb", "code_challenge", Fixtures.pkce().challenge(),
                 "code_challenge_method", "S256"), "Authorization", app.basic());
         assertThat(badRedirect.status()).isEqualTo(400);
-        assertThat(badRedirect.json().get("error").asText()).isEqualTo("invalid_redirect_uri");
+        assertThat(badRedirect.json().get("error").asText()).isEqualTo("invalid_request");
 
         Http.Response nested = api.postForm("/oauth/par", Http.form("response_type", "code", "request_uri",
                 "urn:ietf:params:oauth:request_uri:foopar_x"), "Authorization", app.basic());
@@ -166,5 +169,82 @@ class PushedAuthorizationIT {
         assertThat(back.status()).isEqualTo(302);
         assertThat(Http.queryOf(back.location()).get("code")).isNotNull();
         assertThat(back.location()).startsWith(Fixtures.REDIRECT_URI);
+    }
+
+    @Test
+    void theBrowserCannotChangeWhatWasPushedNorTheConsentFormWidenIt() throws Exception {
+        var wider = Fixtures.scope("par-wide", false);
+        var twoScopes = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", tenant.scope() + " " + wider));
+        var verifier = new CodeVerifier();
+        URI requestUri = push(twoScopes, verifier, "st");
+        var browser = new OAuthBrowser(tenant.user());
+        Http.Response first = browser.open(Http.form("client_id", twoScopes.clientId(), "request_uri", requestUri.toString(),
+                "requested_scope", "x", "scope", wider, "organization_id", "00000000-0000-0000-0000-000000000000"));
+        Http.Response consent = browser.signIn(first);
+        assertThat(consent.status()).isEqualTo(200);
+        var page = Jsoup.parse(consent.body());
+        assertThat(page.select("input[type=checkbox][name=scope]")).extracting(e -> e.attr("value"))
+                .containsExactly(tenant.scope());
+        assertThat(page.select("form[action=/oauth/authorize] input[type=hidden]")).extracting(e -> e.attr("name"))
+                .doesNotContain("redirect_uri", "code_challenge", "state");
+
+        // A forged form ticking a scope that was not pushed is refused; the page's own form works.
+        var fields = new ArrayList<String>();
+        for (var input : page.select("form[action=/oauth/authorize] input[type=hidden]")) {
+            fields.addAll(List.of(input.attr("name"), input.attr("value")));
+        }
+        var forged = new ArrayList<>(fields);
+        forged.addAll(List.of("scope", wider, "requested_scope", tenant.scope() + " " + wider, "confirm", "yes"));
+        Http.Response refused = browser.http().postForm("/oauth/authorize", Http.form(forged.toArray(String[]::new)));
+        assertThat(Http.queryOf(refused.location()).get("error")).isEqualTo("invalid_scope");
+
+        URI again = push(twoScopes, verifier, "st2");
+        String location = browser.authorize(Http.form("client_id", twoScopes.clientId(), "request_uri", again.toString()));
+        JsonNode tokens = twoScopes.exchange(new OAuthBrowser.Code(Http.queryOf(location).get("code"), verifier.getValue()));
+        assertThat(tokens.get("scope").asText()).isEqualTo(tenant.scope());
+        assertThat(tokens.get("organization_id").asText()).isEqualTo(tenant.orgId());
+    }
+
+    @Test
+    void aPushedOrganizationSurvivesTheConsentPageAndOpeningGivesTenMinutes() throws Exception {
+        var verifier = new CodeVerifier();
+        Http.Response pushed = api.postForm("/oauth/par", Http.form("response_type", "code", "redirect_uri",
+                Fixtures.REDIRECT_URI, "scope", tenant.scope(), "organization_id", tenant.orgId(), "code_challenge",
+                CodeChallenge.compute(CodeChallengeMethod.S256, verifier).getValue(), "code_challenge_method", "S256"),
+                "Authorization", app.basic());
+        assertThat(pushed.status()).as(pushed.body()).isEqualTo(201);
+        String requestUri = pushed.json().get("request_uri").asText();
+        var browser = new OAuthBrowser(tenant.user());
+        Http.Response consent = browser.signIn(browser.open(Http.form("client_id", app.clientId(), "request_uri", requestUri)));
+        Object expiresIn = TestServer.get().app().database().withHandle(handle -> handle.createQuery(
+                "SELECT extract(epoch FROM expires_at - now()) FROM pushed_authorization_requests WHERE client_id = :c")
+                .bind("c", app.clientId()).mapTo(Double.class).one());
+        assertThat((Double) expiresIn).isGreaterThan(500);
+        String location = browser.decide(consent, "yes").location();
+        assertThat(Http.queryOf(location).get("code")).as(location).isNotNull();
+    }
+
+    @Test
+    void aPushedPromptNoneWithAnotherUsersHintIsLoginRequiredEvenAfterASignIn() throws Exception {
+        var other = new OAuthBrowser(Fixtures.newUser());
+        var openIdApp = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", "openid " + tenant.scope()));
+        var pkce = Fixtures.pkce();
+        String code = Http.queryOf(other.authorize(Http.form("response_type", "code", "client_id", openIdApp.clientId(),
+                "redirect_uri", Fixtures.REDIRECT_URI, "scope", "openid", "code_challenge", pkce.challenge(),
+                "code_challenge_method", "S256"))).get("code");
+        String othersIdToken = openIdApp.exchange(new OAuthBrowser.Code(code, pkce.verifier())).get("id_token").asText();
+
+        var browser = new OAuthBrowser(tenant.user());
+        browser.authorize(Http.form("response_type", "code", "client_id", openIdApp.clientId(), "redirect_uri",
+                Fixtures.REDIRECT_URI, "scope", "openid", "code_challenge", Fixtures.pkce().challenge(),
+                "code_challenge_method", "S256"));
+        Http.Response pushed = api.postForm("/oauth/par", Http.form("response_type", "code", "redirect_uri",
+                Fixtures.REDIRECT_URI, "scope", "openid", "prompt", "none", "id_token_hint", othersIdToken,
+                "code_challenge", Fixtures.pkce().challenge(), "code_challenge_method", "S256"),
+                "Authorization", openIdApp.basic());
+        assertThat(pushed.status()).as(pushed.body()).isEqualTo(201);
+        Http.Response answer = browser.open(Http.form("client_id", openIdApp.clientId(), "request_uri",
+                pushed.json().get("request_uri").asText()));
+        assertThat(Http.queryOf(answer.location()).get("error")).isEqualTo("login_required");
     }
 }
