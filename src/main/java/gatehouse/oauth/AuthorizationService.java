@@ -45,7 +45,7 @@ public final class AuthorizationService {
     static final Duration CODE_TTL = Duration.ofMinutes(5);
     static final List<String> PARAMETERS = List.of("response_type", "client_id", "redirect_uri", "scope", "state",
             "code_challenge", "code_challenge_method", "organization_id", "actor", "prompt", "nonce", "max_age",
-            "login_hint", "id_token_hint", "request_uri");
+            "login_hint", "id_token_hint", "request_uri", "response_mode");
     /** RFC 9126 §2.2: a pushed request's reference is this URN followed by a value only Gatehouse makes. */
     static final String PUSHED_PREFIX = "urn:ietf:params:oauth:request_uri:";
     static final Duration PUSHED_TTL = Duration.ofSeconds(60);
@@ -136,6 +136,12 @@ public final class AuthorizationService {
         }
         if (!"code".equals(responseType)) {
             throw OAuthException.of(OAuthError.UNSUPPORTED_RESPONSE_TYPE, "only response_type=code is supported");
+        }
+        // The answer always comes back in the query (metadata: response_modes_supported): an app that
+        // asked for form_post or a fragment would wait for it elsewhere, so it is told at once.
+        String responseMode = params.get("response_mode");
+        if (responseMode != null && !"query".equals(responseMode)) {
+            throw OAuthException.invalidRequest("response_mode must be query (form_post and fragment are not supported)");
         }
         if (!client.allowsGrant(Client.AUTHORIZATION_CODE)) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app is not registered for authorization_code");

@@ -391,4 +391,16 @@ class OpenIdConnectIT {
                 "code_challenge_method", "S256", "id_token_hint", accessToken));
         assertThat(Http.queryOf(hinted.location()).get("error")).isEqualTo("invalid_request");
     }
+
+    @Test
+    void aResponseModeOtherThanQueryIsRefusedRatherThanIgnored() {
+        var browser = new OAuthBrowser(user);
+        for (String mode : List.of("form_post", "fragment", "web_message")) {
+            Http.Response response = browser.open(authorizeQuery(Fixtures.pkce(), "openid", "response_mode", mode));
+            assertThat(response.location()).as(mode).startsWith(Fixtures.REDIRECT_URI + "?");
+            assertThat(Http.queryOf(response.location()).get("error")).as(mode).isEqualTo("invalid_request");
+        }
+        Http.Response query = browser.open(authorizeQuery(Fixtures.pkce(), "openid", "response_mode", "query"));
+        assertThat(query.location()).startsWith("/login?");
+    }
 }
