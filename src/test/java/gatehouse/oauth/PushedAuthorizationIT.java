@@ -247,4 +247,28 @@ class PushedAuthorizationIT {
                 pushed.json().get("request_uri").asText()));
         assertThat(Http.queryOf(answer.location()).get("error")).isEqualTo("login_required");
     }
+
+    @Test
+    void onlyAnAppItselfMayPushNotAUsersTokenNorAMembersSession() {
+        var pkce = Fixtures.pkce();
+        String body = Http.form("response_type", "code", "redirect_uri", Fixtures.REDIRECT_URI, "scope", tenant.scope(),
+                "code_challenge", pkce.challenge(), "code_challenge_method", "S256");
+        var browser = new OAuthBrowser(tenant.user());
+        String code = Http.queryOf(browser.authorize(body + "&" + Http.form("client_id", app.clientId()))).get("code");
+        String userToken = app.exchange(new OAuthBrowser.Code(code, pkce.verifier())).get("access_token").asText();
+
+        Http.Response bearer = api.postForm("/oauth/par", body, "Authorization", "Bearer " + userToken);
+        assertThat(bearer.status()).isEqualTo(401);
+        assertThat(bearer.json().get("error").asText()).isEqualTo("invalid_client");
+        Http.Response session = tenant.user().login().postForm("/oauth/par", body + "&" + Http.form("client_id",
+                app.clientId()));
+        assertThat(session.status()).isEqualTo(401);
+        assertThat(session.json().get("error").asText()).isEqualTo("invalid_client");
+        var otherTenant = Fixtures.tenant("par-other");
+        var othersApp = Fixtures.app(Fixtures.admin(), otherTenant.orgId(), Map.of("scope", otherTenant.scope()));
+        Http.Response asAnother = api.postForm("/oauth/par", body + "&" + Http.form("client_id", app.clientId()),
+                "Authorization", othersApp.basic());
+        assertThat(asAnother.status()).isEqualTo(400);
+        assertThat(asAnother.json().get("error").asText()).isEqualTo("invalid_request");
+    }
 }
