@@ -225,16 +225,11 @@ public final class AuthorizationService {
         byte[] hash = codec.isWellFormed(TokenKind.PUSHED_REQUEST, value) ? TokenCodec.hash(value) : null;
         Instant now = clock.instant();
         var found = hash == null ? Optional.<PushedRequestRepository.Pushed>empty()
-                : database.withHandle(handle -> pushedRequests.find(handle, hash));
+                : database.withHandle(handle -> consentPost ? pushedRequests.find(handle, hash)
+                        : pushedRequests.open(handle, hash, incoming.get("client_id"), now, now.plus(PUSHED_OPEN)));
         if (found.isEmpty() || found.get().usedAt() != null || !now.isBefore(found.get().expiresAt())
                 || !found.get().clientId().equals(incoming.get("client_id"))) {
             throw OAuthException.invalidRequest("request_uri is unknown, expired, already used or another app's");
-        }
-        if (!consentPost) {
-            database.withHandle(handle -> {
-                pushedRequests.extend(handle, hash, now.plus(PUSHED_OPEN));
-                return null;
-            });
         }
         Map<String, String> stored = new LinkedHashMap<>(found.get().parameters());
         stored.put("request_uri", requestUri);

@@ -59,12 +59,12 @@ public final class AuthorizeEndpoint {
                 if (request.prompt().contains("none")) {
                     throw OAuthException.of(OAuthError.LOGIN_REQUIRED, "the user must sign in first");
                 }
-                redirect(ctx, loginUrl(arrived, params.get("login_hint")));
+                Pages.redirect(ctx, loginUrl(arrived, params.get("login_hint")));
                 return;
             }
             showOrSkipConsent(ctx, verified, request, caller.get(), params);
         } catch (OAuthException e) {
-            redirect(ctx, service.errorRedirect(verified, params.get("state"), e).toString());
+            Pages.redirect(ctx, service.errorRedirect(verified, params.get("state"), e).toString());
         }
     }
 
@@ -77,7 +77,7 @@ public final class AuthorizeEndpoint {
             if (covered.isPresent()) {
                 String code = service.approve(request, caller.userId(), caller.signedInAt(),
                         covered.get().organizationId(), false);
-                redirect(ctx, service.successRedirect(request, code).toString());
+                Pages.redirect(ctx, service.successRedirect(request, code).toString());
                 return;
             }
         }
@@ -95,7 +95,7 @@ public final class AuthorizeEndpoint {
         Optional<Caller> caller = callers.session(ctx);
         if (caller.isEmpty()) {
             // The session ended while the page was open: start over, which leads through the login page.
-            redirect(ctx, "/oauth/authorize?" + FormParams.encode(
+            Pages.redirect(ctx, "/oauth/authorize?" + FormParams.encode(
                     incoming.pushed() != null ? pushedReference(form) : requestParameters(form)));
             return;
         }
@@ -115,9 +115,9 @@ public final class AuthorizeEndpoint {
             UUID chosen = Parameters.uuid("organization_id", form.get("organization_id"));
             UUID organizationId = service.chooseOrganization(request, chosen, eligible);
             String code = service.approve(request, caller.get().userId(), caller.get().signedInAt(), organizationId, true);
-            redirect(ctx, service.successRedirect(request, code).toString());
+            Pages.redirect(ctx, service.successRedirect(request, code).toString());
         } catch (OAuthException e) {
-            redirect(ctx, service.errorRedirect(verified, form.get("state"), e).toString());
+            Pages.redirect(ctx, service.errorRedirect(verified, form.get("state"), e).toString());
         }
     }
 
@@ -207,13 +207,10 @@ public final class AuthorizeEndpoint {
                         : "&login_hint=" + URLEncoder.encode(hint, StandardCharsets.UTF_8));
     }
 
-    private static void requireCsrf(String presented, Caller caller) {
+    /** A page's form came from this session: its CSRF token is the session's (the consent and sign-out pages). */
+    static void requireCsrf(String presented, Caller caller) {
         if (!caller.csrfMatches(presented)) {
             throw OAuthException.forbidden("the form has expired or did not come from Gatehouse; go back and try again");
         }
-    }
-
-    private static void redirect(Context ctx, String location) {
-        Pages.redirect(ctx, location);
     }
 }

@@ -86,9 +86,7 @@ public final class EndSessionEndpoint {
      */
     private static boolean provenBy(Request request, Caller caller, boolean confirmed, String csrfToken) {
         if (confirmed) {
-            if (!caller.csrfMatches(csrfToken)) {
-                throw OAuthException.forbidden("the form has expired or did not come from Gatehouse; go back and try again");
-            }
+            AuthorizeEndpoint.requireCsrf(csrfToken, caller);
             return true;
         }
         IdTokenHints.Hint hint = request.hint();

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
 
 /** Pushed authorization requests (RFC 9126) by the SHA-256 of their reference. */
 public final class PushedRequestRepository {
@@ -31,25 +32,33 @@ public final class PushedRequestRepository {
                 .execute();
     }
 
-    /** Lets an unused request live until {@code until} (once opened in a browser), never shortening it. */
-    public void extend(Handle handle, byte[] hash, Instant until) {
-        handle.createUpdate("""
-                        UPDATE pushed_authorization_requests SET expires_at = :until
-                        WHERE request_hash = :hash AND used_at IS NULL AND expires_at < :until""")
+    private static final String COLUMNS = "client_id, parameters::text AS parameters, pushed_at, expires_at, used_at";
+    @SuppressWarnings("unchecked")
+    private static final RowMapper<Pushed> MAPPER = (rs, ctx) -> new Pushed(rs.getString("client_id"),
+            (Map<String, String>) StoredJson.read(rs.getString("parameters"), Map.class),
+            Rows.instant(rs, "pushed_at"), Rows.instant(rs, "expires_at"), Rows.instant(rs, "used_at"));
+
+    public Optional<Pushed> find(Handle handle, byte[] hash) {
+        return handle.createQuery("SELECT " + COLUMNS + " FROM pushed_authorization_requests WHERE request_hash = :hash")
                 .bind("hash", hash)
-                .bind("until", until)
-                .execute();
+                .map(MAPPER)
+                .findOne();
     }
 
-    @SuppressWarnings("unchecked")
-    public Optional<Pushed> find(Handle handle, byte[] hash) {
+    /**
+     * Opens {@code clientId}'s request in a browser, in one statement: if it is unused and not expired
+     * at {@code now}, it lives until {@code until} at least, and is returned as it is then.
+     */
+    public Optional<Pushed> open(Handle handle, byte[] hash, String clientId, Instant now, Instant until) {
         return handle.createQuery("""
-                        SELECT client_id, parameters::text AS parameters, pushed_at, expires_at, used_at
-                        FROM pushed_authorization_requests WHERE request_hash = :hash""")
+                        UPDATE pushed_authorization_requests SET expires_at = greatest(expires_at, :until)
+                        WHERE request_hash = :hash AND client_id = :clientId AND used_at IS NULL AND expires_at > :now
+                        RETURNING\s""" + COLUMNS)
                 .bind("hash", hash)
-                .map((rs, ctx) -> new Pushed(rs.getString("client_id"),
-                        (Map<String, String>) StoredJson.read(rs.getString("parameters"), Map.class),
-                        Rows.instant(rs, "pushed_at"), Rows.instant(rs, "expires_at"), Rows.instant(rs, "used_at")))
+                .bind("clientId", clientId)
+                .bind("now", now)
+                .bind("until", until)
+                .map(MAPPER)
                 .findOne();
     }
 
