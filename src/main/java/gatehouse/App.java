@@ -42,6 +42,12 @@ import gatehouse.oauth.AuthorizationCodeRepository;
 import gatehouse.oauth.AuthorizationService;
 import gatehouse.oauth.AuthorizeEndpoint;
 import gatehouse.oauth.ClientCredentialsGrant;
+import gatehouse.oauth.DeviceAuthorizationEndpoint;
+import gatehouse.oauth.DeviceAuthorizationRepository;
+import gatehouse.oauth.DeviceCodeGrant;
+import gatehouse.oauth.DeviceFlow;
+import gatehouse.oauth.DevicePages;
+import gatehouse.oauth.DevicePolls;
 import gatehouse.oauth.EndSessionEndpoint;
 import gatehouse.oauth.Grant;
 import gatehouse.oauth.GrantStores;
@@ -68,7 +74,7 @@ import gatehouse.orgs.OrgRoutes;
 import gatehouse.orgs.OrgService;
 import gatehouse.ratelimit.BucketStore;
 import gatehouse.ratelimit.LocalBuckets;
-import gatehouse.ratelimit.LoginThrottle;
+import gatehouse.ratelimit.GuessThrottle;
 import gatehouse.ratelimit.RateLimitRoutes;
 import gatehouse.ratelimit.RateLimiter;
 import gatehouse.ratelimit.RedisBuckets;
@@ -219,7 +225,8 @@ public final class App implements AutoCloseable {
                             ClientApprovals approvals, ConsentService consents, WebhookService webhooks,
                             InstallationService installations, ConnectFlow connectFlow, TokenLookup tokenLookup,
                             Connections connections, VaultRefresher vaultRefresher, ClientAuthenticator authenticator,
-                            CallerResolver callers, List<Grant> grants, AuthorizationService authorization) {
+                            CallerResolver callers, List<Grant> grants, AuthorizationService authorization,
+                            DeviceFlow deviceFlow) {
     }
 
     private static Features features(Config config, Database database, Floor floor) {
@@ -247,7 +254,7 @@ public final class App implements AutoCloseable {
                 tokens, audit, codec, mail, config.issuer(), clock);
         var limits = config.rateLimits();
         var users = new UserService(database, userRepository, sessionRepository, tokens, audit,
-                new LoginThrottle(limits.enabled(), limits.loginFailuresPerAccount(), limits.loginFailuresPerIp(),
+                GuessThrottle.logins(limits.enabled(), limits.loginFailuresPerAccount(), limits.loginFailuresPerIp(),
                         floor.buckets()),
                 new RegistrationThrottle(limits.enabled(), limits.registrationsPerIp(), floor.buckets()), accountEmails,
                 clock, config.accounts().registrationOpen(), config.accounts().requireVerifiedEmail());
@@ -272,6 +279,10 @@ public final class App implements AutoCloseable {
         var codes = new AuthorizationCodeRepository();
         var grantStores = GrantStores.postgres(database, codes, tokens, audit, installations, consents, users, orgs);
         var issuance = new Issuance(grantStores.issuing(), grantStores.installations());
+        var idTokens = IdTokens.postgres(signingKeys);
+        var devices = new DeviceAuthorizationRepository();
+        var authorization = new AuthorizationService(database, clients, orgs, consents, installations, codes, codec, clock,
+                config.issuer(), new IdTokenHints(signingKeys, config.issuer()), new PushedRequestRepository());
         return new Features(signingKeys, signer, tokenBatcher, tokens, webhookRepository, webhookSecrets, mail, users, sessions,
                 accountEmails, new FormCsrf(codec, config.secureCookies()), orgs, clientCache, scopes, clients,
                 new ClientApprovals(database, clientRepository, clients, scopes, tokens, audit, clock), consents,
@@ -285,15 +296,16 @@ public final class App implements AutoCloseable {
                 new CallerResolver(sessions, tokens, authenticator,
                         (ctx, key) -> floor.limiter().consume(ctx, floor.apiLimit(), key)),
                 List.of(new AuthorizationCodeGrant(grantStores.transactions(), grantStores.codes(),
-                                grantStores.families(), issuance, IdTokens.postgres(signingKeys), config.issuer(), codec,
-                                clock),
+                                grantStores.families(), issuance, idTokens, config.issuer(), codec, clock),
                         new RefreshTokenGrant(grantStores.transactions(), grantStores.families(), issuance, codec, clock,
                                 encryption),
                         new ClientCredentialsGrant(grantStores.transactions(), issuance),
                         new PasswordGrant(grantStores.transactions(), grantStores.passwords(), grantStores.memberships(),
-                                grantStores.consents(), issuance, clock)),
-                new AuthorizationService(database, clients, orgs, consents, installations, codes, codec, clock,
-                        config.issuer(), new IdTokenHints(signingKeys, config.issuer()), new PushedRequestRepository()));
+                                grantStores.consents(), issuance, clock),
+                        new DeviceCodeGrant(grantStores.transactions(), DevicePolls.postgres(devices), grantStores.codes(),
+                                issuance, idTokens, config.issuer(), codec, clock)),
+                authorization,
+                new DeviceFlow(database, devices, clients, authorization, codec, clock, config.issuer()));
     }
 
     /** What each route of the table points at. */
@@ -313,6 +325,10 @@ public final class App implements AutoCloseable {
                 new EndSessionEndpoint(new IdTokenHints(f.signingKeys(), config.issuer()), f.clients(), f.sessions(),
                         callers, f.formCsrf(), floor.pages()),
                 new PushedAuthorizationEndpoint(f.authenticator(), f.authorization(), limiter, floor.tokenLimit()),
+                new DeviceAuthorizationEndpoint(f.authenticator(), f.deviceFlow(), limiter, floor.tokenLimit()),
+                new DevicePages(f.deviceFlow(), f.scopes(), f.orgs(), callers,
+                        GuessThrottle.userCodes(config.rateLimits().enabled(), config.rateLimits().userCodeFailuresPerUser(),
+                                config.rateLimits().userCodeFailuresPerIp(), floor.buckets()), floor.pages()),
                 new OAuthSessionRoutes(f.tokens(), callers),
                 new TokenRoutes(f.tokens(), callers),
                 new ConsentRoutes(f.consents(), callers),

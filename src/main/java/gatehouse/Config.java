@@ -70,10 +70,13 @@ public record Config(
                          int cacheSize) {
     }
 
-    /** Request budgets; every number is per minute except the login (15 minutes) and registration (hour) ones. */
+    /**
+     * Request budgets; every number is per minute except the login and user-code failures (15 minutes)
+     * and the registrations (hour).
+     */
     public record RateLimits(boolean enabled, int tokenPerMinute, int introspectPerMinute, int revokePerMinute,
                              int apiPerMinute, int loginFailuresPerAccount, int loginFailuresPerIp,
-                             int registrationsPerIp) {
+                             int userCodeFailuresPerUser, int userCodeFailuresPerIp, int registrationsPerIp) {
     }
 
     /** Webhook delivery: whether private destinations are allowed (development), and the first retry pause. */
@@ -315,8 +318,11 @@ public record Config(
             int api = integer("GATEHOUSE_RATE_LIMIT_API_PER_MINUTE", 1200, 1, 10_000_000);
             int loginPerAccount = integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000_000);
             int loginPerIp = integer("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", 30, 1, 1_000_000);
+            int userCodePerUser = integer("GATEHOUSE_RATE_LIMIT_USER_CODE_FAILURES_PER_USER", 10, 1, 1_000_000);
+            int userCodePerIp = integer("GATEHOUSE_RATE_LIMIT_USER_CODE_FAILURES_PER_IP", 30, 1, 1_000_000);
             int registrations = integer("GATEHOUSE_RATE_LIMIT_REGISTRATIONS_PER_IP", 20, 1, 1_000_000);
-            return new RateLimits(enabled, token, introspect, revoke, api, loginPerAccount, loginPerIp, registrations);
+            return new RateLimits(enabled, token, introspect, revoke, api, loginPerAccount, loginPerIp, userCodePerUser,
+                    userCodePerIp, registrations);
         }
 
         SmtpSettings smtp(String issuer) {

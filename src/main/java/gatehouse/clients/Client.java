@@ -55,7 +55,10 @@ public record Client(
     public static final String REFRESH_TOKEN = "refresh_token";
     public static final String CLIENT_CREDENTIALS = "client_credentials";
     public static final String PASSWORD = "password";
-    public static final List<String> GRANT_TYPES = List.of(AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, PASSWORD);
+    /** RFC 8628: a device without a browser (a CLI, an agent) polls while its user approves elsewhere. */
+    public static final String DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
+    public static final List<String> GRANT_TYPES = List.of(AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, PASSWORD,
+            DEVICE_CODE);
     public static final List<String> ACTORS = ActorMode.VALUES;
     /** Grant types an app gets only from a platform admin (docs/http.md, "The management API"): the user's password is first-party only. */
     public static final List<String> RESTRICTED_GRANT_TYPES = List.of(PASSWORD);

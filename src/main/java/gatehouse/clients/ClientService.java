@@ -433,9 +433,9 @@ public final class ClientService {
         if (grantTypes.contains(Client.AUTHORIZATION_CODE) && redirectUris.isEmpty()) {
             throw OAuthException.validation("authorization_code needs at least one redirect URI");
         }
-        if (grantTypes.contains(Client.REFRESH_TOKEN)
-                && !grantTypes.contains(Client.AUTHORIZATION_CODE) && !grantTypes.contains(Client.PASSWORD)) {
-            throw OAuthException.validation("refresh_token needs authorization_code or password");
+        if (grantTypes.contains(Client.REFRESH_TOKEN) && !grantTypes.contains(Client.AUTHORIZATION_CODE)
+                && !grantTypes.contains(Client.PASSWORD) && !grantTypes.contains(Client.DEVICE_CODE)) {
+            throw OAuthException.validation("refresh_token needs authorization_code, password or " + Client.DEVICE_CODE);
         }
         if (!confidential && (grantTypes.contains(Client.CLIENT_CREDENTIALS) || grantTypes.contains(Client.PASSWORD))) {
             throw OAuthException.validation("public apps cannot use client_credentials or password");

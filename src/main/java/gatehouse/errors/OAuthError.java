@@ -37,7 +37,11 @@ public enum OAuthError {
     CONSENT_REQUIRED("consent_required", 400),
     // OpenID Connect Core §3.1.2.6: request objects are not supported (discovery says so).
     REQUEST_NOT_SUPPORTED("request_not_supported", 400),
-    REQUEST_URI_NOT_SUPPORTED("request_uri_not_supported", 400);
+    REQUEST_URI_NOT_SUPPORTED("request_uri_not_supported", 400),
+    // The device authorization grant's polling answers (RFC 8628 §3.5).
+    AUTHORIZATION_PENDING("authorization_pending", 400),
+    SLOW_DOWN("slow_down", 400),
+    EXPIRED_TOKEN("expired_token", 400);
 
     private final String code;
     private final int status;

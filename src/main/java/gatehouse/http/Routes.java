@@ -11,6 +11,8 @@ import gatehouse.console.OrgPages;
 import gatehouse.installations.InstallationRoutes;
 import gatehouse.jwt.SigningKeyRoutes;
 import gatehouse.oauth.AuthorizeEndpoint;
+import gatehouse.oauth.DeviceAuthorizationEndpoint;
+import gatehouse.oauth.DevicePages;
 import gatehouse.oauth.EndSessionEndpoint;
 import gatehouse.oauth.IntrospectionEndpoint;
 import gatehouse.oauth.MetadataEndpoint;
@@ -59,6 +61,8 @@ public final class Routes {
             UserInfoEndpoint userInfo,
             EndSessionEndpoint endSession,
             PushedAuthorizationEndpoint pushedAuthorization,
+            DeviceAuthorizationEndpoint deviceAuthorization,
+            DevicePages device,
             OAuthSessionRoutes sessions,
             TokenRoutes tokens,
             ConsentRoutes consents,
@@ -170,6 +174,10 @@ public final class Routes {
         get("/oauth/authorize", h.authorize()::show);
         post("/oauth/authorize", h.authorize()::decide);
         post("/oauth/par", h.pushedAuthorization()::handle);
+        post("/oauth/device_authorization", h.deviceAuthorization()::handle);
+        get("/device", h.device()::show);
+        post("/device", h.device()::enter);
+        post("/device/decision", h.device()::decide);
         post("/oauth/token", h.token()::handle);
         post("/api/v1/oauth/tokens", h.token()::handle);
         post("/oauth/revoke", h.revocation()::handle);

@@ -33,6 +33,15 @@ public record AuthorizationRequest(
     public record Pushed(byte[] hash, Instant at) {
     }
 
+    /**
+     * What a device asked for (RFC 8628), as the consent step sees it: no redirect URI (its answer is
+     * collected by polling), no state, no PKCE, no prompt.
+     */
+    static AuthorizationRequest forDevice(Client client, Set<String> scopes, String actor, UUID organizationId) {
+        return new AuthorizationRequest(client, null, false, null, scopes, null, actor, organizationId, Set.of(), null,
+                null, null, null, null);
+    }
+
     /** Whether the app asked to sign the user in (OpenID Connect). */
     public boolean openId() {
         return scopes.contains(OpenIdConnect.SCOPE);

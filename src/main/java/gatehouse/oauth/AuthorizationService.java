@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * The authorization endpoint's rules (RFC 6749 §4.1, RFC 7636, RFC 9207, docs/http.md, "The OAuth flows"), in two phases:
@@ -337,32 +338,50 @@ public final class AuthorizationService {
     /**
      * Records the consent (when {@code recordConsent}), installs the app in the organization for
      * actor {@code app} (the organization was checked to be one the user administers), and issues a
-     * single-use code, in one transaction. Returns the code's value. A sign-in (OpenID Connect) keeps
-     * its nonce and when the user signed in ({@code signedInAt}) with the code, for the ID token.
+     * single-use code, in one transaction. Returns the code's value.
      */
     public String approve(AuthorizationRequest request, UUID userId, Instant signedInAt, UUID organizationId,
                           boolean recordConsent) {
         Instant now = clock.instant();
         String code = codec.generate(TokenKind.AUTHORIZATION_CODE);
-        boolean signIn = request.openId();
-        var stored = new AuthorizationCode(request.client().clientId(), userId, organizationId, request.actor(),
-                ScopeRequest.join(request.scopes()), request.redirectUri(), request.redirectUriSent(),
-                request.codeChallenge(), Ids.newId(), now, now.plus(CODE_TTL), null,
-                signIn ? request.nonce() : null, signIn ? signedInAt : null);
         database.inTransaction(handle -> {
             if (request.pushed() != null && !pushedRequests.markUsed(handle, request.pushed().hash(), now)) {
                 throw OAuthException.invalidRequest("request_uri was already used");
             }
-            if (recordConsent) {
-                consents.grant(handle, userId, request.client().clientId(), organizationId, request.actor(), request.scopes());
-            }
-            if (ActorMode.APP.is(request.actor())) {
-                installations.install(handle, userId, request.client().clientId(), organizationId, request.scopes());
-            }
-            codes.insert(handle, stored, TokenCodec.hash(code));
+            recordApproval(handle, request, new Approval(userId, signedInAt, organizationId), recordConsent,
+                    TokenCodec.hash(code), now, now.plus(CODE_TTL));
             return null;
         });
         return code;
+    }
+
+    /** Who approved a request, when they signed in (for an ID token's auth_time), and for which organization. */
+    record Approval(UUID userId, Instant signedInAt, UUID organizationId) {
+    }
+
+    /**
+     * What approving a request writes, in the caller's transaction: the consent (when
+     * {@code recordConsent}), the installation for actor {@code app}, and the code under
+     * {@code codeHash}, usable until {@code expiresAt}. A sign-in (OpenID Connect) keeps its nonce and
+     * when the user signed in with the code, for the ID token. A request without a redirect URI is a
+     * device's (RFC 8628): its code is redeemed by polling, never by redirect.
+     */
+    void recordApproval(Handle handle, AuthorizationRequest request, Approval approval, boolean recordConsent,
+                        byte[] codeHash, Instant now, Instant expiresAt) {
+        boolean signIn = request.openId();
+        var stored = new AuthorizationCode(request.client().clientId(), approval.userId(), approval.organizationId(),
+                request.actor(), ScopeRequest.join(request.scopes()), request.redirectUri(), request.redirectUriSent(),
+                request.codeChallenge(), Ids.newId(), now, expiresAt, null, signIn ? request.nonce() : null,
+                signIn ? approval.signedInAt() : null);
+        if (recordConsent) {
+            consents.grant(handle, approval.userId(), request.client().clientId(), approval.organizationId(),
+                    request.actor(), request.scopes());
+        }
+        if (ActorMode.APP.is(request.actor())) {
+            installations.install(handle, approval.userId(), request.client().clientId(), approval.organizationId(),
+                    request.scopes());
+        }
+        codes.insert(handle, stored, codeHash);
     }
 
     /** {@code redirect_uri?code=…&state=…&iss=…} (RFC 6749 §4.1.2, RFC 9207). */
@@ -383,7 +402,8 @@ public final class AuthorizationService {
         return value == null ? null : new State(value);
     }
 
-    private static String actorOf(Client client, String actor) {
+    /** The actor a request names, checked against the app's actor modes; its default when it names none. */
+    static String actorOf(Client client, String actor) {
         if (actor == null) {
             return client.defaultActor();
         }

@@ -6,7 +6,6 @@ import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
 import gatehouse.orgs.Organization;
-import gatehouse.scopes.Scope;
 import gatehouse.scopes.ScopeService;
 import gatehouse.users.UserService;
 import gatehouse.web.Bodies;
@@ -84,7 +83,7 @@ public final class AuthorizeEndpoint {
         if (request.prompt().contains("none")) {
             throw OAuthException.of(OAuthError.CONSENT_REQUIRED, "the user has not approved this app yet");
         }
-        pages.render(ctx, 200, "consent.jte", consentPage(verified, request, caller, params, eligible, preselected));
+        pages.render(ctx, 200, "consent.jte", consentPage(request, caller, params, eligible, preselected));
     }
 
     public void decide(Context ctx) {
@@ -123,12 +122,16 @@ public final class AuthorizeEndpoint {
 
     /** The ticked scopes, which must be among those the page offered (requested_scope), when it says. */
     private static Set<String> keptScopes(FormParams form) {
+        return keptScopes(form, ScopeService.parse(form.get("requested_scope")), form.has("requested_scope"));
+    }
+
+    /** The ticked scopes of a consent form, which must be among {@code offered} when {@code checked}. */
+    static Set<String> keptScopes(FormParams form, Set<String> offered, boolean checked) {
         Set<String> kept = new LinkedHashSet<>();
         for (String value : form.all("scope")) {
             kept.addAll(ScopeService.parse(value));
         }
-        Set<String> offered = ScopeService.parse(form.get("requested_scope"));
-        if (form.has("requested_scope") && !offered.containsAll(kept)) {
+        if (checked && !offered.containsAll(kept)) {
             throw OAuthException.of(OAuthError.INVALID_SCOPE, "a scope was approved that was not requested");
         }
         // A sign-in the app asked for is what the page approves or denies as a whole: openid is not
@@ -139,26 +142,15 @@ public final class AuthorizeEndpoint {
         return kept;
     }
 
-    private ConsentPage consentPage(AuthorizationService.VerifiedClient verified, AuthorizationRequest request,
-                                    Caller caller, FormParams params, List<Organization> eligible, UUID preselected) {
-        Map<String, Scope> catalog = scopes.lookup(request.scopes());
-        List<ConsentPage.ScopeItem> items = request.scopes().stream()
-                .map(name -> new ConsentPage.ScopeItem(name,
-                        catalog.containsKey(name) ? catalog.get(name).description() : ""))
-                .toList();
-        List<ConsentPage.OrgOption> options = eligible.stream()
-                .map(org -> new ConsentPage.OrgOption(org.id(), org.name(), org.id().equals(preselected)))
-                .toList();
+    private ConsentPage consentPage(AuthorizationRequest request, Caller caller, FormParams params,
+                                    List<Organization> eligible, UUID preselected) {
         // A pushed request's parameters stay on the server: the form carries only its reference.
         Map<String, String> hidden = request.pushed() != null ? pushedReference(params) : requestParameters(params);
         hidden.remove("scope");
         hidden.remove("organization_id");
         hidden.remove("prompt");
         hidden.put("requested_scope", ScopeRequest.join(request.scopes()));
-        String ownerOrg = verified.client().ownerOrgId() == null ? null
-                : orgs.findName(verified.client().ownerOrgId()).orElse(null);
-        return new ConsentPage(verified.client().name(), ownerOrg, request.actor(), caller.username(), items, options,
-                hidden, caller.csrfToken());
+        return ConsentPage.of(scopes, orgs, request, caller, eligible, preselected, hidden, "/oauth/authorize", null);
     }
 
     /** What names a pushed request: the app and the reference. */

@@ -85,6 +85,7 @@ public final class MetadataEndpoint {
         metadata.setServiceDocsURI(URI.create(issuer + "/openapi.json"));
         metadata.setPushedAuthorizationRequestEndpointURI(URI.create(issuer + "/oauth/par"));
         metadata.requiresPushedAuthorizationRequests(false);
+        metadata.setDeviceAuthorizationEndpointURI(URI.create(issuer + "/oauth/device_authorization"));
     }
 
     /**

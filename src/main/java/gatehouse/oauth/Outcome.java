@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 
 /**
@@ -7,20 +8,26 @@ import gatehouse.errors.OAuthException;
  * rather than thrown so that what the refusal itself must write (a consumed code, a revoked family)
  * commits; {@link #orThrow()} then raises it outside the transaction.
  */
-record Outcome(TokenResponse response, String refusal) {
+record Outcome(TokenResponse response, OAuthError error, String refusal) {
 
     static Outcome issued(TokenResponse response) {
-        return new Outcome(response, null);
+        return new Outcome(response, null, null);
     }
 
+    /** Refused as invalid_grant. */
     static Outcome refused(String why) {
-        return new Outcome(null, why);
+        return new Outcome(null, OAuthError.INVALID_GRANT, why);
     }
 
-    /** The tokens, or invalid_grant with the refusal as its (log-only) detail. */
+    /** Refused with another code, e.g. a device told to keep polling (RFC 8628 §3.5). */
+    static Outcome refused(OAuthError error, String why) {
+        return new Outcome(null, error, why);
+    }
+
+    /** The tokens, or the refusal's error with its (log-only) detail. */
     TokenResponse orThrow() {
         if (refusal != null) {
-            throw OAuthException.invalidGrant(refusal);
+            throw error == OAuthError.INVALID_GRANT ? OAuthException.invalidGrant(refusal) : OAuthException.of(error, refusal);
         }
         return response;
     }

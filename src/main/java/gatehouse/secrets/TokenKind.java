@@ -9,7 +9,8 @@ public enum TokenKind {
     SESSION("ses"),
     EMAIL_VERIFICATION("ev"),
     PASSWORD_RESET("pr"),
-    PUSHED_REQUEST("par");
+    PUSHED_REQUEST("par"),
+    DEVICE_CODE("dc");
 
     private final String suffix;
 

@@ -6,7 +6,7 @@ import gatehouse.audit.RequestOrigin;
 import gatehouse.auth.Caller;
 import gatehouse.errors.OAuthException;
 import gatehouse.mail.Email;
-import gatehouse.ratelimit.LoginThrottle;
+import gatehouse.ratelimit.GuessThrottle;
 import gatehouse.ratelimit.RegistrationThrottle;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
@@ -41,7 +41,7 @@ public final class UserService {
     private final SessionRepository sessions;
     private final TokenService tokens;
     private final AuditLog audit;
-    private final LoginThrottle throttle;
+    private final GuessThrottle throttle;
     private final RegistrationThrottle registrations;
     private final AccountEmails emails;
     private final Clock clock;
@@ -49,7 +49,7 @@ public final class UserService {
     private final boolean requireVerifiedEmail;
 
     public UserService(Database database, UserRepository users, SessionRepository sessions,
-                       TokenService tokens, AuditLog audit, LoginThrottle throttle,
+                       TokenService tokens, AuditLog audit, GuessThrottle throttle,
                        RegistrationThrottle registrations,
                        AccountEmails emails, Clock clock, boolean registrationOpen, boolean requireVerifiedEmail) {
         this.database = database;

@@ -264,6 +264,44 @@ class ConsoleJourneysIT {
     }
 
     @Test
+    void personConnectsACommandLineToolByTypingItsCodeAtTheDevicePage() {
+        var developer = newUser();
+        Http dev = login(developer.username(), developer.password());
+        String devOrg = dev.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Cli"))).text("id");
+        String scope = scope(false);
+        JsonNode app = dev.postJson("/api/v1/oauth/clients", Fixtures.appBody(devOrg, Map.of("scope", scope,
+                "confidential", false, "redirect_uris", List.of(),
+                "grant_types", List.of("urn:ietf:params:oauth:grant-type:device_code")))).json();
+        String clientId = app.get("client_id").asText();
+        Http device = Http.anonymous(server.baseUrl());
+        JsonNode started = device.postForm("/oauth/device_authorization", Http.form("client_id", clientId,
+                "scope", scope)).json();
+
+        var person = newUser();
+        browser.signIn(person.username(), person.password());
+        browser.go("/device");
+        assertThat(browser.h1()).isEqualTo("Connect a device");
+        browser.checkPage("device");
+        browser.fill("Code", "BBBB-BBBB");
+        browser.press("Continue");
+        assertThat(browser.find(".error").getText()).contains("not valid");
+        browser.checkPage("device-refused");
+        browser.fill("Code", started.get("user_code").asText().toLowerCase().replace("-", ""));
+        browser.press("Continue");
+        assertThat(browser.find(".user-code").getText()).isEqualTo(started.get("user_code").asText());
+        browser.checkPage("device-consent");
+        browser.press("Approve");
+        assertThat(browser.h1()).isEqualTo("Device connected");
+        browser.checkPage("device-connected");
+
+        Http.Response tokens = device.postForm("/oauth/token", Http.form("grant_type",
+                "urn:ietf:params:oauth:grant-type:device_code", "device_code", started.get("device_code").asText(),
+                "client_id", clientId));
+        assertThat(tokens.status()).as(tokens.body()).isEqualTo(200);
+        assertThat(tokens.text("scope")).isEqualTo(scope);
+    }
+
+    @Test
     void adminApprovesARestrictedScopeAndReadsTheAuditLogFilteredByApp() {
         var developer = newUser();
         Http dev = login(developer.username(), developer.password());

@@ -253,7 +253,11 @@ class MalformedRequestsIT {
                 html("media type: JSON at the HTML login form",
                         () -> Http.anonymous().send("POST", "/login", JSON, "{\"username\":\"a\",\"password\":\"b\"}")),
                 html("media type: JSON at the consent form",
-                        () -> World.get().userSession.send("POST", "/oauth/authorize", JSON, "{\"confirm\":\"yes\"}")));
+                        () -> World.get().userSession.send("POST", "/oauth/authorize", JSON, "{\"confirm\":\"yes\"}")),
+                html("media type: JSON at the device code form",
+                        () -> World.get().userSession.send("POST", "/device", JSON, "{\"user_code\":\"BBBB-BBBB\"}")),
+                html("device: user_code of 2,000 characters",
+                        () -> World.get().userSession.get("/device?user_code=" + "B".repeat(2_000))));
     }
 
     private static List<Case> oversizedBodies() {
@@ -287,8 +291,17 @@ class MalformedRequestsIT {
                 json("token: unknown grant_type", 400, "unsupported_grant_type",
                         () -> token(Http.form("grant_type", "implicit"), World.get().confidential.basic())),
                 json("token: grant_type as URN of another spec", 400, "unsupported_grant_type",
-                        () -> token(Http.form("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                        () -> token(Http.form("grant_type", "urn:ietf:params:oauth:grant-type:saml2-bearer"),
                                 World.get().confidential.basic())),
+                json("token: device_code for an app not registered for it", 400, "unauthorized_client",
+                        () -> token(Http.form("grant_type", "urn:ietf:params:oauth:grant-type:device_code",
+                                "device_code", "x"), World.get().confidential.basic())),
+                json("device authorization: an app not registered for the grant", 400, "unauthorized_client",
+                        () -> World.get().api.postForm("/oauth/device_authorization", "",
+                                "Authorization", World.get().confidential.basic())),
+                json("device authorization: scope repeated", 400, "invalid_request",
+                        () -> World.get().api.postForm("/oauth/device_authorization",
+                                Http.form("scope", "a", "scope", "b"), "Authorization", World.get().confidential.basic())),
                 json("token: parameter of 10k characters", 400, null,
                         () -> token(Http.form("grant_type", "authorization_code", "code", "c".repeat(10_000)),
                                 World.get().confidential.basic())),

@@ -28,7 +28,8 @@ class TokenCodecTest {
             TokenKind.SESSION, "foses_",
             TokenKind.EMAIL_VERIFICATION, "foev_",
             TokenKind.PASSWORD_RESET, "fopr_",
-            TokenKind.PUSHED_REQUEST, "fopar_");
+            TokenKind.PUSHED_REQUEST, "fopar_",
+            TokenKind.DEVICE_CODE, "fodc_");
 
     private final TokenCodec codec = new TokenCodec("fo", new SecureRandom());
 

@@ -62,7 +62,8 @@ public final class OAuthBrowser {
                                        String organizationId) {
         assertThat(consentPage.status()).as(consentPage.body()).isEqualTo(200);
         Document page = Jsoup.parse(consentPage.body());
-        Element form = page.selectFirst("form[action=/oauth/authorize]");
+        // The authorization endpoint's consent step, or the device page's (RFC 8628).
+        Element form = page.selectFirst("form[action=/oauth/authorize], form[action=/device/decision]");
         assertThat(form).as("consent form").isNotNull();
         List<String> fields = new ArrayList<>();
         for (Element input : form.select("input[type=hidden]")) {
@@ -85,7 +86,7 @@ public final class OAuthBrowser {
         }
         fields.add("confirm");
         fields.add(button);
-        return browser.postForm("/oauth/authorize", Http.form(fields.toArray(String[]::new)));
+        return browser.postForm(form.attr("action"), Http.form(fields.toArray(String[]::new)));
     }
 
     /** A code just issued, with the PKCE verifier that redeems it. */

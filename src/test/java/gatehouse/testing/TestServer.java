@@ -69,6 +69,8 @@ public final class TestServer {
         // starts its own server with small budgets.
         env.put("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "100000");
         env.put("GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_IP", "100000");
+        env.put("GATEHOUSE_RATE_LIMIT_USER_CODE_FAILURES_PER_USER", "100000");
+        env.put("GATEHOUSE_RATE_LIMIT_USER_CODE_FAILURES_PER_IP", "100000");
         env.put("GATEHOUSE_RATE_LIMIT_REGISTRATIONS_PER_IP", "1000000");
         for (String limit : new String[] {"TOKEN", "INTROSPECT", "REVOKE", "API"}) {
             env.put("GATEHOUSE_RATE_LIMIT_" + limit + "_PER_MINUTE", "1000000");
