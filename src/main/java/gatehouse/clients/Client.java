@@ -47,6 +47,7 @@ public record Client(
         List<String> webhookEvents,
         boolean resourceServer,
         boolean requirePushedAuthorizationRequests,
+        boolean dpopBoundAccessTokens,
         UUID createdBy,
         Instant createdAt,
         Instant updatedAt) {
@@ -111,7 +112,8 @@ public record Client(
                 allowedScopes,
                 List.copyOf(approvedGrantTypesNow), confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds,
-                refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, requirePushedAuthorizationRequests, createdBy,
+                refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, requirePushedAuthorizationRequests,
+                dpopBoundAccessTokens, createdBy,
                 createdAt, updatedAt);
     }
 
@@ -128,7 +130,7 @@ public record Client(
                 confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenAlg(), accessTokenTtl,
                 refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl, webhookEvents,
-                resourceServer, requirePushedAuthorizationRequests, createdAt, updatedAt);
+                resourceServer, requirePushedAuthorizationRequests, dpopBoundAccessTokens, createdAt, updatedAt);
     }
 
     /** The app as the API shows it; {@code client_secret} appears only when just created or rotated. */
@@ -164,6 +166,7 @@ public record Client(
             List<String> webhookEvents,
             boolean resourceServer,
             boolean requirePushedAuthorizationRequests,
+            boolean dpopBoundAccessTokens,
             Instant createdAt,
             Instant updatedAt) {
     }

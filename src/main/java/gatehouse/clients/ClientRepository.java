@@ -25,7 +25,7 @@ public final class ClientRepository {
             rs.getBoolean("refresh_token_rotation"),
             rs.getInt("refresh_token_grace_seconds"), Rows.integerOrNull(rs, "refresh_token_ttl"),
             rs.getString("webhook_url"), Rows.texts(rs, "webhook_events"), rs.getBoolean("resource_server"),
-            rs.getBoolean("require_pushed_authorization_requests"),
+            rs.getBoolean("require_pushed_authorization_requests"), rs.getBoolean("dpop_bound_access_tokens"),
             Rows.uuid(rs, "created_by"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
     private static final String COLUMNS = """
             client_id, id, secret_hash, previous_secret_hash, previous_secret_expires_at, name, description,
@@ -35,7 +35,7 @@ public final class ClientRepository {
             id_token_signed_response_alg,
             access_token_ttl, refresh_token_rotation,
             refresh_token_grace_seconds, refresh_token_ttl, webhook_url, webhook_events, resource_server,
-            require_pushed_authorization_requests,
+            require_pushed_authorization_requests, dpop_bound_access_tokens,
             created_by, created_at, updated_at""";
     /** What is read: the stored columns and the scopes the app may use now (requested ∩ (unrestricted ∪ approved)). */
     private static final String SELECTED = COLUMNS + ", client_allowed_scopes(scopes, approved_scopes) AS allowed_scopes";
@@ -110,6 +110,7 @@ public final class ClientRepository {
                             refresh_token_ttl = :refresh_token_ttl, webhook_url = :webhook_url,
                             webhook_events = :webhook_events, resource_server = :resource_server,
                             require_pushed_authorization_requests = :require_pushed_authorization_requests,
+                            dpop_bound_access_tokens = :dpop_bound_access_tokens,
                             updated_at = :updated_at
                         WHERE client_id = :client_id"""), client)
                 .execute();
@@ -194,6 +195,7 @@ public final class ClientRepository {
                 .bind("webhook_events", c.webhookEvents().toArray(String[]::new))
                 .bind("resource_server", c.resourceServer())
                 .bind("require_pushed_authorization_requests", c.requirePushedAuthorizationRequests())
+                .bind("dpop_bound_access_tokens", c.dpopBoundAccessTokens())
                 .bind("created_by", c.createdBy())
                 .bind("created_at", c.createdAt())
                 .bind("updated_at", c.updatedAt());

@@ -17,7 +17,8 @@ public final class ClientRoutes {
             "redirect_uris", "post_logout_redirect_uris", "grant_types", "scope", "confidential", "actor_modes",
             "access_token_format", "access_token_jwt_typ", "id_token_signed_response_alg",
             "access_token_signing_alg", "access_token_ttl", "refresh_token_rotation", "refresh_token_grace_seconds", "refresh_token_ttl",
-            "webhook_url", "webhook_events", "resource_server", "require_pushed_authorization_requests");
+            "webhook_url", "webhook_events", "resource_server", "require_pushed_authorization_requests",
+            "dpop_bound_access_tokens");
 
     private final ClientService clients;
     private final ClientApprovals approvals;
@@ -124,6 +125,7 @@ public final class ClientRoutes {
                 body.string("webhook_url", RedirectUris.MAX_LENGTH + 1),
                 body.strings("webhook_events", 50, 100),
                 body.bool("resource_server"),
-                body.bool("require_pushed_authorization_requests"));
+                body.bool("require_pushed_authorization_requests"),
+                body.bool("dpop_bound_access_tokens"));
     }
 }

@@ -98,7 +98,7 @@ public final class ClientService {
                 secret == null ? null : TokenCodec.hash(secret), null, null,
                 null, "", null, ownerOrgId, List.of(), List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                 List.of(), List.of(), List.of(), List.of(), confidential, List.of(ActorMode.SELF.value()), "opaque", "ES256",
-                "at+jwt", null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, false, caller.userId(), now,
+                "at+jwt", null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, false, false, caller.userId(), now,
                 now);
         Client client = approvedAtRegistration(caller, apply(caller, blank, spec, true));
         return database.inTransaction(handle -> {
@@ -273,6 +273,7 @@ public final class ClientService {
                 tokens.accessTokenTtl(), tokens.rotation(), tokens.graceSeconds(), tokens.refreshTokenTtl(), webhook.url(),
                 webhook.events(), resourceServer, valueOr(spec.requirePushedAuthorizationRequests(),
                         base.requirePushedAuthorizationRequests()),
+                valueOr(spec.dpopBoundAccessTokens(), base.dpopBoundAccessTokens()),
                 base.createdBy(), base.createdAt(), creating ? base.updatedAt() : clock.instant());
     }
 

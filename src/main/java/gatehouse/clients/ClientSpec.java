@@ -32,7 +32,8 @@ public record ClientSpec(
         String webhookUrl,
         List<String> webhookEvents,
         Boolean resourceServer,
-        Boolean requirePushedAuthorizationRequests) {
+        Boolean requirePushedAuthorizationRequests,
+        Boolean dpopBoundAccessTokens) {
 
     public boolean has(String member) {
         return present.contains(member);

@@ -40,7 +40,8 @@ public final class AppPages {
     static final List<String> FIELDS = List.of("name", "homepage_url", "redirect_uris", "post_logout_redirect_uris",
             "description", "owner_org_id", "scope", "confidential", "grant_types", "actor_modes", "access_token_format",
             "access_token_signing_alg", "access_token_jwt_typ", "id_token_signed_response_alg", "access_token_ttl",
-            "refresh_token_rotation", "require_pushed_authorization_requests", "webhook_url", "webhook_events");
+            "refresh_token_rotation", "require_pushed_authorization_requests", "dpop_bound_access_tokens",
+            "webhook_url", "webhook_events");
     /** The event kinds Gatehouse itself sends; the SaaS may publish more (typed in "other events"). */
     public static final List<String> BUILT_IN_EVENTS = List.of("installation.created", "installation.revoked", "token.revoked");
 
@@ -309,7 +310,8 @@ public final class AppPages {
                 trimmed(form.get("webhook_url")),
                 events(form),
                 null,
-                form.has("require_pushed_authorization_requests"));
+                form.has("require_pushed_authorization_requests"),
+                form.has("dpop_bound_access_tokens"));
     }
 
     private static List<String> events(FormParams form) {

@@ -10,12 +10,15 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.temporal.TemporalAmount;
 import java.util.Base64;
 import java.util.List;
 import java.util.function.Function;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +54,7 @@ public final class Encryption {
     };
 
     private final List<Key> keys;
+    private final byte[] firstKey;
     private final SecureRandom random;
 
     /** {@code keys}: Fernet keys (32 bytes, url-safe base64), the first one encrypting. */
@@ -59,6 +63,7 @@ public final class Encryption {
             throw new IllegalArgumentException("at least one encryption key is needed");
         }
         this.keys = keys.stream().map(Encryption::key).toList();
+        this.firstKey = decoded(keys.getFirst());
         this.random = new SecureRandom();
     }
 
@@ -102,7 +107,26 @@ public final class Encryption {
         }
     }
 
+    /**
+     * A 32-byte key for {@code purpose}, derived from the first key (HMAC-SHA256 of the purpose under
+     * it): the same on every node, a different one per purpose, and never the key itself — e.g. the
+     * key DPoP nonces are made with.
+     */
+    public byte[] derivedKey(String purpose) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(firstKey, "HmacSHA256"));
+            return mac.doFinal(("gatehouse derived key: " + purpose).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is unavailable", e);
+        }
+    }
+
     private static Key key(String value) {
+        return new Key(decoded(value));
+    }
+
+    private static byte[] decoded(String value) {
         byte[] decoded;
         try {
             decoded = Base64.getUrlDecoder().decode(value.trim());
@@ -112,7 +136,7 @@ public final class Encryption {
         if (decoded.length != 32) {
             throw new IllegalArgumentException("an encryption key must be 32 bytes");
         }
-        return new Key(decoded);
+        return decoded;
     }
 
     private static String developmentKey(Path dataDir) {

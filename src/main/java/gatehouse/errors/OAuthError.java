@@ -41,7 +41,12 @@ public enum OAuthError {
     // The device authorization grant's polling answers (RFC 8628 §3.5).
     AUTHORIZATION_PENDING("authorization_pending", 400),
     SLOW_DOWN("slow_down", 400),
-    EXPIRED_TOKEN("expired_token", 400);
+    EXPIRED_TOKEN("expired_token", 400),
+    // DPoP (RFC 9449 §5, §7.1, §8): a bad proof, or one without the server's current nonce. At a
+    // resource they come with 401 and a DPoP challenge; at the token endpoint they are 400s.
+    INVALID_DPOP_PROOF("invalid_dpop_proof", 400),
+    USE_DPOP_NONCE("use_dpop_nonce", 400),
+    RESOURCE_INVALID_DPOP_PROOF("invalid_dpop_proof", 401);
 
     private final String code;
     private final int status;

@@ -43,7 +43,7 @@ public final class AuthorizationCodeGrant implements Grant {
     }
 
     @Override
-    public TokenResponse exchange(Client client, Map<String, String> params) {
+    public TokenResponse exchange(Client client, Map<String, String> params, String dpopJkt) {
         String code = params.get("code");
         if (code == null) {
             throw OAuthException.invalidRequest("code is required");
@@ -53,17 +53,17 @@ public final class AuthorizationCodeGrant implements Grant {
         }
         Instant now = clock.instant();
         // Consuming the code, and revoking on replay, must commit even when the exchange is refused.
-        return transactions.inTransaction(tx -> redeem(tx, client, code, params, now)).orThrow();
+        return transactions.inTransaction(tx -> redeem(tx, client, code, params, dpopJkt, now)).orThrow();
     }
 
-    private Outcome redeem(Tx tx, Client client, String code, Map<String, String> params, Instant now) {
+    private Outcome redeem(Tx tx, Client client, String code, Map<String, String> params, String dpopJkt, Instant now) {
         byte[] hash = TokenCodec.hash(code);
         var consumed = codes.consume(tx, hash, client.clientId(), now);
         if (consumed.isEmpty()) {
             return refuseUnusable(tx, client, hash);
         }
-        String problem = problemWith(consumed.get().code(), params, now);
-        return problem != null ? Outcome.refused(problem) : redemption.redeem(tx, client, consumed.get(), type(), now);
+        String problem = problemWith(consumed.get().code(), params);
+        return problem != null ? Outcome.refused(problem) : redemption.redeem(tx, client, consumed.get(), type(), dpopJkt, now);
     }
 
     /** The code is unknown, another app's, or used: on replay, revoke what it issued. */
@@ -76,10 +76,8 @@ public final class AuthorizationCodeGrant implements Grant {
         return Outcome.refused("code replayed; grant " + existing.get().grantId() + " revoked");
     }
 
-    private static String problemWith(AuthorizationCode code, Map<String, String> params, Instant now) {
-        if (!now.isBefore(code.expiresAt())) {
-            return "code expired";
-        }
+    /** What the browser's code itself must match (its expiry is {@link CodeRedemption}'s). */
+    private static String problemWith(AuthorizationCode code, Map<String, String> params) {
         if (code.redirectUri() == null) {
             // An approval for a device (RFC 8628) is redeemed by its device code, never as a code.
             return "this approval was given to a device";

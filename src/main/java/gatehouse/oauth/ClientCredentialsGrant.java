@@ -38,7 +38,7 @@ public final class ClientCredentialsGrant implements Grant {
     }
 
     @Override
-    public TokenResponse exchange(Client client, Map<String, String> params) {
+    public TokenResponse exchange(Client client, Map<String, String> params, String dpopJkt) {
         if (!client.confidential()) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "public apps cannot use client_credentials");
         }
@@ -49,7 +49,7 @@ public final class ClientCredentialsGrant implements Grant {
             // at the same time (group commit), no transaction of its own.
             Set<String> scopes = ScopeRequest.resolve(params.get("scope"), client.allowedScopes());
             OpenIdConnect.requireUserFor(scopes, ActorMode.APP.value());
-            return issuance.serviceToken(client, ScopeRequest.join(scopes), type());
+            return issuance.serviceToken(client, ScopeRequest.join(scopes), type(), dpopJkt);
         }
         // An installation token: checked against the installation (held until commit, so a
         // disconnect cannot slip in between) and retiring its predecessor, in one transaction.
@@ -57,7 +57,7 @@ public final class ClientCredentialsGrant implements Grant {
             Set<String> scopes = ScopeRequest.resolveDelegated(params.get("scope"), installedScopes(tx, client, organizationId));
             OpenIdConnect.requireUserFor(scopes, ActorMode.APP.value());
             String scope = ScopeRequest.join(scopes);
-            return issuance.appToken(tx, client, organizationId, scope, type(), true);
+            return issuance.appToken(tx, client, organizationId, scope, type(), true, dpopJkt);
         });
     }
 

@@ -26,18 +26,27 @@ final class CodeRedemption {
         this.issuer = issuer;
     }
 
-    /** The tokens for a code just consumed whose own checks passed, or why what it was issued under lapsed. */
-    Outcome redeem(Tx tx, Client client, AuthorizationCodes.Redeemed redeemed, String grantType, Instant now) {
+    /**
+     * The tokens for a code just consumed whose own checks passed, or why what it was issued under
+     * lapsed. With a DPoP key ({@code dpopJkt}) the access token is bound to it, and for a public app
+     * the family too (its refresh tokens then need a proof by the same key, RFC 9449 §5).
+     */
+    Outcome redeem(Tx tx, Client client, AuthorizationCodes.Redeemed redeemed, String grantType, String dpopJkt,
+                   Instant now) {
+        AuthorizationCode code = redeemed.code();
+        // Also what ends a code early: a password reset or "sign out everywhere" sets its expiry to now.
+        if (!now.isBefore(code.expiresAt())) {
+            return Outcome.refused("code expired");
+        }
         String problem = lapsedSinceIssued(redeemed);
         if (problem != null) {
             return Outcome.refused(problem);
         }
-        AuthorizationCode code = redeemed.code();
         // Actor app outside the owner organization acts under an installation: it must still be there.
         if (issuance.scopesPermittedNow(tx, client, code.actor(), code.organizationId()).isEmpty()) {
             return Outcome.refused("the app is no longer installed in this organization");
         }
-        return Outcome.issued(issue(tx, client, code, grantType, redeemed.emailVerified(), now));
+        return Outcome.issued(issue(tx, client, code, grantType, redeemed.emailVerified(), dpopJkt, now));
     }
 
     /** What the code was issued under and no longer holds, or null. */
@@ -54,13 +63,13 @@ final class CodeRedemption {
     }
 
     private TokenResponse issue(Tx tx, Client client, AuthorizationCode code, String grantType, boolean emailVerified,
-                                Instant now) {
+                                String dpopJkt, Instant now) {
         // A scope withdrawn from the app since the code was issued is no longer granted.
         String scope = ScopeRequest.join(Arrays.stream(code.scope().split(" "))
                 .filter(client.allowedScopes()::contains).toList());
         var family = new TokenGrant(code.grantId(), client.clientId(), code.userId(), code.organizationId(),
-                code.actor(), scope, grantType, now, null);
-        TokenResponse issued = issuance.startFamily(tx, client, family, true, emailVerified);
+                code.actor(), scope, grantType, now, null, Issuance.familyKey(client, dpopJkt));
+        TokenResponse issued = issuance.startFamily(tx, client, family, true, emailVerified, dpopJkt);
         if (!ScopeService.parse(scope).contains(OpenIdConnect.SCOPE)) {
             return issued;
         }

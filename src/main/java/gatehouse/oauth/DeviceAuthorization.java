@@ -28,6 +28,8 @@ public record DeviceAuthorization(
     static final Duration TTL = Duration.ofMinutes(10);
     /** The polling interval a device starts with, in seconds (RFC 8628 §3.2 interval). */
     static final int INTERVAL = 5;
+    /** How long a device has at least to collect a decision, however late it was made. */
+    static final Duration COLLECT = Duration.ofMinutes(1);
     /** What a device that polls too fast adds to its interval (RFC 8628 §3.5 slow_down). */
     static final int SLOW_DOWN_STEP = 5;
 

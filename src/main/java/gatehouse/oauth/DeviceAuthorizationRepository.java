@@ -44,23 +44,40 @@ public final class DeviceAuthorizationRepository {
     public record Pending(byte[] hash, DeviceAuthorization device) {
     }
 
-    /** Records the user's decision, if none was made and it has not expired: false otherwise. */
-    public boolean decide(Handle handle, byte[] hash, String decision, Instant now) {
+    /**
+     * Records the user's decision, if none was made and it has not expired: false otherwise. The
+     * authorization then lasts until {@code collectBy} at least, so a device has time to collect an
+     * answer given just before it would have expired.
+     */
+    public boolean decide(Handle handle, byte[] hash, String decision, Instant now, Instant collectBy) {
         return handle.createUpdate("""
-                        UPDATE device_authorizations SET decision = :decision, decided_at = :now
+                        UPDATE device_authorizations SET decision = :decision, decided_at = :now,
+                            expires_at = greatest(expires_at, :collectBy)
                         WHERE device_code_hash = :hash AND decision IS NULL AND expires_at > :now""")
                 .bind("decision", decision)
                 .bind("now", now)
+                .bind("collectBy", collectBy)
                 .bind("hash", hash)
                 .execute() == 1;
     }
 
-    /** The authorization, locked until the unit of work ends: polls of one device code run one at a time. */
+    /**
+     * The authorization, locked until the unit of work ends: polls of one device code run one at a
+     * time, and one that finds it locked does not wait (empty), so a flood of polls holds no connections.
+     */
     public Optional<DeviceAuthorization> lock(Handle handle, byte[] hash) {
-        return handle.createQuery("SELECT " + COLUMNS + " FROM device_authorizations WHERE device_code_hash = :hash FOR UPDATE")
+        return handle.createQuery("SELECT " + COLUMNS
+                        + " FROM device_authorizations WHERE device_code_hash = :hash FOR UPDATE SKIP LOCKED")
                 .bind("hash", hash)
                 .map(MAPPER)
                 .findOne();
+    }
+
+    public boolean exists(Handle handle, byte[] hash) {
+        return handle.createQuery("SELECT EXISTS (SELECT 1 FROM device_authorizations WHERE device_code_hash = :hash)")
+                .bind("hash", hash)
+                .mapTo(Boolean.class)
+                .one();
     }
 
     /** Records a poll and the interval the device must keep from now on. */

@@ -48,7 +48,7 @@ public final class DeviceCodeGrant implements Grant {
     }
 
     @Override
-    public TokenResponse exchange(Client client, Map<String, String> params) {
+    public TokenResponse exchange(Client client, Map<String, String> params, String dpopJkt) {
         String deviceCode = params.get("device_code");
         if (deviceCode == null) {
             throw OAuthException.invalidRequest("device_code is required");
@@ -58,11 +58,15 @@ public final class DeviceCodeGrant implements Grant {
         }
         Instant now = clock.instant();
         // A poll's record (and a slowed-down interval) must commit even though the answer is an error.
-        return transactions.inTransaction(tx -> poll(tx, client, TokenCodec.hash(deviceCode), now)).orThrow();
+        return transactions.inTransaction(tx -> poll(tx, client, TokenCodec.hash(deviceCode), dpopJkt, now)).orThrow();
     }
 
-    private Outcome poll(Tx tx, Client client, byte[] hash, Instant now) {
+    private Outcome poll(Tx tx, Client client, byte[] hash, String dpopJkt, Instant now) {
         var found = polls.lock(tx, hash);
+        if (found.isEmpty() && polls.exists(tx, hash)) {
+            // Another poll of the same code holds it: this one is too soon by definition.
+            return Outcome.refused(OAuthError.SLOW_DOWN, "another poll of this device code is under way");
+        }
         if (found.isEmpty() || !found.get().clientId().equals(client.clientId())) {
             return Outcome.refused("unknown device code, or another app's");
         }
@@ -75,7 +79,7 @@ public final class DeviceCodeGrant implements Grant {
         }
         if (DeviceAuthorization.APPROVED.equals(device.decision())) {
             return codes.consume(tx, hash, client.clientId(), now)
-                    .map(approval -> redemption.redeem(tx, client, approval, type(), now))
+                    .map(approval -> redemption.redeem(tx, client, approval, type(), dpopJkt, now))
                     .orElseGet(() -> Outcome.refused("the device code was used already"));
         }
         if (device.tooSoon(now)) {

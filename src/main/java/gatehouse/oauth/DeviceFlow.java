@@ -3,6 +3,7 @@ package gatehouse.oauth;
 import com.nimbusds.oauth2.sdk.device.DeviceAuthorizationSuccessResponse;
 import com.nimbusds.oauth2.sdk.device.DeviceCode;
 import com.nimbusds.oauth2.sdk.device.UserCode;
+import gatehouse.auth.ServiceScopes;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientService;
 import gatehouse.errors.OAuthError;
@@ -14,6 +15,7 @@ import gatehouse.secrets.TokenKind;
 import gatehouse.store.Database;
 import gatehouse.web.FormParams;
 import java.net.URI;
+import java.text.Normalizer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -96,7 +98,8 @@ public final class DeviceFlow {
 
     /**
      * The pending authorization a user code names, typed as people type it (any case, with or
-     * without the dash, spaces around it); empty when it is malformed, unknown, expired or decided.
+     * without the dash or other punctuation and spaces, RFC 8628 §6.1); empty when it is unknown,
+     * expired or decided. {@link #normalized} tells first whether the input can be a code at all.
      */
     public Optional<Pending> find(String typed) {
         String userCode = normalized(typed);
@@ -110,12 +113,17 @@ public final class DeviceFlow {
                                 found.device().actor(), found.device().organizationId()))));
     }
 
-    /** The user code's stored form, or null when it cannot be one. */
-    static String normalized(String typed) {
+    /**
+     * The user code's stored form — its letters, upper case, after compatibility normalization (so a
+     * full-width letter counts as itself) with everything else dropped — or null when that cannot be
+     * a code.
+     */
+    public static String normalized(String typed) {
         if (typed == null || typed.length() > 32) {
             return null;
         }
-        String letters = typed.toUpperCase(Locale.ROOT).replace("-", "").strip();
+        String letters = Normalizer.normalize(typed, Normalizer.Form.NFKC).toUpperCase(Locale.ROOT)
+                .replaceAll("[^A-Z]", "");
         return letters.length() == USER_CODE_LENGTH
                 && letters.chars().allMatch(c -> UserCode.LETTER_CHAR_SET.indexOf(c) >= 0) ? letters : null;
     }
@@ -137,23 +145,43 @@ public final class DeviceFlow {
      */
     public void approve(Pending pending, UUID userId, Instant signedInAt, UUID chosen, Set<String> kept) {
         AuthorizationRequest asked = pending.request();
-        var request = AuthorizationRequest.forDevice(asked.client(), kept, asked.actor(), asked.organizationId());
+        // The app as it is now, as the authorization endpoint re-checks at the decision: a grant type,
+        // actor mode or scope withdrawn since the device asked is not approved.
+        Client client = asked.client();
+        if (!client.allowsGrant(Client.DEVICE_CODE)) {
+            throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app is no longer registered for the device flow");
+        }
+        AuthorizationService.actorOf(client, asked.actor());
+        List<String> delegable = ServiceScopes.delegable(client.allowedScopes());
+        if (!delegable.containsAll(kept)) {
+            throw OAuthException.of(OAuthError.INVALID_SCOPE, "a scope the device asked for is no longer allowed for this app");
+        }
+        var request = AuthorizationRequest.forDevice(client, kept, asked.actor(), asked.organizationId());
         UUID organizationId = authorization.chooseOrganization(request, chosen,
                 authorization.eligibleOrganizations(userId, request.actor()));
         Instant now = clock.instant();
         database.inTransaction(handle -> {
-            if (!devices.decide(handle, pending.hash(), DeviceAuthorization.APPROVED, now)) {
+            Instant collectBy = later(pending.device().expiresAt(), now.plus(DeviceAuthorization.COLLECT));
+            if (!devices.decide(handle, pending.hash(), DeviceAuthorization.APPROVED, now, collectBy)) {
                 throw OAuthException.invalidRequest("this code was used or has expired; start again on the device");
             }
             authorization.recordApproval(handle, request, new AuthorizationService.Approval(userId, signedInAt,
-                    organizationId), true, pending.hash(), now, pending.device().expiresAt());
+                    organizationId), true, pending.hash(), now, collectBy);
             return null;
         });
     }
 
-    /** The user denied the request: the device is told access_denied at its next poll. */
-    public void deny(Pending pending) {
+    /**
+     * The user denied the request: the device is told access_denied at its next poll. False when it
+     * was decided meanwhile (another tab approved it) or expired.
+     */
+    public boolean deny(Pending pending) {
         Instant now = clock.instant();
-        database.withHandle(handle -> devices.decide(handle, pending.hash(), DeviceAuthorization.DENIED, now));
+        return database.withHandle(handle -> devices.decide(handle, pending.hash(), DeviceAuthorization.DENIED, now,
+                later(pending.device().expiresAt(), now.plus(DeviceAuthorization.COLLECT))));
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 }

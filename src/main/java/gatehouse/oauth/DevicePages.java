@@ -47,7 +47,11 @@ public final class DevicePages {
         this.pages = pages;
     }
 
-    /** GET /device[?user_code=…]. */
+    /**
+     * GET /device[?user_code=…]: the code form, filled in when the device's link carried the code.
+     * Even then the user presses Continue: a link alone (which anyone can send) never brings up a
+     * consent page, and nothing is looked up, so following links spends no guesses.
+     */
     public void show(Context ctx) {
         ctx.attribute(Pages.HTML_ERRORS, true);
         String typed = ctx.queryParam("user_code");
@@ -55,11 +59,8 @@ public final class DevicePages {
         if (caller.isEmpty()) {
             return;
         }
-        if (typed == null) {
-            renderEntry(ctx, 200, caller.get(), "", null);
-            return;
-        }
-        showConsent(ctx, caller.get(), typed);
+        String filled = typed == null || DeviceFlow.normalized(typed) == null ? "" : typed.strip();
+        renderEntry(ctx, 200, caller.get(), filled, null);
     }
 
     /** POST /device {user_code, csrf_token}. */
@@ -91,23 +92,29 @@ public final class DevicePages {
             if (!"no".equals(form.get("confirm"))) {
                 throw OAuthException.invalidRequest("confirm must be yes or no");
             }
-            flow.deny(pending.get());
-            pages.render(ctx, 200, "message.jte", new Pages.Message("Access denied",
-                    "The device was not given access. You can close this page."));
+            renderDenied(ctx, pending.get(), "The device was not given access. You can close this page.");
             return;
         }
         Set<String> offered = pending.get().request().scopes();
         Set<String> kept = AuthorizeEndpoint.keptScopes(form, offered, true);
         if (kept.isEmpty() && !offered.isEmpty()) {
-            flow.deny(pending.get());
-            pages.render(ctx, 200, "message.jte", new Pages.Message("Access denied",
-                    "You approved none of the permissions the device asked for, so it was not given access."));
+            renderDenied(ctx, pending.get(),
+                    "You approved none of the permissions the device asked for, so it was not given access.");
             return;
         }
         UUID chosen = Parameters.uuid("organization_id", form.get("organization_id"));
         flow.approve(pending.get(), caller.get().userId(), caller.get().signedInAt(), chosen, kept);
         pages.render(ctx, 200, "message.jte", new Pages.Message("Device connected",
                 pending.get().request().client().name() + " has access now. Return to your device: it continues on its own."));
+    }
+
+    private void renderDenied(Context ctx, DeviceFlow.Pending pending, String text) {
+        if (flow.deny(pending)) {
+            pages.render(ctx, 200, "message.jte", new Pages.Message("Access denied", text));
+        } else {
+            pages.error(ctx, 409, OAuthError.CONFLICT.code(), "This request was decided already (in another tab?) or has"
+                    + " expired. If the device was given access you did not want, revoke it on your account page.");
+        }
     }
 
     /** The signed-in user, or empty after sending the browser to the login page, which comes back here. */
@@ -143,15 +150,23 @@ public final class DevicePages {
 
     /**
      * The pending authorization the typed code names; when there is none, the entry page again with
-     * the reason, and a failure spent. Refused with 429 while the budget is spent, found or not.
+     * the reason. Every lookup spends a guess first (given back when the code is found), so guesses
+     * sent in parallel meet the budget too; refused with 429 while it is spent. Input that cannot be a
+     * code at all costs nothing: it cannot find one.
      */
     private Optional<DeviceFlow.Pending> lookUp(Context ctx, Caller caller, String typed) {
+        String shown = typed == null ? "" : typed.strip();
+        if (DeviceFlow.normalized(typed) == null) {
+            renderEntry(ctx, 400, caller, shown, "A code is 8 letters, like WDJB-MJHT. Check your device.");
+            return Optional.empty();
+        }
         String subject = caller.userId().toString();
-        throttle.checkAllowed(subject, ctx.ip(), () -> { });
+        throttle.spendGuess(subject, ctx.ip());
         Optional<DeviceFlow.Pending> pending = flow.find(typed);
-        if (pending.isEmpty()) {
-            throttle.recordFailure(subject, ctx.ip());
-            renderEntry(ctx, 400, caller, typed == null ? "" : typed.strip(),
+        if (pending.isPresent()) {
+            throttle.refund(subject, ctx.ip());
+        } else {
+            renderEntry(ctx, 400, caller, shown,
                     "That code is not valid: it may be mistyped, expired or used already. Check your device.");
         }
         return pending;

@@ -19,9 +19,16 @@ public interface Grant {
     /**
      * Validates the request and issues tokens, in one transaction.
      *
-     * @param client the authenticated app, already known to be registered for this grant type
-     * @param params the request's parameters, each present at most once and never empty
+     * @param client  the authenticated app, already known to be registered for this grant type
+     * @param params  the request's parameters, each present at most once and never empty
+     * @param dpopJkt the JWK thumbprint of the key a verified DPoP proof showed the app holds (RFC 9449):
+     *                the access token is bound to it; null for a bearer request
      * @throws gatehouse.errors.OAuthException with the RFC 6749 §5.2 code when the request is refused
      */
-    TokenResponse exchange(Client client, Map<String, String> params);
+    TokenResponse exchange(Client client, Map<String, String> params, String dpopJkt);
+
+    /** A bearer request: no DPoP proof. */
+    default TokenResponse exchange(Client client, Map<String, String> params) {
+        return exchange(client, params, null);
+    }
 }

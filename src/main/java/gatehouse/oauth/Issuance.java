@@ -24,6 +24,15 @@ public final class Issuance {
         this.installations = installations;
     }
 
+    /**
+     * The key a new family is bound to (RFC 9449 §5): a public app's, whose refresh tokens would
+     * otherwise work for anyone who copies them; a confidential app's refresh tokens need its
+     * credentials already, so its family stays unbound and each access token is bound on its own.
+     */
+    static String familyKey(Client client, String dpopJkt) {
+        return client.confidential() ? null : dpopJkt;
+    }
+
     /** When a refresh token issued now expires: never, unless the app sets an absolute TTL. */
     static Instant refreshExpiry(Client client, Instant now) {
         return client.refreshTokenTtl() == null ? null : now.plusSeconds(client.refreshTokenTtl());
@@ -51,15 +60,17 @@ public final class Issuance {
      *
      * @param installationBound whether the access token replaces the installation's previous one
      * @param emailVerified the user's flag, for a JWT's {@code email_verified}
+     * @param dpopJkt the key the access token is bound to, or null
      */
     TokenResponse startFamily(Tx tx, Client client, TokenGrant family, boolean installationBound,
-                              boolean emailVerified) {
+                              boolean emailVerified, String dpopJkt) {
         var refresh = client.allowsGrant(Client.REFRESH_TOKEN)
                 ? issuing.newRefreshToken(family.id(), null, client.clientId(), family.scope(),
                         refreshExpiry(client, family.createdAt()))
                 : null;
         var issued = issuing.store(tx, new TokenService.Exchange(family, null, refresh,
-                accessSpec(client, family, family.scope(), family.grantType(), installationBound, emailVerified), false));
+                accessSpec(client, family, family.scope(), family.grantType(), installationBound, emailVerified, dpopJkt),
+                false));
         return response(client, issued, refresh == null ? null : refresh.value(), family.scope(),
                 family.organizationId(), family.actor());
     }
@@ -79,9 +90,10 @@ public final class Issuance {
      * An installation-bound token replaces the installation's; any other replaces the family's own.
      */
     TokenResponse continueFamily(Tx tx, Client client, TokenGrant family, String scope, String grantType,
-                                 boolean installationBound, boolean emailVerified, NextRefresh next) {
+                                 boolean installationBound, boolean emailVerified, NextRefresh next, String dpopJkt) {
         var issued = issuing.store(tx, new TokenService.Exchange(null, next.retired(), next.minted(),
-                accessSpec(client, family, scope, grantType, installationBound, emailVerified), !installationBound));
+                accessSpec(client, family, scope, grantType, installationBound, emailVerified, dpopJkt),
+                !installationBound));
         return response(client, issued, next.value(), scope, family.organizationId(), family.actor());
     }
 
@@ -103,9 +115,10 @@ public final class Issuance {
 
     /** An access token of the app acting as itself, outside any family (client_credentials). */
     TokenResponse appToken(Tx tx, Client client, UUID organizationId, String scope, String grantType,
-                           boolean installationBound) {
+                           boolean installationBound, String dpopJkt) {
         var issued = issuing.issueAccessToken(tx, new TokenService.AccessSpec(client.clientId(), null, organizationId,
-                ActorMode.APP.value(), scope, null, grantType, installationBound, client.accessTokenTtl(), client.jwtFormat()));
+                ActorMode.APP.value(), scope, null, grantType, installationBound, client.accessTokenTtl(), client.jwtFormat(),
+                null, dpopJkt));
         return response(client, issued, null, scope, issued.token().organizationId(), ActorMode.APP.value());
     }
 
@@ -113,23 +126,24 @@ public final class Issuance {
      * A service token: the app acting as itself in its owner organization, outside any family and
      * any unit of work, committed (perhaps together with others) before this returns.
      */
-    TokenResponse serviceToken(Client client, String scope, String grantType) {
+    TokenResponse serviceToken(Client client, String scope, String grantType, String dpopJkt) {
         var issued = issuing.issueServiceToken(new TokenService.AccessSpec(client.clientId(), null, client.ownerOrgId(),
-                ActorMode.APP.value(), scope, null, grantType, false, client.accessTokenTtl(), client.jwtFormat()));
+                ActorMode.APP.value(), scope, null, grantType, false, client.accessTokenTtl(), client.jwtFormat(), null,
+                dpopJkt));
         return response(client, issued, null, scope, client.ownerOrgId(), ActorMode.APP.value());
     }
 
     /** Actor app acts as the app itself: the token has no user, whoever approved the family. */
     private static TokenService.AccessSpec accessSpec(Client client, TokenGrant family, String scope, String grantType,
-                                                      boolean installationBound, boolean emailVerified) {
+                                                      boolean installationBound, boolean emailVerified, String dpopJkt) {
         return new TokenService.AccessSpec(client.clientId(), family.tokenUserId(), family.organizationId(),
                 family.actor(), scope, family.id(), grantType, installationBound, client.accessTokenTtl(),
-                client.jwtFormat(), emailVerified);
+                client.jwtFormat(), emailVerified, dpopJkt);
     }
 
     private static TokenResponse response(Client client, TokenService.Issued issued, String refreshToken, String scope,
                                           UUID organizationId, String actor) {
-        return new TokenResponse(issued.value(), "Bearer", client.accessTokenTtl(), refreshToken, scope,
+        return new TokenResponse(issued.value(), issued.token().tokenType(), client.accessTokenTtl(), refreshToken, scope,
                 organizationId, actor, null);
     }
 }

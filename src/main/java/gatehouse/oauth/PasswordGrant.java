@@ -50,7 +50,7 @@ public final class PasswordGrant implements Grant {
     }
 
     @Override
-    public TokenResponse exchange(Client client, Map<String, String> params) {
+    public TokenResponse exchange(Client client, Map<String, String> params, String dpopJkt) {
         if (!client.confidential()) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "public apps cannot use the password grant");
         }
@@ -78,9 +78,9 @@ public final class PasswordGrant implements Grant {
             Instant now = clock.instant();
             consents.grant(tx, user.id(), client.clientId(), organizationId, ActorMode.SELF.value(), scopes);
             var family = new TokenGrant(Ids.newId(), client.clientId(), user.id(), organizationId, ActorMode.SELF.value(), scope,
-                    type(), now, null);
+                    type(), now, null, null);
             // Not installation-bound: a first-party app signs the same user in on several devices.
-            return issuance.startFamily(tx, client, family, false, user.emailVerified());
+            return issuance.startFamily(tx, client, family, false, user.emailVerified(), dpopJkt);
         });
     }
 

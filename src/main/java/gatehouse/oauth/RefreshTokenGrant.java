@@ -2,6 +2,7 @@ package gatehouse.oauth;
 
 import gatehouse.clients.Client;
 import gatehouse.crypto.Encryption;
+import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.secrets.TokenKind;
@@ -53,7 +54,7 @@ public final class RefreshTokenGrant implements Grant {
     }
 
     @Override
-    public TokenResponse exchange(Client client, Map<String, String> params) {
+    public TokenResponse exchange(Client client, Map<String, String> params, String dpopJkt) {
         String value = params.get("refresh_token");
         if (value == null) {
             throw OAuthException.invalidRequest("refresh_token is required");
@@ -63,10 +64,10 @@ public final class RefreshTokenGrant implements Grant {
         }
         Instant now = clock.instant();
         // A reuse detection's revocation must commit although the request is refused.
-        return transactions.inTransaction(tx -> refresh(tx, client, value, params.get("scope"), now)).orThrow();
+        return transactions.inTransaction(tx -> refresh(tx, client, value, params.get("scope"), dpopJkt, now)).orThrow();
     }
 
-    private Outcome refresh(Tx tx, Client client, String value, String requestedScope, Instant now) {
+    private Outcome refresh(Tx tx, Client client, String value, String requestedScope, String dpopJkt, Instant now) {
         var found = families.lockRefreshToken(tx, TokenCodec.hash(value));
         if (found.isEmpty() || !found.get().token().clientId().equals(client.clientId())) {
             return Outcome.refused("unknown refresh token, or another app's");
@@ -76,6 +77,11 @@ public final class RefreshTokenGrant implements Grant {
         String unusable = whyUnusable(found.get(), now);
         if (unusable != null) {
             return Outcome.refused(unusable);
+        }
+        // RFC 9449 §5: a public app's refresh token is bound to the key its family started with.
+        if (grant.dpopJkt() != null && !grant.dpopJkt().equals(dpopJkt)) {
+            return Outcome.refused(OAuthError.INVALID_DPOP_PROOF,
+                    "this refresh token is bound to a DPoP key: send a proof signed with that key");
         }
         var permitted = issuance.scopesPermittedNow(tx, client, grant.actor(), grant.organizationId());
         if (permitted.isEmpty()) {
@@ -94,7 +100,7 @@ public final class RefreshTokenGrant implements Grant {
         // the family's own for a password login (several devices may hold one each).
         boolean installationBound = !Client.PASSWORD.equals(grant.grantType());
         return Outcome.issued(issuance.continueFamily(tx, client, grant, ScopeRequest.join(scope), type(),
-                installationBound, found.get().ownerEmailVerified(), next.get()));
+                installationBound, found.get().ownerEmailVerified(), next.get(), dpopJkt));
     }
 
     /** Why a known refresh token of the app cannot be used, or null when it can. */

@@ -5,6 +5,7 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +26,7 @@ public final class GuessThrottle {
 
     private final String name;
     private final String failures;
+    private final boolean subjectPerIp;
     private final boolean enabled;
     private final BucketStore store;
     private final BucketConfiguration perSubjectAndIp;
@@ -33,22 +35,29 @@ public final class GuessThrottle {
 
     /** Logins: GATEHOUSE_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT per (account, IP), _PER_IP per IP. */
     public static GuessThrottle logins(boolean enabled, int perSubjectAndIp, int perIp, BucketStore store) {
-        return new GuessThrottle("login", "failed logins", enabled, perSubjectAndIp, perIp, store);
-    }
-
-    /** User codes at /device: GATEHOUSE_RATE_LIMIT_USER_CODE_FAILURES_PER_USER per (user, IP), _PER_IP per IP. */
-    public static GuessThrottle userCodes(boolean enabled, int perUserAndIp, int perIp, BucketStore store) {
-        return new GuessThrottle("user-code", "wrong codes", enabled, perUserAndIp, perIp, store);
+        return new GuessThrottle("login", "failed logins", true, enabled, perSubjectAndIp, perIp, store);
     }
 
     /**
-     * @param name     what the buckets are keyed under
-     * @param failures what is counted, for the refusal's message
+     * User codes at /device: GATEHOUSE_RATE_LIMIT_USER_CODE_FAILURES_PER_USER per signed-in user
+     * (whatever the address: the user is known, and changing addresses must not buy guesses), _PER_IP
+     * per IP.
      */
-    private GuessThrottle(String name, String failures, boolean enabled, int perSubjectAndIp, int perIp,
-                          BucketStore store) {
+    public static GuessThrottle userCodes(boolean enabled, int perUser, int perIp, BucketStore store) {
+        return new GuessThrottle("user-code", "wrong codes", false, enabled, perUser, perIp, store);
+    }
+
+    /**
+     * @param name         what the buckets are keyed under
+     * @param failures     what is counted, for the refusal's message
+     * @param subjectPerIp whether a subject's budget is kept per IP (logins: so nobody locks another's
+     *                     account from their own address) or one for the subject wherever it is
+     */
+    private GuessThrottle(String name, String failures, boolean subjectPerIp, boolean enabled, int perSubjectAndIp,
+                          int perIp, BucketStore store) {
         this.name = name;
         this.failures = failures;
+        this.subjectPerIp = subjectPerIp;
         this.enabled = enabled;
         this.store = store;
         this.perSubjectAndIp = configuration(perSubjectAndIp);
@@ -84,6 +93,51 @@ public final class GuessThrottle {
         store.apply(ipKey(ip), perIp, bucket -> bucket.tryConsume(1));
     }
 
+    /**
+     * Spends one guess before it is checked, refusing with 429 (and spending nothing) when either
+     * budget is empty: guesses sent in parallel cannot all pass a check before any failure is
+     * counted. A guess that proves right is given back ({@link #refund}).
+     */
+    public void spendGuess(String subject, String ip) {
+        if (!enabled) {
+            return;
+        }
+        long subjectWait = consumeOrWait(pairKey(subject, ip), perSubjectAndIp);
+        if (subjectWait > 0) {
+            throw OAuthException.rateLimited("too many " + failures + "; try again later", subjectWait);
+        }
+        long ipWait = consumeOrWait(ipKey(ip), perIp);
+        if (ipWait > 0) {
+            store.apply(pairKey(subject, ip), perSubjectAndIp, bucket -> {
+                bucket.addTokens(1);
+                return null;
+            });
+            throw OAuthException.rateLimited("too many " + failures + "; try again later", ipWait);
+        }
+    }
+
+    /** Gives back a guess {@link #spendGuess} took: it was right. */
+    public void refund(String subject, String ip) {
+        if (!enabled) {
+            return;
+        }
+        for (var key : List.of(pairKey(subject, ip), ipKey(ip))) {
+            store.apply(key, key.equals(ipKey(ip)) ? perIp : perSubjectAndIp, bucket -> {
+                bucket.addTokens(1);
+                return null;
+            });
+        }
+    }
+
+    /** Takes one from the bucket: 0 when it could, else the seconds until it can. */
+    private long consumeOrWait(String key, BucketConfiguration configuration) {
+        long nanos = store.apply(key, configuration, bucket -> {
+            var probe = bucket.tryConsumeAndReturnRemaining(1);
+            return probe.isConsumed() ? 0L : probe.getNanosToWaitForRefill();
+        });
+        return nanos <= 0 ? 0 : TimeUnit.NANOSECONDS.toSeconds(nanos) + 1;
+    }
+
     private long waitSeconds(String key, BucketConfiguration configuration) {
         long nanos = store.apply(key, configuration, GuessThrottle::nanosUntilOneFailureAllowed);
         return nanos <= 0 ? 0 : TimeUnit.NANOSECONDS.toSeconds(nanos) + 1;
@@ -101,8 +155,8 @@ public final class GuessThrottle {
     }
 
     private String pairKey(String subject, String ip) {
-        return name + "-subject|" + (subject == null ? "" : subject.trim().toLowerCase(Locale.ROOT)) + "|"
-                + ClientAddress.of(ip);
+        return name + "-subject|" + (subject == null ? "" : subject.trim().toLowerCase(Locale.ROOT))
+                + (subjectPerIp ? "|" + ClientAddress.of(ip) : "");
     }
 
     private String ipKey(String ip) {

@@ -3,7 +3,10 @@ package gatehouse.tokens;
 import java.time.Instant;
 import java.util.UUID;
 
-/** An issued access token as stored (its value exists only as a hash). */
+/**
+ * An issued access token as stored (its value exists only as a hash). {@code dpopJkt} is the JWK
+ * thumbprint of the key it is bound to (RFC 9449 {@code cnf.jkt}), null for a plain bearer token.
+ */
 public record AccessToken(
         UUID id,
         String clientId,
@@ -16,7 +19,21 @@ public record AccessToken(
         boolean singlePerInstallation,
         Instant createdAt,
         Instant expiresAt,
-        Instant revokedAt) {
+        Instant revokedAt,
+        String dpopJkt) {
+
+    /** A bearer token: bound to no key. */
+    public AccessToken(UUID id, String clientId, UUID userId, UUID organizationId, String actor, String scope,
+                       UUID grantId, String grantType, boolean singlePerInstallation, Instant createdAt,
+                       Instant expiresAt, Instant revokedAt) {
+        this(id, clientId, userId, organizationId, actor, scope, grantId, grantType, singlePerInstallation, createdAt,
+                expiresAt, revokedAt, null);
+    }
+
+    /** How it is presented: {@code DPoP} when bound to a key, else {@code Bearer}. */
+    public String tokenType() {
+        return dpopJkt == null ? "Bearer" : "DPoP";
+    }
 
     public boolean isActive(Instant now) {
         return revokedAt == null && now.isBefore(expiresAt);

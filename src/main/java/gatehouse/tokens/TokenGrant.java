@@ -6,7 +6,8 @@ import java.util.UUID;
 
 /**
  * What one authorization produced: a family of refresh tokens and the access tokens issued from
- * them. Revoking it revokes them all. {@code userId} is null for actor {@code app}.
+ * them. Revoking it revokes them all. {@code userId} is null for actor {@code app}. {@code dpopJkt}
+ * is the key a public app's family is bound to (RFC 9449 §5): its refresh tokens need a proof by it.
  */
 public record TokenGrant(
         UUID id,
@@ -17,7 +18,8 @@ public record TokenGrant(
         String scope,
         String grantType,
         Instant createdAt,
-        Instant revokedAt) {
+        Instant revokedAt,
+        String dpopJkt) {
 
     /** The user an access token of this grant acts for: none for actor {@code app}. */
     public static UUID userFor(String actor, UUID userId) {

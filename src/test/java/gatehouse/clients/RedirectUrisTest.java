@@ -315,6 +315,7 @@ class RedirectUrisTest {
                     List.of(),
                     false,
                     false,
+                    false,
                     UUID.randomUUID(),
                     now,
                     now);

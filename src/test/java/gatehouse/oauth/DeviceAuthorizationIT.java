@@ -64,15 +64,22 @@ class DeviceAuthorizationIT {
                 app.clientId()));
     }
 
-    /** Opens verification_uri_complete in a browser, signs in unless it is, and lands on the consent step. */
+    /**
+     * Opens verification_uri_complete in a browser, signs in unless it is, finds the code filled in,
+     * and presses Continue: the consent step (or whatever refuses it).
+     */
     private static Http.Response openOnDevicePage(OAuthBrowser browser, DeviceAuthorizationSuccessResponse started) {
         URI complete = started.getVerificationURIComplete();
-        Http.Response first = browser.http().get(complete.getRawPath() + "?" + complete.getRawQuery());
-        if (first.status() != 302) {
-            return first;
+        Http.Response page = browser.http().get(complete.getRawPath() + "?" + complete.getRawQuery());
+        if (page.status() == 302) {
+            assertThat(page.location()).startsWith("/login?return_to=");
+            page = browser.signIn(page);
         }
-        assertThat(first.location()).startsWith("/login?return_to=");
-        return browser.signIn(first);
+        assertThat(page.status()).as(page.body()).isEqualTo(200);
+        var form = Jsoup.parse(page.body()).selectFirst("form[action=/device]");
+        assertThat(form.selectFirst("input[name=user_code]").attr("value")).isEqualTo(started.getUserCode().getValue());
+        return browser.http().postForm("/device", Http.form("user_code", form.selectFirst("input[name=user_code]").attr("value"),
+                "csrf_token", form.selectFirst("input[name=csrf_token]").attr("value")));
     }
 
     @Test
@@ -120,6 +127,26 @@ class DeviceAuthorizationIT {
         Http.Response refreshed = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token",
                 "refresh_token", issued.getTokens().getRefreshToken().getValue(), "client_id", cli.clientId()));
         assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
+    }
+
+    @Test
+    void endingTheUsersSessionsBeforeTheDeviceCollectsTheApprovalStopsIt() throws Exception {
+        var started = start(cli, tenant.scope());
+        var browser = new OAuthBrowser(tenant.user());
+        assertThat(browser.decide(openOnDevicePage(browser, started), "yes").status()).isEqualTo(200);
+        assertThat(tenant.user().login().postJson("/oauth/revoke-all", Map.of()).status()).isEqualTo(200);
+        assertThat(errorOf(poll(cli, started))).isEqualTo("invalid_grant");
+    }
+
+    @Test
+    void aDenialAfterTheApprovalInAnotherTabIsRefusedAndTheApprovalStands() throws Exception {
+        var started = start(cli, tenant.scope());
+        var browser = new OAuthBrowser(tenant.user());
+        Http.Response consent = openOnDevicePage(browser, started);
+        assertThat(browser.decide(consent, "yes").status()).isEqualTo(200);
+        Http.Response lateDenial = browser.decide(consent, "no");
+        assertThat(lateDenial.status()).isEqualTo(400);
+        assertThat(poll(cli, started).indicatesSuccess()).isTrue();
     }
 
     @Test
@@ -172,7 +199,7 @@ class DeviceAuthorizationIT {
         Http.Response noCsrf = browser.http().postForm("/device", Http.form("user_code", "BBBB-BBBB"));
         assertThat(noCsrf.status()).isEqualTo(403);
 
-        String typed = " " + started.getUserCode().getValue().replace("-", "").toLowerCase() + " ";
+        String typed = " " + started.getUserCode().getValue().replace("-", " ").toLowerCase() + " ";
         Http.Response consent = browser.http().postForm("/device", Http.form("user_code", typed, "csrf_token", csrf));
         assertThat(consent.status()).as(consent.body()).isEqualTo(200);
         assertThat(Jsoup.parse(consent.body()).selectFirst(".user-code").text()).isEqualTo(started.getUserCode().getValue());

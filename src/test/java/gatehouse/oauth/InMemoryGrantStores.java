@@ -297,7 +297,7 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
         revokeAccessTokens(tx, grantId, now);
         families.computeIfPresent(grantId, (id, family) -> family.revokedAt() != null ? family
                 : new TokenGrant(family.id(), family.clientId(), family.userId(), family.organizationId(),
-                        family.actor(), family.scope(), family.grantType(), family.createdAt(), now));
+                        family.actor(), family.scope(), family.grantType(), family.createdAt(), now, family.dpopJkt()));
     }
 
     @Override
@@ -359,7 +359,7 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
         }
         var token = new AccessToken(Ids.newId(), spec.clientId(), spec.userId(), spec.organizationId(), spec.actor(),
                 spec.scope(), spec.grantId(), spec.grantType(), spec.singlePerInstallation(), now,
-                now.plusSeconds(spec.ttlSeconds()), null);
+                now.plusSeconds(spec.ttlSeconds()), null, spec.dpopJkt());
         String value = codec.generate(TokenKind.ACCESS_TOKEN);
         accessTokens.put(key(TokenCodec.hash(value)), token);
         return new TokenService.Issued(value, token);
@@ -416,7 +416,7 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
     private static AccessToken revoked(AccessToken token, Instant now) {
         return new AccessToken(token.id(), token.clientId(), token.userId(), token.organizationId(), token.actor(),
                 token.scope(), token.grantId(), token.grantType(), token.singlePerInstallation(), token.createdAt(),
-                token.expiresAt(), now);
+                token.expiresAt(), now, token.dpopJkt());
     }
 
     private static List<Object> consentKey(UUID userId, String clientId, UUID organizationId, String actor) {
