@@ -4,6 +4,7 @@ import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.audit.AuditRepository;
 import gatehouse.auth.CallerResolver;
+import gatehouse.auth.DPoPProofs;
 import gatehouse.clients.ClientApprovals;
 import gatehouse.clients.ClientAuthenticator;
 import gatehouse.clients.ClientCache;
@@ -60,6 +61,7 @@ import gatehouse.oauth.PasswordGrant;
 import gatehouse.oauth.PushedAuthorizationEndpoint;
 import gatehouse.oauth.PushedRequestRepository;
 import gatehouse.oauth.RefreshTokenGrant;
+import gatehouse.oauth.ResourceTokens;
 import gatehouse.oauth.RevocationEndpoint;
 import gatehouse.oauth.TokenEndpoint;
 import gatehouse.oauth.TokenInfoEndpoint;
@@ -226,7 +228,7 @@ public final class App implements AutoCloseable {
                             InstallationService installations, ConnectFlow connectFlow, TokenLookup tokenLookup,
                             Connections connections, VaultRefresher vaultRefresher, ClientAuthenticator authenticator,
                             CallerResolver callers, List<Grant> grants, AuthorizationService authorization,
-                            DeviceFlow deviceFlow) {
+                            DeviceFlow deviceFlow, DPoPProofs proofs) {
     }
 
     private static Features features(Config config, Database database, Floor floor) {
@@ -276,6 +278,8 @@ public final class App implements AutoCloseable {
         var tokenLookup = new TokenLookup(database, vaultRepository, platforms, encryption, audit, clock,
                 config.vault().refreshSkew(), floor.metrics().registry());
         var authenticator = new ClientAuthenticator(clients, codec, clock);
+        var proofs = new DPoPProofs(config.issuer(), database, encryption.derivedKey("dpop-nonce"),
+                config.tokens().dpopRequireNonce(), clock);
         var codes = new AuthorizationCodeRepository();
         var grantStores = GrantStores.postgres(database, codes, tokens, audit, installations, consents, users, orgs);
         var issuance = new Issuance(grantStores.issuing(), grantStores.installations());
@@ -294,7 +298,7 @@ public final class App implements AutoCloseable {
                 new VaultRefresher(database, vaultRepository, tokenLookup, clock, config.vault().refreshSkew()),
                 authenticator,
                 new CallerResolver(sessions, tokens, authenticator,
-                        (ctx, key) -> floor.limiter().consume(ctx, floor.apiLimit(), key)),
+                        (ctx, key) -> floor.limiter().consume(ctx, floor.apiLimit(), key), proofs),
                 List.of(new AuthorizationCodeGrant(grantStores.transactions(), grantStores.codes(),
                                 grantStores.families(), issuance, idTokens, config.issuer(), codec, clock),
                         new RefreshTokenGrant(grantStores.transactions(), grantStores.families(), issuance, codec, clock,
@@ -305,7 +309,7 @@ public final class App implements AutoCloseable {
                         new DeviceCodeGrant(grantStores.transactions(), DevicePolls.postgres(devices), grantStores.codes(),
                                 issuance, idTokens, config.issuer(), codec, clock)),
                 authorization,
-                new DeviceFlow(database, devices, clients, authorization, codec, clock, config.issuer()));
+                new DeviceFlow(database, devices, clients, authorization, codec, clock, config.issuer()), proofs);
     }
 
     /** What each route of the table points at. */
@@ -316,12 +320,13 @@ public final class App implements AutoCloseable {
                 new MetadataEndpoint(config.issuer(), f.scopes(), f.grants().stream().map(Grant::type).toList(),
                         f.signingKeys()),
                 new AuthorizeEndpoint(f.authorization(), f.scopes(), f.orgs(), callers, floor.pages()),
-                new TokenEndpoint(f.authenticator(), f.grants(), floor.metrics().registry(), limiter, floor.tokenLimit()),
+                new TokenEndpoint(f.authenticator(), f.grants(), floor.metrics().registry(), limiter, floor.tokenLimit(),
+                        f.proofs()),
                 new RevocationEndpoint(f.authenticator(), f.tokens(), limiter, floor.revokeLimit()),
                 new IntrospectionEndpoint(f.authenticator(), f.tokens(), config.issuer(), limiter,
                         floor.introspectLimit()),
-                new TokenInfoEndpoint(f.tokens()),
-                new UserInfoEndpoint(f.tokens(), f.users()),
+                new TokenInfoEndpoint(new ResourceTokens(f.tokens(), f.proofs())),
+                new UserInfoEndpoint(new ResourceTokens(f.tokens(), f.proofs()), f.users()),
                 new EndSessionEndpoint(new IdTokenHints(f.signingKeys(), config.issuer()), f.clients(), f.sessions(),
                         callers, f.formCsrf(), floor.pages()),
                 new PushedAuthorizationEndpoint(f.authenticator(), f.authorization(), limiter, floor.tokenLimit()),

@@ -64,10 +64,11 @@ public record Config(
     /**
      * What issued tokens look like: their prefix, default lifetime, and the JWT audience; how
      * service tokens are written (group commit); how many live access tokens each node keeps in
-     * memory ({@code cacheSize}, 0: none).
+     * memory ({@code cacheSize}, 0: none); whether DPoP proofs at the token endpoint must carry a
+     * server nonce ({@code dpopRequireNonce}, RFC 9449 §8).
      */
     public record Tokens(String prefix, Duration accessTokenTtl, String jwtAudience, GroupCommitSettings groupCommit,
-                         int cacheSize) {
+                         int cacheSize, boolean dpopRequireNonce) {
     }
 
     /**
@@ -100,6 +101,7 @@ public record Config(
         out.put("Token prefix", tokens.prefix());
         out.put("Default access token lifetime", tokens.accessTokenTtl().toString());
         out.put("Access tokens kept in memory per node", Integer.toString(tokens.cacheSize()));
+        out.put("DPoP proofs need a server nonce", Boolean.toString(tokens.dpopRequireNonce()));
         out.put("Service-token group commit", tokens.groupCommit().enabled() ? "on: up to " + tokens.groupCommit().maxBatch()
                 + " per commit, " + tokens.groupCommit().flushers() + " flushers" : "off: one commit per token");
         out.put("Rate limits", rateLimits.enabled() ? "on: token " + rateLimits.tokenPerMinute() + "/min, introspection "
@@ -142,7 +144,8 @@ public record Config(
                         // RFC 9068 aud: whom JWT access tokens are for; the issuer unless the resource servers say otherwise.
                         reader.string("GATEHOUSE_JWT_AUDIENCE", issuer),
                         reader.groupCommit(poolSize),
-                        reader.integer("GATEHOUSE_TOKEN_CACHE_SIZE", 10_000, 0, 1_000_000)),
+                        reader.integer("GATEHOUSE_TOKEN_CACHE_SIZE", 10_000, 0, 1_000_000),
+                        reader.bool("GATEHOUSE_DPOP_REQUIRE_NONCE", true)),
                 reader.rateLimits(),
                 new Webhooks(reader.bool("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", false),
                         Duration.ofSeconds(reader.integer("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", 5, 1, 3600))),

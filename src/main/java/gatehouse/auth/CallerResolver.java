@@ -1,11 +1,12 @@
 package gatehouse.auth;
 
-import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -28,13 +29,15 @@ public final class CallerResolver implements CallerSource {
     private final Credentials.AccessTokens tokens;
     private final Credentials.ClientSecrets clients;
     private final Credentials.RequestBudget budget;
+    private final DPoPProofs proofs;
 
     public CallerResolver(Credentials.Sessions sessions, Credentials.AccessTokens tokens,
-                          Credentials.ClientSecrets clients, Credentials.RequestBudget budget) {
+                          Credentials.ClientSecrets clients, Credentials.RequestBudget budget, DPoPProofs proofs) {
         this.sessions = sessions;
         this.tokens = tokens;
         this.clients = clients;
         this.budget = budget;
+        this.proofs = proofs;
     }
 
     @Override
@@ -79,8 +82,9 @@ public final class CallerResolver implements CallerSource {
 
     private Optional<Caller> resolve(Context ctx) {
         String authorization = ctx.header("Authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer", 0, 6)) {
-            return Optional.of(bearer(bearerToken(authorization)));
+        if (authorization != null && (authorization.regionMatches(true, 0, "Bearer", 0, 6)
+                || authorization.regionMatches(true, 0, "DPoP", 0, 4))) {
+            return Optional.of(bearer(ctx, DPoPProofs.presented(authorization)));
         }
         Optional<Caller> caller = session(ctx);
         if (caller.isPresent() && !SAFE.contains(ctx.method())) {
@@ -89,9 +93,12 @@ public final class CallerResolver implements CallerSource {
         return caller;
     }
 
-    private Caller bearer(String value) {
-        var found = tokens.findActive(value)
+    /** The caller a presented access token stands for, once its DPoP binding is checked (RFC 9449 §7). */
+    private Caller bearer(Context ctx, DPoPProofs.Presented presented) {
+        var found = tokens.findActive(presented.value())
                 .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"));
+        proofs.requireBinding(presented, found.dpopJkt(), proofHeaders(ctx), ctx.method().name(), ctx.path(),
+                found.clientId());
         Set<String> scopes = found.scope().isEmpty() ? new HashSet<>() : new HashSet<>(Arrays.asList(found.scope().split(" ")));
         boolean service = isServiceToken(found);
         if (!service) {
@@ -111,17 +118,11 @@ public final class CallerResolver implements CallerSource {
                 && !token.singlePerInstallation();
     }
 
-    /** The token of an {@code Authorization: Bearer} header (RFC 6750 §2.1). */
-    public static String bearerToken(String authorization) {
-        if (authorization == null) {
-            throw OAuthException.of(OAuthError.UNAUTHENTICATED, "a bearer token is required")
-                    .withChallenge("Bearer realm=\"gatehouse\"");
-        }
-        if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7) || authorization.length() <= 7) {
-            throw OAuthException.invalidToken("not a Bearer Authorization header");
-        }
-        return authorization.substring(7).trim();
+    /** The request's DPoP headers (RFC 9449 §4.1), each as sent. */
+    public static List<String> proofHeaders(Context ctx) {
+        return Collections.list(ctx.req().getHeaders("DPoP"));
     }
+
 
     private static void requireCsrf(String presented, Caller caller) {
         if (!caller.csrfMatches(presented)) {

@@ -20,10 +20,13 @@ public final class Credentials {
         Optional<Caller> resolve(String cookieValue);
     }
 
-    /** An access token's facts, as the resolver needs them to build a caller. */
+    /**
+     * An access token's facts, as the resolver needs them to build a caller; {@code dpopJkt} the key
+     * it is bound to (RFC 9449), or null.
+     */
     public record BearerFacts(UUID tokenId, String clientId, UUID userId, String username, List<String> roles,
                               String scope, UUID organizationId, String actor, String grantType,
-                              boolean singlePerInstallation) {
+                              boolean singlePerInstallation, String dpopJkt) {
     }
 
     /** Live access tokens by value. */

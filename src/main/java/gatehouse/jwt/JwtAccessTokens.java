@@ -5,6 +5,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import gatehouse.tokens.AccessToken;
 import gatehouse.tokens.AccessTokenSigner;
 import java.util.Date;
+import java.util.Map;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -38,6 +39,8 @@ public final class JwtAccessTokens implements AccessTokenSigner {
                 .claim("organization_id", token.organizationId() == null ? null : token.organizationId().toString())
                 .claim("actor", token.actor())
                 .claim("email_verified", token.userId() == null ? null : emailVerified)
+                // RFC 9449 §6.1: the key a DPoP-bound token is bound to.
+                .claim("cnf", token.dpopJkt() == null ? null : Map.of("jkt", token.dpopJkt()))
                 .build();
         SigningKeys.Signed signed = keys.sign(handle, format.alg(), new JOSEObjectType(format.typ()), claims);
         return new Signed(signed.jwt(), signed.keyId());

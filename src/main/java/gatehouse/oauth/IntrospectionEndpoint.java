@@ -58,7 +58,7 @@ public final class IntrospectionEndpoint {
             return tokens.findActiveAccessToken(token)
                     .filter(found -> visibleTo(caller, found.token().clientId()))
                     .map(found -> describe(found.token(), found.owner().username(), found.owner().emailVerified(),
-                            "Bearer"))
+                            found.token().tokenType()))
                     .orElse(INACTIVE);
         }
         if (kind == TokenKind.REFRESH_TOKEN) {
@@ -68,7 +68,8 @@ public final class IntrospectionEndpoint {
                         var grant = found.grant();
                         var asAccess = new AccessToken(found.token().id(), grant.clientId(), grant.tokenUserId(),
                                 grant.organizationId(), grant.actor(), found.token().scope(), grant.id(),
-                                grant.grantType(), false, found.token().createdAt(), found.token().expiresAt(), null);
+                                grant.grantType(), false, found.token().createdAt(), found.token().expiresAt(), null,
+                                grant.dpopJkt());
                         return describe(asAccess, null, asAccess.userId() == null ? null : found.ownerEmailVerified(),
                                 "refresh_token");
                     })
@@ -104,6 +105,10 @@ public final class IntrospectionEndpoint {
         body.put("actor", token.actor());
         if (emailVerified != null) {
             body.put("email_verified", emailVerified);
+        }
+        if (token.dpopJkt() != null) {
+            // RFC 9449 §6.2: a resource server learns the key the token must be presented with.
+            body.put("cnf", Map.of("jkt", token.dpopJkt()));
         }
         return body;
     }

@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.ResponseMode;
 import com.nimbusds.oauth2.sdk.ResponseType;
@@ -12,11 +13,13 @@ import com.nimbusds.openid.connect.sdk.Prompt;
 import com.nimbusds.openid.connect.sdk.SubjectType;
 import com.nimbusds.openid.connect.sdk.claims.ClaimType;
 import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
+import gatehouse.auth.DPoPProofs;
 import gatehouse.jwt.SigningKeys;
 import gatehouse.scopes.ScopeService;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
 import java.net.URI;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -86,6 +89,7 @@ public final class MetadataEndpoint {
         metadata.setPushedAuthorizationRequestEndpointURI(URI.create(issuer + "/oauth/par"));
         metadata.requiresPushedAuthorizationRequests(false);
         metadata.setDeviceAuthorizationEndpointURI(URI.create(issuer + "/oauth/device_authorization"));
+        metadata.setDPoPJWSAlgs(DPoPProofs.ALGORITHMS.stream().sorted(Comparator.comparing(JWSAlgorithm::getName)).toList());
     }
 
     /**

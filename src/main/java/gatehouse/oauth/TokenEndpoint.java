@@ -1,5 +1,7 @@
 package gatehouse.oauth;
 
+import gatehouse.auth.CallerResolver;
+import gatehouse.auth.DPoPProofs;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientAuthenticator;
 import gatehouse.errors.OAuthError;
@@ -16,7 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** {@code POST /oauth/token} (RFC 6749 §3.2): read, authenticate, pick the grant, answer. */
+/**
+ * {@code POST /oauth/token} (RFC 6749 §3.2): read, authenticate, check a DPoP proof if one came
+ * (RFC 9449 §5: the tokens are then bound to its key), pick the grant, answer.
+ */
 public final class TokenEndpoint {
     private final ClientAuthenticator authenticator;
     private final Map<String, Grant> grants;
@@ -24,10 +29,12 @@ public final class TokenEndpoint {
 
     private final RateLimiter limiter;
     private final RateLimiter.Limit limit;
+    private final DPoPProofs proofs;
 
     public TokenEndpoint(ClientAuthenticator authenticator, List<Grant> grants, MeterRegistry metrics,
-                         RateLimiter limiter, RateLimiter.Limit limit) {
+                         RateLimiter limiter, RateLimiter.Limit limit, DPoPProofs proofs) {
         this.authenticator = authenticator;
+        this.proofs = proofs;
         this.limiter = limiter;
         this.limit = limit;
         this.grants = grants.stream().collect(Collectors.toUnmodifiableMap(Grant::type, g -> g));
@@ -45,11 +52,29 @@ public final class TokenEndpoint {
         if (!client.allowsGrant(grant.type())) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app may not use " + grant.type());
         }
-        TokenResponse response = grant.exchange(client, onlyDeclared(form, grant));
+        String dpopJkt = proofKey(ctx, client);
+        TokenResponse response = grant.exchange(client, onlyDeclared(form, grant), dpopJkt);
         // Only now: a bad grant must not spend the app's budget (see RateLimiter).
         limiter.spend(ctx, limit, client.clientId(), !client.confidential());
         issued.get(grant.type()).increment();
         Responses.ok(Responses.noStore(ctx), response.members());
+    }
+
+    /**
+     * The key a DPoP proof in the request was made with, or null without one (refused for an app
+     * that must send one). Every answer to a request with a proof carries a fresh DPoP-Nonce, so
+     * the client's next proof can include it.
+     */
+    private String proofKey(Context ctx, Client client) {
+        List<String> headers = CallerResolver.proofHeaders(ctx);
+        if (headers.isEmpty()) {
+            if (client.dpopBoundAccessTokens()) {
+                throw OAuthException.of(OAuthError.INVALID_DPOP_PROOF, "this app must send a DPoP proof (RFC 9449)");
+            }
+            return null;
+        }
+        ctx.header("DPoP-Nonce", proofs.currentNonce());
+        return proofs.tokenRequestKey(headers, ctx.path(), client.clientId());
     }
 
     private Grant grantFor(String grantType) {

@@ -2,9 +2,7 @@ package gatehouse.oauth;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import gatehouse.auth.CallerResolver;
-import gatehouse.errors.OAuthException;
 import gatehouse.tokens.AccessToken;
-import gatehouse.tokens.TokenService;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
 import java.time.Instant;
@@ -14,9 +12,9 @@ import java.util.UUID;
 
 /** {@code GET /oauth/token/info}: the presented bearer token's own facts. */
 public final class TokenInfoEndpoint {
-    private final TokenService tokens;
+    private final ResourceTokens tokens;
 
-    public TokenInfoEndpoint(TokenService tokens) {
+    public TokenInfoEndpoint(ResourceTokens tokens) {
         this.tokens = tokens;
     }
 
@@ -32,9 +30,8 @@ public final class TokenInfoEndpoint {
     }
 
     public void handle(Context ctx) {
-        String value = CallerResolver.bearerToken(ctx.header("Authorization"));
-        var found = tokens.findActiveAccessToken(value)
-                .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"));
+        var found = tokens.require(ctx.header("Authorization"), CallerResolver.proofHeaders(ctx), ctx.method().name(),
+                ctx.path());
         AccessToken token = found.token();
         List<String> scopes = token.scope().isEmpty() ? List.of() : Arrays.asList(token.scope().split(" "));
         Responses.ok(Responses.noStore(ctx), new TokenInfo(token.clientId(), token.userId(), token.organizationId(),

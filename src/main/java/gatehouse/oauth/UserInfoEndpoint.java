@@ -5,7 +5,6 @@ import gatehouse.auth.CallerResolver;
 import gatehouse.errors.OAuthException;
 import gatehouse.scopes.ScopeService;
 import gatehouse.tokens.AccessToken;
-import gatehouse.tokens.TokenService;
 import gatehouse.users.User;
 import gatehouse.users.UserService;
 import gatehouse.web.Responses;
@@ -20,19 +19,17 @@ import java.util.Set;
  * to reach.
  */
 public final class UserInfoEndpoint {
-    private final TokenService tokens;
+    private final ResourceTokens tokens;
     private final UserService users;
 
-    public UserInfoEndpoint(TokenService tokens, UserService users) {
+    public UserInfoEndpoint(ResourceTokens tokens, UserService users) {
         this.tokens = tokens;
         this.users = users;
     }
 
     public void handle(Context ctx) {
-        String value = CallerResolver.bearerToken(ctx.header("Authorization"));
-        AccessToken token = tokens.findActiveAccessToken(value)
-                .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"))
-                .token();
+        AccessToken token = tokens.require(ctx.header("Authorization"), CallerResolver.proofHeaders(ctx),
+                ctx.method().name(), ctx.path()).token();
         Set<String> scopes = ScopeService.parse(token.scope());
         if (token.userId() == null || !ActorMode.SELF.is(token.actor()) || !scopes.contains(OpenIdConnect.SCOPE)) {
             throw OAuthException.insufficientScope(OpenIdConnect.SCOPE);

@@ -37,7 +37,9 @@ class MalformedRequestsIT {
             "not_found", "conflict", "reauthorization_required", "payload_too_large", "unsupported_media_type",
             "rate_limit_exceeded", "provider_unavailable", "temporarily_unavailable",
             // RFC 9126 §2.3: /oauth/par answers a bad request with the authorization endpoint's codes.
-            "unsupported_response_type");
+            "unsupported_response_type",
+            // RFC 9449 §5, §8: DPoP's own codes at the token endpoint and at resources.
+            "invalid_dpop_proof", "use_dpop_nonce");
     private static final String BASIC_CHALLENGE = "Basic realm=\"gatehouse\"";
     private static final String BEARER_CHALLENGE = "Bearer error=\"invalid_token\"";
     private static final String FORM = "application/x-www-form-urlencoded";
@@ -255,9 +257,7 @@ class MalformedRequestsIT {
                 html("media type: JSON at the consent form",
                         () -> World.get().userSession.send("POST", "/oauth/authorize", JSON, "{\"confirm\":\"yes\"}")),
                 html("media type: JSON at the device code form",
-                        () -> World.get().userSession.send("POST", "/device", JSON, "{\"user_code\":\"BBBB-BBBB\"}")),
-                html("device: user_code of 2,000 characters",
-                        () -> World.get().userSession.get("/device?user_code=" + "B".repeat(2_000))));
+                        () -> World.get().userSession.send("POST", "/device", JSON, "{\"user_code\":\"BBBB-BBBB\"}")));
     }
 
     private static List<Case> oversizedBodies() {
@@ -296,6 +296,16 @@ class MalformedRequestsIT {
                 json("token: device_code for an app not registered for it", 400, "unauthorized_client",
                         () -> token(Http.form("grant_type", "urn:ietf:params:oauth:grant-type:device_code",
                                 "device_code", "x"), World.get().confidential.basic())),
+                json("token: DPoP header that is no JWT", 400, "invalid_dpop_proof",
+                        () -> World.get().api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+                                "Authorization", World.get().confidential.basic(), "DPoP", "x.y.z")),
+                json("token: DPoP header of 20k characters", ANY_4XX, null,
+                        () -> World.get().api.postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+                                "Authorization", World.get().confidential.basic(), "DPoP", "e".repeat(20_000))),
+                json("token info: DPoP scheme without a token", 401, "invalid_token",
+                        () -> World.get().api.get("/oauth/token/info", "Authorization", "DPoP ")),
+                json("token info: DPoP scheme with an unknown token", 401, "invalid_token",
+                        () -> World.get().api.get("/oauth/token/info", "Authorization", "DPoP foot_x", "DPoP", "a.b.c")),
                 json("device authorization: an app not registered for the grant", 400, "unauthorized_client",
                         () -> World.get().api.postForm("/oauth/device_authorization", "",
                                 "Authorization", World.get().confidential.basic())),
