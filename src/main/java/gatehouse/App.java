@@ -6,11 +6,13 @@ import gatehouse.audit.AuditRepository;
 import gatehouse.auth.CallerResolver;
 import gatehouse.auth.DPoPProofs;
 import gatehouse.clients.ClientApprovals;
+import gatehouse.clients.ClientAssertions;
 import gatehouse.clients.ClientAuthenticator;
 import gatehouse.clients.ClientCache;
 import gatehouse.clients.ClientRepository;
 import gatehouse.clients.ClientRoutes;
 import gatehouse.clients.ClientService;
+import gatehouse.clients.JwksSource;
 import gatehouse.clients.WebhookSecrets;
 import gatehouse.consent.ConsentRepository;
 import gatehouse.consent.ConsentRoutes;
@@ -118,6 +120,7 @@ import gatehouse.web.Assets;
 import gatehouse.web.Bodies;
 import gatehouse.web.Pages;
 import gatehouse.webhooks.HostResolver;
+import gatehouse.webhooks.RemoteJwks;
 import gatehouse.webhooks.WebhookDispatcher;
 import gatehouse.webhooks.WebhookOutbox;
 import gatehouse.webhooks.WebhookRepository;
@@ -154,6 +157,8 @@ public final class App implements AutoCloseable {
     private final Database database;
     private final Encryption encryption;
     private final WebhookDispatcher dispatcher;
+    /** Fetches apps' jwks_uri (private_key_jwt) under the webhook rules. */
+    private final RemoteJwks remoteJwks;
     private final VaultRefresher vaultRefresher;
     private final InstallationService installations;
     private final SigningKeys signingKeys;
@@ -174,7 +179,8 @@ public final class App implements AutoCloseable {
         this.config = config;
         this.database = database;
         Floor floor = floor(config, database);
-        Features features = features(config, database, floor);
+        this.remoteJwks = new RemoteJwks(webhookHosts, config.webhooks().allowPrivate());
+        Features features = features(config, database, floor, remoteJwks);
         this.encryption = floor.encryption();
         this.buckets = floor.buckets();
         this.signingKeys = features.signingKeys();
@@ -231,7 +237,7 @@ public final class App implements AutoCloseable {
                             DeviceFlow deviceFlow, DPoPProofs proofs) {
     }
 
-    private static Features features(Config config, Database database, Floor floor) {
+    private static Features features(Config config, Database database, Floor floor, JwksSource remoteJwks) {
         Clock clock = floor.clock();
         TokenCodec codec = floor.codec();
         AuditLog audit = floor.audit();
@@ -269,7 +275,7 @@ public final class App implements AutoCloseable {
         var clientRepository = new ClientRepository();
         var clients = new ClientService(database, clientRepository, clientCache, audit, orgs, scopes, codec, tokens,
                 clock, (int) config.tokens().accessTokenTtl().toSeconds(), webhookSecrets,
-                config.webhooks().allowPrivate());
+                config.webhooks().allowPrivate(), encryption);
         var consents = new ConsentService(database, new ConsentRepository(), clients, orgs, tokens, audit, clock);
         var installations = new InstallationService(database, new InstallationRepository(), orgs, clients, consents,
                 tokens, audit, outbox, clock);
@@ -277,7 +283,8 @@ public final class App implements AutoCloseable {
         var platforms = new Platforms(config.vault(), new ProviderHttp(), clock);
         var tokenLookup = new TokenLookup(database, vaultRepository, platforms, encryption, audit, clock,
                 config.vault().refreshSkew(), floor.metrics().registry());
-        var authenticator = new ClientAuthenticator(clients, codec, clock);
+        var authenticator = new ClientAuthenticator(clients, codec, clock,
+                new ClientAssertions(clients, database, encryption, remoteJwks, config.issuer(), clock));
         var proofs = new DPoPProofs(config.issuer(), database, encryption.derivedKey("dpop-nonce"),
                 config.tokens().dpopRequireNonce(), clock);
         var codes = new AuthorizationCodeRepository();
@@ -580,6 +587,7 @@ public final class App implements AutoCloseable {
         purger.close();
         mail.close();
         dispatcher.close();
+        remoteJwks.close();
         vaultRefresher.close();
         changes.close();
         buckets.close();

@@ -95,10 +95,8 @@ public final class CallerResolver implements CallerSource {
 
     /** The caller a presented access token stands for, once its DPoP binding is checked (RFC 9449 §7). */
     private Caller bearer(Context ctx, DPoPProofs.Presented presented) {
-        var found = tokens.findActive(presented.value())
-                .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"));
-        proofs.requireBinding(presented, found.dpopJkt(), proofHeaders(ctx), ctx.method().name(), ctx.path(),
-                found.clientId());
+        var found = tokens.findActive(presented.value()).orElseThrow(() -> DPoPProofs.unknownToken(presented));
+        proofs.requireBinding(presented, found.dpopJkt(), proofHeaders(ctx), ctx.method().name(), ctx.path());
         Set<String> scopes = found.scope().isEmpty() ? new HashSet<>() : new HashSet<>(Arrays.asList(found.scope().split(" ")));
         boolean service = isServiceToken(found);
         if (!service) {

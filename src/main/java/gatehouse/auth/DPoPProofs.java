@@ -2,6 +2,8 @@ package gatehouse.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.oauth2.sdk.dpop.JWKThumbprintConfirmation;
@@ -18,6 +20,7 @@ import com.nimbusds.openid.connect.sdk.Nonce;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
+import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -85,16 +88,21 @@ public final class DPoPProofs {
      *
      * @throws OAuthException invalid_dpop_proof, or use_dpop_nonce when a nonce is required and missing or stale
      */
-    public String tokenRequestKey(List<String> proofHeaders, String path, String clientId) {
+    public String tokenRequestKey(List<String> proofHeaders, String path) {
         SignedJWT proof = single(proofHeaders, OAuthError.INVALID_DPOP_PROOF);
         if (proof == null) {
             return null;
         }
-        Nonce nonce = nonceOf(proof);
+        String claimed = claimedNonce(proof, OAuthError.INVALID_DPOP_PROOF);
+        Nonce nonce = claimed != null && isCurrent(claimed) ? new Nonce(claimed) : null;
+        if (nonce == null && (requireNonce || claimed != null)) {
+            throw OAuthException.of(OAuthError.USE_DPOP_NONCE, "use the nonce in the DPoP-Nonce header in the proof");
+        }
         var verifier = new DPoPTokenRequestVerifier(ALGORITHMS, URI.create(issuer + path), MAX_SKEW_SECONDS,
                 new SeenProofs());
         try {
-            return verifier.verify(new DPoPIssuer(clientId), proof, nonce).getValue().toString();
+            return verifier.verify(new DPoPIssuer(thumbprint(proof, OAuthError.INVALID_DPOP_PROOF)), proof, nonce)
+                    .getValue().toString();
         } catch (InvalidDPoPProofException | JOSEException e) {
             throw OAuthException.of(OAuthError.INVALID_DPOP_PROOF, "the DPoP proof is invalid: " + reason(e));
         }
@@ -124,17 +132,25 @@ public final class DPoPProofs {
         return new Presented(value, dpop);
     }
 
+    /** 401 for a token that is unknown, expired or revoked, challenged in the scheme it came in. */
+    public static OAuthException unknownToken(Presented presented) {
+        OAuthException refused = OAuthException.invalidToken("unknown, expired or revoked token");
+        return presented.dpop() ? refused.withChallenge(CHALLENGE + ", error=\"invalid_token\"") : refused;
+    }
+
     /**
      * Checks that a token was presented as its binding requires: a bearer token with
      * {@code Bearer}; a token bound to {@code boundJkt} with {@code DPoP} and one proof, by that key,
-     * over {@code method} and {@code path}, naming this token ({@code ath}). {@code clientId} is the
-     * token's app, whose proofs are remembered against replay.
+     * over {@code method} and {@code path}, naming this token ({@code ath}). A proof may carry the
+     * token endpoint's nonce (clients keep one per origin); a stale one is answered
+     * {@code use_dpop_nonce} with a fresh one.
      */
     public void requireBinding(Presented presented, String boundJkt, List<String> proofHeaders, String method,
-                               String path, String clientId) {
+                               String path) {
         if (boundJkt == null) {
             if (presented.dpop()) {
-                throw OAuthException.invalidToken("this token is not bound to a DPoP key: present it as a Bearer token");
+                throw OAuthException.invalidToken("this token is not bound to a DPoP key: present it as a Bearer token")
+                        .withChallenge(CHALLENGE + ", error=\"invalid_token\"");
             }
             return;
         }
@@ -147,12 +163,20 @@ public final class DPoPProofs {
         if (proof == null) {
             throw resourceProofRefused("a DPoP proof is required with this token");
         }
+        String claimed = claimedNonce(proof, OAuthError.RESOURCE_INVALID_DPOP_PROOF);
+        if (claimed != null && !isCurrent(claimed)) {
+            throw OAuthException.of(OAuthError.RESOURCE_USE_DPOP_NONCE, "use the nonce in the DPoP-Nonce header in the proof")
+                    .withChallenge(CHALLENGE + ", error=\"use_dpop_nonce\"").withDPoPNonce(currentNonce());
+        }
         var verifier = new DPoPProtectedResourceRequestVerifier(ALGORITHMS, MAX_SKEW_SECONDS, new SeenProofs());
         try {
-            verifier.verify(method, URI.create(issuer + path), new DPoPIssuer(clientId), proof,
-                    new DPoPAccessToken(presented.value()), new JWKThumbprintConfirmation(new Base64URL(boundJkt)), null);
+            verifier.verify(method, URI.create(issuer + path),
+                    new DPoPIssuer(thumbprint(proof, OAuthError.RESOURCE_INVALID_DPOP_PROOF)), proof,
+                    new DPoPAccessToken(presented.value()), new JWKThumbprintConfirmation(new Base64URL(boundJkt)),
+                    claimed == null ? null : new Nonce(claimed));
         } catch (AccessTokenValidationException e) {
-            throw resourceProofRefused("the DPoP proof was not made with the key this token is bound to");
+            throw resourceProofRefused("the DPoP proof names another token (ath) or was not made with the key this"
+                    + " token is bound to");
         } catch (InvalidDPoPProofException | JOSEException e) {
             throw resourceProofRefused("the DPoP proof is invalid: " + reason(e));
         }
@@ -163,7 +187,10 @@ public final class DPoPProofs {
                 .withChallenge(CHALLENGE + ", error=\"invalid_dpop_proof\"");
     }
 
-    /** The one proof of the request, parsed; null without one. */
+    /**
+     * The one proof of the request, parsed; null without one. An RSA key in its header must be 2048
+     * to 4096 bits with the exponent 65537: a caller-chosen huge key would make verifying it costly.
+     */
     private static SignedJWT single(List<String> headers, OAuthError error) {
         if (headers == null || headers.isEmpty()) {
             return null;
@@ -171,28 +198,44 @@ public final class DPoPProofs {
         if (headers.size() > 1) {
             throw OAuthException.of(error, "send one DPoP header, not " + headers.size());
         }
+        SignedJWT proof;
         try {
-            return SignedJWT.parse(headers.getFirst().trim());
+            proof = SignedJWT.parse(headers.getFirst().trim());
         } catch (ParseException | RuntimeException e) {
             throw OAuthException.of(error, "the DPoP header is not a signed JWT");
         }
+        if (proof.getHeader().getJWK() instanceof RSAKey rsa) {
+            int bits = rsa.getModulus().decodeToBigInteger().bitLength();
+            if (bits < 2048 || bits > 4096 || !BigInteger.valueOf(65537).equals(rsa.getPublicExponent().decodeToBigInteger())) {
+                throw OAuthException.of(error, "an RSA proof key must be 2048 to 4096 bits with the exponent 65537");
+            }
+        }
+        return proof;
     }
 
-    /** The proof's nonce when it is one of ours, null when none is required; else use_dpop_nonce. */
-    private Nonce nonceOf(SignedJWT proof) {
-        String claimed;
+    /** The nonce the proof carries, or null. */
+    private static String claimedNonce(SignedJWT proof, OAuthError error) {
         try {
-            claimed = proof.getJWTClaimsSet().getStringClaim("nonce");
+            return proof.getJWTClaimsSet().getStringClaim("nonce");
         } catch (ParseException e) {
-            throw OAuthException.of(OAuthError.INVALID_DPOP_PROOF, "the DPoP proof's claims cannot be read");
+            throw OAuthException.of(error, "the DPoP proof's claims cannot be read");
         }
-        if (claimed != null && isCurrent(claimed)) {
-            return new Nonce(claimed);
+    }
+
+    /**
+     * The thumbprint of the key in the proof's header, under which its jti is remembered (RFC 9449
+     * §11.1: a jti is unique per key).
+     */
+    private static String thumbprint(SignedJWT proof, OAuthError error) {
+        JWK key = proof.getHeader().getJWK();
+        if (key == null) {
+            throw OAuthException.of(error, "the DPoP proof has no jwk header");
         }
-        if (requireNonce || claimed != null) {
-            throw OAuthException.of(OAuthError.USE_DPOP_NONCE, "use the nonce in the DPoP-Nonce header in the proof");
+        try {
+            return key.computeThumbprint().toString();
+        } catch (JOSEException e) {
+            throw OAuthException.of(error, "the DPoP proof's key has no thumbprint");
         }
-        return null;
     }
 
     private boolean isCurrent(String nonce) {
@@ -220,7 +263,7 @@ public final class DPoPProofs {
         return message == null ? "rejected" : message.length() > 200 ? message.substring(0, 200) : message;
     }
 
-    /** Proofs seen, by SHA-256 of (app, jti), kept past their acceptance window (then purged). */
+    /** Proofs seen, by SHA-256 of (key thumbprint, jti), kept past their acceptance window (then purged). */
     private final class SeenProofs implements SingleUseChecker<Map.Entry<DPoPIssuer, JWTID>> {
         @Override
         public void markAsUsed(Map.Entry<DPoPIssuer, JWTID> use) throws AlreadyUsedException {

@@ -1,6 +1,7 @@
 package gatehouse.clients;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonRawValue;
 import gatehouse.auth.ActorMode;
 import gatehouse.tokens.AccessTokenSigner;
 import java.time.Instant;
@@ -48,6 +49,7 @@ public record Client(
         boolean resourceServer,
         boolean requirePushedAuthorizationRequests,
         boolean dpopBoundAccessTokens,
+        Authentication authentication,
         UUID createdBy,
         Instant createdAt,
         Instant updatedAt) {
@@ -113,8 +115,50 @@ public record Client(
                 List.copyOf(approvedGrantTypesNow), confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds,
                 refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, requirePushedAuthorizationRequests,
-                dpopBoundAccessTokens, createdBy,
+                dpopBoundAccessTokens, authentication, createdBy,
                 createdAt, updatedAt);
+    }
+
+    public static final String CLIENT_SECRET_BASIC = "client_secret_basic";
+    public static final String CLIENT_SECRET_POST = "client_secret_post";
+    public static final String CLIENT_SECRET_JWT = "client_secret_jwt";
+    public static final String PRIVATE_KEY_JWT = "private_key_jwt";
+    public static final String NONE = "none";
+    /** RFC 7591 token_endpoint_auth_method values: the first two (and none) need no setting. */
+    public static final List<String> AUTH_METHODS = List.of(CLIENT_SECRET_BASIC, CLIENT_SECRET_POST, CLIENT_SECRET_JWT,
+            PRIVATE_KEY_JWT, NONE);
+
+    /**
+     * How the app authenticates (RFC 7591 token_endpoint_auth_method): as it chose, else with its
+     * secret (Basic or in the body, both accepted) or, for a public app, its client_id alone.
+     */
+    public String tokenEndpointAuthMethod() {
+        return authentication.method() != null ? authentication.method() : confidential ? CLIENT_SECRET_BASIC : NONE;
+    }
+
+    /** Whether the app authenticates with a signed JWT (RFC 7523) and with nothing else. */
+    public boolean usesAssertions() {
+        return CLIENT_SECRET_JWT.equals(authentication.method()) || PRIVATE_KEY_JWT.equals(authentication.method());
+    }
+
+    /**
+     * What the app registered to prove itself with a signed JWT: the method it chose (null: the
+     * secret as always), its public keys ({@code jwksJson}, a JWK set) or where it publishes them
+     * ({@code jwksUri}), and for client_secret_jwt its secret, Fernet-encrypted ({@code sealedSecret},
+     * never shown; for every other app null, as only the secret's hash is kept).
+     */
+    public record Authentication(String method, String jwksJson, String jwksUri, String sealedSecret) {
+        public static final Authentication SECRET = new Authentication(null, null, null, null);
+    }
+
+    /** The same app with other authentication settings. */
+    public Client withAuthentication(Authentication changed) {
+        return new Client(clientId, id, secretHash, previousSecretHash, previousSecretExpiresAt, name, description,
+                homepageUrl, ownerOrgId, redirectUris, postLogoutRedirectUris, grantTypes, scopes, approvedScopes,
+                allowedScopes, approvedGrantTypes, confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
+                accessTokenJwtTyp, idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds,
+                refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, requirePushedAuthorizationRequests,
+                dpopBoundAccessTokens, changed, createdBy, createdAt, updatedAt);
     }
 
     /** The actor a request gets when it names none: the app's first actor mode (docs/http.md, "The OAuth flows"). */
@@ -127,10 +171,11 @@ public record Client(
                 postLogoutRedirectUris, grantTypes, String.join(" ", scopes), String.join(" ", approvedScopes),
                 String.join(" ", allowedScopes),
                 String.join(" ", pendingScopes()), approvedGrantTypes, pendingGrantTypes(), confidential,
-                confidential ? "client_secret_basic" : "none", actorModes, accessTokenFormat, accessTokenSigningAlg,
+                tokenEndpointAuthMethod(), actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenAlg(), accessTokenTtl,
                 refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl, webhookEvents,
-                resourceServer, requirePushedAuthorizationRequests, dpopBoundAccessTokens, createdAt, updatedAt);
+                resourceServer, requirePushedAuthorizationRequests, dpopBoundAccessTokens, authentication.jwksJson(),
+                authentication.jwksUri(), createdAt, updatedAt);
     }
 
     /** The app as the API shows it; {@code client_secret} appears only when just created or rotated. */
@@ -167,6 +212,8 @@ public record Client(
             boolean resourceServer,
             boolean requirePushedAuthorizationRequests,
             boolean dpopBoundAccessTokens,
+            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonRawValue String jwks,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String jwksUri,
             Instant createdAt,
             Instant updatedAt) {
     }

@@ -6,17 +6,21 @@ import gatehouse.auth.Credentials;
 import gatehouse.errors.OAuthException;
 import gatehouse.secrets.TokenCodec;
 import gatehouse.secrets.TokenKind;
+import gatehouse.web.FormParams;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Authenticates the client at the token, introspection and revocation endpoints (RFC 6749 §2.3):
- * {@code client_secret_basic}, {@code client_secret_post}, or {@code none} for public apps. Secrets
- * are checked by SHA-256 in constant time; a secret with a bad checksum is refused unread.
+ * {@code client_secret_basic}, {@code client_secret_post}, {@code none} for public apps, and a
+ * signed JWT ({@code private_key_jwt}, {@code client_secret_jwt}, RFC 7523: {@link ClientAssertions})
+ * for apps registered for one, which then authenticate no other way. Secrets are checked by SHA-256
+ * in constant time; a secret with a bad checksum is refused unread.
  */
 public final class ClientAuthenticator implements Credentials.ClientSecrets {
     public static final String BASIC_CHALLENGE = "Basic realm=\"gatehouse\"";
@@ -27,6 +31,7 @@ public final class ClientAuthenticator implements Credentials.ClientSecrets {
     private final ClientService clients;
     private final TokenCodec codec;
     private final Clock clock;
+    private final ClientAssertions assertions;
     /**
      * Basic headers already parsed, by the SHA-256 of the header: the client ID and the SHA-256 of
      * the secret in it, which is all {@link #verifySecretHash} needs. A client sends the same header
@@ -39,8 +44,9 @@ public final class ClientAuthenticator implements Credentials.ClientSecrets {
     private record Presented(String clientId, byte[] secretHash) {
     }
 
-    public ClientAuthenticator(ClientService clients, TokenCodec codec, Clock clock) {
+    public ClientAuthenticator(ClientService clients, TokenCodec codec, Clock clock, ClientAssertions assertions) {
         this.clients = clients;
+        this.assertions = assertions;
         this.codec = codec;
         this.clock = clock;
     }
@@ -51,10 +57,32 @@ public final class ClientAuthenticator implements Credentials.ClientSecrets {
     }
 
     /** How the client authenticated. */
-    public enum Method { CLIENT_SECRET_BASIC, CLIENT_SECRET_POST, NONE }
+    public enum Method { CLIENT_SECRET_BASIC, CLIENT_SECRET_POST, CLIENT_ASSERTION, NONE }
 
     /** The authenticated app and the method it used. */
     public record Authenticated(Client client, Method method) {
+    }
+
+    /**
+     * The app a form-encoded OAuth request authenticates as: by {@code client_assertion} (RFC 7523)
+     * when it carries one, else as {@link #authenticate(String, String, String, boolean)} says.
+     *
+     * @param authorization the Authorization header, or null
+     * @param form          the request's form (client_id, client_secret, client_assertion_type, client_assertion)
+     * @param allowPublic   whether a public app may authenticate with {@code none} here
+     */
+    public Authenticated authenticate(String authorization, FormParams form, boolean allowPublic) {
+        form.rejectRepeated(List.of("client_id", "client_secret", "client_assertion_type", "client_assertion"));
+        String assertionType = form.get("client_assertion_type");
+        String assertion = form.get("client_assertion");
+        if (assertionType == null && assertion == null) {
+            return authenticate(authorization, form.get("client_id"), form.get("client_secret"), allowPublic);
+        }
+        if (authorization != null || form.get("client_secret") != null) {
+            throw OAuthException.invalidRequest("use one client authentication method, not two");
+        }
+        return new Authenticated(assertions.authenticate(assertionType, assertion, form.get("client_id")),
+                Method.CLIENT_ASSERTION);
     }
 
     /**
@@ -77,7 +105,7 @@ public final class ClientAuthenticator implements Credentials.ClientSecrets {
             throw OAuthException.invalidClient("no client authentication").withChallenge(BASIC_CHALLENGE);
         }
         if (bodySecret != null) {
-            return new Authenticated(verifySecret(bodyClientId, bodySecret), Method.CLIENT_SECRET_POST);
+            return new Authenticated(secretAllowed(verifySecret(bodyClientId, bodySecret)), Method.CLIENT_SECRET_POST);
         }
         Client client = clients.findOptional(bodyClientId)
                 .orElseThrow(() -> failed("unknown client_id"));
@@ -109,7 +137,8 @@ public final class ClientAuthenticator implements Credentials.ClientSecrets {
         if (bodyClientId != null && !bodyClientId.equals(presented.clientId())) {
             throw OAuthException.invalidRequest("client_id in the body differs from the Authorization header");
         }
-        return new Authenticated(verifySecretHash(presented.clientId(), presented.secretHash()), Method.CLIENT_SECRET_BASIC);
+        return new Authenticated(secretAllowed(verifySecretHash(presented.clientId(), presented.secretHash())),
+                Method.CLIENT_SECRET_BASIC);
     }
 
     /** Parses a Basic header not seen before and remembers it when its secret is well-formed. */
@@ -158,7 +187,15 @@ public final class ClientAuthenticator implements Credentials.ClientSecrets {
         throw failed("wrong client secret");
     }
 
-    private static OAuthException failed(String detail) {
+    /** An app registered for a signed JWT proves itself with one only, not with its secret. */
+    private static Client secretAllowed(Client client) {
+        if (client.usesAssertions()) {
+            throw failed("this app authenticates with " + client.tokenEndpointAuthMethod());
+        }
+        return client;
+    }
+
+    static OAuthException failed(String detail) {
         // RFC 6749 §5.2 asks for the challenge when Basic was tried; HTTP asks for one on every 401.
         return OAuthException.invalidClient(detail).withChallenge(BASIC_CHALLENGE);
     }

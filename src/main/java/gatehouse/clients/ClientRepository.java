@@ -26,6 +26,8 @@ public final class ClientRepository {
             rs.getInt("refresh_token_grace_seconds"), Rows.integerOrNull(rs, "refresh_token_ttl"),
             rs.getString("webhook_url"), Rows.texts(rs, "webhook_events"), rs.getBoolean("resource_server"),
             rs.getBoolean("require_pushed_authorization_requests"), rs.getBoolean("dpop_bound_access_tokens"),
+            new Client.Authentication(rs.getString("token_endpoint_auth_method"), rs.getString("jwks"),
+                    rs.getString("jwks_uri"), rs.getString("secret_sealed")),
             Rows.uuid(rs, "created_by"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
     private static final String COLUMNS = """
             client_id, id, secret_hash, previous_secret_hash, previous_secret_expires_at, name, description,
@@ -35,7 +37,8 @@ public final class ClientRepository {
             id_token_signed_response_alg,
             access_token_ttl, refresh_token_rotation,
             refresh_token_grace_seconds, refresh_token_ttl, webhook_url, webhook_events, resource_server,
-            require_pushed_authorization_requests, dpop_bound_access_tokens,
+            require_pushed_authorization_requests, dpop_bound_access_tokens, token_endpoint_auth_method, jwks, jwks_uri,
+            secret_sealed,
             created_by, created_at, updated_at""";
     /** What is read: the stored columns and the scopes the app may use now (requested ∩ (unrestricted ∪ approved)). */
     private static final String SELECTED = COLUMNS + ", client_allowed_scopes(scopes, approved_scopes) AS allowed_scopes";
@@ -111,17 +114,21 @@ public final class ClientRepository {
                             webhook_events = :webhook_events, resource_server = :resource_server,
                             require_pushed_authorization_requests = :require_pushed_authorization_requests,
                             dpop_bound_access_tokens = :dpop_bound_access_tokens,
+                            token_endpoint_auth_method = :token_endpoint_auth_method, jwks = :jwks, jwks_uri = :jwks_uri,
+                            secret_sealed = :secret_sealed,
                             updated_at = :updated_at
                         WHERE client_id = :client_id"""), client)
                 .execute();
     }
 
+    /** {@code sealed}: the new secret encrypted, for an app using client_secret_jwt; else null. */
     public void replaceSecret(Handle handle, String clientId, byte[] newHash, byte[] previousHash,
-                              Instant previousExpiresAt, Instant now) {
+                              Instant previousExpiresAt, String sealed, Instant now) {
         handle.createUpdate("""
                         UPDATE clients SET secret_hash = :newHash, previous_secret_hash = :previousHash,
-                            previous_secret_expires_at = :previousExpiresAt, updated_at = :now
+                            previous_secret_expires_at = :previousExpiresAt, secret_sealed = :sealed, updated_at = :now
                         WHERE client_id = :clientId""")
+                .bind("sealed", sealed)
                 .bind("clientId", clientId)
                 .bind("newHash", newHash)
                 .bind("previousHash", previousHash)
@@ -196,6 +203,10 @@ public final class ClientRepository {
                 .bind("resource_server", c.resourceServer())
                 .bind("require_pushed_authorization_requests", c.requirePushedAuthorizationRequests())
                 .bind("dpop_bound_access_tokens", c.dpopBoundAccessTokens())
+                .bind("token_endpoint_auth_method", c.authentication().method())
+                .bind("jwks", c.authentication().jwksJson())
+                .bind("jwks_uri", c.authentication().jwksUri())
+                .bind("secret_sealed", c.authentication().sealedSecret())
                 .bind("created_by", c.createdBy())
                 .bind("created_at", c.createdAt())
                 .bind("updated_at", c.updatedAt());

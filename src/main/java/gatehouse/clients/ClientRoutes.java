@@ -18,7 +18,7 @@ public final class ClientRoutes {
             "access_token_format", "access_token_jwt_typ", "id_token_signed_response_alg",
             "access_token_signing_alg", "access_token_ttl", "refresh_token_rotation", "refresh_token_grace_seconds", "refresh_token_ttl",
             "webhook_url", "webhook_events", "resource_server", "require_pushed_authorization_requests",
-            "dpop_bound_access_tokens");
+            "dpop_bound_access_tokens", "token_endpoint_auth_method", "jwks", "jwks_uri");
 
     private final ClientService clients;
     private final ClientApprovals approvals;
@@ -126,6 +126,9 @@ public final class ClientRoutes {
                 body.strings("webhook_events", 50, 100),
                 body.bool("resource_server"),
                 body.bool("require_pushed_authorization_requests"),
-                body.bool("dpop_bound_access_tokens"));
+                body.bool("dpop_bound_access_tokens"),
+                body.string("token_endpoint_auth_method", 30),
+                body.node("jwks"),
+                body.string("jwks_uri", WebhookUrls.MAX_LENGTH + 1));
     }
 }

@@ -3,6 +3,7 @@ package gatehouse.clients;
 import gatehouse.audit.AuditLog;
 import gatehouse.auth.ActorMode;
 import gatehouse.auth.Caller;
+import gatehouse.crypto.Encryption;
 import gatehouse.errors.OAuthException;
 import gatehouse.orgs.Membership;
 import gatehouse.orgs.OrgService;
@@ -19,6 +20,7 @@ import gatehouse.tokens.RefreshToken;
 import gatehouse.tokens.TokenService;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -61,10 +63,17 @@ public final class ClientService {
 
     private final WebhookSecrets webhookSecrets;
     private final boolean allowPrivateWebhooks;
+    private final Encryption encryption;
 
+    /**
+     * @param allowPrivateWebhooks whether webhook URLs and jwks_uri may point at private addresses (development)
+     * @param encryption           seals the secret of an app using client_secret_jwt
+     */
     public ClientService(Database database, ClientRepository clients, ClientCache cache, AuditLog audit, OrgService orgs,
                          ScopeService scopes, TokenCodec codec, TokenService tokens, Clock clock,
-                         int defaultAccessTokenTtl, WebhookSecrets webhookSecrets, boolean allowPrivateWebhooks) {
+                         int defaultAccessTokenTtl, WebhookSecrets webhookSecrets, boolean allowPrivateWebhooks,
+                         Encryption encryption) {
+        this.encryption = encryption;
         this.webhookSecrets = webhookSecrets;
         this.allowPrivateWebhooks = allowPrivateWebhooks;
         this.database = database;
@@ -98,9 +107,9 @@ public final class ClientService {
                 secret == null ? null : TokenCodec.hash(secret), null, null,
                 null, "", null, ownerOrgId, List.of(), List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                 List.of(), List.of(), List.of(), List.of(), confidential, List.of(ActorMode.SELF.value()), "opaque", "ES256",
-                "at+jwt", null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, false, false, caller.userId(), now,
-                now);
-        Client client = approvedAtRegistration(caller, apply(caller, blank, spec, true));
+                "at+jwt", null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, false, false,
+                Client.Authentication.SECRET, caller.userId(), now, now);
+        Client client = sealedIfNeeded(approvedAtRegistration(caller, apply(caller, blank, spec, true)), secret);
         return database.inTransaction(handle -> {
             clients.insert(handle, client);
             Client stored = clients.find(handle, client.clientId()).orElseThrow();
@@ -203,8 +212,9 @@ public final class ClientService {
         String secret = codec.generate(TokenKind.CLIENT_SECRET);
         byte[] previous = grace > 0 ? client.secretHash() : null;
         Instant previousExpires = grace > 0 ? now.plusSeconds(grace) : null;
+        String sealed = sealedIfNeeded(client, secret).authentication().sealedSecret();
         database.inTransaction(handle -> {
-            clients.replaceSecret(handle, client.clientId(), TokenCodec.hash(secret), previous, previousExpires, now);
+            clients.replaceSecret(handle, client.clientId(), TokenCodec.hash(secret), previous, previousExpires, sealed, now);
             clients.notifyChanged(handle, clientId);
             audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.secret_rotated").client(clientId)
                     .organization(client.ownerOrgId()).details(Map.of("grace_seconds", grace)));
@@ -273,8 +283,54 @@ public final class ClientService {
                 tokens.accessTokenTtl(), tokens.rotation(), tokens.graceSeconds(), tokens.refreshTokenTtl(), webhook.url(),
                 webhook.events(), resourceServer, valueOr(spec.requirePushedAuthorizationRequests(),
                         base.requirePushedAuthorizationRequests()),
-                valueOr(spec.dpopBoundAccessTokens(), base.dpopBoundAccessTokens()),
+                valueOr(spec.dpopBoundAccessTokens(), base.dpopBoundAccessTokens()), authentication(base, spec),
                 base.createdBy(), base.createdAt(), creating ? base.updatedAt() : clock.instant());
+    }
+
+    /**
+     * The app with its secret sealed when it signs client_secret_jwt assertions with it (the HMAC
+     * needs the secret itself); any other app keeps only the hash.
+     */
+    private Client sealedIfNeeded(Client client, String secret) {
+        Client.Authentication auth = client.authentication();
+        String sealed = Client.CLIENT_SECRET_JWT.equals(auth.method()) && secret != null
+                ? encryption.encrypt(secret.getBytes(StandardCharsets.UTF_8)) : null;
+        return client.withAuthentication(new Client.Authentication(auth.method(), auth.jwksJson(), auth.jwksUri(), sealed));
+    }
+
+    /**
+     * How the app authenticates (RFC 7591 token_endpoint_auth_method, jwks, jwks_uri): a method that
+     * fits the app (none for a public one; a secret or an assertion for a confidential one); for
+     * private_key_jwt its public keys, inline or at an https URL reached under the webhook rules. An
+     * app switched to client_secret_jwt signs with its secret once it is rotated (only then is the
+     * secret known again, to be sealed); switching away forgets the sealed copy.
+     */
+    private Client.Authentication authentication(Client base, ClientSpec spec) {
+        Client.Authentication current = base.authentication();
+        String method = spec.has("token_endpoint_auth_method") ? spec.tokenEndpointAuthMethod() : current.method();
+        if (method != null && !Client.AUTH_METHODS.contains(method)) {
+            throw OAuthException.validation("token_endpoint_auth_method must be one of " + Client.AUTH_METHODS);
+        }
+        if (method != null && base.confidential() == Client.NONE.equals(method)) {
+            throw OAuthException.validation(base.confidential()
+                    ? "token_endpoint_auth_method none is for public apps" : "a public app authenticates with none");
+        }
+        String jwks = spec.has("jwks") ? ClientKeys.publicJwks(spec.jwks()) : current.jwksJson();
+        String jwksUri = spec.has("jwks_uri") ? spec.jwksUri() : current.jwksUri();
+        if (jwksUri != null) {
+            String problem = WebhookUrls.problemWith(jwksUri, allowPrivateWebhooks);
+            if (problem != null) {
+                throw OAuthException.validation("jwks_uri: " + problem);
+            }
+        }
+        if (jwks != null && jwksUri != null) {
+            throw OAuthException.validation("register jwks or jwks_uri, not both");
+        }
+        if (Client.PRIVATE_KEY_JWT.equals(method) && jwks == null && jwksUri == null) {
+            throw OAuthException.validation("private_key_jwt needs the app's public keys: jwks or jwks_uri");
+        }
+        String sealed = Client.CLIENT_SECRET_JWT.equals(method) ? current.sealedSecret() : null;
+        return new Client.Authentication(method, jwks, jwksUri, sealed);
     }
 
     /** What people see of the app: its name, description and homepage. */

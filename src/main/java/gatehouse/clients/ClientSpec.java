@@ -1,5 +1,6 @@
 package gatehouse.clients;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -33,7 +34,10 @@ public record ClientSpec(
         List<String> webhookEvents,
         Boolean resourceServer,
         Boolean requirePushedAuthorizationRequests,
-        Boolean dpopBoundAccessTokens) {
+        Boolean dpopBoundAccessTokens,
+        String tokenEndpointAuthMethod,
+        JsonNode jwks,
+        String jwksUri) {
 
     public boolean has(String member) {
         return present.contains(member);

@@ -311,7 +311,10 @@ public final class AppPages {
                 events(form),
                 null,
                 form.has("require_pushed_authorization_requests"),
-                form.has("dpop_bound_access_tokens"));
+                form.has("dpop_bound_access_tokens"),
+                null,
+                null,
+                null);
     }
 
     private static List<String> events(FormParams form) {

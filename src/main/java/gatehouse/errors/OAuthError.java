@@ -46,7 +46,8 @@ public enum OAuthError {
     // resource they come with 401 and a DPoP challenge; at the token endpoint they are 400s.
     INVALID_DPOP_PROOF("invalid_dpop_proof", 400),
     USE_DPOP_NONCE("use_dpop_nonce", 400),
-    RESOURCE_INVALID_DPOP_PROOF("invalid_dpop_proof", 401);
+    RESOURCE_INVALID_DPOP_PROOF("invalid_dpop_proof", 401),
+    RESOURCE_USE_DPOP_NONCE("use_dpop_nonce", 401);
 
     private final String code;
     private final int status;

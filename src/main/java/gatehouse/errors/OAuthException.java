@@ -13,15 +13,23 @@ public final class OAuthException extends RuntimeException {
     private final String detail;
     private final transient String wwwAuthenticate;
     private final long retryAfterSeconds;
+    /** A DPoP nonce to send with the error (RFC 9449 §8), or null. */
+    private final transient String dpopNonce;
 
     private OAuthException(OAuthError error, String description, String detail, String wwwAuthenticate, Throwable cause,
                            long retryAfterSeconds) {
+        this(error, description, detail, wwwAuthenticate, cause, retryAfterSeconds, null);
+    }
+
+    private OAuthException(OAuthError error, String description, String detail, String wwwAuthenticate, Throwable cause,
+                           long retryAfterSeconds, String dpopNonce) {
         super(error.code() + ": " + (detail != null ? detail : description), cause, false, false);
         this.error = Objects.requireNonNull(error);
         this.description = description;
         this.detail = detail;
         this.wwwAuthenticate = wwwAuthenticate;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.dpopNonce = dpopNonce;
     }
 
     public static OAuthException of(OAuthError error, String description) {
@@ -55,16 +63,26 @@ public final class OAuthException extends RuntimeException {
         return wwwAuthenticate;
     }
 
+    /** The DPoP-Nonce header to send with this error, or null for none. */
+    public String dpopNonce() {
+        return dpopNonce;
+    }
+
     public OAuthException withDetail(String newDetail) {
-        return new OAuthException(error, description, newDetail, wwwAuthenticate, getCause(), retryAfterSeconds);
+        return new OAuthException(error, description, newDetail, wwwAuthenticate, getCause(), retryAfterSeconds, dpopNonce);
     }
 
     public OAuthException withChallenge(String challenge) {
-        return new OAuthException(error, description, detail, challenge, getCause(), retryAfterSeconds);
+        return new OAuthException(error, description, detail, challenge, getCause(), retryAfterSeconds, dpopNonce);
     }
 
     public OAuthException withCause(Throwable cause) {
-        return new OAuthException(error, description, detail, wwwAuthenticate, cause, retryAfterSeconds);
+        return new OAuthException(error, description, detail, wwwAuthenticate, cause, retryAfterSeconds, dpopNonce);
+    }
+
+    /** The same error, sent with a fresh DPoP nonce for the client's next proof. */
+    public OAuthException withDPoPNonce(String nonce) {
+        return new OAuthException(error, description, detail, wwwAuthenticate, getCause(), retryAfterSeconds, nonce);
     }
 
     // Shorthands for the codes thrown most often; the rest go through of(…).

@@ -64,6 +64,9 @@ public final class ErrorHandler {
         if (error.wwwAuthenticate() != null) {
             ctx.header("WWW-Authenticate", error.wwwAuthenticate());
         }
+        if (error.dpopNonce() != null) {
+            ctx.header("DPoP-Nonce", error.dpopNonce());
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error.error().code());
         body.put("error_description", error.description());

@@ -40,8 +40,7 @@ public final class IntrospectionEndpoint {
 
     public void handle(Context ctx) {
         FormParams form = Bodies.oauthForm(ctx).rejectRepeated();
-        Client caller = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
-                form.get("client_secret"), false).client();
+        Client caller = authenticator.authenticate(ctx.header("Authorization"), form, false).client();
         limiter.refuseIfSpent(ctx, limit, caller.clientId(), !caller.confidential());
         String token = form.get("token");
         if (token == null) {

@@ -34,6 +34,11 @@ public final class PostgresTokens implements TokenFamilies, TokenIssuing {
     }
 
     @Override
+    public void bindKey(Tx tx, UUID grantId, String dpopJkt) {
+        tokens.bindFamilyKey(PostgresTransactions.handle(tx), grantId, dpopJkt);
+    }
+
+    @Override
     public void revoke(Tx tx, UUID grantId) {
         tokens.revokeGrant(PostgresTransactions.handle(tx), grantId);
     }

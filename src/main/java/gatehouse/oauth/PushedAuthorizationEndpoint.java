@@ -7,7 +7,6 @@ import gatehouse.web.Bodies;
 import gatehouse.web.FormParams;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,9 +33,7 @@ public final class PushedAuthorizationEndpoint {
 
     public void handle(Context ctx) {
         FormParams form = Bodies.oauthForm(ctx);
-        form.rejectRepeated(List.of("client_id", "client_secret"));
-        Client client = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
-                form.get("client_secret"), true).client();
+        Client client = authenticator.authenticate(ctx.header("Authorization"), form, true).client();
         limiter.refuseIfSpent(ctx, limit, client.clientId(), !client.confidential());
         AuthorizationService.PushedUri pushed = service.push(client, form);
         limiter.spend(ctx, limit, client.clientId(), !client.confidential());

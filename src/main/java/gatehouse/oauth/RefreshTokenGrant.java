@@ -78,10 +78,14 @@ public final class RefreshTokenGrant implements Grant {
         if (unusable != null) {
             return Outcome.refused(unusable);
         }
-        // RFC 9449 §5: a public app's refresh token is bound to the key its family started with.
+        // RFC 9449 §5: a public app's refresh token is bound to the key of its family, which is
+        // the key of the first proof the app presented for it (then on, a copy is useless alone).
         if (grant.dpopJkt() != null && !grant.dpopJkt().equals(dpopJkt)) {
             return Outcome.refused(OAuthError.INVALID_DPOP_PROOF,
                     "this refresh token is bound to a DPoP key: send a proof signed with that key");
+        }
+        if (grant.dpopJkt() == null && dpopJkt != null && Issuance.familyKey(client, dpopJkt) != null) {
+            families.bindKey(tx, grant.id(), dpopJkt);
         }
         var permitted = issuance.scopesPermittedNow(tx, client, grant.actor(), grant.organizationId());
         if (permitted.isEmpty()) {

@@ -1,7 +1,6 @@
 package gatehouse.oauth;
 
 import gatehouse.auth.DPoPProofs;
-import gatehouse.errors.OAuthException;
 import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenService;
 import java.util.List;
@@ -24,9 +23,8 @@ public final class ResourceTokens {
     public TokenRepository.FoundAccess require(String authorization, List<String> proofHeaders, String method,
                                                String path) {
         DPoPProofs.Presented presented = DPoPProofs.presented(authorization);
-        var found = tokens.findActiveAccessToken(presented.value())
-                .orElseThrow(() -> OAuthException.invalidToken("unknown, expired or revoked token"));
-        proofs.requireBinding(presented, found.token().dpopJkt(), proofHeaders, method, path, found.token().clientId());
+        var found = tokens.findActiveAccessToken(presented.value()).orElseThrow(() -> DPoPProofs.unknownToken(presented));
+        proofs.requireBinding(presented, found.token().dpopJkt(), proofHeaders, method, path);
         return found;
     }
 }

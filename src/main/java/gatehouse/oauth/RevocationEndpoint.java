@@ -31,8 +31,7 @@ public final class RevocationEndpoint {
 
     public void handle(Context ctx) {
         FormParams form = Bodies.oauthForm(ctx).rejectRepeated();
-        Client client = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
-                form.get("client_secret"), true).client();
+        Client client = authenticator.authenticate(ctx.header("Authorization"), form, true).client();
         limiter.refuseIfSpent(ctx, limit, client.clientId(), !client.confidential());
         String token = form.get("token");
         if (token == null) {

@@ -46,8 +46,7 @@ public final class TokenEndpoint {
     public void handle(Context ctx) {
         FormParams form = Bodies.oauthForm(ctx).rejectRepeated();
         Grant grant = grantFor(form.get("grant_type"));
-        Client client = authenticator.authenticate(ctx.header("Authorization"), form.get("client_id"),
-                form.get("client_secret"), true).client();
+        Client client = authenticator.authenticate(ctx.header("Authorization"), form, true).client();
         limiter.refuseIfSpent(ctx, limit, client.clientId(), !client.confidential());
         if (!client.allowsGrant(grant.type())) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app may not use " + grant.type());
@@ -67,14 +66,14 @@ public final class TokenEndpoint {
      */
     private String proofKey(Context ctx, Client client) {
         List<String> headers = CallerResolver.proofHeaders(ctx);
-        if (headers.isEmpty()) {
-            if (client.dpopBoundAccessTokens()) {
-                throw OAuthException.of(OAuthError.INVALID_DPOP_PROOF, "this app must send a DPoP proof (RFC 9449)");
-            }
+        if (headers.isEmpty() && !client.dpopBoundAccessTokens()) {
             return null;
         }
         ctx.header("DPoP-Nonce", proofs.currentNonce());
-        return proofs.tokenRequestKey(headers, ctx.path(), client.clientId());
+        if (headers.isEmpty()) {
+            throw OAuthException.of(OAuthError.INVALID_DPOP_PROOF, "this app must send a DPoP proof (RFC 9449)");
+        }
+        return proofs.tokenRequestKey(headers, ctx.path());
     }
 
     private Grant grantFor(String grantType) {

@@ -33,6 +33,12 @@ public interface TokenFamilies {
      */
     Optional<String> claimGraceRetry(Tx tx, UUID refreshId);
 
+    /**
+     * Binds a family that is bound to no key yet to {@code dpopJkt} (RFC 9449 §5: a public app's
+     * refresh tokens are bound once it presents a proof).
+     */
+    void bindKey(Tx tx, UUID grantId, String dpopJkt);
+
     /** Revokes the family and every refresh and access token of it. */
     void revoke(Tx tx, UUID grantId);
 

@@ -86,6 +86,7 @@ public final class ExpiredRecordsPurger implements AutoCloseable {
             // Kept a while after expiry so a device still polling is told expired_token, not invalid_grant.
             new Rule("device_authorizations", "device_code_hash", "expires_at < :before", EXPIRED_KEPT),
             new Rule("dpop_proofs", "proof_hash", "expires_at < :before", Duration.ZERO),
+            new Rule("client_assertions", "assertion_hash", "expires_at < :before", Duration.ZERO),
             // A grant's rows cascade to its refresh and access tokens: fewer grants per batch would not
             // bound that, but the grants are a month past revocation, their tokens mostly purged already.
             new Rule("token_grants", "id", "revoked_at < :before", REVOKED_GRANTS_KEPT));

@@ -376,6 +376,14 @@ public final class TokenRepository {
                 .list();
     }
 
+    /** Binds a family bound to no key yet to {@code dpopJkt} (RFC 9449 §5). */
+    public void bindFamilyKey(Handle handle, UUID grantId, String dpopJkt) {
+        handle.createUpdate("UPDATE token_grants SET dpop_jkt = :jkt WHERE id = :id AND dpop_jkt IS NULL")
+                .bind("jkt", dpopJkt)
+                .bind("id", grantId)
+                .execute();
+    }
+
     public List<GrantParties> partiesOf(Handle handle, List<UUID> grantIds) {
         return handle.createQuery("""
                         SELECT client_id, organization_id, CASE WHEN actor = 'self' THEN user_id END AS user_id

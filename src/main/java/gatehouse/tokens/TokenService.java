@@ -324,6 +324,11 @@ public final class TokenService implements Credentials.AccessTokens {
     }
 
     /** The sealed successor of a retired token, claimed once for a retry within the grace window. */
+    /** Binds a family bound to no key yet to {@code dpopJkt}. */
+    public void bindFamilyKey(Handle handle, UUID grantId, String dpopJkt) {
+        tokens.bindFamilyKey(handle, grantId, dpopJkt);
+    }
+
     public Optional<String> claimGraceRetry(Handle handle, UUID refreshId) {
         return tokens.claimGraceRetry(handle, refreshId);
     }

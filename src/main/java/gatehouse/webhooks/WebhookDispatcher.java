@@ -78,14 +78,19 @@ public final class WebhookDispatcher implements AutoCloseable {
         this.retryBase = retryBase;
         this.pollInterval = pollInterval;
         this.metrics = metrics;
-        this.http = httpClient(new CheckedAddresses(hosts, allowPrivate, senders));
+        this.http = httpClient(new CheckedAddresses(hosts, allowPrivate, senders), "gatehouse-webhooks-http",
+                "Gatehouse-Webhooks/1");
     }
 
-    private static HttpClient httpClient(CheckedAddresses addresses) {
+    /**
+     * An HTTP client for apps' own addresses (webhook receivers, jwks_uri): it connects only where
+     * {@code addresses} allows, follows no redirect, keeps no cookie, and checks certificates.
+     */
+    static HttpClient httpClient(CheckedAddresses addresses, String threadName, String userAgent) {
         var ssl = new SslContextFactory.Client();
         ssl.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the URL's host
         var threads = new QueuedThreadPool(16, 2);
-        threads.setName("gatehouse-webhooks-http");
+        threads.setName(threadName);
         HttpClient client = new HttpClient();
         client.setSslContextFactory(ssl);
         client.setExecutor(threads);
@@ -93,11 +98,11 @@ public final class WebhookDispatcher implements AutoCloseable {
         client.setConnectTimeout(CONNECT_TIMEOUT.toMillis());
         client.setFollowRedirects(false); // a redirect could lead anywhere, private addresses included
         client.setHttpCookieStore(new HttpCookieStore.Empty()); // nothing a receiver sets comes back
-        client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "Gatehouse-Webhooks/1"));
+        client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, userAgent));
         try {
             client.start();
         } catch (Exception e) {
-            throw new IllegalStateException("could not start the webhook HTTP client", e);
+            throw new IllegalStateException("could not start an outbound HTTP client", e);
         }
         return client;
     }

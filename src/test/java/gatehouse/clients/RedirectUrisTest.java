@@ -316,6 +316,7 @@ class RedirectUrisTest {
                     false,
                     false,
                     false,
+                    Client.Authentication.SECRET,
                     UUID.randomUUID(),
                     now,
                     now);

@@ -3,11 +3,16 @@ package gatehouse.oauth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
 import com.nimbusds.oauth2.sdk.TokenErrorResponse;
@@ -28,6 +33,7 @@ import java.net.URI;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -223,6 +229,62 @@ class DPoPIT {
                 key.createDPoPJWT("POST", tokenEndpoint, nonce).serialize());
         assertThat(refreshed.status()).as(refreshed.body()).isEqualTo(200);
         assertThat(refreshed.text("token_type")).isEqualTo("DPoP");
+    }
+
+    @Test
+    void aPublicAppsFamilyStartedWithoutAProofIsBoundByTheFirstProofItPresents() throws Exception {
+        var cli = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", tenant.scope(), "confidential", false));
+        var code = new OAuthBrowser(tenant.user()).authorizationCode(cli, tenant.scope());
+        Http.Response issued = api.postForm("/oauth/token", Http.form("grant_type", "authorization_code",
+                "code", code.code(), "redirect_uri", Fixtures.REDIRECT_URI, "code_verifier", code.verifier(),
+                "client_id", cli.clientId()));
+        assertThat(issued.text("token_type")).isEqualTo("Bearer");
+        Nonce nonce = nonce(key);
+        Http.Response bound = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token",
+                "refresh_token", issued.text("refresh_token"), "client_id", cli.clientId()), "DPoP",
+                key.createDPoPJWT("POST", tokenEndpoint, nonce).serialize());
+        assertThat(bound.status()).as(bound.body()).isEqualTo(200);
+        assertThat(bound.text("token_type")).isEqualTo("DPoP");
+
+        Http.Response bearerAgain = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token",
+                "refresh_token", bound.text("refresh_token"), "client_id", cli.clientId()));
+        assertThat(bearerAgain.text("error")).isEqualTo("invalid_dpop_proof");
+        Http.Response otherKey = api.postForm("/oauth/token", Http.form("grant_type", "refresh_token",
+                "refresh_token", bound.text("refresh_token"), "client_id", cli.clientId()), "DPoP",
+                factory(ecKey()).createDPoPJWT("POST", tokenEndpoint, nonce).serialize());
+        assertThat(otherKey.text("error")).isEqualTo("invalid_dpop_proof");
+    }
+
+    @Test
+    void aResourceAcceptsTheServersCurrentNonceInAProofAndAnswersAStaleOneWithAFreshNonce() throws Exception {
+        DPoPAccessToken token = boundServiceToken();
+        URI info = URI.create(issuer + "/oauth/token/info");
+        Nonce nonce = nonce(key);
+        assertThat(tokenInfo(token, key.createDPoPJWT("GET", info, token, nonce)).status()).isEqualTo(200);
+        Http.Response stale = tokenInfo(token, key.createDPoPJWT("GET", info, token, new Nonce("stale")));
+        assertThat(stale.status()).isEqualTo(401);
+        assertThat(stale.text("error")).isEqualTo("use_dpop_nonce");
+        assertThat(stale.header("DPoP-Nonce")).isEqualTo(nonce.getValue());
+        assertThat(stale.header("WWW-Authenticate")).startsWith("DPoP").contains("use_dpop_nonce");
+
+        Http.Response unknown = api.get("/oauth/token/info", "Authorization", "DPoP foot_unknown");
+        assertThat(unknown.status()).isEqualTo(401);
+        assertThat(unknown.header("WWW-Authenticate")).startsWith("DPoP");
+    }
+
+    @Test
+    void aWeakRsaProofKeyIsRefused() throws Exception {
+        // Signed by hand: Nimbus' proof factory will not make a proof with a weak key either.
+        RSAKey weak = new RSAKeyGenerator(1024, true).generate();
+        var header = new JWSHeader.Builder(JWSAlgorithm.RS256).type(new JOSEObjectType("dpop+jwt"))
+                .jwk(weak.toPublicJWK()).build();
+        var claims = new JWTClaimsSet.Builder().jwtID(UUID.randomUUID().toString()).claim("htm", "POST")
+                .claim("htu", tokenEndpoint.toString()).issueTime(new Date()).claim("nonce", nonce(key).getValue()).build();
+        SignedJWT proof = new SignedJWT(header, claims);
+        proof.sign(new RSASSASigner(weak.toPrivateKey(), true));
+        Http.Response refused = serviceToken(proof);
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.text("error")).isEqualTo("invalid_dpop_proof");
     }
 
     @Test

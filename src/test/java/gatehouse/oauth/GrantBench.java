@@ -143,7 +143,8 @@ final class GrantBench {
             return new Client(clientId, Ids.newId(), new byte[32], null,
                     null, "App", null, null, ownerOrgId, List.of(REDIRECT_URI), List.of(), grantTypes, allowedScopes, List.of(),
                     allowedScopes, approvedGrantTypes, confidential, actorModes, "opaque", "ES256", "at+jwt", idTokenAlg, accessTokenTtl,
-                    rotation, graceSeconds, refreshTokenTtl, null, List.of(), false, false, false, null, now, now);
+                    rotation, graceSeconds, refreshTokenTtl, null, List.of(), false, false, false,
+                    Client.Authentication.SECRET, null, now, now);
         }
     }
 

@@ -273,6 +273,13 @@ final class InMemoryGrantStores implements Transactions, AuthorizationCodes, Tok
     }
 
     @Override
+    public void bindKey(Tx tx, UUID grantId, String dpopJkt) {
+        families.computeIfPresent(grantId, (id, family) -> family.dpopJkt() != null ? family
+                : new TokenGrant(family.id(), family.clientId(), family.userId(), family.organizationId(), family.actor(),
+                        family.scope(), family.grantType(), family.createdAt(), family.revokedAt(), dpopJkt));
+    }
+
+    @Override
     public Optional<String> claimGraceRetry(Tx tx, UUID refreshId) {
         StoredRefresh stored = refreshTokens.values().stream()
                 .filter(candidate -> candidate.token().id().equals(refreshId)).findFirst().orElseThrow();
