@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyType;
+import com.nimbusds.jose.jwk.RSAKey;
 import gatehouse.errors.OAuthException;
 import java.text.ParseException;
 
@@ -43,6 +44,9 @@ final class ClientKeys {
             }
             if (!KeyType.EC.equals(key.getKeyType()) && !KeyType.RSA.equals(key.getKeyType())) {
                 throw OAuthException.validation("jwks keys must be EC or RSA keys");
+            }
+            if (key instanceof RSAKey rsa && rsa.getModulus().decodeToBigInteger().bitLength() < 2048) {
+                throw OAuthException.validation("jwks RSA keys must be at least 2048 bits");
             }
         }
         return set.toString(true);

@@ -318,9 +318,9 @@ public final class ClientService {
         String jwks = spec.has("jwks") ? ClientKeys.publicJwks(spec.jwks()) : current.jwksJson();
         String jwksUri = spec.has("jwks_uri") ? spec.jwksUri() : current.jwksUri();
         if (jwksUri != null) {
-            String problem = WebhookUrls.problemWith(jwksUri, allowPrivateWebhooks);
+            String problem = WebhookUrls.problemWith("jwks_uri", jwksUri, allowPrivateWebhooks);
             if (problem != null) {
-                throw OAuthException.validation("jwks_uri: " + problem);
+                throw OAuthException.validation(problem);
             }
         }
         if (jwks != null && jwksUri != null) {

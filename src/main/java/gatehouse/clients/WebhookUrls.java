@@ -27,23 +27,31 @@ public final class WebhookUrls {
 
     /** Why {@code url} cannot receive webhooks, or null when it can (as far as known without DNS). */
     public static String problemWith(String url, boolean allowPrivate) {
+        return problemWith("webhook_url", url, allowPrivate);
+    }
+
+    /**
+     * Why {@code url}, the member {@code member} (webhook_url, jwks_uri), is not an address of an
+     * app's that Gatehouse may call, or null when it is (as far as known without DNS).
+     */
+    public static String problemWith(String member, String url, boolean allowPrivate) {
         URI uri;
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
-            return "webhook_url is not a valid URL";
+            return member + " is not a valid URL";
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("https") && !(allowPrivate && scheme.equals("http"))) {
-            return "webhook_url must be an https URL";
+            return member + " must be an https URL";
         }
         String host = uri.getHost();
         if (host == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
-            return "webhook_url must have a host and no user info or fragment";
+            return member + " must have a host and no user info or fragment";
         }
         if (!allowPrivate && (host.equalsIgnoreCase("localhost") || host.toLowerCase(Locale.ROOT).endsWith(".localhost")
                 || isLiteral(host) && !isPublic(literal(host)))) {
-            return "webhook_url must not point at a loopback, private or link-local address";
+            return member + " must not point at a loopback, private or link-local address";
         }
         return null;
     }

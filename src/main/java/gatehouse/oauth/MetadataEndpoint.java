@@ -19,6 +19,7 @@ import gatehouse.scopes.ScopeService;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
@@ -77,12 +78,21 @@ public final class MetadataEndpoint {
         metadata.setResponseTypes(List.of(ResponseType.CODE));
         metadata.setResponseModes(List.of(ResponseMode.QUERY));
         metadata.setGrantTypes(grantTypes.stream().map(GrantType::new).toList());
-        var authMethods = List.of(ClientAuthenticationMethod.CLIENT_SECRET_BASIC,
-                ClientAuthenticationMethod.CLIENT_SECRET_POST, ClientAuthenticationMethod.NONE);
+        var confidential = List.of(ClientAuthenticationMethod.CLIENT_SECRET_BASIC,
+                ClientAuthenticationMethod.CLIENT_SECRET_POST, ClientAuthenticationMethod.CLIENT_SECRET_JWT,
+                ClientAuthenticationMethod.PRIVATE_KEY_JWT);
+        var authMethods = new ArrayList<>(confidential);
+        authMethods.add(ClientAuthenticationMethod.NONE);
         metadata.setTokenEndpointAuthMethods(authMethods);
         metadata.setRevocationEndpointAuthMethods(authMethods);
-        metadata.setIntrospectionEndpointAuthMethods(List.of(ClientAuthenticationMethod.CLIENT_SECRET_BASIC,
-                ClientAuthenticationMethod.CLIENT_SECRET_POST));
+        metadata.setIntrospectionEndpointAuthMethods(confidential);
+        // RFC 8414 §2: required once a JWT-based method is listed (RFC 7523 assertions).
+        var assertionAlgs = List.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512, JWSAlgorithm.RS256,
+                JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512,
+                JWSAlgorithm.HS256, JWSAlgorithm.HS384, JWSAlgorithm.HS512);
+        metadata.setTokenEndpointJWSAlgs(assertionAlgs);
+        metadata.setRevocationEndpointJWSAlgs(assertionAlgs);
+        metadata.setIntrospectionEndpointJWSAlgs(assertionAlgs);
         metadata.setCodeChallengeMethods(List.of(CodeChallengeMethod.S256));
         metadata.setSupportsAuthorizationResponseIssuerParam(true);
         metadata.setServiceDocsURI(URI.create(issuer + "/openapi.json"));
