@@ -77,12 +77,16 @@ import gatehouse.orgs.OrgRepository;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.orgs.OrgService;
 import gatehouse.ratelimit.BucketStore;
-import gatehouse.ratelimit.LocalBuckets;
 import gatehouse.ratelimit.GuessThrottle;
+import gatehouse.ratelimit.LocalBuckets;
 import gatehouse.ratelimit.RateLimitRoutes;
 import gatehouse.ratelimit.RateLimiter;
 import gatehouse.ratelimit.RedisBuckets;
 import gatehouse.ratelimit.RegistrationThrottle;
+import gatehouse.registration.InitialAccessTokenRoutes;
+import gatehouse.registration.RegistrationEndpoint;
+import gatehouse.registration.RegistrationRepository;
+import gatehouse.registration.RegistrationService;
 import gatehouse.scopes.ScopeRepository;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.scopes.ScopeService;
@@ -234,7 +238,7 @@ public final class App implements AutoCloseable {
                             InstallationService installations, ConnectFlow connectFlow, TokenLookup tokenLookup,
                             Connections connections, VaultRefresher vaultRefresher, ClientAuthenticator authenticator,
                             CallerResolver callers, List<Grant> grants, AuthorizationService authorization,
-                            DeviceFlow deviceFlow, DPoPProofs proofs) {
+                            DeviceFlow deviceFlow, DPoPProofs proofs, RegistrationService registrations) {
     }
 
     private static Features features(Config config, Database database, Floor floor, JwksSource remoteJwks) {
@@ -316,7 +320,11 @@ public final class App implements AutoCloseable {
                         new DeviceCodeGrant(grantStores.transactions(), DevicePolls.postgres(devices), grantStores.codes(),
                                 issuance, idTokens, config.issuer(), codec, clock)),
                 authorization,
-                new DeviceFlow(database, devices, clients, authorization, codec, clock, config.issuer()), proofs);
+                new DeviceFlow(database, devices, clients, authorization, codec, clock, config.issuer()), proofs,
+                new RegistrationService(database, new RegistrationRepository(), clients, orgs, audit, codec, clock,
+                        config.issuer(), config.registration().open() ? RegistrationService.Mode.OPEN
+                        : RegistrationService.Mode.TOKEN, config.registration().openOrganization(),
+                        new RegistrationThrottle(limits.enabled(), limits.registrationsPerIp(), floor.buckets())));
     }
 
     /** What each route of the table points at. */
@@ -341,6 +349,8 @@ public final class App implements AutoCloseable {
                 new DevicePages(f.deviceFlow(), f.scopes(), f.orgs(), callers,
                         GuessThrottle.userCodes(config.rateLimits().enabled(), config.rateLimits().userCodeFailuresPerUser(),
                                 config.rateLimits().userCodeFailuresPerIp(), floor.buckets()), floor.pages()),
+                new RegistrationEndpoint(f.registrations()),
+                new InitialAccessTokenRoutes(f.registrations(), callers),
                 new OAuthSessionRoutes(f.tokens(), callers),
                 new TokenRoutes(f.tokens(), callers),
                 new ConsentRoutes(f.consents(), callers),

@@ -33,7 +33,8 @@ public record Config(
         SmtpSettings smtp,
         Redis redis,
         EncryptionKeys encryptionKeys,
-        VaultSettings vault) {
+        VaultSettings vault,
+        Registration registration) {
 
     /** Where Gatehouse listens and what it calls itself. */
     public record Server(String host, int port, Integer metricsPort, String issuer, TrustedProxies trustedProxies,
@@ -80,6 +81,13 @@ public record Config(
                              int userCodeFailuresPerUser, int userCodeFailuresPerIp, int registrationsPerIp) {
     }
 
+    /**
+     * Dynamic client registration (RFC 7591): {@code open} lets public apps register without an
+     * initial access token, into {@code openOrganization} (an ID or slug; null: a built-in one).
+     */
+    public record Registration(boolean open, String openOrganization) {
+    }
+
     /** Webhook delivery: whether private destinations are allowed (development), and the first retry pause. */
     public record Webhooks(boolean allowPrivate, Duration retryBase) {
     }
@@ -102,6 +110,8 @@ public record Config(
         out.put("Default access token lifetime", tokens.accessTokenTtl().toString());
         out.put("Access tokens kept in memory per node", Integer.toString(tokens.cacheSize()));
         out.put("DPoP proofs need a server nonce", Boolean.toString(tokens.dpopRequireNonce()));
+        out.put("Dynamic client registration", registration.open() ? "open (public apps without an initial access token)"
+                : "with an initial access token");
         out.put("Service-token group commit", tokens.groupCommit().enabled() ? "on: up to " + tokens.groupCommit().maxBatch()
                 + " per commit, " + tokens.groupCommit().flushers() + " flushers" : "off: one commit per token");
         out.put("Rate limits", rateLimits.enabled() ? "on: token " + rateLimits.tokenPerMinute() + "/min, introspection "
@@ -152,7 +162,9 @@ public record Config(
                 reader.smtp(issuer),
                 reader.redis(),
                 reader.encryptionKeys(issuer),
-                reader.vault());
+                reader.vault(),
+                new Registration("open".equals(reader.oneOf("GATEHOUSE_DYNAMIC_REGISTRATION", "token",
+                        List.of("token", "open"))), reader.string("GATEHOUSE_DYNAMIC_REGISTRATION_ORGANIZATION", null)));
         if ((config.accounts.adminUsername() == null) != (config.accounts.adminPassword() == null)) {
             reader.problems.add("GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together");
         }

@@ -31,7 +31,7 @@ class ArchitectureTest {
     private static final String[] FEATURES = {"gatehouse.oauth..", "gatehouse.clients..", "gatehouse.users..",
             "gatehouse.orgs..", "gatehouse.installations..", "gatehouse.webhooks..", "gatehouse.scopes..",
             "gatehouse.consent..", "gatehouse.ratelimit..", "gatehouse.mail..", "gatehouse.vault..",
-            "gatehouse.tokens..", "gatehouse.jwt..", "gatehouse.ops..", "gatehouse.console.."};
+            "gatehouse.tokens..", "gatehouse.jwt..", "gatehouse.ops..", "gatehouse.console..", "gatehouse.registration.."};
 
     private static final JavaClasses GATEHOUSE = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

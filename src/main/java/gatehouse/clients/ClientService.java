@@ -1,5 +1,6 @@
 package gatehouse.clients;
 
+import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.auth.ActorMode;
 import gatehouse.auth.Caller;
@@ -29,7 +30,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Registration and management of OAuth apps with every rule of docs/http.md, "The management API". Members of the owner
@@ -100,6 +103,22 @@ public final class ClientService {
     public Registered create(Caller caller, ClientSpec spec) {
         requireUser(caller);
         UUID ownerOrgId = ownerOrgFor(caller, spec.ownerOrgId());
+        return insertNew(caller, ownerOrgId, spec, caller.userId(), caller.auditActor(), (handle, app) -> { });
+    }
+
+    /**
+     * An app registering itself (RFC 7591) into {@code ownerOrgId}, which the registration's
+     * credential (an initial access token, or open registration's organization) decided. Nobody
+     * approves anything here: restricted scopes and grant types wait for a platform admin.
+     * {@code alsoInTransaction} writes what the registration keeps of it, in the same transaction.
+     */
+    public Registered register(UUID ownerOrgId, ClientSpec spec, Actor registrar,
+                               BiConsumer<Handle, Client> alsoInTransaction) {
+        return insertNew(Caller.client(null), ownerOrgId, spec, null, registrar, alsoInTransaction);
+    }
+
+    private Registered insertNew(Caller caller, UUID ownerOrgId, ClientSpec spec, UUID createdBy, Actor actor,
+                                 BiConsumer<Handle, Client> alsoInTransaction) {
         boolean confidential = spec.confidential() == null || spec.confidential();
         String secret = confidential ? codec.generate(TokenKind.CLIENT_SECRET) : null;
         Instant now = clock.instant();
@@ -108,15 +127,16 @@ public final class ClientService {
                 null, "", null, ownerOrgId, List.of(), List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                 List.of(), List.of(), List.of(), List.of(), confidential, List.of(ActorMode.SELF.value()), "opaque", "ES256",
                 "at+jwt", null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, false, false,
-                Client.Authentication.SECRET, caller.userId(), now, now);
+                Client.Authentication.SECRET, createdBy, now, now);
         Client client = sealedIfNeeded(approvedAtRegistration(caller, apply(caller, blank, spec, true)), secret);
         return database.inTransaction(handle -> {
             clients.insert(handle, client);
+            alsoInTransaction.accept(handle, client);
             Client stored = clients.find(handle, client.clientId()).orElseThrow();
-            audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.created").client(client.clientId())
+            audit.record(handle, actor, AuditLog.Event.of("client.created").client(client.clientId())
                     .organization(client.ownerOrgId()).details(Map.of("name", client.name(),
                             "scope", String.join(" ", client.scopes()), "approved_scopes", String.join(" ", client.approvedScopes()))));
-            ClientApprovals.recordApproved(audit, handle, caller.auditActor(), stored, stored.approvedScopes(),
+            ClientApprovals.recordApproved(audit, handle, actor, stored, stored.approvedScopes(),
                     stored.approvedGrantTypes());
             return new Registered(stored, secret, webhookSecrets.issue(handle, client.clientId()));
         });
@@ -166,14 +186,30 @@ public final class ClientService {
         if (spec.confidential() != null && spec.confidential() != current.confidential()) {
             throw OAuthException.validation("confidential cannot change; register a new app instead");
         }
-        Client updated = apply(caller, current, spec, false);
+        return store(current, apply(caller, current, spec, false), spec, caller.auditActor());
+    }
+
+    /**
+     * A registered app changed through its registration (RFC 7592): by the same rules as any
+     * update, restricted settings (resource_server) excepted, which the registration cannot change.
+     */
+    public Client updateRegistered(String clientId, ClientSpec spec, Actor registrar) {
+        Client current = find(clientId);
+        if (spec.confidential() != null && spec.confidential() != current.confidential()) {
+            throw OAuthException.validation("confidential cannot change; register a new app instead");
+        }
+        return store(current, apply(Caller.client(clientId), current, spec, false), spec, registrar);
+    }
+
+    private Client store(Client current, Client updated, ClientSpec spec, Actor actor) {
+        String clientId = current.clientId();
         Client stored = database.inTransaction(handle -> {
             Client before = clients.lock(handle, clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
             clients.update(handle, updated);
             Client after = clients.find(handle, clientId).orElseThrow();
             int revoked = ClientApprovals.revokeNoLongerAllowed(tokens, handle, before, after, clock.instant());
             clients.notifyChanged(handle, clientId);
-            audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.updated").client(clientId)
+            audit.record(handle, actor, AuditLog.Event.of("client.updated").client(clientId)
                     .organization(updated.ownerOrgId()).details(Map.of("fields", List.copyOf(new TreeSet<>(spec.present())),
                             "tokens_revoked", revoked)));
             return after;
@@ -189,12 +225,21 @@ public final class ClientService {
 
     /** Deletes the app; its codes, tokens, grants and consents go with it (ON DELETE CASCADE). */
     public void delete(Caller caller, String clientId) {
-        Client client = getForChange(caller, clientId);
+        remove(getForChange(caller, clientId), caller.auditActor());
+    }
+
+    /** Deletes a registered app at its registration's request (RFC 7592 §2.3). */
+    public void deleteRegistered(String clientId, Actor registrar) {
+        remove(find(clientId), registrar);
+    }
+
+    private void remove(Client client, Actor actor) {
+        String clientId = client.clientId();
         database.inTransaction(handle -> {
             clients.delete(handle, client.clientId());
             clients.notifyChanged(handle, clientId);
             tokens.forgetCached(handle);
-            audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.deleted").client(clientId)
+            audit.record(handle, actor, AuditLog.Event.of("client.deleted").client(clientId)
                     .organization(client.ownerOrgId()).details(Map.of("name", client.name())));
             return null;
         });

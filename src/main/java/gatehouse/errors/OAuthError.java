@@ -12,6 +12,8 @@ public enum OAuthError {
     INVALID_SCOPE("invalid_scope", 400),
     UNSUPPORTED_TOKEN_TYPE("unsupported_token_type", 400),
     INVALID_REDIRECT_URI("invalid_redirect_uri", 400),
+    // Dynamic client registration (RFC 7591 §3.2.2): metadata the server cannot accept.
+    INVALID_CLIENT_METADATA("invalid_client_metadata", 400),
     VALIDATION_FAILED("validation_failed", 400),
     INVALID_CLIENT("invalid_client", 401),
     INVALID_TOKEN("invalid_token", 401),

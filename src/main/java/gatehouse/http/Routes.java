@@ -26,6 +26,8 @@ import gatehouse.ops.OpenApiRoute;
 import gatehouse.orgs.AuditRoutes;
 import gatehouse.orgs.OrgRoutes;
 import gatehouse.ratelimit.RateLimitRoutes;
+import gatehouse.registration.InitialAccessTokenRoutes;
+import gatehouse.registration.RegistrationEndpoint;
 import gatehouse.scopes.ScopeRoutes;
 import gatehouse.tokens.OAuthSessionRoutes;
 import gatehouse.tokens.TokenRoutes;
@@ -63,6 +65,8 @@ public final class Routes {
             PushedAuthorizationEndpoint pushedAuthorization,
             DeviceAuthorizationEndpoint deviceAuthorization,
             DevicePages device,
+            RegistrationEndpoint registration,
+            InitialAccessTokenRoutes initialAccessTokens,
             OAuthSessionRoutes sessions,
             TokenRoutes tokens,
             ConsentRoutes consents,
@@ -178,6 +182,10 @@ public final class Routes {
         get("/device", h.device()::show);
         post("/device", h.device()::enter);
         post("/device/decision", h.device()::decide);
+        post("/oauth/register", h.registration()::register);
+        get("/oauth/register/{client_id}", h.registration()::read);
+        put("/oauth/register/{client_id}", h.registration()::update);
+        delete("/oauth/register/{client_id}", h.registration()::delete);
         post("/oauth/token", h.token()::handle);
         post("/api/v1/oauth/tokens", h.token()::handle);
         post("/oauth/revoke", h.revocation()::handle);
@@ -231,6 +239,9 @@ public final class Routes {
         get("/api/v1/orgs/{id}", h.orgs()::get);
         post("/api/v1/orgs/{id}/members", h.orgs()::addMember);
         get("/api/v1/orgs/{id}/members", h.orgs()::members);
+        post("/api/v1/orgs/{id}/initial-access-tokens", h.initialAccessTokens()::create);
+        get("/api/v1/orgs/{id}/initial-access-tokens", h.initialAccessTokens()::list);
+        delete("/api/v1/orgs/{id}/initial-access-tokens/{token_id}", h.initialAccessTokens()::revoke);
         put("/api/v1/orgs/{id}/members/{user_id}", h.orgs()::changeRole);
         delete("/api/v1/orgs/{id}/members/{user_id}", h.orgs()::removeMember);
         get("/api/v1/orgs/{id}/installations", h.installations()::list);

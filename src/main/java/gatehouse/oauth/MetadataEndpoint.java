@@ -99,6 +99,7 @@ public final class MetadataEndpoint {
         metadata.setPushedAuthorizationRequestEndpointURI(URI.create(issuer + "/oauth/par"));
         metadata.requiresPushedAuthorizationRequests(false);
         metadata.setDeviceAuthorizationEndpointURI(URI.create(issuer + "/oauth/device_authorization"));
+        metadata.setRegistrationEndpointURI(URI.create(issuer + "/oauth/register"));
         metadata.setDPoPJWSAlgs(DPoPProofs.ALGORITHMS.stream().sorted(Comparator.comparing(JWSAlgorithm::getName)).toList());
     }
 

@@ -29,6 +29,13 @@ public final class OrgRepository {
                 .findOne();
     }
 
+    public Optional<Organization> findBySlug(Handle handle, String slug) {
+        return handle.createQuery("SELECT id, name, slug, created_by, created_at FROM organizations WHERE slug = :slug")
+                .bind("slug", slug)
+                .map(ORG)
+                .findOne();
+    }
+
     public List<Organization> listAll(Handle handle, PageRequest page) {
         return handle.createQuery("""
                         SELECT id, name, slug, created_by, created_at FROM organizations

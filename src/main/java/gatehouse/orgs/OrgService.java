@@ -2,6 +2,7 @@ package gatehouse.orgs;
 
 import gatehouse.auth.ActorMode;
 import gatehouse.auth.Caller;
+import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import gatehouse.store.Ids;
@@ -72,6 +73,36 @@ public final class OrgService {
             orgs.addMember(handle, new Membership(org.id(), caller.userId(), null, Membership.OWNER, now));
             return org;
         });
+    }
+
+    /**
+     * An organization Gatehouse itself fills (open client registration's): the one whose ID or slug
+     * is {@code idOrSlug}; when none has that slug and {@code nameIfMissing} is given, made now, with
+     * no members (platform admins see it). 503 when a configured one does not exist.
+     */
+    public UUID systemOrganization(String idOrSlug, String nameIfMissing) {
+        return database.inTransaction(handle -> {
+            Optional<Organization> found = asUuid(idOrSlug).flatMap(id -> orgs.find(handle, id))
+                    .or(() -> orgs.findBySlug(handle, idOrSlug));
+            if (found.isPresent()) {
+                return found.get().id();
+            }
+            if (nameIfMissing == null) {
+                throw OAuthException.of(OAuthError.TEMPORARILY_UNAVAILABLE,
+                        "GATEHOUSE_DYNAMIC_REGISTRATION_ORGANIZATION names no organization");
+            }
+            var org = new Organization(Ids.newId(), nameIfMissing, idOrSlug, null, clock.instant());
+            // Two first registrations at once: one inserts, the other finds it.
+            return orgs.insert(handle, org) ? org.id() : orgs.findBySlug(handle, idOrSlug).orElseThrow().id();
+        });
+    }
+
+    private static Optional<UUID> asUuid(String value) {
+        try {
+            return Optional.of(UUID.fromString(value));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     public Page<Organization> list(Caller caller, boolean all, PageRequest page) {

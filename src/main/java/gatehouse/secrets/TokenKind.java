@@ -10,7 +10,9 @@ public enum TokenKind {
     EMAIL_VERIFICATION("ev"),
     PASSWORD_RESET("pr"),
     PUSHED_REQUEST("par"),
-    DEVICE_CODE("dc");
+    DEVICE_CODE("dc"),
+    INITIAL_ACCESS_TOKEN("iat"),
+    REGISTRATION_ACCESS_TOKEN("rat");
 
     private final String suffix;
 

@@ -39,7 +39,9 @@ class MalformedRequestsIT {
             // RFC 9126 §2.3: /oauth/par answers a bad request with the authorization endpoint's codes.
             "unsupported_response_type",
             // RFC 9449 §5, §8: DPoP's own codes at the token endpoint and at resources.
-            "invalid_dpop_proof", "use_dpop_nonce");
+            "invalid_dpop_proof", "use_dpop_nonce",
+            // RFC 7591 §3.2.2: what dynamic registration answers bad metadata with.
+            "invalid_client_metadata");
     private static final String BASIC_CHALLENGE = "Basic realm=\"gatehouse\"";
     private static final String BEARER_CHALLENGE = "Bearer error=\"invalid_token\"";
     private static final String FORM = "application/x-www-form-urlencoded";
@@ -306,6 +308,15 @@ class MalformedRequestsIT {
                         () -> World.get().api.get("/oauth/token/info", "Authorization", "DPoP ")),
                 json("token info: DPoP scheme with an unknown token", 401, "invalid_token",
                         () -> World.get().api.get("/oauth/token/info", "Authorization", "DPoP foot_x", "DPoP", "a.b.c")),
+                json("register: no initial access token", 401, "invalid_token",
+                        () -> World.get().api.postJson("/oauth/register", Map.of("client_name", "x"))),
+                json("register: JSON array", 400, "invalid_client_metadata",
+                        () -> World.get().api.send("POST", "/oauth/register", JSON, "[]")),
+                json("register: a basic header", 401, "invalid_token",
+                        () -> World.get().api.postJson("/oauth/register", Map.of(), "Authorization",
+                                World.get().confidential.basic())),
+                json("registration: unknown app", 401, "invalid_token",
+                        () -> World.get().api.get("/oauth/register/fooapp_nobody", "Authorization", "Bearer forat_x")),
                 json("device authorization: an app not registered for the grant", 400, "unauthorized_client",
                         () -> World.get().api.postForm("/oauth/device_authorization", "",
                                 "Authorization", World.get().confidential.basic())),

@@ -20,16 +20,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TokenCodecTest {
     /** The base62 alphabet of docs/http.md, "Conventions", written out here rather than taken from the codec. */
     private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    private static final Map<TokenKind, String> FO_PREFIXES = Map.of(
-            TokenKind.ACCESS_TOKEN, "foot_",
-            TokenKind.REFRESH_TOKEN, "foor_",
-            TokenKind.AUTHORIZATION_CODE, "fooc_",
-            TokenKind.CLIENT_SECRET, "fosec_",
-            TokenKind.SESSION, "foses_",
-            TokenKind.EMAIL_VERIFICATION, "foev_",
-            TokenKind.PASSWORD_RESET, "fopr_",
-            TokenKind.PUSHED_REQUEST, "fopar_",
-            TokenKind.DEVICE_CODE, "fodc_");
+    private static final Map<TokenKind, String> FO_PREFIXES = Map.ofEntries(
+            Map.entry(TokenKind.ACCESS_TOKEN, "foot_"),
+            Map.entry(TokenKind.REFRESH_TOKEN, "foor_"),
+            Map.entry(TokenKind.AUTHORIZATION_CODE, "fooc_"),
+            Map.entry(TokenKind.CLIENT_SECRET, "fosec_"),
+            Map.entry(TokenKind.SESSION, "foses_"),
+            Map.entry(TokenKind.EMAIL_VERIFICATION, "foev_"),
+            Map.entry(TokenKind.PASSWORD_RESET, "fopr_"),
+            Map.entry(TokenKind.PUSHED_REQUEST, "fopar_"),
+            Map.entry(TokenKind.DEVICE_CODE, "fodc_"),
+            Map.entry(TokenKind.INITIAL_ACCESS_TOKEN, "foiat_"),
+            Map.entry(TokenKind.REGISTRATION_ACCESS_TOKEN, "forat_"));
 
     private final TokenCodec codec = new TokenCodec("fo", new SecureRandom());
 
