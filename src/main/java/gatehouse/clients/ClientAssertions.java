@@ -19,12 +19,11 @@ import com.nimbusds.oauth2.sdk.auth.Secret;
 import com.nimbusds.oauth2.sdk.auth.verifier.ClientAuthenticationVerifier;
 import com.nimbusds.oauth2.sdk.auth.verifier.ClientCredentialsSelector;
 import com.nimbusds.oauth2.sdk.auth.verifier.Context;
-import com.nimbusds.oauth2.sdk.auth.verifier.ExpendedJTIChecker;
+import com.nimbusds.oauth2.sdk.auth.verifier.Hint;
 import com.nimbusds.oauth2.sdk.auth.verifier.InvalidClientException;
 import com.nimbusds.oauth2.sdk.auth.verifier.JWTAudienceCheck;
 import com.nimbusds.oauth2.sdk.id.Audience;
 import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.id.JWTID;
 import gatehouse.crypto.Encryption;
 import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
@@ -38,7 +37,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -58,6 +56,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ClientAssertions {
     static final Duration MAX_LIFETIME = Duration.ofMinutes(10);
+    private static final Duration SKEW = Duration.ofSeconds(60);
     private static final Duration KEYS_KEPT = Duration.ofMinutes(5);
     private static final Duration REFETCH_AFTER = Duration.ofSeconds(30);
     /** The endpoints that authenticate apps: an assertion's aud may name any of them, or the issuer. */
@@ -86,7 +85,7 @@ public final class ClientAssertions {
         Set<Audience> audiences = new HashSet<>();
         audiences.add(new Audience(issuer));
         ENDPOINTS.forEach(path -> audiences.add(new Audience(issuer + path)));
-        this.verifier = new ClientAuthenticationVerifier<>(new Keys(), audiences, JWTAudienceCheck.LEGACY, new SeenAssertions());
+        this.verifier = new ClientAuthenticationVerifier<>(new Keys(), audiences, JWTAudienceCheck.LEGACY);
     }
 
     /**
@@ -109,16 +108,35 @@ public final class ClientAssertions {
             throw ClientAuthenticator.failed("the app is registered for " + client.tokenEndpointAuthMethod()
                     + ", not " + parsed.getMethod().getValue());
         }
-        Date expires = parsed.getJWTAuthenticationClaimsSet().getExpirationTime();
-        if (expires == null || expires.toInstant().isAfter(clock.instant().plus(MAX_LIFETIME))) {
+        var claims = parsed.getJWTAuthenticationClaimsSet();
+        Instant now = clock.instant();
+        Instant expires = claims.getExpirationTime() == null ? null : claims.getExpirationTime().toInstant();
+        if (expires == null || expires.isAfter(now.plus(MAX_LIFETIME))) {
             throw ClientAuthenticator.failed("the assertion must expire within ten minutes");
+        }
+        if (claims.getIssueTime() != null && claims.getIssueTime().toInstant().isAfter(now.plus(SKEW))) {
+            throw ClientAuthenticator.failed("the assertion was issued in the future");
+        }
+        // OpenID Connect Core §9 requires a jti, and without one there is nothing to refuse a replay by.
+        if (claims.getJWTID() == null || claims.getJWTID().getValue().length() > 256) {
+            throw ClientAuthenticator.failed("the assertion needs a jti (at most 256 characters)");
+        }
+        // One audience only (the 2025 audience-injection advisories, draft-ietf-oauth-rfc7523bis): a
+        // token meant for several servers must not be accepted by each of them.
+        if (claims.getAudience().size() != 1) {
+            throw ClientAuthenticator.failed("the assertion must name one audience");
         }
         Context<Client> context = new Context<>();
         context.set(client);
         try {
-            verifier.verify(parsed, null, context);
+            verifier.verify(parsed, client.authentication().jwksUri() != null ? Set.of(Hint.CLIENT_HAS_REMOTE_JWK_SET)
+                    : null, context);
         } catch (InvalidClientException | JOSEException e) {
             throw ClientAuthenticator.failed("assertion refused: " + e.getMessage());
+        }
+        // Recorded only once the signature is good, so nobody can spend an app's jti values for it.
+        if (!firstUse(client.clientId(), claims.getJWTID().getValue(), expires)) {
+            throw ClientAuthenticator.failed("the assertion was used already");
         }
         return client;
     }
@@ -147,7 +165,12 @@ public final class ClientAssertions {
             if (sealed == null) {
                 throw new InvalidClientException("no secret to check the HMAC with: rotate the app's secret");
             }
-            return List.of(new Secret(new String(encryption.decrypt(sealed), StandardCharsets.UTF_8)));
+            try {
+                return List.of(new Secret(new String(encryption.decrypt(sealed), StandardCharsets.UTF_8)));
+            } catch (IllegalStateException e) {
+                // The key it was sealed with is gone from GATEHOUSE_ENCRYPTION_KEYS: refused, not a 500.
+                throw new InvalidClientException("the app's sealed secret cannot be opened: rotate it");
+            }
         }
 
         @Override
@@ -167,53 +190,70 @@ public final class ClientAssertions {
         }
     }
 
-    /** The app's keys: registered inline, or fetched from its jwks_uri (kept a while). */
+    /**
+     * The app's keys: registered inline, or fetched from its jwks_uri and kept a while. A failed
+     * fetch keeps serving the keys last fetched, and is not tried again for 30 seconds, so an app's
+     * host being down for a moment does not lock it out, and assertions cannot make Gatehouse fetch
+     * at will.
+     */
     private JWKSet keysOf(Client client, boolean forceRefresh) throws InvalidClientException {
-        try {
-            if (client.authentication().jwksJson() != null) {
+        if (client.authentication().jwksJson() != null) {
+            try {
                 return JWKSet.parse(client.authentication().jwksJson());
+            } catch (java.text.ParseException e) {
+                throw new InvalidClientException("the app's registered keys do not parse");
             }
-            String uri = client.authentication().jwksUri();
-            if (uri == null) {
-                throw new InvalidClientException("the app registered no keys");
+        }
+        String uri = client.authentication().jwksUri();
+        if (uri == null) {
+            throw new InvalidClientException("the app registered no keys");
+        }
+        Instant now = clock.instant();
+        String key = client.clientId() + " " + uri;
+        Fetched known = fetched.get(key);
+        boolean due = known == null || now.isAfter(known.at().plus(KEYS_KEPT))
+                || (forceRefresh && now.isAfter(known.at().plus(REFETCH_AFTER)));
+        if (!due) {
+            if (known.keys() == null) {
+                throw new InvalidClientException("the app's jwks_uri failed moments ago; try again shortly");
             }
-            Instant now = clock.instant();
-            Fetched known = fetched.get(uri);
-            boolean stale = known == null || now.isAfter(known.at().plus(KEYS_KEPT))
-                    || (forceRefresh && now.isAfter(known.at().plus(REFETCH_AFTER)));
-            if (!stale) {
+            return known.keys();
+        }
+        try {
+            JWKSet keys = ClientKeys.checked(JWKSet.parse(remote.fetch(URI.create(uri))));
+            remember(key, new Fetched(keys, now));
+            return keys;
+        } catch (IOException | java.text.ParseException | OAuthException e) {
+            remember(key, new Fetched(known == null ? null : known.keys(), now));
+            if (known != null && known.keys() != null) {
                 return known.keys();
             }
-            JWKSet keys = JWKSet.parse(remote.fetch(URI.create(uri)));
-            fetched.put(uri, new Fetched(keys, now));
-            return keys;
-        } catch (IOException | java.text.ParseException e) {
-            throw new InvalidClientException("the app's keys could not be read: " + e.getMessage());
+            throw new InvalidClientException("the app's keys could not be read from its jwks_uri");
         }
     }
 
-    /**
-     * Assertions already seen: checking and recording are one statement, so two copies of an
-     * assertion sent at once cannot both pass. Kept past the longest lifetime an assertion may have.
-     */
-    private final class SeenAssertions implements ExpendedJTIChecker<Client> {
-        @Override
-        public boolean isExpended(JWTID jti, ClientID id, ClientAuthenticationMethod method, Context<Client> context) {
-            byte[] hash = sha256(id.getValue() + "\u0000" + jti.getValue());
-            Instant keepUntil = clock.instant().plus(MAX_LIFETIME).plusSeconds(60);
-            int inserted = database.withHandle(handle -> handle.createUpdate("""
-                            INSERT INTO client_assertions (assertion_hash, expires_at) VALUES (:hash, :until)
-                            ON CONFLICT (assertion_hash) DO NOTHING""")
-                    .bind("hash", hash)
-                    .bind("until", keepUntil)
-                    .execute());
-            return inserted == 0;
+    /** Keeps what a fetch gave (bounded: past 10,000 apps' URIs the memo starts over). */
+    private void remember(String key, Fetched value) {
+        if (fetched.size() >= 10_000) {
+            fetched.clear();
         }
+        fetched.put(key, value);
+    }
 
-        @Override
-        public void markExpended(JWTID jti, Date exp, ClientID id, ClientAuthenticationMethod method, Context<Client> context) {
-            // isExpended recorded it already, atomically.
-        }
+    /**
+     * Records the app's jti, kept until its assertion has expired (plus the skew): false when it was
+     * recorded already. Checking and recording are one statement, so two copies of an assertion sent
+     * at once cannot both pass.
+     */
+    private boolean firstUse(String clientId, String jti, Instant expires) {
+        byte[] hash = sha256(clientId + "\u0000" + jti);
+        Instant keepUntil = expires.plus(SKEW);
+        return database.withHandle(handle -> handle.createUpdate("""
+                        INSERT INTO client_assertions (assertion_hash, expires_at) VALUES (:hash, :until)
+                        ON CONFLICT (assertion_hash) DO NOTHING""")
+                .bind("hash", hash)
+                .bind("until", keepUntil)
+                .execute()) == 1;
     }
 
     private static byte[] sha256(String value) {

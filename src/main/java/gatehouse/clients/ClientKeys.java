@@ -35,6 +35,11 @@ final class ClientKeys {
         } catch (ParseException | RuntimeException e) {
             throw OAuthException.validation("jwks is not a JWK set (RFC 7517): " + e.getMessage());
         }
+        return checked(set).toString(true);
+    }
+
+    /** The set when it holds what a registered one may (also a set fetched from a jwks_uri); else validation_failed. */
+    static JWKSet checked(JWKSet set) {
         if (set.getKeys().isEmpty() || set.getKeys().size() > MAX_KEYS) {
             throw OAuthException.validation("jwks must hold 1 to " + MAX_KEYS + " keys");
         }
@@ -49,6 +54,6 @@ final class ClientKeys {
                 throw OAuthException.validation("jwks RSA keys must be at least 2048 bits");
             }
         }
-        return set.toString(true);
+        return set;
     }
 }

@@ -115,7 +115,8 @@ public final class ClientRepository {
                             require_pushed_authorization_requests = :require_pushed_authorization_requests,
                             dpop_bound_access_tokens = :dpop_bound_access_tokens,
                             token_endpoint_auth_method = :token_endpoint_auth_method, jwks = :jwks, jwks_uri = :jwks_uri,
-                            secret_sealed = :secret_sealed,
+                            secret_sealed = CASE WHEN CAST(:token_endpoint_auth_method AS text) = 'client_secret_jwt'
+                                THEN secret_sealed END,
                             updated_at = :updated_at
                         WHERE client_id = :client_id"""), client)
                 .execute();

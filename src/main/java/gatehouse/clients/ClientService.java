@@ -257,8 +257,11 @@ public final class ClientService {
         String secret = codec.generate(TokenKind.CLIENT_SECRET);
         byte[] previous = grace > 0 ? client.secretHash() : null;
         Instant previousExpires = grace > 0 ? now.plusSeconds(grace) : null;
-        String sealed = sealedIfNeeded(client, secret).authentication().sealedSecret();
         database.inTransaction(handle -> {
+            // Sealed by the method the app has now, read under its lock: an edit switching method
+            // concurrently is serialized with this, never undone by it.
+            Client locked = clients.lock(handle, clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
+            String sealed = sealedIfNeeded(locked, secret).authentication().sealedSecret();
             clients.replaceSecret(handle, client.clientId(), TokenCodec.hash(secret), previous, previousExpires, sealed, now);
             clients.notifyChanged(handle, clientId);
             audit.record(handle, caller.auditActor(), AuditLog.Event.of("client.secret_rotated").client(clientId)
@@ -328,7 +331,7 @@ public final class ClientService {
                 tokens.accessTokenTtl(), tokens.rotation(), tokens.graceSeconds(), tokens.refreshTokenTtl(), webhook.url(),
                 webhook.events(), resourceServer, valueOr(spec.requirePushedAuthorizationRequests(),
                         base.requirePushedAuthorizationRequests()),
-                valueOr(spec.dpopBoundAccessTokens(), base.dpopBoundAccessTokens()), authentication(base, spec),
+                valueOr(spec.dpopBoundAccessTokens(), base.dpopBoundAccessTokens()), authentication(base, spec, creating),
                 base.createdBy(), base.createdAt(), creating ? base.updatedAt() : clock.instant());
     }
 
@@ -346,15 +349,20 @@ public final class ClientService {
     /**
      * How the app authenticates (RFC 7591 token_endpoint_auth_method, jwks, jwks_uri): a method that
      * fits the app (none for a public one; a secret or an assertion for a confidential one); for
-     * private_key_jwt its public keys, inline or at an https URL reached under the webhook rules. An
-     * app switched to client_secret_jwt signs with its secret once it is rotated (only then is the
-     * secret known again, to be sealed); switching away forgets the sealed copy.
+     * private_key_jwt its public keys, inline or at an https URL reached under the webhook rules.
+     * client_secret_jwt is chosen when the app is registered, when its secret is known and can be
+     * sealed; an existing app cannot switch to it (its secret exists only as a hash). Switching away
+     * forgets the sealed copy.
      */
-    private Client.Authentication authentication(Client base, ClientSpec spec) {
+    private Client.Authentication authentication(Client base, ClientSpec spec, boolean creating) {
         Client.Authentication current = base.authentication();
         String method = spec.has("token_endpoint_auth_method") ? spec.tokenEndpointAuthMethod() : current.method();
         if (method != null && !Client.AUTH_METHODS.contains(method)) {
             throw OAuthException.validation("token_endpoint_auth_method must be one of " + Client.AUTH_METHODS);
+        }
+        if (!creating && Client.CLIENT_SECRET_JWT.equals(method) && !method.equals(current.method())) {
+            throw OAuthException.validation("an existing app cannot switch to client_secret_jwt (Gatehouse keeps only its"
+                    + " secret's hash): register a new app with it, or use private_key_jwt");
         }
         if (method != null && base.confidential() == Client.NONE.equals(method)) {
             throw OAuthException.validation(base.confidential()

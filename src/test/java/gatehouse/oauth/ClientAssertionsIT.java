@@ -185,6 +185,39 @@ class ClientAssertionsIT {
     }
 
     @Test
+    void anAssertionWithoutJtiOrWithSeveralAudiencesIsRefused() throws Exception {
+        var app = keyApp();
+        Date inAMinute = new Date(System.currentTimeMillis() + 60_000);
+        var noJti = new JWTAuthenticationClaimsSet(new ClientID(app.clientId()), List.of(new Audience(issuer)), inAMinute,
+                null, new Date(), null);
+        assertThat(tokenWithAssertion(new PrivateKeyJWT(noJti, JWSAlgorithm.ES256, key.toECPrivateKey(), key.getKeyID(),
+                null).getClientAssertion().serialize()).status()).isEqualTo(401);
+        var twoAudiences = new JWTAuthenticationClaimsSet(new ClientID(app.clientId()), List.of(new Audience(issuer),
+                new Audience("https://other-server.example.test")), inAMinute, null, new Date(), new JWTID());
+        assertThat(tokenWithAssertion(new PrivateKeyJWT(twoAudiences, JWSAlgorithm.ES256, key.toECPrivateKey(),
+                key.getKeyID(), null).getClientAssertion().serialize()).status()).isEqualTo(401);
+    }
+
+    @Test
+    void aRotatedSecretSignsAfterAnEditAndAnExistingAppCannotSwitchToClientSecretJwt() throws Exception {
+        var app = app(Map.of("token_endpoint_auth_method", "client_secret_jwt"));
+        Http admin = Fixtures.admin();
+        String rotated = admin.postJson("/api/v1/oauth/clients/" + app.clientId() + "/secret", Map.of())
+                .text("client_secret");
+        assertThat(admin.putJson("/api/v1/oauth/clients/" + app.clientId(), Map.of("name", "Edited")).status())
+                .isEqualTo(200);
+        assertThat(token(new ClientSecretJWT(new ClientID(app.clientId()), tokenEndpoint, JWSAlgorithm.HS256,
+                new Secret(rotated))).indicatesSuccess()).isTrue();
+        assertThat(token(new ClientSecretJWT(new ClientID(app.clientId()), tokenEndpoint, JWSAlgorithm.HS256,
+                new Secret(app.secret()))).indicatesSuccess()).isFalse();
+
+        var plain = app(Map.of());
+        Http.Response switched = admin.putJson("/api/v1/oauth/clients/" + plain.clientId(),
+                Map.of("token_endpoint_auth_method", "client_secret_jwt"));
+        assertThat(switched.status()).isEqualTo(400);
+    }
+
+    @Test
     void springSecuritysClientAuthenticatesWithPrivateKeyJwt() {
         var app = keyApp();
         ClientRegistration registration = ClientRegistration.withRegistrationId("gatehouse")
