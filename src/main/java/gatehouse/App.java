@@ -63,6 +63,7 @@ import gatehouse.oauth.PasswordGrant;
 import gatehouse.oauth.PushedAuthorizationEndpoint;
 import gatehouse.oauth.PushedRequestRepository;
 import gatehouse.oauth.RefreshTokenGrant;
+import gatehouse.oauth.ResourceServers;
 import gatehouse.oauth.ResourceTokens;
 import gatehouse.oauth.RevocationEndpoint;
 import gatehouse.oauth.TokenEndpoint;
@@ -314,7 +315,7 @@ public final class App implements AutoCloseable {
                                 grantStores.families(), issuance, idTokens, config.issuer(), codec, clock),
                         new RefreshTokenGrant(grantStores.transactions(), grantStores.families(), issuance, codec, clock,
                                 encryption),
-                        new ClientCredentialsGrant(grantStores.transactions(), issuance),
+                        new ClientCredentialsGrant(grantStores.transactions(), issuance, ResourceServers.registered(clients)),
                         new PasswordGrant(grantStores.transactions(), grantStores.passwords(), grantStores.memberships(),
                                 grantStores.consents(), issuance, clock),
                         new DeviceCodeGrant(grantStores.transactions(), DevicePolls.postgres(devices), grantStores.codes(),

@@ -50,6 +50,7 @@ public record Client(
         boolean requirePushedAuthorizationRequests,
         boolean dpopBoundAccessTokens,
         Authentication authentication,
+        String resource,
         UUID createdBy,
         Instant createdAt,
         Instant updatedAt) {
@@ -115,7 +116,7 @@ public record Client(
                 List.copyOf(approvedGrantTypesNow), confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds,
                 refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, requirePushedAuthorizationRequests,
-                dpopBoundAccessTokens, authentication, createdBy,
+                dpopBoundAccessTokens, authentication, resource, createdBy,
                 createdAt, updatedAt);
     }
 
@@ -158,7 +159,7 @@ public record Client(
                 allowedScopes, approvedGrantTypes, confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds,
                 refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, requirePushedAuthorizationRequests,
-                dpopBoundAccessTokens, changed, createdBy, createdAt, updatedAt);
+                dpopBoundAccessTokens, changed, resource, createdBy, createdAt, updatedAt);
     }
 
     /** The actor a request gets when it names none: the app's first actor mode (docs/http.md, "The OAuth flows"). */
@@ -174,8 +175,8 @@ public record Client(
                 tokenEndpointAuthMethod(), actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenAlg(), accessTokenTtl,
                 refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl, webhookEvents,
-                resourceServer, requirePushedAuthorizationRequests, dpopBoundAccessTokens, authentication.jwksJson(),
-                authentication.jwksUri(), createdAt, updatedAt);
+                resourceServer, resource, requirePushedAuthorizationRequests, dpopBoundAccessTokens,
+                authentication.jwksJson(), authentication.jwksUri(), createdAt, updatedAt);
     }
 
     /** The app as the API shows it; {@code client_secret} appears only when just created or rotated. */
@@ -210,6 +211,7 @@ public record Client(
             String webhookUrl,
             List<String> webhookEvents,
             boolean resourceServer,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String resource,
             boolean requirePushedAuthorizationRequests,
             boolean dpopBoundAccessTokens,
             @JsonInclude(JsonInclude.Include.NON_NULL) @JsonRawValue String jwks,

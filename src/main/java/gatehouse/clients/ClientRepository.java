@@ -27,7 +27,7 @@ public final class ClientRepository {
             rs.getString("webhook_url"), Rows.texts(rs, "webhook_events"), rs.getBoolean("resource_server"),
             rs.getBoolean("require_pushed_authorization_requests"), rs.getBoolean("dpop_bound_access_tokens"),
             new Client.Authentication(rs.getString("token_endpoint_auth_method"), rs.getString("jwks"),
-                    rs.getString("jwks_uri"), rs.getString("secret_sealed")),
+                    rs.getString("jwks_uri"), rs.getString("secret_sealed")), rs.getString("resource"),
             Rows.uuid(rs, "created_by"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
     private static final String COLUMNS = """
             client_id, id, secret_hash, previous_secret_hash, previous_secret_expires_at, name, description,
@@ -38,7 +38,7 @@ public final class ClientRepository {
             access_token_ttl, refresh_token_rotation,
             refresh_token_grace_seconds, refresh_token_ttl, webhook_url, webhook_events, resource_server,
             require_pushed_authorization_requests, dpop_bound_access_tokens, token_endpoint_auth_method, jwks, jwks_uri,
-            secret_sealed,
+            secret_sealed, resource,
             created_by, created_at, updated_at""";
     /** What is read: the stored columns and the scopes the app may use now (requested ∩ (unrestricted ∪ approved)). */
     private static final String SELECTED = COLUMNS + ", client_allowed_scopes(scopes, approved_scopes) AS allowed_scopes";
@@ -52,6 +52,14 @@ public final class ClientRepository {
         bindClient(handle.createUpdate("INSERT INTO clients (" + COLUMNS + ") VALUES ("
                 + COLUMNS.replaceAll("\\s+", "").replaceAll("([a-z_]+)", ":$1") + ")"), client)
                 .execute();
+    }
+
+    /** The app that registered {@code resource} as its identifier (RFC 8707), if any. */
+    public Optional<Client> findByResource(Handle handle, String resource) {
+        return handle.createQuery("SELECT " + SELECTED + " FROM clients WHERE resource = :resource")
+                .bind("resource", resource)
+                .map(MAPPER)
+                .findOne();
     }
 
     public Optional<Client> find(Handle handle, String clientId) {
@@ -116,7 +124,7 @@ public final class ClientRepository {
                             dpop_bound_access_tokens = :dpop_bound_access_tokens,
                             token_endpoint_auth_method = :token_endpoint_auth_method, jwks = :jwks, jwks_uri = :jwks_uri,
                             secret_sealed = CASE WHEN CAST(:token_endpoint_auth_method AS text) = 'client_secret_jwt'
-                                THEN secret_sealed END,
+                                THEN secret_sealed END, resource = :resource,
                             updated_at = :updated_at
                         WHERE client_id = :client_id"""), client)
                 .execute();
@@ -208,6 +216,7 @@ public final class ClientRepository {
                 .bind("jwks", c.authentication().jwksJson())
                 .bind("jwks_uri", c.authentication().jwksUri())
                 .bind("secret_sealed", c.authentication().sealedSecret())
+                .bind("resource", c.resource())
                 .bind("created_by", c.createdBy())
                 .bind("created_at", c.createdAt())
                 .bind("updated_at", c.updatedAt());

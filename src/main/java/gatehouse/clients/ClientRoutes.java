@@ -18,7 +18,7 @@ public final class ClientRoutes {
             "access_token_format", "access_token_jwt_typ", "id_token_signed_response_alg",
             "access_token_signing_alg", "access_token_ttl", "refresh_token_rotation", "refresh_token_grace_seconds", "refresh_token_ttl",
             "webhook_url", "webhook_events", "resource_server", "require_pushed_authorization_requests",
-            "dpop_bound_access_tokens", "token_endpoint_auth_method", "jwks", "jwks_uri");
+            "dpop_bound_access_tokens", "token_endpoint_auth_method", "jwks", "jwks_uri", "resource");
 
     private final ClientService clients;
     private final ClientApprovals approvals;
@@ -129,6 +129,7 @@ public final class ClientRoutes {
                 body.bool("dpop_bound_access_tokens"),
                 body.string("token_endpoint_auth_method", 30),
                 body.node("jwks"),
-                body.string("jwks_uri", WebhookUrls.MAX_LENGTH + 1));
+                body.string("jwks_uri", WebhookUrls.MAX_LENGTH + 1),
+                body.string("resource", ClientService.MAX_RESOURCE + 1));
     }
 }

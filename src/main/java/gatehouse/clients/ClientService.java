@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -50,6 +51,7 @@ public final class ClientService {
     public static final int MAX_GRACE_SECONDS = RefreshToken.MAX_GRACE_SECONDS;
     public static final int MAX_SECRET_GRACE_SECONDS = 7 * 86_400;
     public static final int MAX_WEBHOOK_EVENTS = 50;
+    public static final int MAX_RESOURCE = 2000;
     /** An event type: lowercase words joined by dots, as {@code installation.created}; at most 100 characters. */
     private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z0-9_]+){1,4}");
 
@@ -127,7 +129,7 @@ public final class ClientService {
                 null, "", null, ownerOrgId, List.of(), List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                 List.of(), List.of(), List.of(), List.of(), confidential, List.of(ActorMode.SELF.value()), "opaque", "ES256",
                 "at+jwt", null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, false, false,
-                Client.Authentication.SECRET, createdBy, now, now);
+                Client.Authentication.SECRET, null, createdBy, now, now);
         Client client = sealedIfNeeded(approvedAtRegistration(caller, apply(caller, blank, spec, true)), secret);
         return database.inTransaction(handle -> {
             clients.insert(handle, client);
@@ -323,6 +325,7 @@ public final class ClientService {
         TokenPolicy tokens = tokenPolicy(base, spec);
         Webhook webhook = webhook(base, spec);
         boolean resourceServer = resourceServer(caller, base, spec);
+        String resource = resource(caller, base, spec, resourceServer);
         return new Client(base.clientId(), base.id(), base.secretHash(), base.previousSecretHash(),
                 base.previousSecretExpiresAt(), profile.name(), profile.description(), profile.homepageUrl(),
                 base.ownerOrgId(), flows.redirectUris(), flows.postLogoutRedirectUris(), flows.grantTypes(), flows.scopes(),
@@ -332,6 +335,7 @@ public final class ClientService {
                 webhook.events(), resourceServer, valueOr(spec.requirePushedAuthorizationRequests(),
                         base.requirePushedAuthorizationRequests()),
                 valueOr(spec.dpopBoundAccessTokens(), base.dpopBoundAccessTokens()), authentication(base, spec, creating),
+                resource,
                 base.createdBy(), base.createdAt(), creating ? base.updatedAt() : clock.instant());
     }
 
@@ -515,6 +519,42 @@ public final class ClientService {
     }
 
     /** Whether the app may introspect every app's tokens: only an admin changes that. */
+    /**
+     * A resource server's identifier (RFC 8707 {@code resource}, RFC 9728's name): an absolute URI
+     * without a fragment, unique, set (like the flag itself) by platform admins, and only for an app
+     * flagged resource_server.
+     */
+    private String resource(Caller caller, Client base, ClientSpec spec, boolean resourceServer) {
+        String resource = spec.has("resource") ? spec.resource() : base.resource();
+        if (!Objects.equals(resource, base.resource()) && !caller.isPlatformAdmin()) {
+            throw OAuthException.forbidden("only admins may set resource");
+        }
+        if (resource == null) {
+            return null;
+        }
+        if (!resourceServer) {
+            throw OAuthException.validation("resource is for apps flagged resource_server");
+        }
+        try {
+            URI uri = new URI(resource);
+            if (!uri.isAbsolute() || uri.getRawFragment() != null || resource.length() > MAX_RESOURCE) {
+                throw OAuthException.validation("resource must be an absolute URI without a fragment (RFC 8707 §2)");
+            }
+        } catch (URISyntaxException e) {
+            throw OAuthException.validation("resource must be an absolute URI without a fragment (RFC 8707 §2)");
+        }
+        Optional<Client> holder = findByResource(resource);
+        if (holder.isPresent() && !holder.get().clientId().equals(base.clientId())) {
+            throw OAuthException.conflict("another app is registered as this resource");
+        }
+        return resource;
+    }
+
+    /** The resource server registered as {@code resource} (RFC 8707), if any. */
+    public Optional<Client> findByResource(String resource) {
+        return database.withHandle(handle -> clients.findByResource(handle, resource));
+    }
+
     private static boolean resourceServer(Caller caller, Client base, ClientSpec spec) {
         boolean resourceServer = spec.resourceServer() != null ? spec.resourceServer() : base.resourceServer();
         if (resourceServer != base.resourceServer() && !caller.isPlatformAdmin()) {

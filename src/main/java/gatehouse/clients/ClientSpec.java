@@ -37,7 +37,8 @@ public record ClientSpec(
         Boolean dpopBoundAccessTokens,
         String tokenEndpointAuthMethod,
         JsonNode jwks,
-        String jwksUri) {
+        String jwksUri,
+        String resource) {
 
     public boolean has(String member) {
         return present.contains(member);

@@ -314,6 +314,7 @@ public final class AppPages {
                 form.has("dpop_bound_access_tokens"),
                 null,
                 null,
+                null,
                 null);
     }
 

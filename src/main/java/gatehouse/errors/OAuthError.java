@@ -14,6 +14,8 @@ public enum OAuthError {
     INVALID_REDIRECT_URI("invalid_redirect_uri", 400),
     // Dynamic client registration (RFC 7591 §3.2.2): metadata the server cannot accept.
     INVALID_CLIENT_METADATA("invalid_client_metadata", 400),
+    // Resource indicators (RFC 8707 §2): a resource that is not a registered resource server.
+    INVALID_TARGET("invalid_target", 400),
     VALIDATION_FAILED("validation_failed", 400),
     INVALID_CLIENT("invalid_client", 401),
     INVALID_TOKEN("invalid_token", 401),

@@ -30,7 +30,8 @@ public final class JwtAccessTokens implements AccessTokenSigner {
         var claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
                 .subject(token.subject())
-                .audience(audience)
+                // RFC 8707: a token asked for one resource server names it; any other, the default audience.
+                .audience(token.audience() != null ? token.audience() : audience)
                 .expirationTime(Date.from(token.expiresAt()))
                 .issueTime(Date.from(token.createdAt()))
                 .jwtID(token.id().toString())

@@ -39,7 +39,7 @@ public final class AuthorizationCodeGrant implements Grant {
 
     @Override
     public Set<String> parameters() {
-        return Set.of("code", "redirect_uri", "code_verifier");
+        return Set.of("code", "redirect_uri", "code_verifier", "resource");
     }
 
     @Override
@@ -62,6 +62,8 @@ public final class AuthorizationCodeGrant implements Grant {
         if (consumed.isEmpty()) {
             return refuseUnusable(tx, client, hash);
         }
+        // RFC 8707 §2.2: a resource asked for here must be the one the code was issued for.
+        ResourceServers.requireAuthorized(params.get("resource"), consumed.get().code().resource());
         String problem = problemWith(consumed.get().code(), params);
         return problem != null ? Outcome.refused(problem) : redemption.redeem(tx, client, consumed.get(), type(), dpopJkt, now);
     }

@@ -15,17 +15,18 @@ public final class AuthorizationCodeRepository {
             rs.getString("scope"), rs.getString("redirect_uri"), rs.getBoolean("redirect_uri_sent"),
             rs.getString("code_challenge"), Rows.uuid(rs, "grant_id"), Rows.instant(rs, "created_at"),
             Rows.instant(rs, "expires_at"), Rows.instant(rs, "consumed_at"), rs.getString("nonce"),
-            Rows.instant(rs, "auth_time"));
+            Rows.instant(rs, "auth_time"), rs.getString("resource"));
     private static final String COLUMNS = """
             client_id, user_id, organization_id, actor, scope, redirect_uri, redirect_uri_sent, code_challenge,
-            grant_id, created_at, expires_at, consumed_at, nonce, auth_time""";
+            grant_id, created_at, expires_at, consumed_at, nonce, auth_time, resource""";
 
     public void insert(Handle handle, AuthorizationCode code, byte[] hash) {
         handle.createUpdate("""
                         INSERT INTO authorization_codes (code_hash, client_id, user_id, organization_id, actor, scope, redirect_uri,
-                            redirect_uri_sent, code_challenge, grant_id, created_at, expires_at, nonce, auth_time)
+                            redirect_uri_sent, code_challenge, grant_id, created_at, expires_at, nonce, auth_time, resource)
                         VALUES (:hash, :clientId, :userId, :organizationId, :actor, :scope, :redirectUri,
-                            :redirectUriSent, :codeChallenge, :grantId, :createdAt, :expiresAt, :nonce, :authTime)""")
+                            :redirectUriSent, :codeChallenge, :grantId, :createdAt, :expiresAt, :nonce, :authTime,
+                            :resource)""")
                 .bindMethods(code)
                 .bind("hash", hash)
                 .execute();

@@ -46,7 +46,7 @@ public final class AuthorizationService {
     static final Duration CODE_TTL = Duration.ofMinutes(5);
     static final List<String> PARAMETERS = List.of("response_type", "client_id", "redirect_uri", "scope", "state",
             "code_challenge", "code_challenge_method", "organization_id", "actor", "prompt", "nonce", "max_age",
-            "login_hint", "id_token_hint", "request_uri", "response_mode");
+            "login_hint", "id_token_hint", "request_uri", "response_mode", "resource");
     /** RFC 9126 §2.2: a pushed request's reference is this URN followed by a value only Gatehouse makes. */
     static final String PUSHED_PREFIX = "urn:ietf:params:oauth:request_uri:";
     static final Duration PUSHED_TTL = Duration.ofSeconds(60);
@@ -67,6 +67,7 @@ public final class AuthorizationService {
     private final Issuer issuer;
     private final IdTokenHints hints;
     private final PushedRequestRepository pushedRequests;
+    private final ResourceServers resources;
 
     public AuthorizationService(Database database, ClientService clients, OrgService orgs, ConsentService consents,
                                 InstallationService installations, AuthorizationCodeRepository codes, TokenCodec codec,
@@ -82,6 +83,12 @@ public final class AuthorizationService {
         this.issuer = new Issuer(issuer);
         this.hints = hints;
         this.pushedRequests = pushedRequests;
+        this.resources = ResourceServers.registered(clients);
+    }
+
+    /** The resource servers a {@code resource} parameter may name (RFC 8707). */
+    ResourceServers resources() {
+        return resources;
     }
 
     /** The app and the redirect URI to answer at, once both are verified. */
@@ -159,7 +166,7 @@ public final class AuthorizationService {
                 granted, challenge, actor, Parameters.uuid("organization_id", params.get("organization_id")),
                 promptOf(params.get("prompt")), OpenIdConnect.nonce(params.get("nonce")),
                 OpenIdConnect.maxAge(params.get("max_age")), params.get("login_hint"),
-                hintedUser(client, params.get("id_token_hint")), pushed);
+                hintedUser(client, params.get("id_token_hint")), pushed, resources.resolve(params.get("resource")));
     }
 
     /** A pushed request's reference and how many seconds it lives (RFC 9126 §2.2). */
@@ -372,7 +379,7 @@ public final class AuthorizationService {
         var stored = new AuthorizationCode(request.client().clientId(), approval.userId(), approval.organizationId(),
                 request.actor(), ScopeRequest.join(request.scopes()), request.redirectUri(), request.redirectUriSent(),
                 request.codeChallenge(), Ids.newId(), now, expiresAt, null, signIn ? request.nonce() : null,
-                signIn ? approval.signedInAt() : null);
+                signIn ? approval.signedInAt() : null, request.resource());
         if (recordConsent) {
             consents.grant(handle, approval.userId(), request.client().clientId(), approval.organizationId(),
                     request.actor(), request.scopes());

@@ -21,10 +21,17 @@ import java.util.UUID;
 public final class ClientCredentialsGrant implements Grant {
     private final Transactions transactions;
     private final Issuance issuance;
+    private final ResourceServers resources;
 
-    public ClientCredentialsGrant(Transactions transactions, Issuance issuance) {
+    /** {@code resources}: what a {@code resource} parameter may name (RFC 8707), the token's audience then. */
+    public ClientCredentialsGrant(Transactions transactions, Issuance issuance, ResourceServers resources) {
         this.transactions = transactions;
         this.issuance = issuance;
+        this.resources = resources;
+    }
+
+    public ClientCredentialsGrant(Transactions transactions, Issuance issuance) {
+        this(transactions, issuance, ResourceServers.NONE);
     }
 
     @Override
@@ -34,7 +41,7 @@ public final class ClientCredentialsGrant implements Grant {
 
     @Override
     public Set<String> parameters() {
-        return Set.of("scope", "organization_id");
+        return Set.of("scope", "organization_id", "resource");
     }
 
     @Override
@@ -44,12 +51,13 @@ public final class ClientCredentialsGrant implements Grant {
         }
         UUID organizationId = params.get("organization_id") == null ? null
                 : Parameters.uuid("organization_id", params.get("organization_id"));
+        String resource = resources.resolve(params.get("resource"));
         if (organizationId == null) {
             // A service token of the owner organization: one row, written with the others issued
             // at the same time (group commit), no transaction of its own.
             Set<String> scopes = ScopeRequest.resolve(params.get("scope"), client.allowedScopes());
             OpenIdConnect.requireUserFor(scopes, ActorMode.APP.value());
-            return issuance.serviceToken(client, ScopeRequest.join(scopes), type(), dpopJkt);
+            return issuance.serviceToken(client, ScopeRequest.join(scopes), type(), dpopJkt, resource);
         }
         // An installation token: checked against the installation (held until commit, so a
         // disconnect cannot slip in between) and retiring its predecessor, in one transaction.
@@ -57,7 +65,7 @@ public final class ClientCredentialsGrant implements Grant {
             Set<String> scopes = ScopeRequest.resolveDelegated(params.get("scope"), installedScopes(tx, client, organizationId));
             OpenIdConnect.requireUserFor(scopes, ActorMode.APP.value());
             String scope = ScopeRequest.join(scopes);
-            return issuance.appToken(tx, client, organizationId, scope, type(), true, dpopJkt);
+            return issuance.appToken(tx, client, organizationId, scope, type(), true, dpopJkt, resource);
         });
     }
 

@@ -68,7 +68,7 @@ final class CodeRedemption {
         String scope = ScopeRequest.join(Arrays.stream(code.scope().split(" "))
                 .filter(client.allowedScopes()::contains).toList());
         var family = new TokenGrant(code.grantId(), client.clientId(), code.userId(), code.organizationId(),
-                code.actor(), scope, grantType, now, null, Issuance.familyKey(client, dpopJkt));
+                code.actor(), scope, grantType, now, null, Issuance.familyKey(client, dpopJkt), code.resource());
         TokenResponse issued = issuance.startFamily(tx, client, family, true, emailVerified, dpopJkt);
         if (!ScopeService.parse(scope).contains(OpenIdConnect.SCOPE)) {
             return issued;

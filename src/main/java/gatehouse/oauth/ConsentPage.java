@@ -23,7 +23,8 @@ public record ConsentPage(
         Map<String, String> hiddenFields,
         String csrfToken,
         String formAction,
-        String userCode) {
+        String userCode,
+        String resource) {
 
     public record ScopeItem(String name, String description) {
     }
@@ -48,6 +49,6 @@ public record ConsentPage(
         String ownerOrg = request.client().ownerOrgId() == null ? null
                 : orgs.findName(request.client().ownerOrgId()).orElse(null);
         return new ConsentPage(request.client().name(), ownerOrg, request.actor(), caller.username(), items, options,
-                hidden, caller.csrfToken(), formAction, userCode);
+                hidden, caller.csrfToken(), formAction, userCode, request.resource());
     }
 }

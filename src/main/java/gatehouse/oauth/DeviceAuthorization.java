@@ -19,7 +19,8 @@ public record DeviceAuthorization(
         Instant expiresAt,
         int intervalSeconds,
         Instant lastPolledAt,
-        String decision) {
+        String decision,
+        String resource) {
 
     public static final String APPROVED = "approved";
     public static final String DENIED = "denied";

@@ -10,19 +10,20 @@ import org.jdbi.v3.core.mapper.RowMapper;
 public final class DeviceAuthorizationRepository {
     private static final String COLUMNS = """
             user_code, client_id, scope, actor, organization_id, created_at, expires_at, interval_seconds,
-            last_polled_at, decision""";
+            last_polled_at, decision, resource""";
     private static final RowMapper<DeviceAuthorization> MAPPER = (rs, ctx) -> new DeviceAuthorization(
             rs.getString("user_code"), rs.getString("client_id"), rs.getString("scope"), rs.getString("actor"),
             Rows.uuid(rs, "organization_id"), Rows.instant(rs, "created_at"), Rows.instant(rs, "expires_at"),
-            rs.getInt("interval_seconds"), Rows.instant(rs, "last_polled_at"), rs.getString("decision"));
+            rs.getInt("interval_seconds"), Rows.instant(rs, "last_polled_at"), rs.getString("decision"),
+            rs.getString("resource"));
 
     /** Stores a new authorization; false when its user code is taken already (the caller draws another). */
     public boolean insert(Handle handle, byte[] hash, DeviceAuthorization device) {
         return handle.createUpdate("""
                         INSERT INTO device_authorizations (device_code_hash, user_code, client_id, scope, actor,
-                            organization_id, created_at, expires_at, interval_seconds)
+                            organization_id, created_at, expires_at, interval_seconds, resource)
                         VALUES (:hash, :userCode, :clientId, :scope, :actor, :organizationId, :createdAt, :expiresAt,
-                            :intervalSeconds)
+                            :intervalSeconds, :resource)
                         ON CONFLICT (user_code) DO NOTHING""")
                 .bindMethods(device)
                 .bind("hash", hash)

@@ -44,7 +44,7 @@ public final class DeviceCodeGrant implements Grant {
 
     @Override
     public Set<String> parameters() {
-        return Set.of("device_code");
+        return Set.of("device_code", "resource");
     }
 
     @Override
@@ -58,10 +58,10 @@ public final class DeviceCodeGrant implements Grant {
         }
         Instant now = clock.instant();
         // A poll's record (and a slowed-down interval) must commit even though the answer is an error.
-        return transactions.inTransaction(tx -> poll(tx, client, TokenCodec.hash(deviceCode), dpopJkt, now)).orThrow();
+        return transactions.inTransaction(tx -> poll(tx, client, TokenCodec.hash(deviceCode), params, dpopJkt, now)).orThrow();
     }
 
-    private Outcome poll(Tx tx, Client client, byte[] hash, String dpopJkt, Instant now) {
+    private Outcome poll(Tx tx, Client client, byte[] hash, Map<String, String> params, String dpopJkt, Instant now) {
         var found = polls.lock(tx, hash);
         if (found.isEmpty() && polls.exists(tx, hash)) {
             // Another poll of the same code holds it: this one is too soon by definition.
@@ -77,6 +77,7 @@ public final class DeviceCodeGrant implements Grant {
         if (device.expiredAt(now)) {
             return Outcome.refused(OAuthError.EXPIRED_TOKEN, "the device code expired; start a new device authorization");
         }
+        ResourceServers.requireAuthorized(params.get("resource"), device.resource());
         if (DeviceAuthorization.APPROVED.equals(device.decision())) {
             return codes.consume(tx, hash, client.clientId(), now)
                     .map(approval -> redemption.redeem(tx, client, approval, type(), dpopJkt, now))

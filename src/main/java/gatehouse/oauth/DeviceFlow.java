@@ -37,7 +37,7 @@ import java.util.UUID;
  */
 public final class DeviceFlow {
     private static final int USER_CODE_LENGTH = 8;
-    private static final List<String> PARAMETERS = List.of("client_id", "scope", "actor", "organization_id");
+    private static final List<String> PARAMETERS = List.of("client_id", "scope", "actor", "organization_id", "resource");
 
     private final Database database;
     private final DeviceAuthorizationRepository devices;
@@ -75,13 +75,15 @@ public final class DeviceFlow {
         Set<String> scopes = ScopeRequest.resolveDelegated(params.get("scope"), client.allowedScopes());
         OpenIdConnect.requireUserFor(scopes, actor);
         UUID organizationId = Parameters.uuid("organization_id", params.get("organization_id"));
+        String resource = authorization.resources().resolve(params.get("resource"));
         String deviceCode = codec.generate(TokenKind.DEVICE_CODE);
         Instant now = clock.instant();
         String userCode = database.withHandle(handle -> {
             while (true) {
                 String drawn = new UserCode(UserCode.LETTER_CHAR_SET, USER_CODE_LENGTH).getStrippedValue();
                 var device = new DeviceAuthorization(drawn, client.clientId(), ScopeRequest.join(scopes), actor,
-                        organizationId, now, now.plus(DeviceAuthorization.TTL), DeviceAuthorization.INTERVAL, null, null);
+                        organizationId, now, now.plus(DeviceAuthorization.TTL), DeviceAuthorization.INTERVAL, null, null,
+                        resource);
                 if (devices.insert(handle, TokenCodec.hash(deviceCode), device)) {
                     return device.displayedUserCode();
                 }
@@ -110,7 +112,7 @@ public final class DeviceFlow {
         return database.withHandle(handle -> devices.findPending(handle, userCode, now))
                 .flatMap(found -> clients.findOptional(found.device().clientId()).map(client -> new Pending(found.hash(),
                         found.device(), AuthorizationRequest.forDevice(client, ScopeService.parse(found.device().scope()),
-                                found.device().actor(), found.device().organizationId()))));
+                                found.device().actor(), found.device().organizationId(), found.device().resource()))));
     }
 
     /**
@@ -156,7 +158,7 @@ public final class DeviceFlow {
         if (!delegable.containsAll(kept)) {
             throw OAuthException.of(OAuthError.INVALID_SCOPE, "a scope the device asked for is no longer allowed for this app");
         }
-        var request = AuthorizationRequest.forDevice(client, kept, asked.actor(), asked.organizationId());
+        var request = AuthorizationRequest.forDevice(client, kept, asked.actor(), asked.organizationId(), asked.resource());
         UUID organizationId = authorization.chooseOrganization(request, chosen,
                 authorization.eligibleOrganizations(userId, request.actor()));
         Instant now = clock.instant();

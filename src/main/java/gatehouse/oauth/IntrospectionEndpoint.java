@@ -55,7 +55,7 @@ public final class IntrospectionEndpoint {
         TokenKind kind = tokens.kindOf(token);
         if (kind == TokenKind.ACCESS_TOKEN) {
             return tokens.findActiveAccessToken(token)
-                    .filter(found -> visibleTo(caller, found.token().clientId()))
+                    .filter(found -> visibleTo(caller, found.token().clientId()) && forCaller(caller, found.token()))
                     .map(found -> describe(found.token(), found.owner().username(), found.owner().emailVerified(),
                             found.token().tokenType()))
                     .orElse(INACTIVE);
@@ -75,6 +75,16 @@ public final class IntrospectionEndpoint {
                     .orElse(INACTIVE);
         }
         return INACTIVE;
+    }
+
+    /**
+     * RFC 8707: a token asked for one resource server is not another's to accept. A token for a
+     * resource is active only to the resource server registered as it (and to the app it was issued
+     * to); a token for no resource in particular, to every resource server, as before.
+     */
+    private static boolean forCaller(Client caller, AccessToken token) {
+        return token.audience() == null || caller.clientId().equals(token.clientId())
+                || token.audience().equals(caller.resource());
     }
 
     private static boolean visibleTo(Client caller, String tokenClientId) {
@@ -97,6 +107,9 @@ public final class IntrospectionEndpoint {
         body.put("iat", token.createdAt().getEpochSecond());
         body.put("sub", token.subject());
         body.put("iss", issuer);
+        if (token.audience() != null) {
+            body.put("aud", token.audience());
+        }
         body.put("jti", token.id().toString());
         if (token.organizationId() != null) {
             body.put("organization_id", token.organizationId().toString());

@@ -115,10 +115,10 @@ public final class Issuance {
 
     /** An access token of the app acting as itself, outside any family (client_credentials). */
     TokenResponse appToken(Tx tx, Client client, UUID organizationId, String scope, String grantType,
-                           boolean installationBound, String dpopJkt) {
+                           boolean installationBound, String dpopJkt, String resource) {
         var issued = issuing.issueAccessToken(tx, new TokenService.AccessSpec(client.clientId(), null, organizationId,
                 ActorMode.APP.value(), scope, null, grantType, installationBound, client.accessTokenTtl(), client.jwtFormat(),
-                null, dpopJkt));
+                null, dpopJkt, resource));
         return response(client, issued, null, scope, issued.token().organizationId(), ActorMode.APP.value());
     }
 
@@ -126,10 +126,10 @@ public final class Issuance {
      * A service token: the app acting as itself in its owner organization, outside any family and
      * any unit of work, committed (perhaps together with others) before this returns.
      */
-    TokenResponse serviceToken(Client client, String scope, String grantType, String dpopJkt) {
+    TokenResponse serviceToken(Client client, String scope, String grantType, String dpopJkt, String resource) {
         var issued = issuing.issueServiceToken(new TokenService.AccessSpec(client.clientId(), null, client.ownerOrgId(),
                 ActorMode.APP.value(), scope, null, grantType, false, client.accessTokenTtl(), client.jwtFormat(), null,
-                dpopJkt));
+                dpopJkt, resource));
         return response(client, issued, null, scope, client.ownerOrgId(), ActorMode.APP.value());
     }
 
@@ -138,7 +138,7 @@ public final class Issuance {
                                                       boolean installationBound, boolean emailVerified, String dpopJkt) {
         return new TokenService.AccessSpec(client.clientId(), family.tokenUserId(), family.organizationId(),
                 family.actor(), scope, family.id(), grantType, installationBound, client.accessTokenTtl(),
-                client.jwtFormat(), emailVerified, dpopJkt);
+                client.jwtFormat(), emailVerified, dpopJkt, family.resource());
     }
 
     private static TokenResponse response(Client client, TokenService.Issued issued, String refreshToken, String scope,

@@ -46,7 +46,7 @@ public final class PasswordGrant implements Grant {
 
     @Override
     public Set<String> parameters() {
-        return Set.of("username", "password", "scope", "organization_id");
+        return Set.of("username", "password", "scope", "organization_id", "resource");
     }
 
     @Override
@@ -57,6 +57,9 @@ public final class PasswordGrant implements Grant {
         // The token endpoint checks this already; a grant that takes a user's password checks it again.
         if (!client.allowsGrant(type())) {
             throw OAuthException.of(OAuthError.UNAUTHORIZED_CLIENT, "this app may not use " + type());
+        }
+        if (params.get("resource") != null) {
+            throw OAuthException.of(OAuthError.INVALID_TARGET, "resource indicators are not supported with the password grant");
         }
         String username = params.get("username");
         String password = params.get("password");

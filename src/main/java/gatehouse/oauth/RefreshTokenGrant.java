@@ -50,7 +50,7 @@ public final class RefreshTokenGrant implements Grant {
 
     @Override
     public Set<String> parameters() {
-        return Set.of("refresh_token", "scope");
+        return Set.of("refresh_token", "scope", "resource");
     }
 
     @Override
@@ -64,10 +64,11 @@ public final class RefreshTokenGrant implements Grant {
         }
         Instant now = clock.instant();
         // A reuse detection's revocation must commit although the request is refused.
-        return transactions.inTransaction(tx -> refresh(tx, client, value, params.get("scope"), dpopJkt, now)).orThrow();
+        return transactions.inTransaction(tx -> refresh(tx, client, value, params, dpopJkt, now)).orThrow();
     }
 
-    private Outcome refresh(Tx tx, Client client, String value, String requestedScope, String dpopJkt, Instant now) {
+    private Outcome refresh(Tx tx, Client client, String value, Map<String, String> params, String dpopJkt, Instant now) {
+        String requestedScope = params.get("scope");
         var found = families.lockRefreshToken(tx, TokenCodec.hash(value));
         if (found.isEmpty() || !found.get().token().clientId().equals(client.clientId())) {
             return Outcome.refused("unknown refresh token, or another app's");
@@ -87,6 +88,7 @@ public final class RefreshTokenGrant implements Grant {
         if (grant.dpopJkt() == null && dpopJkt != null && Issuance.familyKey(client, dpopJkt) != null) {
             families.bindKey(tx, grant.id(), dpopJkt);
         }
+        ResourceServers.requireAuthorized(params.get("resource"), grant.resource());
         var permitted = issuance.scopesPermittedNow(tx, client, grant.actor(), grant.organizationId());
         if (permitted.isEmpty()) {
             return Outcome.refused("the app is no longer installed in this organization");

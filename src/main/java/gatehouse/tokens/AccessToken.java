@@ -5,7 +5,8 @@ import java.util.UUID;
 
 /**
  * An issued access token as stored (its value exists only as a hash). {@code dpopJkt} is the JWK
- * thumbprint of the key it is bound to (RFC 9449 {@code cnf.jkt}), null for a plain bearer token.
+ * thumbprint of the key it is bound to (RFC 9449 {@code cnf.jkt}), null for a plain bearer token;
+ * {@code audience} the resource server it is for (RFC 8707), null for Gatehouse's default audience.
  */
 public record AccessToken(
         UUID id,
@@ -20,7 +21,16 @@ public record AccessToken(
         Instant createdAt,
         Instant expiresAt,
         Instant revokedAt,
-        String dpopJkt) {
+        String dpopJkt,
+        String audience) {
+
+    /** A token bound to {@code dpopJkt} (or none), for Gatehouse's default audience. */
+    public AccessToken(UUID id, String clientId, UUID userId, UUID organizationId, String actor, String scope,
+                       UUID grantId, String grantType, boolean singlePerInstallation, Instant createdAt,
+                       Instant expiresAt, Instant revokedAt, String dpopJkt) {
+        this(id, clientId, userId, organizationId, actor, scope, grantId, grantType, singlePerInstallation, createdAt,
+                expiresAt, revokedAt, dpopJkt, null);
+    }
 
     /** A bearer token: bound to no key. */
     public AccessToken(UUID id, String clientId, UUID userId, UUID organizationId, String actor, String scope,

@@ -24,7 +24,7 @@ public final class TokenRepository {
             Rows.uuid(rs, "id"), rs.getString("client_id"), Rows.uuid(rs, "user_id"), Rows.uuid(rs, "organization_id"),
             rs.getString("actor"), rs.getString("scope"), Rows.uuid(rs, "grant_id"), rs.getString("grant_type"),
             rs.getBoolean("single_per_installation"), Rows.instant(rs, "created_at"), Rows.instant(rs, "expires_at"),
-            Rows.instant(rs, "revoked_at"), rs.getString("dpop_jkt"));
+            Rows.instant(rs, "revoked_at"), rs.getString("dpop_jkt"), rs.getString("audience"));
     // Hand-written mappers and binds on the token paths: Jdbi's reflective ConstructorMapper and
     // bindMethods re-resolve columns, qualifiers and method handles for every statement, which was
     // the largest share of a code exchange's CPU (BENCHMARKS.md).
@@ -36,16 +36,16 @@ public final class TokenRepository {
             Rows.uuid(rs, "g_id"), rs.getString("g_client_id"), Rows.uuid(rs, "g_user_id"),
             Rows.uuid(rs, "g_organization_id"), rs.getString("g_actor"), rs.getString("g_scope"),
             rs.getString("g_grant_type"), Rows.instant(rs, "g_created_at"), Rows.instant(rs, "g_revoked_at"),
-            rs.getString("g_dpop_jkt"));
+            rs.getString("g_dpop_jkt"), rs.getString("g_resource"));
     private static final String ACCESS_COLUMNS = """
             t.id, t.client_id, t.user_id, t.organization_id, t.actor, t.scope, t.grant_id, t.grant_type,
-            t.single_per_installation, t.created_at, t.expires_at, t.revoked_at, t.dpop_jkt""";
+            t.single_per_installation, t.created_at, t.expires_at, t.revoked_at, t.dpop_jkt, t.audience""";
     private static final String REFRESH_COLUMNS = """
             r.id, r.grant_id, r.parent_id, r.client_id, r.scope, r.created_at, r.expires_at, r.rotated_at,
             r.grace_used, r.revoked_at,
             g.id AS g_id, g.client_id AS g_client_id, g.user_id AS g_user_id, g.organization_id AS g_organization_id,
             g.actor AS g_actor, g.scope AS g_scope, g.grant_type AS g_grant_type, g.created_at AS g_created_at,
-            g.revoked_at AS g_revoked_at, g.dpop_jkt AS g_dpop_jkt, coalesce(u.disabled, false) AS owner_disabled,
+            g.revoked_at AS g_revoked_at, g.dpop_jkt AS g_dpop_jkt, g.resource AS g_resource, coalesce(u.disabled, false) AS owner_disabled,
             coalesce(u.email_verified, false) AS owner_email_verified""";
 
     /** An access token with the user it acts for. */
@@ -107,9 +107,9 @@ public final class TokenRepository {
             TokenGrant family = rows.family();
             sql.add("""
                     family AS (INSERT INTO token_grants (id, client_id, user_id, organization_id, actor, scope, grant_type,
-                        created_at, dpop_jkt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)), """, family.id(), family.clientId(),
-                    family.userId(), family.organizationId(), family.actor(), family.scope(), family.grantType(),
-                    family.createdAt(), family.dpopJkt());
+                        created_at, dpop_jkt, resource) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)), """, family.id(),
+                    family.clientId(), family.userId(), family.organizationId(), family.actor(), family.scope(),
+                    family.grantType(), family.createdAt(), family.dpopJkt(), family.resource());
         }
         if (rows.retired() != null) {
             sql.add("retired AS (UPDATE refresh_tokens SET rotated_at = ?, successor_sealed = ? WHERE id = ?), ",
@@ -140,14 +140,15 @@ public final class TokenRepository {
         NewAccessToken access = rows.access();
         sql.add("""
                 issued AS (INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope,
-                    grant_id, grant_type, single_per_installation, created_at, expires_at, signing_key_id, dpop_jkt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+                    grant_id, grant_type, single_per_installation, created_at, expires_at, signing_key_id, dpop_jkt,
+                    audience)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
                 audited AS (INSERT INTO audit_logs (id, at, action, actor_type, actor_id, client_id, organization_id, ip,
                     user_agent, outcome, details)
                     SELECT ?, ?, ?, 'client', ?, ?, ?, ?, ?, 'success', CAST(? AS jsonb) FROM issued) """,
                 access.hash(), token.id(), token.clientId(), token.userId(), token.organizationId(), token.actor(),
                 token.scope(), token.grantId(), token.grantType(), token.singlePerInstallation(), token.createdAt(),
-                token.expiresAt(), access.signingKeyId(), token.dpopJkt(),
+                token.expiresAt(), access.signingKeyId(), token.dpopJkt(), token.audience(),
                 access.auditId(), token.createdAt(), access.action(), token.clientId(), token.clientId(),
                 token.organizationId(), access.ip(), access.userAgent(), access.detailsJson());
         sql.add(rows.replaces() == Replaces.NOTHING ? "SELECT NULL::bytea WHERE false" : "SELECT token_hash FROM replaced");
@@ -173,15 +174,16 @@ public final class TokenRepository {
                                 CAST(:singles AS boolean[]), CAST(:createdAts AS timestamptz[]),
                                 CAST(:expiresAts AS timestamptz[]), CAST(:signingKeyIds AS uuid[]), CAST(:actions AS text[]),
                                 CAST(:auditIds AS uuid[]), CAST(:ips AS text[]), CAST(:userAgents AS text[]),
-                                CAST(:details AS text[]), CAST(:dpopJkts AS text[]))
+                                CAST(:details AS text[]), CAST(:dpopJkts AS text[]), CAST(:audiences AS text[]))
                                 AS b (token_hash, id, client_id, user_id, organization_id, actor, scope, grant_id, grant_type,
                                       single_per_installation, created_at, expires_at, signing_key_id, action, audit_id, ip,
-                                      user_agent, details, dpop_jkt)),
+                                      user_agent, details, dpop_jkt, audience)),
                         issued AS (
                             INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope,
-                                grant_id, grant_type, single_per_installation, created_at, expires_at, signing_key_id, dpop_jkt)
+                                grant_id, grant_type, single_per_installation, created_at, expires_at, signing_key_id, dpop_jkt,
+                                audience)
                             SELECT token_hash, id, client_id, user_id, organization_id, actor, scope, grant_id, grant_type,
-                                single_per_installation, created_at, expires_at, signing_key_id, dpop_jkt FROM batch
+                                single_per_installation, created_at, expires_at, signing_key_id, dpop_jkt, audience FROM batch
                             RETURNING id)
                         INSERT INTO audit_logs (id, at, action, actor_type, actor_id, client_id, organization_id, ip,
                             user_agent, outcome, details)
@@ -207,6 +209,7 @@ public final class TokenRepository {
                 .bind("userAgents", SqlArrays.of("text", column(rows, NewAccessToken::userAgent, String[]::new)))
                 .bind("details", SqlArrays.of("text", column(rows, NewAccessToken::detailsJson, String[]::new)))
                 .bind("dpopJkts", SqlArrays.of("text", column(rows, row -> row.token().dpopJkt(), String[]::new)))
+                .bind("audiences", SqlArrays.of("text", column(rows, row -> row.token().audience(), String[]::new)))
                 .execute();
     }
 

@@ -81,14 +81,22 @@ public final class TokenService implements Credentials.AccessTokens {
      */
     public record AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
                              UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
-                             AccessTokenSigner.Format jwt, Boolean emailVerified, String dpopJkt) {
+                             AccessTokenSigner.Format jwt, Boolean emailVerified, String dpopJkt, String audience) {
+
+        /** A token for Gatehouse's default audience. */
+        public AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
+                          UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
+                          AccessTokenSigner.Format jwt, Boolean emailVerified, String dpopJkt) {
+            this(clientId, userId, organizationId, actor, scope, grantId, grantType, singlePerInstallation, ttlSeconds,
+                    jwt, emailVerified, dpopJkt, null);
+        }
 
         /** A bearer token's spec whose user's email_verified flag is not known yet. */
         public AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
                           UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
                           AccessTokenSigner.Format jwt) {
             this(clientId, userId, organizationId, actor, scope, grantId, grantType, singlePerInstallation, ttlSeconds,
-                    jwt, null, null);
+                    jwt, null, null, null);
         }
     }
 
@@ -133,7 +141,7 @@ public final class TokenService implements Credentials.AccessTokens {
     private static AccessToken newToken(AccessSpec spec, Instant now) {
         return new AccessToken(Ids.newId(), spec.clientId(), spec.userId(), spec.organizationId(), spec.actor(),
                 spec.scope(), spec.grantId(), spec.grantType(), spec.singlePerInstallation(), now,
-                now.plusSeconds(spec.ttlSeconds()), null, spec.dpopJkt());
+                now.plusSeconds(spec.ttlSeconds()), null, spec.dpopJkt(), spec.audience());
     }
 
     /**

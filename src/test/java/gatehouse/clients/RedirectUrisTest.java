@@ -317,6 +317,7 @@ class RedirectUrisTest {
                     false,
                     false,
                     Client.Authentication.SECRET,
+                    null,
                     UUID.randomUUID(),
                     now,
                     now);

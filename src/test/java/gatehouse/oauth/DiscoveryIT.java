@@ -40,7 +40,8 @@ class DiscoveryIT {
         assertThat(texts(metadata.get("response_types_supported"))).containsExactly("code");
         assertThat(texts(metadata.get("code_challenge_methods_supported"))).containsExactly("S256");
         assertThat(texts(metadata.get("token_endpoint_auth_methods_supported")))
-                .containsExactlyInAnyOrder("client_secret_basic", "client_secret_post", "none");
+                .containsExactlyInAnyOrder("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
+                        "none");
         assertThat(metadata.get("authorization_response_iss_parameter_supported").asBoolean()).isTrue();
         assertThat(metadata.get("authorization_response_iss_parameter_supported").isBoolean()).isTrue();
         assertThat(texts(metadata.get("grant_types_supported")))
