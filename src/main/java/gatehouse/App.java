@@ -67,6 +67,7 @@ import gatehouse.oauth.ResourceServers;
 import gatehouse.oauth.ResourceTokens;
 import gatehouse.oauth.RevocationEndpoint;
 import gatehouse.oauth.TokenEndpoint;
+import gatehouse.oauth.TokenExchangeGrant;
 import gatehouse.oauth.TokenInfoEndpoint;
 import gatehouse.oauth.UserInfoEndpoint;
 import gatehouse.ops.HealthRoutes;
@@ -319,7 +320,9 @@ public final class App implements AutoCloseable {
                         new PasswordGrant(grantStores.transactions(), grantStores.passwords(), grantStores.memberships(),
                                 grantStores.consents(), issuance, clock),
                         new DeviceCodeGrant(grantStores.transactions(), DevicePolls.postgres(devices), grantStores.codes(),
-                                issuance, idTokens, config.issuer(), codec, clock)),
+                                issuance, idTokens, config.issuer(), codec, clock),
+                        new TokenExchangeGrant(grantStores.transactions(), issuance, tokens::findActiveAccessToken,
+                                ResourceServers.registered(clients), clock)),
                 authorization,
                 new DeviceFlow(database, devices, clients, authorization, codec, clock, config.issuer()), proofs,
                 new RegistrationService(database, new RegistrationRepository(), clients, orgs, audit, codec, clock,

@@ -61,11 +61,16 @@ public record Client(
     public static final String PASSWORD = "password";
     /** RFC 8628: a device without a browser (a CLI, an agent) polls while its user approves elsewhere. */
     public static final String DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
+    /** RFC 8693: a service exchanges a user's token for a narrower one, e.g. for another audience. */
+    public static final String TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
     public static final List<String> GRANT_TYPES = List.of(AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, PASSWORD,
-            DEVICE_CODE);
+            DEVICE_CODE, TOKEN_EXCHANGE);
     public static final List<String> ACTORS = ActorMode.VALUES;
-    /** Grant types an app gets only from a platform admin (docs/http.md, "The management API"): the user's password is first-party only. */
-    public static final List<String> RESTRICTED_GRANT_TYPES = List.of(PASSWORD);
+    /**
+     * Grant types an app gets only from a platform admin (docs/http.md, "The management API"): the
+     * user's password is first-party only; exchanging users' tokens is for trusted services only.
+     */
+    public static final List<String> RESTRICTED_GRANT_TYPES = List.of(PASSWORD, TOKEN_EXCHANGE);
 
     public static final String JWT = "jwt";
     public static final List<String> SIGNING_ALGS = List.of("ES256", "RS256");

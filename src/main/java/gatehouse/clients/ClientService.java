@@ -587,8 +587,9 @@ public final class ClientService {
                 && !grantTypes.contains(Client.PASSWORD) && !grantTypes.contains(Client.DEVICE_CODE)) {
             throw OAuthException.validation("refresh_token needs authorization_code, password or " + Client.DEVICE_CODE);
         }
-        if (!confidential && (grantTypes.contains(Client.CLIENT_CREDENTIALS) || grantTypes.contains(Client.PASSWORD))) {
-            throw OAuthException.validation("public apps cannot use client_credentials or password");
+        if (!confidential && (grantTypes.contains(Client.CLIENT_CREDENTIALS) || grantTypes.contains(Client.PASSWORD)
+                || grantTypes.contains(Client.TOKEN_EXCHANGE))) {
+            throw OAuthException.validation("public apps cannot use client_credentials, password or token exchange");
         }
     }
 

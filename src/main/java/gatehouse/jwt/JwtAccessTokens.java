@@ -2,6 +2,7 @@ package gatehouse.jwt;
 
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jwt.JWTClaimsSet;
+import gatehouse.store.StoredJson;
 import gatehouse.tokens.AccessToken;
 import gatehouse.tokens.AccessTokenSigner;
 import java.util.Date;
@@ -42,6 +43,8 @@ public final class JwtAccessTokens implements AccessTokenSigner {
                 .claim("email_verified", token.userId() == null ? null : emailVerified)
                 // RFC 9449 §6.1: the key a DPoP-bound token is bound to.
                 .claim("cnf", token.dpopJkt() == null ? null : Map.of("jkt", token.dpopJkt()))
+                // RFC 8693 §4.1: who acts for the subject, for a token issued by token exchange.
+                .claim("act", token.act() == null ? null : StoredJson.read(token.act(), Map.class))
                 .build();
         SigningKeys.Signed signed = keys.sign(handle, format.alg(), new JOSEObjectType(format.typ()), claims);
         return new Signed(signed.jwt(), signed.keyId());

@@ -3,6 +3,7 @@ package gatehouse.oauth;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientAuthenticator;
 import gatehouse.errors.OAuthException;
+import gatehouse.store.StoredJson;
 import gatehouse.tokens.AccessToken;
 import gatehouse.secrets.TokenKind;
 import gatehouse.tokens.TokenService;
@@ -117,6 +118,9 @@ public final class IntrospectionEndpoint {
         body.put("actor", token.actor());
         if (emailVerified != null) {
             body.put("email_verified", emailVerified);
+        }
+        if (token.act() != null) {
+            body.put("act", StoredJson.read(token.act(), Map.class));
         }
         if (token.dpopJkt() != null) {
             // RFC 9449 §6.2: a resource server learns the key the token must be presented with.

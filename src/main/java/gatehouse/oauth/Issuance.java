@@ -122,6 +122,24 @@ public final class Issuance {
         return response(client, issued, null, scope, issued.token().organizationId(), ActorMode.APP.value());
     }
 
+    /** What a token exchange issues (RFC 8693): a token of the exchanging app for the subject's user. */
+    record Exchanged(UUID userId, UUID organizationId, boolean emailVerified, String scope, String resource, String act,
+                     int ttlSeconds) {
+    }
+
+    /**
+     * A token exchange's token: the exchanging app's, acting as the subject's user ({@code self}) in
+     * the subject's organization, outside any family (no refresh token), for at most the subject's
+     * remaining life.
+     */
+    TokenResponse exchangedToken(Tx tx, Client client, Exchanged exchanged, String grantType, String dpopJkt) {
+        var issued = issuing.issueAccessToken(tx, new TokenService.AccessSpec(client.clientId(), exchanged.userId(),
+                exchanged.organizationId(), ActorMode.SELF.value(), exchanged.scope(), null, grantType, false,
+                exchanged.ttlSeconds(), client.jwtFormat(), exchanged.emailVerified(), dpopJkt, exchanged.resource(),
+                exchanged.act()));
+        return response(client, issued, null, exchanged.scope(), exchanged.organizationId(), ActorMode.SELF.value());
+    }
+
     /**
      * A service token: the app acting as itself in its owner organization, outside any family and
      * any unit of work, committed (perhaps together with others) before this returns.
@@ -143,7 +161,8 @@ public final class Issuance {
 
     private static TokenResponse response(Client client, TokenService.Issued issued, String refreshToken, String scope,
                                           UUID organizationId, String actor) {
-        return new TokenResponse(issued.value(), issued.token().tokenType(), client.accessTokenTtl(), refreshToken, scope,
+        long expiresIn = issued.token().expiresAt().getEpochSecond() - issued.token().createdAt().getEpochSecond();
+        return new TokenResponse(issued.value(), issued.token().tokenType(), expiresIn, refreshToken, scope,
                 organizationId, actor, null);
     }
 }

@@ -6,7 +6,8 @@ import java.util.UUID;
 /**
  * An issued access token as stored (its value exists only as a hash). {@code dpopJkt} is the JWK
  * thumbprint of the key it is bound to (RFC 9449 {@code cnf.jkt}), null for a plain bearer token;
- * {@code audience} the resource server it is for (RFC 8707), null for Gatehouse's default audience.
+ * {@code audience} the resource server it is for (RFC 8707), null for Gatehouse's default audience;
+ * {@code act} who acts with it (RFC 8693 §4.1, a JSON object), null when nobody acts for the subject.
  */
 public record AccessToken(
         UUID id,
@@ -22,14 +23,15 @@ public record AccessToken(
         Instant expiresAt,
         Instant revokedAt,
         String dpopJkt,
-        String audience) {
+        String audience,
+        String act) {
 
-    /** A token bound to {@code dpopJkt} (or none), for Gatehouse's default audience. */
+    /** A token bound to {@code dpopJkt} (or none), for Gatehouse's default audience, on nobody's behalf. */
     public AccessToken(UUID id, String clientId, UUID userId, UUID organizationId, String actor, String scope,
                        UUID grantId, String grantType, boolean singlePerInstallation, Instant createdAt,
                        Instant expiresAt, Instant revokedAt, String dpopJkt) {
         this(id, clientId, userId, organizationId, actor, scope, grantId, grantType, singlePerInstallation, createdAt,
-                expiresAt, revokedAt, dpopJkt, null);
+                expiresAt, revokedAt, dpopJkt, null, null);
     }
 
     /** A bearer token: bound to no key. */

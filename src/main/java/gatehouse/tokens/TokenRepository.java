@@ -24,7 +24,7 @@ public final class TokenRepository {
             Rows.uuid(rs, "id"), rs.getString("client_id"), Rows.uuid(rs, "user_id"), Rows.uuid(rs, "organization_id"),
             rs.getString("actor"), rs.getString("scope"), Rows.uuid(rs, "grant_id"), rs.getString("grant_type"),
             rs.getBoolean("single_per_installation"), Rows.instant(rs, "created_at"), Rows.instant(rs, "expires_at"),
-            Rows.instant(rs, "revoked_at"), rs.getString("dpop_jkt"), rs.getString("audience"));
+            Rows.instant(rs, "revoked_at"), rs.getString("dpop_jkt"), rs.getString("audience"), rs.getString("act"));
     // Hand-written mappers and binds on the token paths: Jdbi's reflective ConstructorMapper and
     // bindMethods re-resolve columns, qualifiers and method handles for every statement, which was
     // the largest share of a code exchange's CPU (BENCHMARKS.md).
@@ -39,7 +39,7 @@ public final class TokenRepository {
             rs.getString("g_dpop_jkt"), rs.getString("g_resource"));
     private static final String ACCESS_COLUMNS = """
             t.id, t.client_id, t.user_id, t.organization_id, t.actor, t.scope, t.grant_id, t.grant_type,
-            t.single_per_installation, t.created_at, t.expires_at, t.revoked_at, t.dpop_jkt, t.audience""";
+            t.single_per_installation, t.created_at, t.expires_at, t.revoked_at, t.dpop_jkt, t.audience, t.act""";
     private static final String REFRESH_COLUMNS = """
             r.id, r.grant_id, r.parent_id, r.client_id, r.scope, r.created_at, r.expires_at, r.rotated_at,
             r.grace_used, r.revoked_at,
@@ -141,14 +141,14 @@ public final class TokenRepository {
         sql.add("""
                 issued AS (INSERT INTO access_tokens (token_hash, id, client_id, user_id, organization_id, actor, scope,
                     grant_id, grant_type, single_per_installation, created_at, expires_at, signing_key_id, dpop_jkt,
-                    audience)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+                    audience, act)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
                 audited AS (INSERT INTO audit_logs (id, at, action, actor_type, actor_id, client_id, organization_id, ip,
                     user_agent, outcome, details)
                     SELECT ?, ?, ?, 'client', ?, ?, ?, ?, ?, 'success', CAST(? AS jsonb) FROM issued) """,
                 access.hash(), token.id(), token.clientId(), token.userId(), token.organizationId(), token.actor(),
                 token.scope(), token.grantId(), token.grantType(), token.singlePerInstallation(), token.createdAt(),
-                token.expiresAt(), access.signingKeyId(), token.dpopJkt(), token.audience(),
+                token.expiresAt(), access.signingKeyId(), token.dpopJkt(), token.audience(), token.act(),
                 access.auditId(), token.createdAt(), access.action(), token.clientId(), token.clientId(),
                 token.organizationId(), access.ip(), access.userAgent(), access.detailsJson());
         sql.add(rows.replaces() == Replaces.NOTHING ? "SELECT NULL::bytea WHERE false" : "SELECT token_hash FROM replaced");

@@ -81,14 +81,23 @@ public final class TokenService implements Credentials.AccessTokens {
      */
     public record AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
                              UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
-                             AccessTokenSigner.Format jwt, Boolean emailVerified, String dpopJkt, String audience) {
+                             AccessTokenSigner.Format jwt, Boolean emailVerified, String dpopJkt, String audience,
+                             String act) {
+
+        /** A token for {@code audience} on nobody's behalf. */
+        public AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
+                          UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
+                          AccessTokenSigner.Format jwt, Boolean emailVerified, String dpopJkt, String audience) {
+            this(clientId, userId, organizationId, actor, scope, grantId, grantType, singlePerInstallation, ttlSeconds,
+                    jwt, emailVerified, dpopJkt, audience, null);
+        }
 
         /** A token for Gatehouse's default audience. */
         public AccessSpec(String clientId, UUID userId, UUID organizationId, String actor, String scope,
                           UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
                           AccessTokenSigner.Format jwt, Boolean emailVerified, String dpopJkt) {
             this(clientId, userId, organizationId, actor, scope, grantId, grantType, singlePerInstallation, ttlSeconds,
-                    jwt, emailVerified, dpopJkt, null);
+                    jwt, emailVerified, dpopJkt, null, null);
         }
 
         /** A bearer token's spec whose user's email_verified flag is not known yet. */
@@ -96,7 +105,7 @@ public final class TokenService implements Credentials.AccessTokens {
                           UUID grantId, String grantType, boolean singlePerInstallation, int ttlSeconds,
                           AccessTokenSigner.Format jwt) {
             this(clientId, userId, organizationId, actor, scope, grantId, grantType, singlePerInstallation, ttlSeconds,
-                    jwt, null, null, null);
+                    jwt, null, null, null, null);
         }
     }
 
@@ -141,7 +150,7 @@ public final class TokenService implements Credentials.AccessTokens {
     private static AccessToken newToken(AccessSpec spec, Instant now) {
         return new AccessToken(Ids.newId(), spec.clientId(), spec.userId(), spec.organizationId(), spec.actor(),
                 spec.scope(), spec.grantId(), spec.grantType(), spec.singlePerInstallation(), now,
-                now.plusSeconds(spec.ttlSeconds()), null, spec.dpopJkt(), spec.audience());
+                now.plusSeconds(spec.ttlSeconds()), null, spec.dpopJkt(), spec.audience(), spec.act());
     }
 
     /**
@@ -171,6 +180,12 @@ public final class TokenService implements Credentials.AccessTokens {
         details.put("scope", token.scope());
         if (token.userId() != null) {
             details.put("user_id", token.userId().toString());
+        }
+        if (token.audience() != null) {
+            details.put("audience", token.audience());
+        }
+        if (token.act() != null) {
+            details.put("act", StoredJson.read(token.act(), Map.class));
         }
         return StoredJson.write(details);
     }

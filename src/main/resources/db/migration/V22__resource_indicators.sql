@@ -8,3 +8,7 @@ ALTER TABLE authorization_codes ADD COLUMN resource text;
 ALTER TABLE device_authorizations ADD COLUMN resource text;
 ALTER TABLE token_grants ADD COLUMN resource text;
 ALTER TABLE access_tokens ADD COLUMN audience text;
+
+-- Token exchange (RFC 8693): a token issued for a delegation names who acts (its act claim, JSON:
+-- {"sub", "client_id"} and, for a chain, the act it was exchanged from).
+ALTER TABLE access_tokens ADD COLUMN act text;
