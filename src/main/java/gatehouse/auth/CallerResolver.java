@@ -96,6 +96,10 @@ public final class CallerResolver implements CallerSource {
     /** The caller a presented access token stands for, once its DPoP binding is checked (RFC 9449 §7). */
     private Caller bearer(Context ctx, DPoPProofs.Presented presented) {
         var found = tokens.findActive(presented.value()).orElseThrow(() -> DPoPProofs.unknownToken(presented));
+        if (found.audience() != null) {
+            // RFC 8707: a token asked for another resource server is not Gatehouse's to accept.
+            throw OAuthException.invalidToken("this token is for " + found.audience() + ", not for Gatehouse");
+        }
         proofs.requireBinding(presented, found.dpopJkt(), proofHeaders(ctx), ctx.method().name(), ctx.path());
         Set<String> scopes = found.scope().isEmpty() ? new HashSet<>() : new HashSet<>(Arrays.asList(found.scope().split(" ")));
         boolean service = isServiceToken(found);

@@ -22,11 +22,12 @@ public final class Credentials {
 
     /**
      * An access token's facts, as the resolver needs them to build a caller; {@code dpopJkt} the key
-     * it is bound to (RFC 9449), or null.
+     * it is bound to (RFC 9449), or null; {@code audience} the resource server it is for (RFC 8707),
+     * null when it is for Gatehouse's default audience.
      */
     public record BearerFacts(UUID tokenId, String clientId, UUID userId, String username, List<String> roles,
                               String scope, UUID organizationId, String actor, String grantType,
-                              boolean singlePerInstallation, String dpopJkt) {
+                              boolean singlePerInstallation, String dpopJkt, String audience) {
     }
 
     /** Live access tokens by value. */

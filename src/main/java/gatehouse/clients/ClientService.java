@@ -197,6 +197,12 @@ public final class ClientService {
      */
     public Client updateRegistered(String clientId, ClientSpec spec, Actor registrar) {
         Client current = find(clientId);
+        if (!current.approvedScopes().isEmpty() || !current.approvedGrantTypes().isEmpty()) {
+            // The management API's rule for plain members (getForChange): what an admin approved is not
+            // left to whoever holds a bearer credential of the app.
+            throw OAuthException.forbidden("an admin approved restricted scopes or grant types for this app: change it"
+                    + " through the management API");
+        }
         if (spec.confidential() != null && spec.confidential() != current.confidential()) {
             throw OAuthException.validation("confidential cannot change; register a new app instead");
         }

@@ -71,7 +71,8 @@ public final class AuthorizeEndpoint {
                                    AuthorizationRequest request, Caller caller, FormParams params) {
         List<Organization> eligible = service.eligibleOrganizations(caller.userId(), request.actor());
         UUID preselected = service.chooseOrganization(request, null, eligible);
-        if (!request.prompt().contains("consent")) {
+        // A consent does not record the resource it was given for: a request naming one always asks.
+        if (!request.prompt().contains("consent") && request.resource() == null) {
             var covered = service.coveredBy(request, caller.userId(), eligible);
             if (covered.isPresent()) {
                 String code = service.approve(request, caller.userId(), caller.signedInAt(),

@@ -67,23 +67,17 @@ public final class DevicePages {
     public void enter(Context ctx) {
         ctx.attribute(Pages.HTML_ERRORS, true);
         FormParams form = Bodies.htmlForm(ctx);
-        Optional<Caller> caller = signedIn(ctx, form.get("user_code"));
-        if (caller.isEmpty()) {
-            return;
-        }
-        AuthorizeEndpoint.requireCsrf(form.get("csrf_token"), caller.get());
-        showConsent(ctx, caller.get(), form.get("user_code"));
+        signedInForm(ctx, form).ifPresent(caller -> showConsent(ctx, caller, form.get("user_code")));
     }
 
     /** POST /device/decision {user_code, confirm, scope…, organization_id, csrf_token}. */
     public void decide(Context ctx) {
         ctx.attribute(Pages.HTML_ERRORS, true);
         FormParams form = Bodies.htmlForm(ctx);
-        Optional<Caller> caller = signedIn(ctx, form.get("user_code"));
+        Optional<Caller> caller = signedInForm(ctx, form);
         if (caller.isEmpty()) {
             return;
         }
-        AuthorizeEndpoint.requireCsrf(form.get("csrf_token"), caller.get());
         Optional<DeviceFlow.Pending> pending = lookUp(ctx, caller.get(), form.get("user_code"));
         if (pending.isEmpty()) {
             return;
@@ -115,6 +109,13 @@ public final class DevicePages {
             pages.error(ctx, 409, OAuthError.CONFLICT.code(), "This request was decided already (in another tab?) or has"
                     + " expired. If the device was given access you did not want, revoke it on your account page.");
         }
+    }
+
+    /** The signed-in user who sent this page's form (its CSRF token checked), or empty after sending them to sign in. */
+    private Optional<Caller> signedInForm(Context ctx, FormParams form) {
+        Optional<Caller> caller = signedIn(ctx, form.get("user_code"));
+        caller.ifPresent(signedIn -> AuthorizeEndpoint.requireCsrf(form.get("csrf_token"), signedIn));
+        return caller;
     }
 
     /** The signed-in user, or empty after sending the browser to the login page, which comes back here. */

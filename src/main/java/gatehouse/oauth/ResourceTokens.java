@@ -1,6 +1,7 @@
 package gatehouse.oauth;
 
 import gatehouse.auth.DPoPProofs;
+import gatehouse.errors.OAuthException;
 import gatehouse.tokens.TokenRepository;
 import gatehouse.tokens.TokenService;
 import java.util.List;
@@ -24,6 +25,10 @@ public final class ResourceTokens {
                                                String path) {
         DPoPProofs.Presented presented = DPoPProofs.presented(authorization);
         var found = tokens.findActiveAccessToken(presented.value()).orElseThrow(() -> DPoPProofs.unknownToken(presented));
+        if (found.token().audience() != null) {
+            // RFC 8707: a token asked for another resource server is not Gatehouse's to accept.
+            throw OAuthException.invalidToken("this token is for " + found.token().audience() + ", not for Gatehouse");
+        }
         proofs.requireBinding(presented, found.token().dpopJkt(), proofHeaders, method, path);
         return found;
     }

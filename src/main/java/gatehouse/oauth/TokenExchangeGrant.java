@@ -28,6 +28,8 @@ import java.util.function.Function;
  */
 public final class TokenExchangeGrant implements Grant {
     public static final String ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
+    /** How many actors a delegation chain may name: each exchange nests the last. */
+    static final int MAX_ACT_DEPTH = 4;
 
     private final Transactions transactions;
     private final Issuance issuance;
@@ -73,11 +75,20 @@ public final class TokenExchangeGrant implements Grant {
         if (token.dpopJkt() != null) {
             throw OAuthException.invalidRequest("a DPoP-bound subject_token cannot be exchanged: it works only with its key");
         }
+        // A token for a resource server is that server's to exchange (a gateway passing a call on), no one else's.
+        if (token.audience() != null && !token.audience().equals(client.resource())) {
+            throw OAuthException.invalidRequest("subject_token is for another resource server");
+        }
         String act = params.get("actor_token") == null ? token.act() : actOf(client, params, token);
         // Never wider: the subject's scopes, of those the ones this app may use, or fewer.
         var granted = ScopeService.parse(token.scope()).stream().filter(client.allowedScopes()::contains).toList();
         String scope = ScopeRequest.join(ScopeRequest.narrow(params.get("scope"), granted));
-        String resource = resource(params.get("resource"), params.get("audience"));
+        if (scope.isEmpty() && !ScopeService.parse(token.scope()).isEmpty()) {
+            throw OAuthException.of(OAuthError.INVALID_SCOPE, "this app may use none of the subject token's scopes");
+        }
+        String asked = resource(params.get("resource"), params.get("audience"));
+        // Without a target named, the new token stays with the subject's (never for more than it was).
+        String resource = asked != null ? asked : token.audience();
         Instant now = clock.instant();
         long left = token.expiresAt().getEpochSecond() - now.getEpochSecond();
         int ttl = (int) Math.max(1, Math.min(client.accessTokenTtl(), left));
@@ -113,9 +124,17 @@ public final class TokenExchangeGrant implements Grant {
         act.put("sub", actor.subject());
         act.put("client_id", actor.clientId());
         if (subject.act() != null) {
-            act.put("act", StoredJson.read(subject.act(), Map.class));
+            Map<?, ?> previous = StoredJson.read(subject.act(), Map.class);
+            if (depth(previous) >= MAX_ACT_DEPTH) {
+                throw OAuthException.invalidRequest("the delegation chain is too long (at most " + MAX_ACT_DEPTH + ")");
+            }
+            act.put("act", previous);
         }
         return StoredJson.write(act);
+    }
+
+    private static int depth(Map<?, ?> act) {
+        return act.get("act") instanceof Map<?, ?> inner ? 1 + depth(inner) : 1;
     }
 
     /** RFC 8693's {@code audience} names the same thing as RFC 8707's {@code resource} here: a registered resource server. */

@@ -29,6 +29,8 @@ public final class OrgService {
     private static final Pattern SLUG = Pattern.compile("[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?");
     private static final Set<String> ROLES = Set.of(Membership.OWNER, Membership.ADMIN, Membership.MEMBER);
     public static final int MAX_NAME = 200;
+    /** Slugs of organizations Gatehouse makes itself (open client registration's), which users cannot take. */
+    public static final Set<String> RESERVED_SLUGS = Set.of("dynamic-clients");
 
     private final Database database;
     private final OrgRepository orgs;
@@ -59,7 +61,13 @@ public final class OrgService {
         }
         Instant now = clock.instant();
         return database.inTransaction(handle -> {
+            if (slug != null && RESERVED_SLUGS.contains(slug)) {
+                throw OAuthException.conflict("this slug is reserved for Gatehouse's own organizations");
+            }
             String chosen = slug != null ? slug : slugify(name);
+            if (RESERVED_SLUGS.contains(chosen)) {
+                chosen = chosen + "-" + Ids.newId().toString().substring(30);
+            }
             var org = new Organization(Ids.newId(), name.strip(), chosen, caller.userId(), now);
             if (!orgs.insert(handle, org)) {
                 if (slug != null) {
@@ -85,6 +93,11 @@ public final class OrgService {
             Optional<Organization> found = asUuid(idOrSlug).flatMap(id -> orgs.find(handle, id))
                     .or(() -> orgs.findBySlug(handle, idOrSlug));
             if (found.isPresent()) {
+                // A built-in one is Gatehouse's: made by nobody (its slug is reserved for users).
+                if (nameIfMissing != null && found.get().createdBy() != null) {
+                    throw OAuthException.of(OAuthError.TEMPORARILY_UNAVAILABLE,
+                            "the built-in organization's slug belongs to a user's organization");
+                }
                 return found.get().id();
             }
             if (nameIfMissing == null) {

@@ -132,12 +132,12 @@ public final class RegistrationService {
      * the caller's address, whose registration budget open registration spends.
      */
     public Map<String, Object> register(String bearer, JsonBody body, String ip) {
-        var spec = ClientMetadata.spec(body);
         Instant now = clock.instant();
         String registrationToken = codec.generate(TokenKind.REGISTRATION_ACCESS_TOKEN);
         byte[] registrationHash = TokenCodec.hash(registrationToken);
         ClientService.Registered registered;
         try {
+            var spec = ClientMetadata.spec(body);
             if (bearer == null) {
                 if (mode != Mode.OPEN) {
                     throw OAuthException.invalidToken("an initial access token is required to register (RFC 7591 §3)");

@@ -434,7 +434,7 @@ public final class TokenService implements Credentials.AccessTokens {
             AccessToken token = found.token();
             return new Credentials.BearerFacts(token.id(), token.clientId(), token.userId(), found.owner().username(),
                     found.owner().roles(), token.scope(), token.organizationId(), token.actor(), token.grantType(),
-                    token.singlePerInstallation(), token.dpopJkt());
+                    token.singlePerInstallation(), token.dpopJkt(), token.audience());
         });
     }
 

@@ -56,6 +56,15 @@ class ResourceIndicatorsIT {
     }
 
     @Test
+    void aTokenForAResourceServerIsRefusedByGatehousesOwnEndpoints() {
+        String token = serviceToken(service, resource).text("access_token");
+        assertThat(api.get("/oauth/token/info", "Authorization", "Bearer " + token).status()).isEqualTo(401);
+        assertThat(api.get("/api/v1/orgs", "Authorization", "Bearer " + token).status()).isEqualTo(401);
+        String plain = serviceToken(service, null).text("access_token");
+        assertThat(api.get("/oauth/token/info", "Authorization", "Bearer " + plain).status()).isEqualTo(200);
+    }
+
+    @Test
     void aJwtForAResourceCarriesItAsTheAudience() throws Exception {
         var jwtApp = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", tenant.scope(),
                 "grant_types", List.of("client_credentials"), "access_token_format", "jwt"));

@@ -146,6 +146,37 @@ class TokenExchangeIT {
     }
 
     @Test
+    void aTokenForAResourceServerIsThatServersToExchangeAndKeepsItsAudience() {
+        String resource = "https://" + Fixtures.unique("tx-gw") + ".example.test";
+        var gateway = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("resource_server", true, "resource", resource,
+                "scope", tenant.scope(), "grant_types", List.of(GRANT)));
+        var pkce = Fixtures.pkce();
+        String location = new OAuthBrowser(tenant.user()).authorize(Http.form("response_type", "code", "client_id",
+                web.clientId(), "redirect_uri", Fixtures.REDIRECT_URI, "scope", tenant.scope(), "state", "s",
+                "resource", resource, "code_challenge", pkce.challenge(), "code_challenge_method", "S256"));
+        String forGateway = web.exchange(new OAuthBrowser.Code(Http.queryOf(location).get("code"), pkce.verifier()))
+                .get("access_token").asText();
+
+        Http.Response byOther = exchange(service, "subject_token", forGateway);
+        assertThat(byOther.status()).isEqualTo(400);
+        assertThat(byOther.text("error")).isEqualTo("invalid_request");
+        Http.Response byGateway = exchange(gateway, "subject_token", forGateway);
+        assertThat(byGateway.status()).as(byGateway.body()).isEqualTo(200);
+        JsonNode facts = api.postForm("/oauth/introspect", Http.form("token", byGateway.text("access_token")),
+                "Authorization", gateway.basic()).json();
+        assertThat(facts.get("aud").asText()).as("never for more than the subject was").isEqualTo(resource);
+    }
+
+    @Test
+    void anExchangeForScopesTheAppMayNotUseIsInvalidScope() {
+        var unrelated = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", Fixtures.scope("tx-unrelated", false),
+                "grant_types", List.of(GRANT)));
+        Http.Response refused = exchange(unrelated, "subject_token", userToken());
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.text("error")).isEqualTo("invalid_scope");
+    }
+
+    @Test
     void anExchangeForAResourceServerGetsItsAudience() {
         String resource = "https://" + Fixtures.unique("tx-api") + ".example.test";
         Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("resource_server", true, "resource", resource,

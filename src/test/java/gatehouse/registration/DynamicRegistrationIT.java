@@ -183,6 +183,31 @@ class DynamicRegistrationIT {
     }
 
     @Test
+    void nobodyCanTakeTheBuiltInOrganizationsSlugBeforeOpenRegistrationMakesIt() {
+        Http user = tenant.user().login();
+        Http.Response claimed = user.postJson("/api/v1/orgs", Map.of("name", "Mine", "slug", "dynamic-clients"));
+        assertThat(claimed.status()).isEqualTo(409);
+        Http.Response named = user.postJson("/api/v1/orgs", Map.of("name", "Dynamic clients"));
+        assertThat(named.status()).isEqualTo(201);
+        assertThat(named.text("slug")).isNotEqualTo("dynamic-clients");
+    }
+
+    @Test
+    void aRegistrationAccessTokenCannotChangeAnAppAnAdminApprovedCapabilitiesFor() throws Exception {
+        String restricted = Fixtures.scope("dcr-restricted", true);
+        var metadata = webApp();
+        metadata.setScope(new Scope(tenant.scope(), restricted));
+        var registered = registerWithNimbus(initialToken(1).get("token").asText(), metadata).toSuccessResponse()
+                .getClientInformation();
+        assertThat(Fixtures.admin().postJson("/api/v1/oauth/clients/" + registered.getID() + "/approvals",
+                Map.of("scopes", List.of(restricted))).status()).isEqualTo(200);
+        Http.Response changed = api.putJson("/oauth/register/" + registered.getID(), Map.of("redirect_uris",
+                List.of("https://attacker.example.test/cb")), "Authorization",
+                "Bearer " + registered.getRegistrationAccessToken().getValue());
+        assertThat(changed.status()).isEqualTo(403);
+    }
+
+    @Test
     void openRegistrationTakesPublicAppsIntoTheBuiltInOrganization() {
         openServer = TestServer.start(Map.of("GATEHOUSE_DYNAMIC_REGISTRATION", "open"));
         Http open = Http.anonymous(openServer.baseUrl());
