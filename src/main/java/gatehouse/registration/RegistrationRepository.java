@@ -75,6 +75,17 @@ public final class RegistrationRepository {
                 .execute();
     }
 
+    /** Replaces the app's registration access token, if {@code presentedHash} is still its current one. */
+    public boolean rotateRegistrationToken(Handle handle, String clientId, byte[] presentedHash, byte[] newHash) {
+        return handle.createUpdate("""
+                        UPDATE client_registrations SET token_hash = :newHash
+                        WHERE client_id = :clientId AND token_hash = :presentedHash""")
+                .bind("newHash", newHash)
+                .bind("clientId", clientId)
+                .bind("presentedHash", presentedHash)
+                .execute() == 1;
+    }
+
     /** The SHA-256 of the app's registration access token, if it was registered dynamically. */
     public Optional<byte[]> registrationTokenHash(Handle handle, String clientId) {
         return handle.createQuery("SELECT token_hash FROM client_registrations WHERE client_id = :clientId")

@@ -188,9 +188,26 @@ public final class RegistrationService {
                         : Map.of("via", "initial_access_token", "initial_access_token_id", initialId.toString())));
     }
 
-    /** RFC 7592 §2.1: the registration as it is. */
+    /**
+     * RFC 7592 §2.1: the registration as it is, with a new registration access token (§3: the
+     * answer carries one; only its hash is kept, so a new one is issued and the one presented ends).
+     */
     public Map<String, Object> read(String clientId, String bearer) {
-        return ClientMetadata.of(authorized(clientId, bearer), issuer);
+        Client client = authorized(clientId, bearer);
+        return withNewToken(ClientMetadata.of(client, issuer), clientId, bearer);
+    }
+
+    /** The answer with the registration's next access token, which replaces {@code presented}. */
+    private Map<String, Object> withNewToken(Map<String, Object> answer, String clientId, String presented) {
+        String next = codec.generate(TokenKind.REGISTRATION_ACCESS_TOKEN);
+        boolean rotated = database.withHandle(handle -> registrations.rotateRegistrationToken(handle, clientId,
+                TokenCodec.hash(presented), TokenCodec.hash(next)));
+        if (!rotated) {
+            // Another request with the same token rotated it first: that one holds the next token.
+            throw OAuthException.invalidToken("the registration access token was just replaced");
+        }
+        answer.put("registration_access_token", next);
+        return answer;
     }
 
     /** RFC 7592 §2.2: the registration replaced by {@code body} (members left out go back to their defaults). */
@@ -199,12 +216,13 @@ public final class RegistrationService {
         if (body.has("client_id") && !clientId.equals(body.string("client_id", 200))) {
             throw OAuthException.invalidRequest("client_id in the body must be the app's");
         }
+        Client updated;
         try {
-            return ClientMetadata.of(clients.updateRegistered(current.clientId(), ClientMetadata.spec(body),
-                    Actor.client(clientId)), issuer);
+            updated = clients.updateRegistered(current.clientId(), ClientMetadata.spec(body), Actor.client(clientId));
         } catch (OAuthException e) {
             throw ClientMetadata.asRegistrationError(e);
         }
+        return withNewToken(ClientMetadata.of(updated, issuer), clientId, bearer);
     }
 
     /** RFC 7592 §2.3: the app deleted, with everything it was granted. */

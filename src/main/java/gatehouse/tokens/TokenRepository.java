@@ -272,6 +272,17 @@ public final class TokenRepository {
                 .list(), now);
     }
 
+    /** Revokes the app's live access tokens of a grant type that belong to no family; returns how many. */
+    public int revokeLoneAccessTokensOfType(Handle handle, String clientId, String grantType, Instant now) {
+        return handle.createUpdate("""
+                        UPDATE access_tokens SET revoked_at = :now
+                        WHERE client_id = :clientId AND grant_type = :grantType AND grant_id IS NULL AND revoked_at IS NULL""")
+                .bind("now", now)
+                .bind("clientId", clientId)
+                .bind("grantType", grantType)
+                .execute();
+    }
+
     /**
      * Before revoking what an app holds in an organization: spends its unused codes and waits for
      * its refreshes in flight (their rows are locked), so nothing issued concurrently escapes the

@@ -331,9 +331,15 @@ public final class TokenService implements Credentials.AccessTokens {
         return revoked;
     }
 
-    /** Revokes the app's grants made by {@code grantType} (and their tokens); returns how many. */
+    /**
+     * Revokes the app's grants made by {@code grantType} (and their tokens), and its tokens of that grant
+     * type outside any family (token exchange); returns how many grants.
+     */
     public int revokeGrantsOfType(Handle handle, String clientId, String grantType) {
-        int revoked = tokens.revokeGrantsOfType(handle, clientId, grantType, clock.instant());
+        Instant now = clock.instant();
+        int revoked = tokens.revokeGrantsOfType(handle, clientId, grantType, now);
+        // Grants that issue no family (token exchange) leave only their access tokens to revoke.
+        tokens.revokeLoneAccessTokensOfType(handle, clientId, grantType, now);
         cache.forgetAfterCommit(handle);
         return revoked;
     }
@@ -346,12 +352,12 @@ public final class TokenService implements Credentials.AccessTokens {
         return tokens.lockRefreshToken(handle, hash);
     }
 
-    /** The sealed successor of a retired token, claimed once for a retry within the grace window. */
     /** Binds a family bound to no key yet to {@code dpopJkt}. */
     public void bindFamilyKey(Handle handle, UUID grantId, String dpopJkt) {
         tokens.bindFamilyKey(handle, grantId, dpopJkt);
     }
 
+    /** The sealed successor of a retired token, claimed once for a retry within the grace window. */
     public Optional<String> claimGraceRetry(Handle handle, UUID refreshId) {
         return tokens.claimGraceRetry(handle, refreshId);
     }

@@ -168,6 +168,17 @@ class TokenExchangeIT {
     }
 
     @Test
+    void withdrawingTheApprovalRevokesTheTokensItExchanged() {
+        Http.Response issued = exchange(service, "subject_token", userToken());
+        assertThat(introspect(issued.text("access_token")).get("active").asBoolean()).isTrue();
+        Http.Response withdrawn = Fixtures.admin().delete("/api/v1/oauth/clients/" + service.clientId()
+                + "/approvals/grant_types/" + GRANT);
+        assertThat(withdrawn.status()).as(withdrawn.body()).isEqualTo(204);
+        assertThat(introspect(issued.text("access_token")).get("active").asBoolean()).isFalse();
+        assertThat(exchange(service, "subject_token", userToken()).text("error")).isEqualTo("unauthorized_client");
+    }
+
+    @Test
     void anExchangeForScopesTheAppMayNotUseIsInvalidScope() {
         var unrelated = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", Fixtures.scope("tx-unrelated", false),
                 "grant_types", List.of(GRANT)));

@@ -108,6 +108,9 @@ class DynamicRegistrationIT {
         assertThat(read.json().get("redirect_uris").get(0).asText()).isEqualTo(Fixtures.REDIRECT_URI);
         assertThat(read.json().has("client_secret")).isFalse();
         assertThat(read.header("Cache-Control")).contains("no-store");
+        // Each answer carries the next registration access token; the one used is spent.
+        assertThat(api.get(uri, "Authorization", bearer).status()).isEqualTo(401);
+        bearer = "Bearer " + read.text("registration_access_token");
 
         Http.Response replaced = api.putJson(uri, Map.of("client_id", registered.getID().getValue(),
                 "client_name", "Renamed", "redirect_uris", List.of("https://renamed.example.test/cb"),
@@ -115,6 +118,7 @@ class DynamicRegistrationIT {
         assertThat(replaced.status()).as(replaced.body()).isEqualTo(200);
         assertThat(replaced.text("client_name")).isEqualTo("Renamed");
         assertThat(replaced.json().get("grant_types").toString()).isEqualTo("[\"authorization_code\"]");
+        bearer = "Bearer " + replaced.text("registration_access_token");
 
         var other = registerWithNimbus(initialToken(1).get("token").asText(), webApp()).toSuccessResponse()
                 .getClientInformation();
