@@ -352,7 +352,7 @@ public final class App implements AutoCloseable {
                 new DeviceAuthorizationEndpoint(f.authenticator(), f.deviceFlow(), limiter, floor.tokenLimit()),
                 new DevicePages(f.deviceFlow(), f.scopes(), f.orgs(), callers,
                         GuessThrottle.userCodes(config.rateLimits().enabled(), config.rateLimits().userCodeFailuresPerUser(),
-                                config.rateLimits().userCodeFailuresPerIp(), floor.buckets()), floor.pages()),
+                                config.rateLimits().userCodeFailuresPerIp(), floor.buckets()), floor.audit(), floor.pages()),
                 new RegistrationEndpoint(f.registrations()),
                 new InitialAccessTokenRoutes(f.registrations(), callers),
                 new OAuthSessionRoutes(f.tokens(), callers),

@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.audit.AuditLog;
 import gatehouse.auth.Caller;
 import gatehouse.auth.CallerSource;
 import gatehouse.errors.OAuthError;
@@ -35,10 +36,12 @@ public final class DevicePages {
     private final OrgService orgs;
     private final CallerSource callers;
     private final GuessThrottle throttle;
+    private final AuditLog audit;
     private final Pages pages;
 
     public DevicePages(DeviceFlow flow, ScopeService scopes, OrgService orgs, CallerSource callers,
-                       GuessThrottle throttle, Pages pages) {
+                       GuessThrottle throttle, AuditLog audit, Pages pages) {
+        this.audit = audit;
         this.flow = flow;
         this.scopes = scopes;
         this.orgs = orgs;
@@ -162,7 +165,9 @@ public final class DevicePages {
             return Optional.empty();
         }
         String subject = caller.userId().toString();
-        throttle.spendGuess(subject, ctx.ip());
+        // Audited as the login lockout is (the entry records the address itself).
+        throttle.spendGuess(subject, ctx.ip(), () -> audit.recordFailure(caller.auditActor(),
+                AuditLog.Event.of("rate_limit.exceeded").details(Map.of("limit", "user_code_failures"))));
         Optional<DeviceFlow.Pending> pending = flow.find(typed);
         if (pending.isPresent()) {
             throttle.refund(subject, ctx.ip());

@@ -96,15 +96,16 @@ public final class GuessThrottle {
     /**
      * Spends one guess before it is checked, refusing with 429 (and spending nothing) when either
      * budget is empty: guesses sent in parallel cannot all pass a check before any failure is
-     * counted. A guess that proves right is given back ({@link #refund}).
+     * counted. A guess that proves right is given back ({@link #refund}). {@code onFirstRefusal}
+     * runs once per lockout period and (subject, IP) on this node, to audit it.
      */
-    public void spendGuess(String subject, String ip) {
+    public void spendGuess(String subject, String ip, Runnable onFirstRefusal) {
         if (!enabled) {
             return;
         }
         long subjectWait = consumeOrWait(pairKey(subject, ip), perSubjectAndIp);
         if (subjectWait > 0) {
-            throw OAuthException.rateLimited("too many " + failures + "; try again later", subjectWait);
+            throw refused(subject, ip, subjectWait, onFirstRefusal);
         }
         long ipWait = consumeOrWait(ipKey(ip), perIp);
         if (ipWait > 0) {
@@ -112,8 +113,15 @@ public final class GuessThrottle {
                 bucket.addTokens(1);
                 return null;
             });
-            throw OAuthException.rateLimited("too many " + failures + "; try again later", ipWait);
+            throw refused(subject, ip, ipWait, onFirstRefusal);
         }
+    }
+
+    private OAuthException refused(String subject, String ip, long wait, Runnable onFirstRefusal) {
+        if (reported.first(pairKey(subject, ip), wait)) {
+            onFirstRefusal.run();
+        }
+        return OAuthException.rateLimited("too many " + failures + "; try again later", wait);
     }
 
     /** Gives back a guess {@link #spendGuess} took: it was right. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import gatehouse.testing.Http;
 import gatehouse.testing.TestServer;
+import java.time.Instant;
 import java.util.Map;
 import org.jsoup.Jsoup;
 import org.junit.jupiter.api.AfterEach;
@@ -46,6 +47,7 @@ class UserCodeLockoutIT {
 
     @Test
     void wrongCodesLockTheUserThenTheAddressAndEvenAWellFormedCodeIsThenRefused() {
+        Instant started = Instant.now().minusSeconds(1);
         SignedIn guesser = signedInUser("guesser");
         // Input that cannot be a code costs nothing.
         assertThat(guesser.enter("not a code").status()).isEqualTo(400);
@@ -55,6 +57,11 @@ class UserCodeLockoutIT {
         Http.Response locked = guesser.enter("DDDD-DDDD");
         assertThat(locked.status()).isEqualTo(429);
         assertThat(locked.header("Retry-After")).isNotNull();
+        Integer audited = server.app().database().withHandle(handle -> handle.createQuery("""
+                        SELECT count(*) FROM audit_logs WHERE action = 'rate_limit.exceeded'
+                          AND details->>'limit' = 'user_code_failures' AND at >= :since""")
+                .bind("since", started).mapTo(Integer.class).one());
+        assertThat(audited).as("the lockout is audited once").isEqualTo(1);
 
         // Another account from the same address has the address's budget left: two more failures.
         SignedIn accomplice = signedInUser("accomplice");
