@@ -34,10 +34,6 @@ public record DeviceAuthorization(
     /** What a device that polls too fast adds to its interval (RFC 8628 §3.5 slow_down). */
     static final int SLOW_DOWN_STEP = 5;
 
-    public boolean pending() {
-        return decision == null;
-    }
-
     boolean expiredAt(Instant now) {
         return !now.isBefore(expiresAt);
     }
