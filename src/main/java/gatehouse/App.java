@@ -40,6 +40,7 @@ import gatehouse.jwt.SigningKeys;
 import gatehouse.mail.LogMailer;
 import gatehouse.mail.MailQueue;
 import gatehouse.mail.SmtpMailer;
+import gatehouse.oauth.AppCallEndpoint;
 import gatehouse.oauth.AuthorizationCodeGrant;
 import gatehouse.oauth.AuthorizationCodeRepository;
 import gatehouse.oauth.AuthorizationService;
@@ -335,6 +336,7 @@ public final class App implements AutoCloseable {
     private static Routes.Handlers handlers(Config config, Database database, Floor floor, Features f) {
         var callers = f.callers();
         var limiter = floor.limiter();
+        var appCalls = new AppCallEndpoint(f.authenticator(), limiter, floor.tokenLimit());
         return new Routes.Handlers(
                 new MetadataEndpoint(config.issuer(), f.scopes(), f.grants().stream().map(Grant::type).toList(),
                         f.signingKeys()),
@@ -348,8 +350,8 @@ public final class App implements AutoCloseable {
                 new UserInfoEndpoint(new ResourceTokens(f.tokens(), f.proofs()), f.users()),
                 new EndSessionEndpoint(new IdTokenHints(f.signingKeys(), config.issuer()), f.clients(), f.sessions(),
                         callers, f.formCsrf(), floor.pages()),
-                new PushedAuthorizationEndpoint(f.authenticator(), f.authorization(), limiter, floor.tokenLimit()),
-                new DeviceAuthorizationEndpoint(f.authenticator(), f.deviceFlow(), limiter, floor.tokenLimit()),
+                new PushedAuthorizationEndpoint(appCalls, f.authorization()),
+                new DeviceAuthorizationEndpoint(appCalls, f.deviceFlow()),
                 new DevicePages(f.deviceFlow(), f.scopes(), f.orgs(), callers,
                         GuessThrottle.userCodes(config.rateLimits().enabled(), config.rateLimits().userCodeFailuresPerUser(),
                                 config.rateLimits().userCodeFailuresPerIp(), floor.buckets()), floor.audit(), floor.pages()),

@@ -19,6 +19,7 @@ import com.nimbusds.oauth2.sdk.util.singleuse.SingleUseChecker;
 import com.nimbusds.openid.connect.sdk.Nonce;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
+import gatehouse.secrets.TokenCodec;
 import gatehouse.store.Database;
 import java.math.BigInteger;
 import java.net.URI;
@@ -267,7 +268,7 @@ public final class DPoPProofs {
     private final class SeenProofs implements SingleUseChecker<Map.Entry<DPoPIssuer, JWTID>> {
         @Override
         public void markAsUsed(Map.Entry<DPoPIssuer, JWTID> use) throws AlreadyUsedException {
-            byte[] hash = sha256(use.getKey().getValue() + "\u0000" + use.getValue().getValue());
+            byte[] hash = TokenCodec.hash(use.getKey().getValue() + "\u0000" + use.getValue().getValue());
             Instant keepUntil = clock.instant().plusSeconds(2 * MAX_SKEW_SECONDS + 1);
             int inserted = database.withHandle(handle -> handle.createUpdate("""
                             INSERT INTO dpop_proofs (proof_hash, expires_at) VALUES (:hash, :until)
@@ -278,14 +279,6 @@ public final class DPoPProofs {
             if (inserted == 0) {
                 throw new AlreadyUsedException("this DPoP proof was used already");
             }
-        }
-    }
-
-    private static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 is unavailable", e);
         }
     }
 }

@@ -26,12 +26,11 @@ import com.nimbusds.oauth2.sdk.id.Audience;
 import com.nimbusds.oauth2.sdk.id.ClientID;
 import gatehouse.crypto.Encryption;
 import gatehouse.errors.OAuthException;
+import gatehouse.secrets.TokenCodec;
 import gatehouse.store.Database;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -246,7 +245,7 @@ public final class ClientAssertions {
      * at once cannot both pass.
      */
     private boolean firstUse(String clientId, String jti, Instant expires) {
-        byte[] hash = sha256(clientId + "\u0000" + jti);
+        byte[] hash = TokenCodec.hash(clientId + "\u0000" + jti);
         Instant keepUntil = expires.plus(SKEW);
         return database.withHandle(handle -> handle.createUpdate("""
                         INSERT INTO client_assertions (assertion_hash, expires_at) VALUES (:hash, :until)
@@ -254,13 +253,5 @@ public final class ClientAssertions {
                 .bind("hash", hash)
                 .bind("until", keepUntil)
                 .execute()) == 1;
-    }
-
-    private static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 is unavailable", e);
-        }
     }
 }

@@ -1,10 +1,5 @@
 package gatehouse.oauth;
 
-import gatehouse.clients.Client;
-import gatehouse.clients.ClientAuthenticator;
-import gatehouse.ratelimit.RateLimiter;
-import gatehouse.web.Bodies;
-import gatehouse.web.FormParams;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
@@ -17,25 +12,16 @@ import java.util.Map;
  * "interval"}}. Who may call it: any app, for itself; it spends the app's token-endpoint budget.
  */
 public final class DeviceAuthorizationEndpoint {
-    private final ClientAuthenticator authenticator;
+    private final AppCallEndpoint calls;
     private final DeviceFlow flow;
-    private final RateLimiter limiter;
-    private final RateLimiter.Limit limit;
 
-    public DeviceAuthorizationEndpoint(ClientAuthenticator authenticator, DeviceFlow flow, RateLimiter limiter,
-                                       RateLimiter.Limit limit) {
-        this.authenticator = authenticator;
+    public DeviceAuthorizationEndpoint(AppCallEndpoint calls, DeviceFlow flow) {
+        this.calls = calls;
         this.flow = flow;
-        this.limiter = limiter;
-        this.limit = limit;
     }
 
     public void handle(Context ctx) {
-        FormParams form = Bodies.oauthForm(ctx);
-        Client client = authenticator.authenticate(ctx.header("Authorization"), form, true).client();
-        limiter.refuseIfSpent(ctx, limit, client.clientId(), !client.confidential());
-        var started = flow.start(client, form);
-        limiter.spend(ctx, limit, client.clientId(), !client.confidential());
+        var started = calls.call(ctx, flow::start);
         // Written member by member: Nimbus' JSON object holds its identifiers as objects only json-smart can write.
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("device_code", started.getDeviceCode().getValue());
