@@ -224,6 +224,14 @@ class DeviceAuthorizationIT {
 
         Http.Response json = api.postJson("/oauth/device_authorization", Map.of("client_id", cli.clientId()));
         assertThat(json.status()).isEqualTo(400);
+
+        // A user's (or another app's) access token is no app credential here.
+        String userToken = web.exchange(new OAuthBrowser(tenant.user()).authorizationCode(web, tenant.scope()))
+                .get("access_token").asText();
+        Http.Response bearer = api.postForm("/oauth/device_authorization", Http.form("scope", tenant.scope()),
+                "Authorization", "Bearer " + userToken);
+        assertThat(bearer.status()).isEqualTo(401);
+        assertThat(bearer.text("error")).isEqualTo("invalid_client");
     }
 
     @Test

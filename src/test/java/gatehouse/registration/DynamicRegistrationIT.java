@@ -141,6 +141,17 @@ class DynamicRegistrationIT {
         Http.Response forged = api.postJson("/oauth/register", Map.of("client_name", "x"),
                 "Authorization", "Bearer foiat_not-a-real-token");
         assertThat(forged.status()).isEqualTo(401);
+
+        // Neither a user's access token nor an organization admin's own app token registers anything.
+        var web = Fixtures.app(Fixtures.admin(), tenant.orgId(), Map.of("scope", tenant.scope()));
+        String userToken = web.exchange(new OAuthBrowser(tenant.user()).authorizationCode(web, tenant.scope()))
+                .get("access_token").asText();
+        Http.Response asUser = api.postJson("/oauth/register", Map.of("redirect_uris", List.of(Fixtures.REDIRECT_URI)),
+                "Authorization", "Bearer " + userToken);
+        assertThat(asUser.status()).isEqualTo(401);
+        assertThat(asUser.text("error")).isEqualTo("invalid_token");
+        Http.Response readAsUser = api.get("/oauth/register/" + web.clientId(), "Authorization", "Bearer " + userToken);
+        assertThat(readAsUser.status()).isEqualTo(401);
     }
 
     @Test
