@@ -5,6 +5,8 @@ import gatehouse.http.TrustedProxies;
 import gatehouse.mail.SmtpSettings;
 import gatehouse.tokens.GroupCommitSettings;
 import gatehouse.vault.PlatformSettings;
+import gatehouse.vault.ProviderDefinition;
+import gatehouse.vault.ProviderDefinitions;
 import gatehouse.vault.VaultSettings;
 import java.io.IOException;
 import java.net.URI;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -397,7 +400,62 @@ public record Config(
                 returnUrls.add(checkedUrl("GATEHOUSE_CONNECT_RETURN_URLS", prefix, true));
             }
             Duration skew = Duration.ofSeconds(integer("GATEHOUSE_VAULT_REFRESH_SKEW", 300, 0, 86_400));
-            return new VaultSettings(githubOAuth, githubApp, jira, slack, List.copyOf(returnUrls), skew, allowHttp);
+            Duration checkInterval = Duration.ofSeconds(integer("GATEHOUSE_VAULT_CHECK_INTERVAL", 86_400, 300, 30 * 86_400));
+            Map<String, ProviderDefinition> definitions = providerDefinitions(allowHttp, checkInterval);
+            Map<String, ProviderDefinition.Bases> bases = new LinkedHashMap<>();
+            List<PlatformSettings.Defined> defined = new ArrayList<>();
+            for (ProviderDefinition definition : definitions.values()) {
+                ProviderDefinition.Bases resolved = providerBases(definition, allowHttp);
+                bases.put(definition.name(), resolved);
+                String prefix = definition.settingsPrefix();
+                if (definition.isGeneric() && string(prefix + "CLIENT_ID", null) != null) {
+                    defined.add(new PlatformSettings.Defined(definition, string(prefix + "CLIENT_ID", null),
+                            secret(prefix + "CLIENT_SECRET"),
+                            words(prefix + "SCOPES", String.join(" ", definition.authorize().defaultScopes())), resolved));
+                }
+            }
+            return new VaultSettings(githubOAuth, githubApp, jira, slack, List.copyOf(returnUrls), skew, allowHttp,
+                    definitions, bases, defined, checkInterval);
+        }
+
+        /** The shipped provider definitions and GATEHOUSE_PROVIDERS_DIR's; a bad one is a problem naming file and field. */
+        private Map<String, ProviderDefinition> providerDefinitions(boolean allowHttp, Duration checkInterval) {
+            String directory = string("GATEHOUSE_PROVIDERS_DIR", null);
+            try {
+                return ProviderDefinitions.load(directory == null ? null : Path.of(directory), allowHttp, checkInterval);
+            } catch (ProviderDefinitions.InvalidDefinition e) {
+                problems.add("provider definition " + e.getMessage());
+                return ProviderDefinitions.load(null, allowHttp, checkInterval);
+            }
+        }
+
+        /**
+         * A definition's bases, or their overrides: GATEHOUSE_<NAME>_AUTH_URL, _API_URL and _<BASE>_URL for any
+         * other base (GitHub's and Slack's browser host keeps its older name, _WEB_URL). An override may hold the definition's
+         * connection parameters ({subdomain}), as the default does.
+         */
+        private ProviderDefinition.Bases providerBases(ProviderDefinition definition, boolean allowHttp) {
+            String prefix = definition.settingsPrefix();
+            boolean webUrl = "github".equals(definition.implementation()) || "slack".equals(definition.implementation());
+            Map<String, String> resolved = new LinkedHashMap<>();
+            definition.bases().urls().forEach((base, url) -> {
+                String setting = base.equals("auth") && webUrl ? "WEB" : base.toUpperCase(Locale.ROOT);
+                resolved.put(base, templateUrl(prefix + setting + "_URL", url, definition, allowHttp));
+            });
+            return new ProviderDefinition.Bases(resolved);
+        }
+
+        private String templateUrl(String name, String fallback, ProviderDefinition definition, boolean allowHttp) {
+            String value = string(name, fallback);
+            for (String placeholder : ProviderDefinition.placeholders(value)) {
+                if (!definition.connectionParams().containsKey(placeholder)) {
+                    problems.add(name + " uses {" + placeholder + "}, which is not a connection parameter of "
+                            + definition.name());
+                    return fallback;
+                }
+            }
+            checkedUrl(name, value.replaceAll("\\{[a-z0-9_]+}", "example"), allowHttp);
+            return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
         }
 
         /** Space- or comma-separated words. */

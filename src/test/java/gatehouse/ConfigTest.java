@@ -395,4 +395,29 @@ class ConfigTest {
         assertThat(config.toString()).doesNotContain("db-s3cret", "other-db-s3cret", "admin-s3cret-passphrase")
                 .contains("admin@example.com");
     }
+
+    @Test
+    void aBadProviderDefinitionStopsTheStartNamingItsFileAndField(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Files.writeString(dir.resolve("acme.json"), """
+                {"name": "acme", "display_name": "Acme", "bases": {"auth": "http://acme.example", "api": "https://api.acme.example"},
+                 "authorization": {"url": "{auth}/authorize"}, "token": {"url": "{auth}/token"},
+                 "identity": {"url": "{api}/me", "id": "/id"}, "api": {"base_url": "{api}"}}""");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_PROVIDERS_DIR", dir.toString())))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("acme.json: bases.auth: must be an https URL");
+    }
+
+    @Test
+    void aDefinedProviderIsConfiguredByItsClientIdAndItsBasesCanBeOverridden() {
+        Config config = Config.fromEnv(Map.of("GATEHOUSE_GITLAB_CLIENT_ID", "id", "GATEHOUSE_GITLAB_CLIENT_SECRET", "secret",
+                "GATEHOUSE_GITLAB_AUTH_URL", "https://git.example.com/", "GATEHOUSE_GITLAB_API_URL", "https://git.example.com/api/v4"));
+        var gitlab = config.vault().defined().getFirst();
+        assertThat(gitlab.definition().name()).isEqualTo("gitlab");
+        assertThat(gitlab.scopes()).containsExactly("read_api", "read_user");
+        assertThat(gitlab.bases().auth()).isEqualTo("https://git.example.com");
+        assertThat(config.vault().bases().get("github").api()).isEqualTo("https://api.github.com");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("GATEHOUSE_GITLAB_CLIENT_ID", "id")))
+                .hasMessageContaining("GATEHOUSE_GITLAB_CLIENT_SECRET is required");
+    }
 }

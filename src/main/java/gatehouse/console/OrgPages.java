@@ -61,7 +61,7 @@ public final class OrgPages {
     /** The model of org.jte. {@code admin}: the person may manage this organization (the admin parts show). */
     public record OrgPage(Pages.Nav nav, String notice, Organization org, String role, boolean admin,
                           Page<Membership> members, FormState memberForm, List<Installed> installed, String installedNext,
-                          List<String> platforms, List<Connections.ConnectOption> connectOptions,
+                          List<Connections.PlatformCard> platforms, List<Connections.ConnectOption> connectOptions,
                           List<Connection> connections, String connectionsNext) {
     }
 
@@ -160,7 +160,7 @@ public final class OrgPages {
     public void confirmRemoveConnection(Context ctx, Caller caller) {
         UUID orgId = orgId(ctx);
         Connection connection = connection(caller, orgId, ctx);
-        String platform = Connections.label(connection.platform(), connection.kind());
+        String platform = connections.label(connection.platform(), connection.kind());
         console.render(ctx, "confirm.jte", new Confirm(console.nav(caller, "orgs"),
                 "Disconnect " + platform + " (" + connection.externalName() + ")?",
                 "Gatehouse revokes the connection's tokens at " + platform + " and deletes them here. The services that "
@@ -210,7 +210,7 @@ public final class OrgPages {
         }
         return new OrgPage(console.nav(caller, "orgs"), ConsolePages.notice(ctx), org, role, admin,
                 orgs.members(caller, orgId, Bodies.page(ctx)), memberForm, installed, installedNext,
-                connections.configuredPlatforms(), connections.connectOptions(), connected, connectionsNext);
+                connections.platformCards(), connections.connectOptions(), connected, connectionsNext);
     }
 
     private Connection connection(Caller caller, UUID orgId, Context ctx) {

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -68,15 +69,28 @@ public final class ConnectFlow {
         this.issuer = issuer;
     }
 
-    /** What a start request asks for, checked: the flow and the organization's name (for the confirmation page). */
-    public record Start(Platform platform, UUID organizationId, String organizationName, String returnTo) {
+    /**
+     * What a start request asks for, checked: the flow, the organization's name (for the confirmation
+     * page) and the connection parameters given so far (a tenant subdomain), each already valid.
+     */
+    public record Start(Platform platform, UUID organizationId, String organizationName, String returnTo,
+                        Map<String, String> params) {
+        public Start {
+            params = Map.copyOf(params);
+        }
+
+        /** Whether every connection parameter the provider needs was given. */
+        public boolean complete() {
+            return params.keySet().containsAll(platform.connectionParams().keySet());
+        }
     }
 
     /**
      * Refuses unless the caller administers the organization and the request is sound; the
      * confirmation page and the start itself both check it first.
      */
-    public Start check(Caller caller, String platformName, String kind, UUID orgId, String returnTo) {
+    public Start check(Caller caller, String platformName, String kind, UUID orgId, String returnTo,
+                       Map<String, String> given) {
         if (!caller.mayManage()) {
             throw OAuthException.insufficientScope(Caller.ADMIN_SCOPE);
         }
@@ -88,7 +102,24 @@ public final class ConnectFlow {
         if (returnTo != null && !isAllowedReturn(returnTo)) {
             throw OAuthException.validation("return_to is not one of the allowed return URLs (GATEHOUSE_CONNECT_RETURN_URLS)");
         }
-        return new Start(platform, orgId, orgs.findName(orgId).orElse(""), returnTo);
+        return new Start(platform, orgId, orgs.findName(orgId).orElse(""), returnTo, connectionParams(platform, given));
+    }
+
+    /** The provider's connection parameters among {@code given}; a value given but not matching its pattern is 400. */
+    private static Map<String, String> connectionParams(Platform platform, Map<String, String> given) {
+        Map<String, String> params = new LinkedHashMap<>();
+        platform.connectionParams().forEach((name, param) -> {
+            String value = given.get(name);
+            if (value == null || value.isBlank()) {
+                return;
+            }
+            String trimmed = value.strip();
+            if (trimmed.length() > 200 || !param.pattern().matcher(trimmed).matches()) {
+                throw OAuthException.validation(name + " is not valid for " + platform.name() + ": " + param.description());
+            }
+            params.put(name, trimmed);
+        });
+        return params;
     }
 
     /**
@@ -96,8 +127,13 @@ public final class ConnectFlow {
      * a token with no user (an internal service) cannot start one, since whichever browser finished
      * it would attach its own account.
      */
-    public URI start(Caller caller, String platformName, String kind, UUID orgId, String returnTo) {
-        Start start = check(caller, platformName, kind, orgId, returnTo);
+    public URI start(Caller caller, String platformName, String kind, UUID orgId, String returnTo,
+                     Map<String, String> given) {
+        Start start = check(caller, platformName, kind, orgId, returnTo, given);
+        if (!start.complete()) {
+            throw OAuthException.validation("connecting " + platformName + " needs "
+                    + String.join(" and ", start.platform().connectionParams().keySet()));
+        }
         if (caller.userId() == null) {
             throw OAuthException.forbidden("connecting an account needs an organization administrator's browser session");
         }
@@ -111,11 +147,11 @@ public final class ConnectFlow {
             vault.deleteExpiredStates(handle, now);
             vault.insertState(handle, TokenCodec.hash(state), new VaultRepository.ConnectState(platform.name(),
                     platform.kind(), orgId, caller.userId(), verifier == null ? null : seal.sealText(verifier.getValue()),
-                    returnTo, now.plus(STATE_TTL)), now);
+                    returnTo, now.plus(STATE_TTL), start.params()), now);
             return null;
         });
         String challenge = verifier == null ? null : CodeChallenge.compute(CodeChallengeMethod.S256, verifier).getValue();
-        return platform.authorizeUrl(state, callbackUrl(platform.name()), challenge);
+        return platform.authorizeUrl(state, callbackUrl(platform.name()), challenge, start.params());
     }
 
     /** Where the provider sends the browser back: {@code {issuer}/oauth/callback/{platform}}. */
@@ -132,7 +168,7 @@ public final class ConnectFlow {
      * expired or foreign one never reaches the provider's token endpoint.
      */
     public Connected complete(Caller sessionUser, String platformName, Map<String, String> params) {
-        if (!Platforms.NAMES.contains(platformName)) {
+        if (!platforms.isKnown(platformName)) {
             throw OAuthException.notFound("unknown platform '" + platformName + "'");
         }
         String state = params.get("state");
@@ -152,17 +188,18 @@ public final class ConnectFlow {
         }
         Platform platform = platforms.forCredential(flow.platform(), flow.kind());
         orgs.requireAdministrator(sessionUser, flow.organizationId());
-        Authorization authorization = authorize(platform, params, flow.codeVerifier());
+        Authorization authorization = authorize(platform, params, flow.codeVerifier(), flow.params());
         Stored stored = store(platform, authorization, flow.organizationId(), sessionUser);
         retireQuietly(platform, stored.superseded(), authorization.credential());
         return new Connected(stored.connections(), flow.returnTo());
     }
 
-    private Authorization authorize(Platform platform, Map<String, String> params, String sealedVerifier) {
+    private Authorization authorize(Platform platform, Map<String, String> params, String sealedVerifier,
+                                    Map<String, String> connectionParams) {
         Authorization authorization;
         try {
             authorization = platform.complete(params, callbackUrl(platform.name()),
-                    sealedVerifier == null ? null : seal.openText(sealedVerifier));
+                    sealedVerifier == null ? null : seal.openText(sealedVerifier), connectionParams);
         } catch (ProviderException e) {
             throw e.kind() == ProviderException.Kind.TRANSIENT
                     ? OAuthException.of(OAuthError.PROVIDER_UNAVAILABLE, platform.name() + " is unavailable: " + e.getMessage())

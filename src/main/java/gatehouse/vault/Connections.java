@@ -50,11 +50,24 @@ public final class Connections {
 
     /** The platforms this deployment has credentials for: those an organization can connect. */
     public List<String> configuredPlatforms() {
-        return Platforms.NAMES.stream().filter(platforms::isConfigured).toList();
+        return platforms.names().stream().filter(platforms::isConfigured).toList();
     }
 
-    /** One way to connect: a platform, the kind of flow (GitHub's "app" or "oauth"; null for the others), its name. */
-    public record ConnectOption(String platform, String kind, String label) {
+    /**
+     * One way to connect: a platform, the kind of flow (GitHub's "app" or "oauth"; null for the others),
+     * its name, and whether the confirmation page must ask for connection parameters first (a subdomain).
+     */
+    public record ConnectOption(String platform, String kind, String label, boolean asksParams) {
+    }
+
+    /** A configured platform as the console shows it: name, label, and whether connecting asks for parameters. */
+    public record PlatformCard(String name, String label, boolean asksParams) {
+    }
+
+    /** The configured platforms, for the console's cards. */
+    public List<PlatformCard> platformCards() {
+        return configuredPlatforms().stream().map(name -> new PlatformCard(name, label(name, null),
+                !platforms.definition(name).connectionParams().isEmpty())).toList();
     }
 
     /** Every way an organization can connect a platform here. */
@@ -66,7 +79,8 @@ public final class Connections {
                 // A platform with one flow needs no kind; GitHub's two are told apart by it (and named).
                 String chosen = kinds.size() > 1 ? kind : null;
                 options.add(new ConnectOption(platform, chosen, chosen == null ? label(platform, null)
-                        : "app".equals(kind) ? label(platform, kind) : label(platform, null) + " (OAuth App)"));
+                        : "app".equals(kind) ? label(platform, kind) : label(platform, null) + " (OAuth App)",
+                        !platforms.definition(platform).connectionParams().isEmpty()));
             }
         }
         return options;
@@ -99,14 +113,9 @@ public final class Connections {
         return connection;
     }
 
-    /** How a person names the platform. */
-    public static String label(String platform, String kind) {
-        return switch (platform) {
-            case "github" -> "app".equals(kind) ? "GitHub (GitHub App)" : "GitHub";
-            case "jira" -> "Jira";
-            case "slack" -> "Slack";
-            default -> platform;
-        };
+    /** How a person names the platform: its definition's display name. */
+    public String label(String platform, String kind) {
+        return platforms.label(platform, kind);
     }
 
     /**
@@ -149,12 +158,16 @@ public final class Connections {
         }
         Instant now = clock.instant();
         Map<String, Map<String, Object>> byPlatform = new LinkedHashMap<>();
-        for (String name : Platforms.NAMES) {
-            byPlatform.put(name, emptyStatus(platforms.isConfigured(name)));
+        for (String name : platforms.names()) {
+            // GitHub, Jira and Slack always appear; other providers once configured or holding connections.
+            if (platforms.isConfigured(name) || !platforms.definition(name).isGeneric()) {
+                byPlatform.put(name, emptyStatus(platforms.isConfigured(name)));
+            }
         }
         database.withHandle(handle -> {
             for (Object[] row : vault.counts(handle, now)) {
-                addConnectionCount(byPlatform.get((String) row[0]), (String) row[1], (Long) row[2], (Long) row[3]);
+                addConnectionCount(byPlatform.computeIfAbsent((String) row[0], name -> emptyStatus(false)),
+                        (String) row[1], (Long) row[2], (Long) row[3]);
             }
             handle.createQuery("""
                             SELECT details->>'platform' AS platform, count(*) AS n FROM audit_logs

@@ -1,6 +1,5 @@
 package gatehouse.vault;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import gatehouse.vault.Authorization.ExternalAccount;
 import gatehouse.vault.ProviderException.Kind;
@@ -9,10 +8,8 @@ import java.net.http.HttpRequest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -25,7 +22,6 @@ public final class JiraPlatform implements Platform {
     static final String NAME = "jira";
     private static final String PROVIDER = "Atlassian";
     private static final String AUDIENCE = "api.atlassian.com";
-    private static final int MAX_DESCRIPTION = 200;
 
     private final PlatformSettings.Jira settings;
     private final ProviderHttp http;
@@ -131,7 +127,7 @@ public final class JiraPlatform implements Platform {
             refreshToken = current.refreshToken();
         }
         String scope = text(body, "scope");
-        List<String> scopes = scope != null ? splitScopes(scope)
+        List<String> scopes = scope != null ? ProviderAnswers.splitScopes(scope)
                 : current != null ? current.scopes() : settings.scopes();
         return new Credential(accessToken, refreshToken, expiry(body, arrivedAt), scopes,
                 current == null ? Map.of() : current.extra());
@@ -172,108 +168,23 @@ public final class JiraPlatform implements Platform {
         return url != null ? url : id;
     }
 
-    /**
-     * docs/vault-providers.md, "Rules shared by every provider" for Atlassian: invalid_grant and unauthorized_client "refresh_token is
-     * invalid" end the connection; invalid_client and access_denied mean our client settings are
-     * wrong; 5xx, 429 and 408 pass.
-     */
     private static ProviderException tokenFailure(ProviderHttp.Answer answer, JsonNode body) {
-        if (isTransientStatus(answer.status())) {
-            return transientFailure(answer);
-        }
-        String error = text(body, "error");
-        String description = description(body);
-        if (error == null) {
-            if (answer.status() == 200) {
-                return new ProviderException(Kind.TRANSIENT, "malformed_response",
-                        "Atlassian's token endpoint answered 200 without an access token");
-            }
-            return new ProviderException(Kind.CONFIGURATION, "http_" + answer.status(),
-                    "Atlassian's token endpoint refused the request with HTTP " + answer.status());
-        }
-        String message = "Atlassian's token endpoint answered " + error + (description.isEmpty() ? "" : ": " + description);
-        return new ProviderException(classifyTokenError(error, description), error, message);
+        return ProviderAnswers.tokenFailure(PROVIDER, answer, text(body, "error"), text(body, "error_description"));
     }
 
-    private static Kind classifyTokenError(String error, String description) {
-        return switch (error) {
-            case "invalid_grant" -> Kind.PERMANENT;
-            // The observed dead-refresh-token shape; otherwise (RFC 6749) the client may not use
-            // this grant at all, which is our settings' fault, not the connection's.
-            case "unauthorized_client" -> description.toLowerCase(Locale.ROOT).contains("refresh_token")
-                    ? Kind.PERMANENT : Kind.CONFIGURATION;
-            case "temporarily_unavailable", "server_error" -> Kind.TRANSIENT;
-            default -> Kind.CONFIGURATION; // invalid_client, access_denied, invalid_request, …
-        };
-    }
-
-    /** A failed API call with a token we just received: 401/403 = the token is not accepted. */
     private static ProviderException apiFailure(ProviderHttp.Answer answer, String call) {
-        if (isTransientStatus(answer.status())) {
-            return transientFailure(answer);
-        }
-        if (answer.status() == 401 || answer.status() == 403) {
-            return new ProviderException(Kind.PERMANENT, "unauthorized",
-                    "Atlassian refused the new access token on " + call + " with HTTP " + answer.status());
-        }
-        return new ProviderException(Kind.CONFIGURATION, "http_" + answer.status(),
-                "Atlassian answered " + call + " with HTTP " + answer.status() + " (is the API URL right?)");
+        return ProviderAnswers.apiFailure(PROVIDER, answer, call);
     }
 
-    private static boolean isTransientStatus(int status) {
-        return status >= 500 || status == 429 || status == 408;
-    }
-
-    private static ProviderException transientFailure(ProviderHttp.Answer answer) {
-        String label = answer.status() == 429 ? "rate_limited" : "http_" + answer.status();
-        return new ProviderException(Kind.TRANSIENT, label,
-                "Atlassian answered HTTP " + answer.status(), answer.retryAfter());
-    }
-
-    /** Arrival time + expires_in, read leniently (a number or a numeric string); null when absent. */
     private static Instant expiry(JsonNode body, Instant arrivedAt) {
-        JsonNode value = body.get("expires_in");
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        try {
-            long seconds = value.isNumber() ? value.asLong() : Long.parseLong(value.asText().trim());
-            return seconds > 0 ? arrivedAt.plusSeconds(seconds) : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return ProviderAnswers.expiry(body.get("expires_in"), arrivedAt);
     }
 
-    private static List<String> splitScopes(String scope) {
-        return Arrays.stream(scope.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
-    }
-
-    /** The provider's description, shortened; it never holds a token of ours. */
-    private static String description(JsonNode body) {
-        String description = text(body, "error_description");
-        if (description == null) {
-            return "";
-        }
-        return description.length() > MAX_DESCRIPTION ? description.substring(0, MAX_DESCRIPTION) + "…" : description;
-    }
-
-    /** The body as JSON, or null when it is not JSON (a proxy's HTML error page, say). */
     private static JsonNode parse(String body) {
-        if (body == null || body.isBlank()) {
-            return null;
-        }
-        try {
-            return ProviderJson.parse(body);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
+        return ProviderAnswers.parse(body);
     }
 
     private static String text(JsonNode node, String field) {
-        if (node == null || !node.isObject()) {
-            return null;
-        }
-        JsonNode value = node.get(field);
-        return value == null || !value.isValueNode() || value.isNull() || value.asText().isBlank() ? null : value.asText();
+        return ProviderAnswers.text(node, field);
     }
 }

@@ -34,6 +34,29 @@ public interface Platform {
      */
     Authorization complete(Map<String, String> callback, String redirectUri, String codeVerifier) throws ProviderException;
 
+    /** What an administrator gives when connecting (a tenant subdomain), by name; none for most providers. */
+    default Map<String, ProviderDefinition.Param> connectionParams() {
+        return Map.of();
+    }
+
+    /** {@link #authorizeUrl(String, String, String)} for a connection with {@link #connectionParams()} values. */
+    default URI authorizeUrl(String state, String redirectUri, String codeChallenge, Map<String, String> connectionParams) {
+        return authorizeUrl(state, redirectUri, codeChallenge);
+    }
+
+    /** {@link #complete(Map, String, String)} for a connection with {@link #connectionParams()} values. */
+    default Authorization complete(Map<String, String> callback, String redirectUri, String codeVerifier,
+                                   Map<String, String> connectionParams) throws ProviderException {
+        return complete(callback, redirectUri, codeVerifier);
+    }
+
+    /**
+     * A cheap call proving the provider still accepts the credential (the scheduled credential check);
+     * fails {@link ProviderException.Kind#PERMANENT} when it does not. Does nothing where no such call is known.
+     */
+    default void check(Credential credential) throws ProviderException {
+    }
+
     /**
      * A renewed credential: a refresh-token grant, or a newly minted token (GitHub App installation
      * tokens cannot be refreshed). Called by the vault at most once at a time per credential, so a

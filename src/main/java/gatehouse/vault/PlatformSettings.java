@@ -47,4 +47,16 @@ public final class PlatformSettings {
                     + webUrl + ", apiUrl=" + apiUrl + "]";
         }
     }
+
+    /**
+     * A provider described by a definition (docs/vault-definitions.md), from GATEHOUSE_<NAME>_CLIENT_ID,
+     * _CLIENT_SECRET, _SCOPES; {@code bases} are the definition's, or GATEHOUSE_<NAME>_AUTH_URL and _API_URL.
+     */
+    public record Defined(ProviderDefinition definition, String clientId, String clientSecret, List<String> scopes,
+                          ProviderDefinition.Bases bases) {
+        @Override
+        public String toString() {
+            return "Defined[" + definition.name() + ", clientId=" + clientId + ", scopes=" + scopes + ", bases=" + bases + "]";
+        }
+    }
 }

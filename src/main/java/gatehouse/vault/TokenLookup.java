@@ -101,14 +101,14 @@ public final class TokenLookup {
             throw OAuthException.forbidden("reading vault tokens needs a service token (client credentials) with scope "
                     + READ_SCOPE + ", or an admin");
         }
-        if (!Platforms.NAMES.contains(platformName)) {
-            throw OAuthException.notFound("unknown platform '" + platformName + "'");
-        }
+        ProviderDefinition definition = platforms.definition(platformName);
         if (Stream.of(organizationId, workspaceId, siteId).filter(k -> k != null).count() != 1) {
             throw OAuthException.validation("name exactly one of organization_id, workspace_id, site_id");
         }
-        if (workspaceId != null && !platformName.equals("slack") || siteId != null && !platformName.equals("jira")) {
-            throw OAuthException.validation(workspaceId != null ? "workspace_id is for slack" : "site_id is for jira");
+        String key = workspaceId != null ? "workspace_id" : siteId != null ? "site_id" : null;
+        if (key != null && !key.equals(definition.externalKey())) {
+            throw OAuthException.validation(key + " does not name a " + platformName + " connection; use "
+                    + String.join(" or ", definition.lookupKeys()));
         }
         UUID orgId = organizationId == null ? null : JsonBody.parseUuid("organization_id", organizationId);
         String external = workspaceId != null ? workspaceId : siteId;

@@ -1,11 +1,14 @@
 package gatehouse.vault;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import gatehouse.store.Ids;
 import gatehouse.store.PageRequest;
 import gatehouse.store.Rows;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -41,15 +44,24 @@ public final class VaultRepository {
             Rows.instant(rs, "refresh_failed_at"), rs.getString("refresh_error"));
 
     /** A connect flow in progress. */
+    /** A connect flow between its start and its callback; {@code params} are the connection parameters given. */
     public record ConnectState(String platform, String kind, UUID organizationId, UUID userId, String codeVerifier,
-                               String returnTo, Instant expiresAt) {
+                               String returnTo, Instant expiresAt, Map<String, String> params) {
+        public ConnectState {
+            params = Map.copyOf(params);
+        }
+
+        public String paramsJson() {
+            return ProviderJson.write(params);
+        }
     }
 
     public void insertState(Handle handle, byte[] stateHash, ConnectState state, Instant now) {
         handle.createUpdate("""
                         INSERT INTO connect_states (state_hash, platform, kind, organization_id, user_id, code_verifier,
-                                                    return_to, created_at, expires_at)
-                        VALUES (:hash, :platform, :kind, :organizationId, :userId, :codeVerifier, :returnTo, :now, :expiresAt)""")
+                                                    return_to, created_at, expires_at, params)
+                        VALUES (:hash, :platform, :kind, :organizationId, :userId, :codeVerifier, :returnTo, :now, :expiresAt,
+                                CAST(:paramsJson AS jsonb))""")
                 .bind("hash", stateHash).bindMethods(state).bind("now", now).execute();
     }
 
@@ -57,11 +69,11 @@ public final class VaultRepository {
     public Optional<ConnectState> consumeState(Handle handle, byte[] stateHash, String platform) {
         return handle.createQuery("""
                         DELETE FROM connect_states WHERE state_hash = :hash AND platform = :platform
-                        RETURNING platform, kind, organization_id, user_id, code_verifier, return_to, expires_at""")
+                        RETURNING platform, kind, organization_id, user_id, code_verifier, return_to, expires_at, params""")
                 .bind("hash", stateHash).bind("platform", platform)
                 .map((rs, ctx) -> new ConnectState(rs.getString("platform"), rs.getString("kind"),
                         Rows.uuid(rs, "organization_id"), Rows.uuid(rs, "user_id"), rs.getString("code_verifier"),
-                        rs.getString("return_to"), Rows.instant(rs, "expires_at")))
+                        rs.getString("return_to"), Rows.instant(rs, "expires_at"), params(rs.getString("params"))))
                 .findOne();
     }
 
@@ -307,5 +319,15 @@ public final class VaultRepository {
                 .map((rs, ctx) -> new Object[] {rs.getString("platform"), rs.getString("status"), rs.getLong("n"),
                         rs.getLong("expiring")})
                 .list();
+    }
+
+    private static Map<String, String> params(String json) {
+        Map<String, String> params = new LinkedHashMap<>();
+        try {
+            ProviderJson.parse(json).fields().forEachRemaining(field -> params.put(field.getKey(), field.getValue().asText()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("connect_states.params is not JSON", e);
+        }
+        return params;
     }
 }

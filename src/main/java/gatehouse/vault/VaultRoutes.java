@@ -14,7 +14,9 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -53,7 +55,11 @@ public final class VaultRoutes {
 
     /** The model of connect.jte. */
     public record ConnectPage(String platformLabel, String action, UUID organizationId, String organizationName,
-                              String kind, String returnTo, String csrfToken) {
+                              String kind, String returnTo, String csrfToken, List<ParamField> params) {
+    }
+
+    /** A connection parameter on the confirmation page: asked for, or carried when the link gave it. */
+    public record ParamField(String name, String description, String pattern, String value) {
     }
 
     /** GET /oauth/install/{platform}?organization_id=&return_to=&kind= */
@@ -69,14 +75,19 @@ public final class VaultRoutes {
         Caller caller = callers.requireManager(ctx);
         String platform = ctx.pathParam("platform");
         if (!caller.isSession()) {
-            redirect(ctx, connect.start(caller, platform, query.get("kind"), orgOf(query), query.get("return_to")));
+            redirect(ctx, connect.start(caller, platform, query.get("kind"), orgOf(query), query.get("return_to"),
+                    query.asMap()));
             return;
         }
         ctx.attribute(Pages.HTML_ERRORS, true);
-        var start = connect.check(caller, platform, query.get("kind"), orgOf(query), query.get("return_to"));
+        var start = connect.check(caller, platform, query.get("kind"), orgOf(query), query.get("return_to"),
+                query.asMap());
+        List<ParamField> params = new ArrayList<>();
+        start.platform().connectionParams().forEach((name, param) -> params.add(new ParamField(name, param.description(),
+                param.pattern().pattern(), start.params().get(name))));
         pages.render(ctx, 200, "connect.jte", new ConnectPage(label(start.platform()), "/oauth/install/"
                 + start.platform().name(), start.organizationId(), start.organizationName(), query.get("kind"),
-                start.returnTo(), caller.csrfToken()));
+                start.returnTo(), caller.csrfToken(), params));
     }
 
     /** POST /oauth/install/{platform} (the confirmation page's button) → 302 to the provider. */
@@ -90,7 +101,7 @@ public final class VaultRoutes {
             requireCsrf(presented, caller);
         }
         redirect(ctx, connect.start(caller, ctx.pathParam("platform"), form.get("kind"), orgOf(form),
-                form.get("return_to")));
+                form.get("return_to"), form.asMap()));
     }
 
     /** GET /oauth/callback/{platform} → 302 to return_to, or 200 with the connections made. */
@@ -143,8 +154,8 @@ public final class VaultRoutes {
         return org == null ? null : JsonBody.parseUuid("organization_id", org);
     }
 
-    private static String label(Platform platform) {
-        return Connections.label(platform.name(), platform.kind());
+    private String label(Platform platform) {
+        return connections.label(platform.name(), platform.kind());
     }
 
     private static void requireCsrf(String presented, Caller caller) {
