@@ -122,6 +122,8 @@ import gatehouse.vault.ProviderHttp;
 import gatehouse.vault.TokenLookup;
 import gatehouse.vault.VaultRefresher;
 import gatehouse.vault.VaultRepository;
+import gatehouse.vault.ProxyEndpoint;
+import gatehouse.vault.VaultProxy;
 import gatehouse.vault.VaultRoutes;
 import gatehouse.web.Assets;
 import gatehouse.web.Bodies;
@@ -239,7 +241,8 @@ public final class App implements AutoCloseable {
                             OrgService orgs, ClientCache clientCache, ScopeService scopes, ClientService clients,
                             ClientApprovals approvals, ConsentService consents, WebhookService webhooks,
                             InstallationService installations, ConnectFlow connectFlow, TokenLookup tokenLookup,
-                            Connections connections, VaultRefresher vaultRefresher, ClientAuthenticator authenticator,
+                            Connections connections, VaultRefresher vaultRefresher, VaultProxy vaultProxy,
+                            ClientAuthenticator authenticator,
                             CallerResolver callers, List<Grant> grants, AuthorizationService authorization,
                             DeviceFlow deviceFlow, DPoPProofs proofs, RegistrationService registrations) {
     }
@@ -310,6 +313,7 @@ public final class App implements AutoCloseable {
                         config.issuer()),
                 tokenLookup, new Connections(database, vaultRepository, platforms, encryption, orgs, audit, clock),
                 new VaultRefresher(database, vaultRepository, tokenLookup, clock, config.vault().refreshSkew()),
+                new VaultProxy(database, tokenLookup, platforms, audit),
                 authenticator,
                 new CallerResolver(sessions, tokens, authenticator,
                         (ctx, key) -> floor.limiter().consume(ctx, floor.apiLimit(), key), proofs),
@@ -372,6 +376,8 @@ public final class App implements AutoCloseable {
                 new WebhookRoutes(f.webhooks(), callers),
                 new VaultRoutes(f.connectFlow(), f.tokenLookup(), f.connections(), f.vaultRefresher(), callers,
                         floor.pages()),
+                new ProxyEndpoint(f.vaultProxy(), callers, floor.limiter(),
+                        new RateLimiter.Limit("proxy", config.rateLimits().proxyPerConnectionPerMinute())),
                 new ScopeRoutes(f.scopes(), callers),
                 new SigningKeyRoutes(f.signingKeys(), callers),
                 new HealthRoutes(database, floor.buckets()),

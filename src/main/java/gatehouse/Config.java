@@ -81,7 +81,8 @@ public record Config(
      */
     public record RateLimits(boolean enabled, int tokenPerMinute, int introspectPerMinute, int revokePerMinute,
                              int apiPerMinute, int loginFailuresPerAccount, int loginFailuresPerIp,
-                             int userCodeFailuresPerUser, int userCodeFailuresPerIp, int registrationsPerIp) {
+                             int userCodeFailuresPerUser, int userCodeFailuresPerIp, int registrationsPerIp,
+                             int proxyPerConnectionPerMinute) {
     }
 
     /**
@@ -339,8 +340,9 @@ public record Config(
             int userCodePerUser = integer("GATEHOUSE_RATE_LIMIT_USER_CODE_FAILURES_PER_USER", 10, 1, 1_000_000);
             int userCodePerIp = integer("GATEHOUSE_RATE_LIMIT_USER_CODE_FAILURES_PER_IP", 30, 1, 1_000_000);
             int registrations = integer("GATEHOUSE_RATE_LIMIT_REGISTRATIONS_PER_IP", 20, 1, 1_000_000);
+            int proxy = integer("GATEHOUSE_PROXY_RATE_LIMIT_PER_MINUTE", 600, 1, 10_000_000);
             return new RateLimits(enabled, token, introspect, revoke, api, loginPerAccount, loginPerIp, userCodePerUser,
-                    userCodePerIp, registrations);
+                    userCodePerIp, registrations, proxy);
         }
 
         SmtpSettings smtp(String issuer) {

@@ -34,6 +34,7 @@ import gatehouse.tokens.TokenRoutes;
 import gatehouse.users.AccountPages;
 import gatehouse.users.AuthRoutes;
 import gatehouse.users.UserRoutes;
+import gatehouse.vault.ProxyEndpoint;
 import gatehouse.vault.VaultRoutes;
 import gatehouse.web.Assets;
 import gatehouse.webhooks.WebhookRoutes;
@@ -80,6 +81,7 @@ public final class Routes {
             ClientRoutes clients,
             WebhookRoutes webhooks,
             VaultRoutes vault,
+            ProxyEndpoint proxy,
             ScopeRoutes scopes,
             SigningKeyRoutes signingKeys,
             HealthRoutes health,
@@ -269,6 +271,10 @@ public final class Routes {
         delete("/oauth/installations/{id}", h.vault()::disconnect);
         delete("/api/v1/connections/{id}", h.vault()::disconnect);
         get("/oauth/status", h.vault()::status);
+        for (HandlerType method : List.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS, HandlerType.POST,
+                HandlerType.PUT, HandlerType.PATCH, HandlerType.DELETE)) {
+            routes.add(new Route(method, "/proxy/{platform}/<path>", h.proxy()::proxy));
+        }
         post("/api/v1/oauth/scopes", h.scopes()::create);
         get("/api/v1/oauth/scopes", h.scopes()::list);
         put("/api/v1/oauth/scopes/{scope_id}", h.scopes()::update);

@@ -73,6 +73,21 @@ public final class RateLimiter {
         }
     }
 
+    /**
+     * Spends one request of {@code limit} for {@code key} without touching the answer's headers (the
+     * vault proxy passes the provider's own rate-limit headers back); 429 when spent.
+     */
+    public void consumeQuietly(Limit limit, String key) {
+        if (!enabled) {
+            return;
+        }
+        ConsumptionProbe probe = store.apply(bucketKey(limit, key), limit.configuration(),
+                bucket -> bucket.tryConsumeAndReturnRemaining(1));
+        if (!probe.isConsumed()) {
+            refuse(limit, bucketKey(limit, key), key, probe.getNanosToWaitForRefill());
+        }
+    }
+
     private static void setHeaders(Context ctx, Limit limit, long remaining, long nanosToReset) {
         ctx.header("RateLimit-Limit", Integer.toString(limit.perMinute()))
                 .header("RateLimit-Remaining", Long.toString(Math.max(0, remaining)))

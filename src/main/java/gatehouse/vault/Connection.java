@@ -25,6 +25,8 @@ public record Connection(
         @JsonIgnore UUID credentialId) {
     public static final String ACTIVE = "active";
     public static final String NEEDS_REAUTH = "needs_reauth";
+    /** GitHub suspended the App installation: kept, but nothing is handed out until it is unsuspended. */
+    public static final String SUSPENDED = "suspended";
     public static final String REVOKED = "revoked";
 
     /** What the audit log records of a connection: never token material. */

@@ -118,9 +118,20 @@ public record ProviderDefinition(
         }
     }
 
-    public record Api(String baseUrl, List<String> rateLimitHeaders) {
+    /**
+     * @param tokenErrors how an answer that is not a 401 says the token was refused (Slack's
+     *                    {@code ok:false} with {@code token_expired}); null when only 401 does
+     */
+    public record Api(String baseUrl, List<String> rateLimitHeaders, TokenErrors tokenErrors) {
         public Api {
             rateLimitHeaders = List.copyOf(rateLimitHeaders);
+        }
+    }
+
+    /** Where an answer keeps its error code, and the codes that mean "this token is refused". */
+    public record TokenErrors(JsonPointer pointer, List<String> values) {
+        public TokenErrors {
+            values = List.copyOf(values);
         }
     }
 

@@ -162,9 +162,18 @@ public final class ProviderDefinitions {
         ProviderDefinition.Identity identity = identity(node.object("identity", generic), templates);
         ProviderDefinition.Revocation revocation = revocation(node.object("revocation", false), templates);
         Node apiNode = node.object("api", true);
-        apiNode.only("base_url", "rate_limit_headers");
+        apiNode.only("base_url", "rate_limit_headers", "token_errors");
+        Node errors = apiNode.object("token_errors", false);
+        ProviderDefinition.TokenErrors tokenErrors = null;
+        if (errors != null) {
+            errors.only("pointer", "values");
+            tokenErrors = new ProviderDefinition.TokenErrors(errors.pointer("pointer", true), errors.strings("values"));
+            if (tokenErrors.values().isEmpty()) {
+                throw errors.invalid("values", "must name at least one error code");
+            }
+        }
         var api = new ProviderDefinition.Api(templates.url(apiNode, "base_url", true, Set.of(ProviderDefinition.EXTERNAL_ID)),
-                apiNode.strings("rate_limit_headers"));
+                apiNode.strings("rate_limit_headers"), tokenErrors);
         List<String> lookupKeys = node.has("lookup_keys") ? node.strings("lookup_keys") : List.of("organization_id");
         if (lookupKeys.isEmpty() || !LOOKUP_KEYS.containsAll(lookupKeys) || lookupKeys.stream().distinct().count() != lookupKeys.size()
                 || lookupKeys.stream().filter(key -> !key.equals("organization_id")).count() > 1) {

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -112,17 +114,58 @@ public final class TokenLookup {
         }
         UUID orgId = organizationId == null ? null : JsonBody.parseUuid("organization_id", organizationId);
         String external = workspaceId != null ? workspaceId : siteId;
-        Connection connection = database.withHandle(handle -> vault.findLive(handle, platformName, orgId, external))
-                .orElseThrow(() -> OAuthException.notFound("no active " + platformName + " connection for that key"));
-        if (!Connection.ACTIVE.equals(connection.status())) {
-            throw OAuthException.of(OAuthError.REAUTHORIZATION_REQUIRED, "the " + platformName
-                    + " connection needs to be authorized again: " + connection.lastError());
-        }
+        Connection connection = find(platformName, orgId, external);
         Platform platform = platforms.forCredential(connection.platform(), connection.kind());
-        Credential credential = validCredential(connection.credentialId(), platform);
+        Credential credential = credentialFor(connection);
         return new TokenView(credential.accessToken(), "Bearer", handedOutExpiry(platform, credential),
                 connection.platform(), connection.id(), connection.organizationId(), connection.externalId(),
                 credential.scopes());
+    }
+
+    /** The live connection of {@code platformName} named by an organization or an external account ID; 404 when none. */
+    Connection find(String platformName, UUID orgId, String externalId) {
+        return database.withHandle(handle -> vault.findLive(handle, platformName, orgId, externalId))
+                .orElseThrow(() -> OAuthException.notFound("no active " + platformName + " connection for that key"));
+    }
+
+    /** A connection that is not revoked, by ID. */
+    Optional<Connection> liveConnection(UUID id) {
+        return database.withHandle(handle -> vault.findConnection(handle, id))
+                .filter(connection -> !Connection.REVOKED.equals(connection.status()));
+    }
+
+    /**
+     * A valid credential of an active connection, renewed first when it expires within the skew; 409
+     * when the connection needs re-authorization or is suspended.
+     */
+    Credential credentialFor(Connection connection) {
+        if (!Connection.ACTIVE.equals(connection.status())) {
+            throw OAuthException.of(OAuthError.REAUTHORIZATION_REQUIRED, "the " + connection.platform()
+                    + " connection " + (Connection.SUSPENDED.equals(connection.status()) ? "is suspended at the provider"
+                    : "needs to be authorized again: " + connection.lastError()));
+        }
+        return validCredential(connection.credentialId(), platforms.forCredential(connection.platform(), connection.kind()));
+    }
+
+    /**
+     * After the provider refused {@code rejectedAccessToken}: a renewed credential (shared with any
+     * refresh in flight, once across nodes), the one another caller already renewed, or null when
+     * nothing can renew it. A permanent refusal marks the connection for re-authorization (409).
+     */
+    Credential renewRejected(Connection connection, String rejectedAccessToken) {
+        Platform platform = platforms.forCredential(connection.platform(), connection.kind());
+        var stored = database.withHandle(handle -> vault.findCredential(handle, connection.credentialId()))
+                .orElseThrow(() -> OAuthException.notFound("the connection holds no token"));
+        Credential current = seal.open(stored.material());
+        if (!current.accessToken().equals(rejectedAccessToken)) {
+            return current;
+        }
+        if (!platform.canRefresh(current)) {
+            return null;
+        }
+        Credential renewed = refreshShared(connection.credentialId(), platform,
+                candidate -> seal.open(candidate.material()).accessToken().equals(rejectedAccessToken));
+        return renewed.accessToken().equals(rejectedAccessToken) ? null : renewed;
     }
 
     /**
@@ -142,7 +185,12 @@ public final class TokenLookup {
         if (!expiresWithin(stored, skew)) {
             return seal.open(stored.material());
         }
-        return refreshShared(credentialId, platform, skew);
+        return refreshShared(credentialId, platform, due(skew));
+    }
+
+    /** A refresh is due when the stored credential expires within {@code window}. */
+    private Predicate<VaultRepository.StoredCredential> due(Duration window) {
+        return stored -> expiresWithin(stored, window);
     }
 
     private boolean expiresWithin(VaultRepository.StoredCredential stored, Duration window) {
@@ -164,7 +212,7 @@ public final class TokenLookup {
             Platform platform = platforms.forCredential(stored.get().platform(), stored.get().kind());
             Duration window = platform.refreshKillsAccessToken(seal.open(stored.get().material())) ? skew : horizon;
             if (expiresWithin(stored.get(), window)) {
-                refreshShared(credentialId, platform, window);
+                refreshShared(credentialId, platform, due(window));
             }
             return true;
         } catch (OAuthException e) {
@@ -173,12 +221,12 @@ public final class TokenLookup {
     }
 
     /** Joins this node's refresh of the credential in flight, or runs one. */
-    private Credential refreshShared(UUID credentialId, Platform platform, Duration window) {
+    private Credential refreshShared(UUID credentialId, Platform platform, Predicate<VaultRepository.StoredCredential> due) {
         CompletableFuture<Credential> mine = new CompletableFuture<>();
         CompletableFuture<Credential> running = inFlight.putIfAbsent(credentialId, mine);
         if (running == null) {
             try {
-                mine.complete(refreshAcrossNodes(credentialId, platform, window));
+                mine.complete(refreshAcrossNodes(credentialId, platform, due));
             } catch (RuntimeException e) {
                 mine.completeExceptionally(e);
             } finally {
@@ -201,7 +249,8 @@ public final class TokenLookup {
      * attempt that failed after this caller began to wait is its outcome too: the refresh token may
      * have reached the provider, so this caller must not send it again at once.
      */
-    private Credential refreshAcrossNodes(UUID credentialId, Platform platform, Duration window) {
+    private Credential refreshAcrossNodes(UUID credentialId, Platform platform,
+                                          Predicate<VaultRepository.StoredCredential> due) {
         Instant waitingSince = null;
         long pause = 20;
         while (true) {
@@ -217,12 +266,12 @@ public final class TokenLookup {
             }
             if (attempt.taken()) {
                 try {
-                    return refreshUnderLease(stored, owner, platform, window);
+                    return refreshUnderLease(stored, owner, platform, due);
                 } finally {
                     release(credentialId, owner);
                 }
             }
-            if (!expiresWithin(stored, window)) {
+            if (!due.test(stored)) {
                 return seal.open(stored.material()); // another node renewed it
             }
             if (waitingSince == null) {
@@ -245,13 +294,13 @@ public final class TokenLookup {
 
     /** Under the lease: re-read (another node may have renewed meanwhile), call the provider, persist first. */
     private Credential refreshUnderLease(VaultRepository.StoredCredential stored, UUID owner, Platform platform,
-                                         Duration window) {
+                                         Predicate<VaultRepository.StoredCredential> due) {
         Credential current = seal.open(stored.material());
-        if (!expiresWithin(stored, window)) {
+        if (!due.test(stored)) {
             return current;
         }
         if (!platform.canRefresh(current)) {
-            if (stored.expiresAt().isAfter(clock.instant())) {
+            if (stored.expiresAt() == null || stored.expiresAt().isAfter(clock.instant())) {
                 return current; // expires soon, but nothing can renew it earlier
             }
             throw needsReauth(stored.id(), owner, platform, "expired and not refreshable");

@@ -68,7 +68,16 @@ public abstract class FakeProvider implements AutoCloseable {
     }
 
     /** What the fake answers; {@link #DROP} closes the connection without an answer. */
-    public record Reply(int status, String contentType, String body, Map<String, String> headers) {
+    public record Reply(int status, String contentType, String body, Map<String, String> headers, Streamer streamer) {
+        public Reply(int status, String contentType, String body, Map<String, String> headers) {
+            this(status, contentType, body, headers, null);
+        }
+
+        /** An answer whose body the fake writes as it likes (chunked), for streaming tests. */
+        public static Reply streamed(int status, String contentType, Streamer streamer) {
+            return new Reply(status, contentType, "", Map.of(), streamer);
+        }
+
         public static final String JSON = "application/json; charset=utf-8";
         public static final Reply DROP = new Reply(0, null, "", Map.of());
 
@@ -91,8 +100,13 @@ public abstract class FakeProvider implements AutoCloseable {
         public Reply with(String header, String value) {
             Map<String, String> all = new LinkedHashMap<>(headers);
             all.put(header, value);
-            return new Reply(status, contentType, body, all);
+            return new Reply(status, contentType, body, all, streamer);
         }
+    }
+
+    /** Writes a streamed answer's body. */
+    public interface Streamer {
+        void write(java.io.OutputStream out) throws IOException;
     }
 
     private final HttpServer server;
@@ -288,6 +302,13 @@ public abstract class FakeProvider implements AutoCloseable {
         reply.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
         if (reply.contentType() != null) {
             exchange.getResponseHeaders().set("Content-Type", reply.contentType());
+        }
+        if (reply.streamer() != null) {
+            exchange.sendResponseHeaders(reply.status(), 0);
+            try (var out = exchange.getResponseBody()) {
+                reply.streamer().write(out);
+            }
+            return;
         }
         byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);

@@ -72,6 +72,7 @@ public final class TestServer {
         env.put("GATEHOUSE_RATE_LIMIT_USER_CODE_FAILURES_PER_USER", "100000");
         env.put("GATEHOUSE_RATE_LIMIT_USER_CODE_FAILURES_PER_IP", "100000");
         env.put("GATEHOUSE_RATE_LIMIT_REGISTRATIONS_PER_IP", "1000000");
+        env.put("GATEHOUSE_PROXY_RATE_LIMIT_PER_MINUTE", "1000000");
         for (String limit : new String[] {"TOKEN", "INTROSPECT", "REVOKE", "API"}) {
             env.put("GATEHOUSE_RATE_LIMIT_" + limit + "_PER_MINUTE", "1000000");
         }

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every shipped provider definition end to end (docs/vault-definitions.md): a generic fake provider
  * that behaves exactly as the definition says is connected, looked up, refreshed twice (rotating or
- * not), called through the proxy, and disconnected (revoked at the provider when the definition
+ * not), called through the proxy (its API base, the connection's token), and disconnected (revoked at the provider when the definition
  * can).
  */
 class DefinedProvidersIT {
@@ -88,6 +88,11 @@ class DefinedProvidersIT {
         String third = lookup(name, org).text("access_token");
         assertThat(third).isNotEqualTo(second);
         assertThat(fake.refreshes()).isEqualTo(2);
+
+        Http.Response proxied = admin.get("/proxy/" + name + "/things/1?page=2&organization_id=" + org);
+        assertThat(proxied.status()).as(proxied.body()).isEqualTo(200);
+        assertThat(proxied.json().get("path").asText()).isEqualTo(fake.apiPath("/things/1"));
+        assertThat(proxied.json().get("headers").get("authorization").asText()).isEqualTo("Bearer " + third);
 
         Http.Response disconnected = admin.delete("/api/v1/connections/" + connection.get("id").asText());
         assertThat(disconnected.status()).isEqualTo(204);

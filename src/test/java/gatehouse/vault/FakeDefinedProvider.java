@@ -44,11 +44,16 @@ final class FakeDefinedProvider extends FakeProvider {
     private final List<String> revoked = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicInteger issued = new AtomicInteger();
     private final AtomicInteger refreshes = new AtomicInteger();
-    private final String accountId;
+    /** Each grant reaches its own account, so every connect makes a new connection; the latest one's ID. */
+    private volatile String accountId;
+    private final Map<String, String> accountOfToken = new ConcurrentHashMap<>();
+    private final Map<String, String> accountOfCode = new ConcurrentHashMap<>();
+    private final AtomicInteger refusals = new AtomicInteger();
+    private final AtomicInteger apiCalls = new AtomicInteger();
+    private final java.util.concurrent.CountDownLatch streamReleased = new java.util.concurrent.CountDownLatch(1);
 
     FakeDefinedProvider(ProviderDefinition definition) {
         this.definition = definition;
-        this.accountId = definition.name() + "-account-" + System.nanoTime();
         Map<String, String> vars = new LinkedHashMap<>();
         definition.connectionParams().keySet().forEach(name -> vars.put(name, PARAM_VALUE));
         definition.token().keep().keySet().forEach(name -> vars.put(name, url() + "/kept-" + name));
@@ -163,6 +168,8 @@ final class FakeDefinedProvider extends FakeProvider {
         }
         String code = "code-" + issued.incrementAndGet();
         codes.put(code, pkce ? query.get("code_challenge") : "");
+        accountId = definition.name() + "-account-" + issued.get() + "-" + System.nanoTime();
+        accountOfCode.put(code, accountId);
         return Reply.redirect(query.get("redirect_uri") + "?code=" + code + "&state="
                 + URLEncoder.encode(query.get("state"), StandardCharsets.UTF_8));
     }
@@ -188,8 +195,10 @@ final class FakeDefinedProvider extends FakeProvider {
             return Reply.json(401, Map.of("error", "invalid_client", "error_description", clientProblem));
         }
         String refreshed = null;
+        String account = null;
         switch (String.valueOf(fields.get("grant_type"))) {
             case "authorization_code" -> {
+                account = accountOfCode.get(String.valueOf(fields.get("code")));
                 String challenge = codes.remove(String.valueOf(fields.get("code")));
                 if (challenge == null) {
                     return Reply.json(400, Map.of("error", "invalid_grant"));
@@ -209,6 +218,7 @@ final class FakeDefinedProvider extends FakeProvider {
                     return refuse("refreshes go to " + spec.refreshUrl());
                 }
                 refreshes.incrementAndGet();
+                account = accountOfToken.get(refreshed);
             }
             default -> {
                 return Reply.json(400, Map.of("error", "unsupported_grant_type"));
@@ -217,6 +227,7 @@ final class FakeDefinedProvider extends FakeProvider {
         int n = issued.incrementAndGet();
         String access = definition.name() + "_at_" + n + "_" + System.nanoTime();
         liveAccess.add(access);
+        accountOfToken.put(access, account);
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
         put(answer, spec.field("access_token"), access);
         put(answer, spec.field("expires_in"), n % 2 == 0 ? "3600" : 3600); // numbers or strings: read both
@@ -230,11 +241,15 @@ final class FakeDefinedProvider extends FakeProvider {
             }
             String refresh = definition.name() + "_rt_" + n;
             liveRefresh.add(refresh);
+            accountOfToken.put(refresh, account);
             put(answer, spec.field("refresh_token"), refresh);
         }
         spec.keep().forEach((name, pointer) -> put(answer, pointer, values.get(name)));
+        if (refreshed != null && !spec.refreshTokenRotates()) {
+            accountOfToken.put(access, account);
+        }
         if (definition.identity().url() == null) {
-            put(answer, definition.identity().id(), accountId);
+            put(answer, definition.identity().id(), account);
             if (definition.identity().name() != null) {
                 put(answer, definition.identity().name(), "Fake " + definition.displayName());
             }
@@ -268,7 +283,7 @@ final class FakeDefinedProvider extends FakeProvider {
             return refuse("the identity call needs its body");
         }
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
-        put(answer, identity.id(), accountId);
+        put(answer, identity.id(), accountOfToken.get(request.bearer()));
         if (identity.name() != null) {
             put(answer, identity.name(), "Fake " + definition.displayName());
         }
@@ -316,17 +331,63 @@ final class FakeDefinedProvider extends FakeProvider {
         return Reply.empty(revocation.method().equals("DELETE") ? 204 : 200);
     }
 
-    /** The API: echoes what arrived, for the current access token only. */
+    /**
+     * The API: echoes what arrived (headers included), for the current access token only. {@code
+     * /stream/<bytes>} streams that many bytes, holding back all but the first chunk until {@link
+     * #releaseStream} (so a test can see the start arrive before the end exists); {@link
+     * #refuseNextApiCalls} makes the next calls answer 401 as an expired token would.
+     */
     private Reply api(Request request) {
-        if (!accepts(request.bearer())) {
-            return Reply.json(401, Map.of("message", "Bad credentials"));
+        apiCalls.incrementAndGet();
+        if (!accepts(request.bearer()) || refusals.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return Reply.json(401, Map.of("message", "401 Unauthorized")).with("WWW-Authenticate", "Bearer");
+        }
+        String rest = request.path().substring(apiPath("").length());
+        if (rest.startsWith("/stream/")) {
+            long size = Long.parseLong(rest.substring("/stream/".length()));
+            return Reply.streamed(200, "application/octet-stream", out -> {
+                byte[] chunk = new byte[64 * 1024];
+                java.util.Arrays.fill(chunk, (byte) 'x');
+                long written = 0;
+                while (written < size) {
+                    int n = (int) Math.min(chunk.length, size - written);
+                    out.write(chunk, 0, n);
+                    out.flush();
+                    written += n;
+                    if (written == n) {
+                        try {
+                            streamReleased.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+            });
         }
         Map<String, Object> echo = new LinkedHashMap<>();
         echo.put("method", request.method());
         echo.put("path", request.path());
         echo.put("query", request.query());
         echo.put("body", request.body());
-        return Reply.json(200, echo).with("X-RateLimit-Remaining", "4999");
+        Map<String, String> headers = new LinkedHashMap<>();
+        request.headers().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
+        echo.put("headers", headers);
+        return Reply.json(request.method().equals("POST") ? 201 : 200, echo).with("X-RateLimit-Remaining", "4999")
+                .with("Set-Cookie", "session=provider-secret").with("Link", "<" + url() + "/next>; rel=\"next\"");
+    }
+
+    /** The next {@code times} API calls answer 401, whatever the token. */
+    void refuseNextApiCalls(int times) {
+        refusals.set(times);
+    }
+
+    int apiCalls() {
+        return apiCalls.get();
+    }
+
+    /** Lets a held-back stream finish. */
+    void releaseStream() {
+        streamReleased.countDown();
     }
 
     private static Map<String, String> jsonFields(Request request) {
