@@ -122,6 +122,8 @@ import gatehouse.vault.ProviderHttp;
 import gatehouse.vault.TokenLookup;
 import gatehouse.vault.VaultRefresher;
 import gatehouse.vault.VaultRepository;
+import gatehouse.vault.ProviderWebhookRoutes;
+import gatehouse.vault.ProviderWebhooks;
 import gatehouse.vault.ProxyEndpoint;
 import gatehouse.vault.VaultProxy;
 import gatehouse.vault.VaultRoutes;
@@ -209,7 +211,7 @@ public final class App implements AutoCloseable {
         changes.start(); // every cache has subscribed
         this.dispatcher = new WebhookDispatcher(database, features.webhookRepository(), features.webhookSecrets(),
                 floor.clock(), config.webhooks().allowPrivate(), config.webhooks().retryBase(), Duration.ofMillis(500),
-                floor.metrics().registry(), webhookHosts);
+                floor.metrics().registry(), webhookHosts, config.webhooks().eventsUrl(), config.webhooks().eventsSecret());
     }
 
     /** What every feature stands on: time, the secret codec, metrics, pages, encryption, the audit trail, budgets. */
@@ -242,6 +244,7 @@ public final class App implements AutoCloseable {
                             ClientApprovals approvals, ConsentService consents, WebhookService webhooks,
                             InstallationService installations, ConnectFlow connectFlow, TokenLookup tokenLookup,
                             Connections connections, VaultRefresher vaultRefresher, VaultProxy vaultProxy,
+                            ProviderWebhooks providerWebhooks,
                             ClientAuthenticator authenticator,
                             CallerResolver callers, List<Grant> grants, AuthorizationService authorization,
                             DeviceFlow deviceFlow, DPoPProofs proofs, RegistrationService registrations) {
@@ -256,7 +259,9 @@ public final class App implements AutoCloseable {
         signingKeys.ensureCurrentKeys();
         var signer = new JwtAccessTokens(signingKeys, config.issuer(), config.tokens().jwtAudience());
         var webhookRepository = new WebhookRepository();
-        var outbox = new WebhookOutbox(webhookRepository, clock);
+        var events = config.webhooks();
+        var outbox = new WebhookOutbox(webhookRepository, clock,
+                type -> events.eventsUrl() != null && events.eventsTypes().contains(type));
         var tokenRepository = new TokenRepository();
         var groupCommit = config.tokens().groupCommit();
         var tokenBatcher = groupCommit.enabled()
@@ -291,7 +296,7 @@ public final class App implements AutoCloseable {
                 tokens, audit, outbox, clock);
         var vaultRepository = new VaultRepository();
         var platforms = new Platforms(config.vault(), new ProviderHttp(), clock);
-        var tokenLookup = new TokenLookup(database, vaultRepository, platforms, encryption, audit, clock,
+        var tokenLookup = new TokenLookup(database, vaultRepository, platforms, encryption, audit, outbox, clock,
                 config.vault().refreshSkew(), floor.metrics().registry());
         var authenticator = new ClientAuthenticator(clients, codec, clock,
                 new ClientAssertions(clients, database, encryption, remoteJwks, config.issuer(), clock));
@@ -309,11 +314,14 @@ public final class App implements AutoCloseable {
                 new ClientApprovals(database, clientRepository, clients, scopes, tokens, audit, clock), consents,
                 new WebhookService(database, webhookRepository, outbox, webhookSecrets, clients, orgs, clock),
                 installations,
-                new ConnectFlow(database, vaultRepository, platforms, encryption, orgs, audit, clock, config.vault(),
+                new ConnectFlow(database, vaultRepository, platforms, encryption, orgs, audit, outbox, clock, config.vault(),
                         config.issuer()),
-                tokenLookup, new Connections(database, vaultRepository, platforms, encryption, orgs, audit, clock),
+                tokenLookup, new Connections(database, vaultRepository, platforms, encryption, orgs, audit, outbox,
+                        clock),
                 new VaultRefresher(database, vaultRepository, tokenLookup, clock, config.vault().refreshSkew()),
                 new VaultProxy(database, tokenLookup, platforms, audit),
+                new ProviderWebhooks(database, vaultRepository, encryption, audit, outbox, clock,
+                        config.vault().githubWebhookSecret(), config.vault().slackSigningSecret()),
                 authenticator,
                 new CallerResolver(sessions, tokens, authenticator,
                         (ctx, key) -> floor.limiter().consume(ctx, floor.apiLimit(), key), proofs),
@@ -378,6 +386,7 @@ public final class App implements AutoCloseable {
                         floor.pages()),
                 new ProxyEndpoint(f.vaultProxy(), callers, floor.limiter(),
                         new RateLimiter.Limit("proxy", config.rateLimits().proxyPerConnectionPerMinute())),
+                new ProviderWebhookRoutes(f.providerWebhooks()),
                 new ScopeRoutes(f.scopes(), callers),
                 new SigningKeyRoutes(f.signingKeys(), callers),
                 new HealthRoutes(database, floor.buckets()),

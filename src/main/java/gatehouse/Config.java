@@ -93,7 +93,18 @@ public record Config(
     }
 
     /** Webhook delivery: whether private destinations are allowed (development), and the first retry pause. */
-    public record Webhooks(boolean allowPrivate, Duration retryBase) {
+    /**
+     * Webhook delivery: whether private destinations are allowed (development), the first retry pause,
+     * and the SaaS-wide endpoint that hears every organization's connection events (docs/vault-events.md):
+     * its URL, its {@code whsec_} secret, and the event types it receives (null URL: none).
+     */
+    public record Webhooks(boolean allowPrivate, Duration retryBase, String eventsUrl, String eventsSecret,
+                           List<String> eventsTypes) {
+        @Override
+        public String toString() {
+            return "Webhooks[allowPrivate=" + allowPrivate + ", retryBase=" + retryBase + ", eventsUrl=" + eventsUrl
+                    + ", eventsTypes=" + eventsTypes + "]";
+        }
     }
 
     /**
@@ -161,8 +172,7 @@ public record Config(
                         reader.integer("GATEHOUSE_TOKEN_CACHE_SIZE", 10_000, 0, 1_000_000),
                         reader.bool("GATEHOUSE_DPOP_REQUIRE_NONCE", true)),
                 reader.rateLimits(),
-                new Webhooks(reader.bool("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", false),
-                        Duration.ofSeconds(reader.integer("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", 5, 1, 3600))),
+                reader.webhooks(),
                 reader.smtp(issuer),
                 reader.redis(),
                 reader.encryptionKeys(issuer),
@@ -371,6 +381,24 @@ public record Config(
             return new SmtpSettings(host, port, username, password, from, startTls);
         }
 
+        Webhooks webhooks() {
+            String url = string("GATEHOUSE_EVENTS_WEBHOOK_URL", null);
+            String secret = string("GATEHOUSE_EVENTS_WEBHOOK_SECRET", null);
+            if (url != null) {
+                checkedUrl("GATEHOUSE_EVENTS_WEBHOOK_URL", url, true);
+                if (secret == null || !secret.matches("whsec_[A-Za-z0-9+/]{32,}={0,2}")) {
+                    problems.add("GATEHOUSE_EVENTS_WEBHOOK_SECRET must be a whsec_ secret (whsec_ and at least 24 base64 bytes)"
+                            + " when GATEHOUSE_EVENTS_WEBHOOK_URL is set");
+                }
+            } else if (secret != null) {
+                problems.add("GATEHOUSE_EVENTS_WEBHOOK_SECRET is set without GATEHOUSE_EVENTS_WEBHOOK_URL");
+            }
+            List<String> types = words("GATEHOUSE_EVENTS_WEBHOOK_EVENTS", "connection.created connection.refresh_failed"
+                    + " connection.needs_reauth connection.revoked connection.expiring connection.suspended connection.unsuspended");
+            return new Webhooks(bool("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE", false),
+                    Duration.ofSeconds(integer("GATEHOUSE_WEBHOOK_RETRY_BASE_SECONDS", 5, 1, 3600)), url, secret, types);
+        }
+
         VaultSettings vault() {
             boolean allowHttp = bool("GATEHOUSE_VAULT_ALLOW_HTTP", false);
             String githubWeb = baseUrl("GATEHOUSE_GITHUB_WEB_URL", "https://github.com", allowHttp);
@@ -413,11 +441,25 @@ public record Config(
                 if (definition.isGeneric() && string(prefix + "CLIENT_ID", null) != null) {
                     defined.add(new PlatformSettings.Defined(definition, string(prefix + "CLIENT_ID", null),
                             secret(prefix + "CLIENT_SECRET"),
-                            words(prefix + "SCOPES", String.join(" ", definition.authorize().defaultScopes())), resolved));
+                            words(prefix + "SCOPES", String.join(" ", definition.authorize().defaultScopes())), resolved,
+                            allowHttp));
                 }
             }
             return new VaultSettings(githubOAuth, githubApp, jira, slack, List.copyOf(returnUrls), skew, allowHttp,
-                    definitions, bases, defined, checkInterval);
+                    definitions, bases, defined, checkInterval, optionalSecret("GATEHOUSE_GITHUB_APP_WEBHOOK_SECRET"),
+                    optionalSecret("GATEHOUSE_SLACK_SIGNING_SECRET"));
+        }
+
+        /** A secret that may be absent; present, it must be long enough to be one (16 characters). */
+        private String optionalSecret(String name) {
+            String value = env.get(name);
+            if (value == null || value.isBlank()) {
+                return null;
+            }
+            if (value.strip().length() < 16) {
+                problems.add(name + " must be at least 16 characters");
+            }
+            return value.strip();
         }
 
         /** The shipped provider definitions and GATEHOUSE_PROVIDERS_DIR's; a bad one is a problem naming file and field. */

@@ -34,6 +34,7 @@ import gatehouse.tokens.TokenRoutes;
 import gatehouse.users.AccountPages;
 import gatehouse.users.AuthRoutes;
 import gatehouse.users.UserRoutes;
+import gatehouse.vault.ProviderWebhookRoutes;
 import gatehouse.vault.ProxyEndpoint;
 import gatehouse.vault.VaultRoutes;
 import gatehouse.web.Assets;
@@ -82,6 +83,7 @@ public final class Routes {
             WebhookRoutes webhooks,
             VaultRoutes vault,
             ProxyEndpoint proxy,
+            ProviderWebhookRoutes providerWebhooks,
             ScopeRoutes scopes,
             SigningKeyRoutes signingKeys,
             HealthRoutes health,
@@ -271,6 +273,8 @@ public final class Routes {
         delete("/oauth/installations/{id}", h.vault()::disconnect);
         delete("/api/v1/connections/{id}", h.vault()::disconnect);
         get("/oauth/status", h.vault()::status);
+        post("/webhooks/github", h.providerWebhooks()::github);
+        post("/webhooks/slack", h.providerWebhooks()::slack);
         for (HandlerType method : List.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS, HandlerType.POST,
                 HandlerType.PUT, HandlerType.PATCH, HandlerType.DELETE)) {
             routes.add(new Route(method, "/proxy/{platform}/<path>", h.proxy()::proxy));

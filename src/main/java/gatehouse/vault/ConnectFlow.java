@@ -51,19 +51,22 @@ public final class ConnectFlow {
     private final CredentialSeal seal;
     private final OrgService orgs;
     private final AuditLog audit;
+    private final ConnectionEvents events;
     private final Clock clock;
     private final List<String> returnUrls;
     private final String issuer;
     private final SecureRandom random = new SecureRandom();
 
     public ConnectFlow(Database database, VaultRepository vault, Platforms platforms, Encryption encryption,
-                       OrgService orgs, AuditLog audit, Clock clock, VaultSettings settings, String issuer) {
+                       OrgService orgs, AuditLog audit, ConnectionEvents events, Clock clock, VaultSettings settings,
+                       String issuer) {
         this.database = database;
         this.vault = vault;
         this.platforms = platforms;
         this.seal = new CredentialSeal(encryption);
         this.orgs = orgs;
         this.audit = audit;
+        this.events = events;
         this.clock = clock;
         this.returnUrls = settings.returnUrls();
         this.issuer = issuer;
@@ -114,7 +117,8 @@ public final class ConnectFlow {
                 return;
             }
             String trimmed = value.strip();
-            if (trimmed.length() > 200 || !param.pattern().matcher(trimmed).matches()) {
+            // Whatever the definition's pattern allows, a value never carries URL syntax: it is put into hosts and paths.
+            if (trimmed.length() > 200 || !trimmed.matches("[A-Za-z0-9._-]+") || !param.pattern().matcher(trimmed).matches()) {
                 throw OAuthException.validation(name + " is not valid for " + platform.name() + ": " + param.description());
             }
             params.put(name, trimmed);
@@ -243,6 +247,7 @@ public final class ConnectFlow {
                 Connection connection = vault.findConnection(handle, id).orElseThrow();
                 audit.record(handle, user.auditActor(), AuditLog.Event.of("connection.created")
                         .organization(orgId).details(connection.auditDetails()));
+                events.changed(handle, "connection.created", connection, null);
                 connections.add(connection);
             }
             return new Stored(connections, deleteUnused(handle, replaced));

@@ -35,16 +35,18 @@ public final class Connections {
     private final CredentialSeal seal;
     private final OrgService orgs;
     private final AuditLog audit;
+    private final ConnectionEvents events;
     private final Clock clock;
 
     public Connections(Database database, VaultRepository vault, Platforms platforms, Encryption encryption,
-                       OrgService orgs, AuditLog audit, Clock clock) {
+                       OrgService orgs, AuditLog audit, ConnectionEvents events, Clock clock) {
         this.database = database;
         this.vault = vault;
         this.platforms = platforms;
         this.seal = new CredentialSeal(encryption);
         this.orgs = orgs;
         this.audit = audit;
+        this.events = events;
         this.clock = clock;
     }
 
@@ -95,8 +97,9 @@ public final class Connections {
             }
             orgs.requireAdministrator(caller, orgId);
         }
-        if (status != null && !List.of(Connection.ACTIVE, Connection.NEEDS_REAUTH, Connection.REVOKED).contains(status)) {
-            throw OAuthException.validation("status must be active, needs_reauth or revoked");
+        if (status != null && !List.of(Connection.ACTIVE, Connection.NEEDS_REAUTH, Connection.SUSPENDED, Connection.REVOKED)
+                .contains(status)) {
+            throw OAuthException.validation("status must be active, needs_reauth, suspended or revoked");
         }
         List<UUID> visible = caller.isPlatformAdmin() ? null : List.of(orgId);
         return Page.of(database.withHandle(handle -> vault.list(handle, visible, orgId, platform, status, page)),
@@ -135,6 +138,7 @@ public final class Connections {
             }
             audit.record(handle, caller.auditActor(), AuditLog.Event.of("connection.revoked")
                     .organization(connection.organizationId()).details(connection.auditDetails()));
+            events.changed(handle, "connection.revoked", vault.findConnection(handle, connectionId).orElse(connection), null);
             return null;
         });
     }
@@ -192,7 +196,7 @@ public final class Connections {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("configured", configured);
         Map<String, Object> counts = new LinkedHashMap<>();
-        for (String status : List.of(Connection.ACTIVE, Connection.NEEDS_REAUTH, Connection.REVOKED)) {
+        for (String status : List.of(Connection.ACTIVE, Connection.NEEDS_REAUTH, Connection.SUSPENDED, Connection.REVOKED)) {
             counts.put(status, 0L);
         }
         entry.put("connections", counts);

@@ -189,12 +189,12 @@ public final class DefinedPlatform implements Platform {
         List<String> scopes = scope != null ? ProviderAnswers.splitScopes(scope)
                 : current != null ? current.scopes() : settings.scopes();
         Map<String, String> extra = new LinkedHashMap<>(current != null ? current.extra() : vars);
-        spec.keep().forEach((name, pointer) -> {
-            String kept = ProviderAnswers.at(json, pointer);
+        for (var keep : spec.keep().entrySet()) {
+            String kept = ProviderAnswers.at(json, keep.getValue());
             if (kept != null) {
-                extra.put(name, kept);
+                extra.put(keep.getKey(), checkedKept(keep.getKey(), kept));
             }
-        });
+        }
         for (String name : spec.keep().keySet()) {
             if (!extra.containsKey(name)) {
                 throw new ProviderException(Kind.TRANSIENT, "malformed_response",
@@ -204,6 +204,22 @@ public final class DefinedPlatform implements Platform {
         Credential credential = new Credential(accessToken, refreshToken,
                 ProviderAnswers.expiry(json.at(spec.field("expires_in")), arrivedAt), scopes, extra);
         return new TokenAnswer(credential, json);
+    }
+
+    /**
+     * A value kept from a token answer goes into URLs that carry tokens, so it must be what its name
+     * says: a {@code *_url} an https origin (Salesforce's instance_url), anything else a plain word.
+     * A provider's answer that is not is refused rather than followed.
+     */
+    private String checkedKept(String name, String value) throws ProviderException {
+        boolean ok = name.endsWith("_url")
+                ? value.matches((settings.allowHttp() ? "https?" : "https") + "://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
+                : value.matches("[A-Za-z0-9._-]{1,200}");
+        if (!ok) {
+            throw new ProviderException(Kind.CONFIGURATION, "malformed_response",
+                    label() + "'s token answer has an unusable " + name + "; it is not followed");
+        }
+        return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
     }
 
     /** The external account: from the identity call, or from the token answer when the definition has no call. */

@@ -53,7 +53,7 @@ public final class PlatformSettings {
      * _CLIENT_SECRET, _SCOPES; {@code bases} are the definition's, or GATEHOUSE_<NAME>_AUTH_URL and _API_URL.
      */
     public record Defined(ProviderDefinition definition, String clientId, String clientSecret, List<String> scopes,
-                          ProviderDefinition.Bases bases) {
+                          ProviderDefinition.Bases bases, boolean allowHttp) {
         @Override
         public String toString() {
             return "Defined[" + definition.name() + ", clientId=" + clientId + ", scopes=" + scopes + ", bases=" + bases + "]";

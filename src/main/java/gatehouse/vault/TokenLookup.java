@@ -56,6 +56,8 @@ public final class TokenLookup {
     /** How long a caller waits for another node's refresh before answering 503. */
     private static final Duration WAIT_FOR_OTHER_NODE = Duration.ofSeconds(45);
     private static final long[] RETRY_PAUSES_MS = {200, 1000};
+    /** A credential renewed this recently is not renewed again because a provider refused it. */
+    static final Duration RENEWED_RECENTLY = Duration.ofSeconds(60);
     private static final long[] PERSIST_PAUSES_MS = {200, 1000, 3000};
     private static final String NEEDS_REAUTH = "needs_reauth:";
     private static final String UNAVAILABLE = "unavailable:";
@@ -65,6 +67,7 @@ public final class TokenLookup {
     private final Platforms platforms;
     private final CredentialSeal seal;
     private final AuditLog audit;
+    private final ConnectionEvents events;
     private final Clock clock;
     private final Duration skew;
     private final MeterRegistry metrics;
@@ -76,12 +79,13 @@ public final class TokenLookup {
     private final Semaphore refreshDatabaseWork = new Semaphore(4);
 
     public TokenLookup(Database database, VaultRepository vault, Platforms platforms, Encryption encryption,
-                       AuditLog audit, Clock clock, Duration skew, MeterRegistry metrics) {
+                       AuditLog audit, ConnectionEvents events, Clock clock, Duration skew, MeterRegistry metrics) {
         this.database = database;
         this.vault = vault;
         this.platforms = platforms;
         this.seal = new CredentialSeal(encryption);
         this.audit = audit;
+        this.events = events;
         this.clock = clock;
         this.skew = skew;
         this.metrics = metrics;
@@ -160,7 +164,10 @@ public final class TokenLookup {
         if (!current.accessToken().equals(rejectedAccessToken)) {
             return current;
         }
-        if (!platform.canRefresh(current)) {
+        if (!platform.canRefresh(current) || stored.lastRefreshedAt() != null
+                && stored.lastRefreshedAt().isAfter(clock.instant().minus(RENEWED_RECENTLY))) {
+            // A token renewed moments ago and refused again is refused for another reason (a scope,
+            // a resource): renewing once more would only spend refresh tokens at the caller's pace.
             return null;
         }
         Credential renewed = refreshShared(connection.credentialId(), platform,
@@ -315,12 +322,13 @@ public final class TokenLookup {
             }
             log.warn("refreshing a {} credential {} failed ({}): {}", platform.name(), stored.id(), e.kind(), e.getMessage());
             recordFailure(stored.id(), owner, UNAVAILABLE + e.providerError());
+            announceQuietly(stored.id(), "connection.refresh_failed", e.providerError());
             throw unavailable(platform, e.providerError());
         }
         persist(stored.id(), renewed, platform);
         counted(platform, "refreshed");
         auditQuietly(Actor.SYSTEM, AuditLog.Event.of("connection.refreshed")
-                .details(Map.of("platform", platform.name(), "credential_id", stored.id().toString())));
+                .details(Map.of("platform", platform.name(), "credential_id", stored.id().toString())), stored.id(), null);
         return renewed;
     }
 
@@ -377,6 +385,7 @@ public final class TokenLookup {
                 audit.record(tx, Actor.SYSTEM, AuditLog.Event.of("connection.refresh_failed")
                         .organization(connection.organizationId()).details(Map.of("connection_id",
                                 connection.id().toString(), "platform", platform.name(), "error", error)));
+                events.changed(tx, "connection.needs_reauth", connection, error);
             }
             vault.recordRefreshAttemptFailed(tx, credentialId, owner, NEEDS_REAUTH + error);
             return null;
@@ -414,14 +423,32 @@ public final class TokenLookup {
                 platform.name() + " is unavailable; the stored token was kept: " + error);
     }
 
-    private void auditQuietly(Actor actor, AuditLog.Event event) {
+    /** Audits a refresh and tells the credential's live connections' subscribers of it, in one transaction. */
+    private void auditQuietly(Actor actor, AuditLog.Event event, UUID credentialId, String error) {
         try {
-            withDatabase(handle -> {
-                audit.record(handle, actor, event);
+            withDatabase(handle -> handle.inTransaction(tx -> {
+                audit.record(tx, actor, event);
+                for (Connection connection : vault.liveOfCredential(tx, credentialId)) {
+                    events.changed(tx, "connection.refreshed", connection, error);
+                }
                 return null;
-            });
+            }));
         } catch (RuntimeException e) {
             log.warn("could not audit a vault refresh: {}", e.toString());
+        }
+    }
+
+    /** A transient refresh failure: the connections stay active, their subscribers hear of it. */
+    private void announceQuietly(UUID credentialId, String type, String error) {
+        try {
+            withDatabase(handle -> handle.inTransaction(tx -> {
+                for (Connection connection : vault.liveOfCredential(tx, credentialId)) {
+                    events.changed(tx, type, connection, error);
+                }
+                return null;
+            }));
+        } catch (RuntimeException e) {
+            log.warn("could not announce a failed refresh: {}", e.toString());
         }
     }
 

@@ -56,11 +56,13 @@ public final class VaultProxy {
     private static final Set<String> REQUEST_HEADERS_DROPPED = Set.of("authorization", "cookie", "host", "content-length",
             "connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding",
             "upgrade", "expect", "dpop", "gatehouse-connection", "forwarded", "x-real-ip", "x-csrf-token", "origin",
-            "referer", "http2-settings", "accept-encoding");
+            "referer", "http2-settings", "accept-encoding", "via", "cf-connecting-ip", "true-client-ip", "x-client-ip",
+            "x-request-id");
     /** Answer headers never passed back: credentials, cookies, hop-by-hop, and what Jetty sets for the stream. */
     private static final Set<String> ANSWER_HEADERS_DROPPED = Set.of("authorization", "set-cookie", "set-cookie2",
             "www-authenticate", "proxy-authenticate", "connection", "keep-alive", "transfer-encoding", "trailer", "upgrade",
-            "content-length", "strict-transport-security", ":status", "alt-svc");
+            "content-length", "strict-transport-security", ":status", "alt-svc", "content-security-policy",
+            "content-security-policy-report-only", "refresh", "clear-site-data", "x-frame-options");
 
     private final Database database;
     private final TokenLookup lookup;
@@ -98,6 +100,11 @@ public final class VaultProxy {
      */
     public Target resolve(Caller caller, String platformName, String connectionId, Map<String, String> keys,
                           String method, String path) {
+        if (caller.isSession()) {
+            // A browser's cookie would let any page navigate an admin's tab into provider calls (and
+            // show a provider's content on Gatehouse's origin): the proxy is for tokens only.
+            throw OAuthException.forbidden("the proxy takes access tokens, not browser sessions");
+        }
         if (!caller.isPlatformAdmin() && !caller.isServiceWith(TokenLookup.READ_SCOPE)) {
             throw OAuthException.forbidden("the proxy is for internal services (a service token with "
                     + TokenLookup.READ_SCOPE + ") and for apps with approved vault access");
@@ -160,7 +167,13 @@ public final class VaultProxy {
         if (!peeked.tokenRejected()) {
             return peeked.answer();
         }
-        Credential renewed = lookup.renewRejected(connection, credential.accessToken());
+        Credential renewed;
+        try {
+            renewed = lookup.renewRejected(connection, credential.accessToken());
+        } catch (RuntimeException e) {
+            closeQuietly(peeked.answer().body());
+            throw e;
+        }
         if (renewed == null) {
             return peeked.answer();
         }
@@ -193,12 +206,19 @@ public final class VaultProxy {
         try {
             uri = URI.create(base + request.path() + (request.query().isEmpty() ? "" : "?" + request.query()));
         } catch (IllegalArgumentException e) {
-            throw OAuthException.invalidRequest("the path or query cannot be forwarded: " + e.getMessage());
+            // Never the exception's message: it quotes the URL, query values included.
+            throw OAuthException.invalidRequest("the path or query holds characters that cannot be forwarded");
         }
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(UPSTREAM_TIMEOUT);
         request.headers().forEach((name, values) -> {
             if (forwardable(name)) {
-                values.forEach(value -> builder.header(name, value));
+                for (String value : values) {
+                    try {
+                        builder.header(name, value);
+                    } catch (IllegalArgumentException e) {
+                        throw OAuthException.invalidRequest("the header " + name + " cannot be forwarded");
+                    }
+                }
             }
         });
         builder.setHeader("Authorization", "Bearer " + accessToken);

@@ -32,18 +32,18 @@ public final class VaultRepository {
      */
     public record StoredCredential(UUID id, String platform, String kind, String material, Instant expiresAt,
                                    boolean refreshable, int refreshFailures, boolean leased, Instant refreshFailedAt,
-                                   String refreshError) {
+                                   String refreshError, Instant lastRefreshedAt) {
     }
 
     private static final String CREDENTIAL_COLUMNS = """
             id, platform, kind, material, expires_at, refreshable, refresh_failures,
-            refresh_lease_until IS NOT NULL AND refresh_lease_until > now() AS leased, refresh_failed_at, refresh_error""";
+            refresh_lease_until IS NOT NULL AND refresh_lease_until > now() AS leased, refresh_failed_at, refresh_error,
+            last_refreshed_at""";
     private static final RowMapper<StoredCredential> CREDENTIAL = (rs, ctx) -> new StoredCredential(Rows.uuid(rs, "id"),
             rs.getString("platform"), rs.getString("kind"), rs.getString("material"), Rows.instant(rs, "expires_at"),
             rs.getBoolean("refreshable"), rs.getInt("refresh_failures"), rs.getBoolean("leased"),
-            Rows.instant(rs, "refresh_failed_at"), rs.getString("refresh_error"));
+            Rows.instant(rs, "refresh_failed_at"), rs.getString("refresh_error"), Rows.instant(rs, "last_refreshed_at"));
 
-    /** A connect flow in progress. */
     /** A connect flow between its start and its callback; {@code params} are the connection parameters given. */
     public record ConnectState(String platform, String kind, UUID organizationId, UUID userId, String codeVerifier,
                                String returnTo, Instant expiresAt, Map<String, String> params) {
@@ -277,6 +277,47 @@ public final class VaultRepository {
     }
 
     /** Whether another live connection uses the same credential (a Jira grant reaching several sites). */
+    /** The live connections a credential serves. */
+    public List<Connection> liveOfCredential(Handle handle, UUID credentialId) {
+        return handle.createQuery("SELECT " + CONNECTION_COLUMNS + FROM + " WHERE c.credential_id = :id AND c.status <> 'revoked'")
+                .bind("id", credentialId).map(CONNECTION).list();
+    }
+
+    /** Moves a live connection from one status to another; false when it was not in {@code from}. */
+    public boolean changeStatus(Handle handle, UUID id, String from, String to, String error, Instant now) {
+        return handle.createUpdate("""
+                        UPDATE connections SET status = :to, last_error = :error, updated_at = :now
+                        WHERE id = :id AND status = :from""")
+                .bind("id", id).bind("from", from).bind("to", to).bind("error", error).bind("now", now).execute() == 1;
+    }
+
+    /** The live connections of an external account (any kind), for a provider's webhook. */
+    public List<Connection> liveByAccount(Handle handle, String platform, String kind, String externalId) {
+        return handle.createQuery("SELECT " + CONNECTION_COLUMNS + FROM
+                        + " WHERE c.platform = :platform AND c.kind = :kind AND c.external_id = :external AND c.status <> 'revoked'"
+                        + " FOR UPDATE OF c")
+                .bind("platform", platform).bind("kind", kind).bind("external", externalId).map(CONNECTION).list();
+    }
+
+    /** Makes a credential due for renewal now (a GitHub installation's permissions changed). */
+    public void expireCredential(Handle handle, UUID credentialId, Instant now) {
+        handle.createUpdate("UPDATE vault_credentials SET expires_at = :now WHERE id = :id")
+                .bind("id", credentialId).bind("now", now).execute();
+    }
+
+    /**
+     * Records a provider webhook delivery; false when it was recorded before (a repeat). Deliveries
+     * older than a week are forgotten: providers stop retrying long before.
+     */
+    public boolean recordDelivery(Handle handle, String provider, String deliveryId, Instant now) {
+        handle.createUpdate("DELETE FROM provider_webhook_deliveries WHERE received_at < :before")
+                .bind("before", now.minus(Duration.ofDays(7))).execute();
+        return handle.createUpdate("""
+                        INSERT INTO provider_webhook_deliveries (provider, delivery_id, received_at)
+                        VALUES (:provider, :id, :now) ON CONFLICT DO NOTHING""")
+                .bind("provider", provider).bind("id", deliveryId).bind("now", now).execute() == 1;
+    }
+
     public boolean credentialShared(Handle handle, UUID id) {
         return handle.createQuery("""
                         SELECT EXISTS (SELECT 1 FROM connections o JOIN connections c ON c.credential_id = o.credential_id

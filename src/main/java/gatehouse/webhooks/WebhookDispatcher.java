@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -61,6 +62,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     private final MeterRegistry metrics;
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient http;
+    /** The operator's own SaaS-wide endpoint: trusted, so private addresses are fine; null when none. */
+    private final SaasEndpoint saas;
     private volatile boolean running = true;
     private Thread loop;
 
@@ -70,7 +73,7 @@ public final class WebhookDispatcher implements AutoCloseable {
      */
     public WebhookDispatcher(Database database, WebhookRepository deliveries, WebhookSecrets secrets, Clock clock,
                              boolean allowPrivate, Duration retryBase, Duration pollInterval, MeterRegistry metrics,
-                             HostResolver hosts) {
+                             HostResolver hosts, String saasUrl, String saasSecret) {
         this.database = database;
         this.deliveries = deliveries;
         this.secrets = secrets;
@@ -80,6 +83,13 @@ public final class WebhookDispatcher implements AutoCloseable {
         this.metrics = metrics;
         this.http = httpClient(new CheckedAddresses(hosts, allowPrivate, senders), "gatehouse-webhooks-http",
                 "Gatehouse-Webhooks/1");
+        this.saas = saasUrl == null ? null : new SaasEndpoint(saasUrl,
+                Base64.getDecoder().decode(saasSecret.substring(WebhookSecrets.PREFIX.length())),
+                httpClient(new CheckedAddresses(hosts, true, senders), "gatehouse-events-http", "Gatehouse-Webhooks/1"));
+    }
+
+    /** Where deliveries without an app go (GATEHOUSE_EVENTS_WEBHOOK_URL), signed with its own secret. */
+    private record SaasEndpoint(String url, byte[] key, HttpClient http) {
     }
 
     /**
@@ -162,14 +172,19 @@ public final class WebhookDispatcher implements AutoCloseable {
     }
 
     private Outcome send(WebhookDelivery delivery) {
-        String url = database.withHandle(handle -> deliveries.webhookUrl(handle, delivery.clientId()));
-        Optional<byte[]> key = database.withHandle(handle -> secrets.signingKey(handle, delivery.clientId()));
+        boolean toSaas = delivery.clientId() == null;
+        if (toSaas && saas == null) {
+            return Outcome.giveUp("GATEHOUSE_EVENTS_WEBHOOK_URL is no longer set");
+        }
+        String url = toSaas ? saas.url() : database.withHandle(handle -> deliveries.webhookUrl(handle, delivery.clientId()));
+        Optional<byte[]> key = toSaas ? Optional.of(saas.key())
+                : database.withHandle(handle -> secrets.signingKey(handle, delivery.clientId()));
         if (url == null || key.isEmpty()) {
             return Outcome.giveUp("the app has no webhook URL or secret");
         }
         long timestamp = clock.instant().getEpochSecond();
         String id = delivery.id().toString();
-        Request request = http.newRequest(url)
+        Request request = (toSaas ? saas.http() : http).newRequest(url)
                 .method(HttpMethod.POST)
                 // An answer within 10 s of silence, and a bound on the whole exchange, body
                 // included: a receiver trickling its answer must not hold this node's sender.
@@ -269,6 +284,9 @@ public final class WebhookDispatcher implements AutoCloseable {
         }
         try {
             http.stop();
+            if (saas != null) {
+                saas.http().stop();
+            }
         } catch (Exception e) {
             log.warn("webhook HTTP client did not stop cleanly: {}", e.toString());
         }

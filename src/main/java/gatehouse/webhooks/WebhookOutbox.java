@@ -4,31 +4,39 @@ import gatehouse.installations.Installation;
 import gatehouse.installations.InstallationService;
 import gatehouse.store.Ids;
 import gatehouse.tokens.TokenEvents;
+import gatehouse.vault.Connection;
+import gatehouse.vault.ConnectionEvents;
 import gatehouse.web.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.jdbi.v3.core.Handle;
 
 /**
  * The webhook outbox: events are written to {@code webhook_deliveries} in the transaction of the
- * change they report, one row per app that hears of it, for {@link WebhookDispatcher} to send. It
+ * change they report, one row per app that hears of it (and one without an app for the SaaS-wide
+ * endpoint), for {@link WebhookDispatcher} to send. It
  * needs only the deliveries table, so the token and installation services, which report their
  * changes here, can be built before everything the management API of webhooks needs.
  */
-public final class WebhookOutbox implements InstallationService.InstallationEvents, TokenEvents {
+public final class WebhookOutbox implements InstallationService.InstallationEvents, TokenEvents, ConnectionEvents {
     static final Duration DELIVERY_WINDOW = Duration.ofHours(24);
 
     private final WebhookRepository deliveries;
     private final Clock clock;
+    private final Predicate<String> saasWide;
 
-    public WebhookOutbox(WebhookRepository deliveries, Clock clock) {
+    /** {@code saasWide}: the event types the SaaS-wide endpoint (GATEHOUSE_EVENTS_WEBHOOK_URL) receives. */
+    public WebhookOutbox(WebhookRepository deliveries, Clock clock, Predicate<String> saasWide) {
         this.deliveries = deliveries;
         this.clock = clock;
+        this.saasWide = saasWide;
     }
 
     @Override
@@ -54,6 +62,27 @@ public final class WebhookOutbox implements InstallationService.InstallationEven
         data.put("user_id", userId == null ? null : userId.toString());
         data.put("reason", reason);
         enqueue(handle, List.of(clientId), Ids.newId(), "token.revoked", organizationId, data);
+    }
+
+    /**
+     * A connection's event goes to the apps that manage webhooks in its organization and subscribed
+     * to the type, and to the SaaS-wide endpoint when one is configured for it (docs/vault-events.md).
+     */
+    @Override
+    public void changed(Handle handle, String type, Connection connection, String error) {
+        List<String> recipients = new ArrayList<>(deliveries.subscribers(handle, connection.organizationId(), type));
+        if (saasWide.test(type)) {
+            recipients.add(null);
+        }
+        if (recipients.isEmpty()) {
+            return;
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("connection", connection);
+        if (error != null) {
+            data.put("error", error);
+        }
+        enqueue(handle, recipients, Ids.newId(), type, connection.organizationId(), data);
     }
 
     /** The app itself hears of its installation when it asked for webhooks:manage there. */

@@ -27,7 +27,7 @@ final class ConnectPage {
         Element form = document.selectFirst("form[method=post]");
         assertThat(form).as("the confirmation page has a form: %s", page.body()).isNotNull();
         Map<String, String> fields = new LinkedHashMap<>();
-        for (Element input : form.select("input[type=hidden]")) {
+        for (Element input : form.select("input[type=hidden], input[readonly]")) {
             fields.put(input.attr("name"), input.attr("value"));
         }
         assertThat(fields).containsKey("csrf_token");

@@ -31,6 +31,7 @@ class DefinedProvidersIT {
     private static String database;
     private static TestServer server;
     private static Http admin;
+    private static String serviceToken;
 
     static Stream<String> definitions() {
         return ProviderDefinitions.load(null, false, Duration.ofDays(1)).values().stream()
@@ -52,6 +53,12 @@ class DefinedProvidersIT {
         var login = admin.postJson("/api/v1/auth/login", Map.of("username", TestServer.ADMIN_USERNAME,
                 "password", TestServer.ADMIN_PASSWORD));
         admin.csrf(login.text("csrf_token"));
+        String owner = admin.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Services"))).text("id");
+        Http.Response app = admin.postJson("/api/v1/oauth/clients", Fixtures.appBody(owner, Map.of("grant_types",
+                java.util.List.of("client_credentials"), "actor_modes", java.util.List.of("app"), "redirect_uris",
+                java.util.List.of(), "scope", "connections:read")));
+        serviceToken = Http.anonymous(server.baseUrl()).postForm("/oauth/token", Http.form("grant_type", "client_credentials"),
+                "Authorization", Http.basic(app.text("client_id"), app.text("client_secret"))).text("access_token");
     }
 
     @AfterAll
@@ -89,7 +96,8 @@ class DefinedProvidersIT {
         assertThat(third).isNotEqualTo(second);
         assertThat(fake.refreshes()).isEqualTo(2);
 
-        Http.Response proxied = admin.get("/proxy/" + name + "/things/1?page=2&organization_id=" + org);
+        Http.Response proxied = Http.anonymous(server.baseUrl()).get("/proxy/" + name + "/things/1?page=2&organization_id=" + org,
+                "Authorization", "Bearer " + serviceToken);
         assertThat(proxied.status()).as(proxied.body()).isEqualTo(200);
         assertThat(proxied.json().get("path").asText()).isEqualTo(fake.apiPath("/things/1"));
         assertThat(proxied.json().get("headers").get("authorization").asText()).isEqualTo("Bearer " + third);

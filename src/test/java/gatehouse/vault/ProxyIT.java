@@ -107,6 +107,7 @@ class ProxyIT {
     @Test
     void aRefusedTokenIsRenewedOnceAndTheCallRetriedOnce() throws Exception {
         String org = connectedOrganization();
+        renewedLongAgo(org);
         int refreshes = gitlab.refreshes();
         int calls = gitlab.apiCalls();
         gitlab.refuseNextApiCalls(1);
@@ -116,11 +117,32 @@ class ProxyIT {
         assertThat(gitlab.apiCalls()).isEqualTo(calls + 2);
 
         gitlab.refuseNextApiCalls(5);
+        renewedLongAgo(org);
         Http.Response refused = call(nodeA, "PUT", "/proxy/gitlab/projects/1?organization_id=" + org);
         assertThat(refused.status()).isEqualTo(401);
         assertThat(gitlab.refreshes()).isEqualTo(refreshes + 2);
         assertThat(gitlab.apiCalls()).as("retried exactly once").isEqualTo(calls + 4);
+
+        // Renewed moments ago and refused again: refused for another reason, so not renewed again.
+        gitlab.refuseNextApiCalls(1);
+        assertThat(call(nodeA, "GET", "/proxy/gitlab/projects?organization_id=" + org).status()).isEqualTo(401);
+        assertThat(gitlab.refreshes()).isEqualTo(refreshes + 2);
         gitlab.refuseNextApiCalls(0);
+    }
+
+    @Test
+    void aProvidersAnswerIsSandboxedAndKeepsNoPageHeadersOfItsOwn() {
+        String org = connectedOrganization();
+        Http.Response answer = call(nodeA, "GET", "/proxy/gitlab/projects?organization_id=" + org);
+        assertThat(answer.header("Content-Security-Policy")).isEqualTo("sandbox; default-src 'none'");
+        assertThat(answer.header("X-Frame-Options")).isEqualTo("DENY");
+    }
+
+    private static void renewedLongAgo(String org) throws Exception {
+        try (var db = DriverManager.getConnection(database)) {
+            db.createStatement().execute("UPDATE vault_credentials SET last_refreshed_at = now() - interval '10 minutes'"
+                    + " WHERE id IN (SELECT credential_id FROM connections WHERE organization_id = '" + org + "')");
+        }
     }
 
     @Test
@@ -209,7 +231,8 @@ class ProxyIT {
         assertThat(Http.anonymous(nodeA.baseUrl()).get(path, "Authorization", "Bearer fo_at_unknown").status()).isEqualTo(401);
         Http.Response noScope = Http.anonymous(nodeA.baseUrl()).get(path, "Authorization", "Bearer " + serviceToken(""));
         assertThat(noScope.status()).isEqualTo(403);
-        assertThat(admin.get(path).status()).as("a platform admin").isEqualTo(200);
+        Http.Response session = admin.get(path);
+        assertThat(session.status()).as("a platform admin's browser session: no cookies at the proxy").isEqualTo(403);
         assertThat(orgAdminSession(org).get(path).status()).as("the organization's own admin").isEqualTo(403);
         assertThat(call(nodeA, "GET", "/proxy/gitlab/user?organization_id=" + Fixtures.unique("x")).status()).isEqualTo(400);
         assertThat(call(nodeA, "GET", "/proxy/gitlab/user?organization_id=00000000-0000-4000-8000-000000000000").status())

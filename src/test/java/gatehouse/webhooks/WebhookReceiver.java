@@ -18,9 +18,9 @@ import javax.crypto.spec.SecretKeySpec;
  * An app's webhook endpoint, written from the Standard Webhooks specification rather than from
  * Gatehouse's code: it checks the signature itself, and can be told to fail before it recovers.
  */
-final class WebhookReceiver implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
     /** One request as received; {@code acknowledged} when this receiver answered 2xx. */
-    record Received(String id, String timestamp, String body, boolean validSignature, boolean acknowledged,
+    public record Received(String id, String timestamp, String body, boolean validSignature, boolean acknowledged,
                     String host) {
     }
 
@@ -29,12 +29,12 @@ final class WebhookReceiver implements AutoCloseable {
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private volatile byte[] key;
 
-    WebhookReceiver() {
+    public WebhookReceiver() {
         this("127.0.0.1", 0);
     }
 
     /** A receiver on {@code address}, port {@code port} (0: any free one). */
-    WebhookReceiver(String address, int port) {
+    public WebhookReceiver(String address, int port) {
         try {
             server = HttpServer.create(new InetSocketAddress(address, port), 0);
         } catch (IOException e) {
@@ -57,28 +57,28 @@ final class WebhookReceiver implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port() + "/hook";
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
     /** The app's whsec_ secret, as Gatehouse showed it at registration. */
-    void secret(String whsec) {
+    public void secret(String whsec) {
         this.key = Base64.getDecoder().decode(whsec.substring("whsec_".length()));
     }
 
-    void failNext(int times) {
+    public void failNext(int times) {
         failuresLeft.set(times);
     }
 
-    List<Received> received() {
+    public List<Received> received() {
         return List.copyOf(received);
     }
 
-    List<Received> acknowledged() {
+    public List<Received> acknowledged() {
         return received.stream().filter(Received::acknowledged).toList();
     }
 
