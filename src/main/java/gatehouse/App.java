@@ -122,6 +122,7 @@ import gatehouse.vault.ProviderHttp;
 import gatehouse.vault.TokenLookup;
 import gatehouse.vault.VaultRefresher;
 import gatehouse.vault.VaultRepository;
+import gatehouse.vault.CredentialChecks;
 import gatehouse.vault.ProviderWebhookRoutes;
 import gatehouse.vault.ProviderWebhooks;
 import gatehouse.vault.ProxyEndpoint;
@@ -318,7 +319,9 @@ public final class App implements AutoCloseable {
                         config.issuer()),
                 tokenLookup, new Connections(database, vaultRepository, platforms, encryption, orgs, audit, outbox,
                         clock),
-                new VaultRefresher(database, vaultRepository, tokenLookup, clock, config.vault().refreshSkew()),
+                new VaultRefresher(database, vaultRepository, tokenLookup, new CredentialChecks(database, vaultRepository,
+                        platforms, encryption, audit, outbox, clock, floor.metrics().registry(), config.vault().checkInterval()),
+                        clock, config.vault().refreshSkew()),
                 new VaultProxy(database, tokenLookup, platforms, audit),
                 new ProviderWebhooks(database, vaultRepository, encryption, audit, outbox, clock,
                         config.vault().githubWebhookSecret(), config.vault().slackSigningSecret()),

@@ -51,6 +51,7 @@ public record Client(
         boolean dpopBoundAccessTokens,
         Authentication authentication,
         String resource,
+        Vault vault,
         UUID createdBy,
         Instant createdAt,
         Instant updatedAt) {
@@ -121,7 +122,7 @@ public record Client(
                 List.copyOf(approvedGrantTypesNow), confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds,
                 refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, requirePushedAuthorizationRequests,
-                dpopBoundAccessTokens, authentication, resource, createdBy,
+                dpopBoundAccessTokens, authentication, resource, vault, createdBy,
                 createdAt, updatedAt);
     }
 
@@ -164,7 +165,38 @@ public record Client(
                 allowedScopes, approvedGrantTypes, confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
                 accessTokenJwtTyp, idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds,
                 refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, requirePushedAuthorizationRequests,
-                dpopBoundAccessTokens, changed, resource, createdBy, createdAt, updatedAt);
+                dpopBoundAccessTokens, changed, resource, vault, createdBy, createdAt, updatedAt);
+    }
+
+    /**
+     * Brokered vault access (docs/vault-proxy.md): the rules the app asks for, and those a platform
+     * admin approved; it may use the rules in both.
+     */
+    public record Vault(List<VaultAccess> requested, List<VaultAccess> approved) {
+        public static final Vault NONE = new Vault(List.of(), List.of());
+
+        public Vault {
+            requested = List.copyOf(requested);
+            approved = List.copyOf(approved);
+        }
+
+        public List<VaultAccess> effective() {
+            return VaultAccess.both(requested, approved);
+        }
+
+        public List<VaultAccess> pending() {
+            return requested.stream().filter(rule -> !approved.contains(rule)).toList();
+        }
+    }
+
+    /** The same app with other vault access settings. */
+    public Client withVault(Vault changed) {
+        return new Client(clientId, id, secretHash, previousSecretHash, previousSecretExpiresAt, name, description,
+                homepageUrl, ownerOrgId, redirectUris, postLogoutRedirectUris, grantTypes, scopes, approvedScopes,
+                allowedScopes, approvedGrantTypes, confidential, actorModes, accessTokenFormat, accessTokenSigningAlg,
+                accessTokenJwtTyp, idTokenSignedResponseAlg, accessTokenTtl, refreshTokenRotation, refreshTokenGraceSeconds,
+                refreshTokenTtl, webhookUrl, webhookEvents, resourceServer, requirePushedAuthorizationRequests,
+                dpopBoundAccessTokens, authentication, resource, changed, createdBy, createdAt, updatedAt);
     }
 
     /** The actor a request gets when it names none: the app's first actor mode (docs/http.md, "The OAuth flows"). */
@@ -181,7 +213,8 @@ public record Client(
                 accessTokenJwtTyp, idTokenAlg(), accessTokenTtl,
                 refreshTokenRotation, refreshTokenGraceSeconds, refreshTokenTtl, webhookUrl, webhookEvents,
                 resourceServer, resource, requirePushedAuthorizationRequests, dpopBoundAccessTokens,
-                authentication.jwksJson(), authentication.jwksUri(), createdAt, updatedAt);
+                authentication.jwksJson(), authentication.jwksUri(), vault.requested(), vault.effective(), vault.pending(),
+                createdAt, updatedAt);
     }
 
     /** The app as the API shows it; {@code client_secret} appears only when just created or rotated. */
@@ -221,6 +254,9 @@ public record Client(
             boolean dpopBoundAccessTokens,
             @JsonInclude(JsonInclude.Include.NON_NULL) @JsonRawValue String jwks,
             @JsonInclude(JsonInclude.Include.NON_NULL) String jwksUri,
+            List<VaultAccess> vaultAccess,
+            List<VaultAccess> approvedVaultAccess,
+            List<VaultAccess> pendingVaultAccess,
             Instant createdAt,
             Instant updatedAt) {
     }

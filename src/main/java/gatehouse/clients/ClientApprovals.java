@@ -33,6 +33,7 @@ public final class ClientApprovals {
     public static final String GRANT_TYPES_WITHDRAWN = "client.grant_types_withdrawn";
     public static final String SCOPES_REFUSED = "client.scopes_refused";
     public static final String GRANT_TYPES_REFUSED = "client.grant_types_refused";
+    public static final String VAULT_ACCESS_APPROVED = "client.vault_access_approved";
 
     private final Database database;
     private final ClientRepository clients;
@@ -59,12 +60,48 @@ public final class ClientApprovals {
         List<String> wantedScopes = distinct(scopeNames);
         List<String> wantedGrantTypes = distinct(grantTypes);
         if (wantedScopes.isEmpty() && wantedGrantTypes.isEmpty()) {
-            throw OAuthException.validation("name at least one restricted scope (scopes) or grant type (grant_types)");
+            throw OAuthException.validation("name at least one restricted scope (scopes), grant type (grant_types) or vault_access rule");
         }
         requireRestrictedScopes(wantedScopes);
         requireRestrictedGrantTypes(wantedGrantTypes);
         return change(caller, clientId, current -> current.withApprovals(union(current.approvedScopes(), wantedScopes),
                 union(current.approvedGrantTypes(), wantedGrantTypes)));
+    }
+
+    /** The app, for a platform admin (404 for someone who cannot see it, 403 for anyone else who can). */
+    public Client get(Caller caller, String clientId) {
+        requireAdmin(caller, clientId);
+        return service.get(caller, clientId);
+    }
+
+    /**
+     * Approves vault access rules the app asks for (docs/vault-proxy.md, "Brokered access"): each
+     * must be one of its requested rules, whole; approving replaces nothing already approved.
+     */
+    public Client approveVaultAccess(Caller caller, String clientId, List<VaultAccess> rules) {
+        requireAdmin(caller, clientId);
+        if (rules.isEmpty()) {
+            throw OAuthException.validation("vault_access: name at least one rule the app asks for");
+        }
+        Instant now = clock.instant();
+        Client after = database.inTransaction(handle -> {
+            Client before = clients.lock(handle, clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
+            for (VaultAccess rule : rules) {
+                if (!before.vault().requested().contains(rule)) {
+                    throw OAuthException.validation("vault_access: the app does not ask for " + rule.platform() + " "
+                            + rule.plainWords() + "; approve its rules as it registered them");
+                }
+            }
+            List<VaultAccess> approved = new ArrayList<>(before.vault().approved());
+            rules.stream().filter(rule -> !approved.contains(rule)).forEach(approved::add);
+            clients.updateApprovedVaultAccess(handle, clientId, approved, now);
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of(VAULT_ACCESS_APPROVED).client(clientId)
+                    .organization(before.ownerOrgId()).details(Map.of("vault_access", rules)));
+            clients.notifyChanged(handle, clientId);
+            return clients.find(handle, clientId).orElseThrow();
+        });
+        service.forget(clientId);
+        return after;
     }
 
     /** Withdraws one approved scope; not_found when it is not approved for the app. */

@@ -28,6 +28,8 @@ public final class ClientRepository {
             rs.getBoolean("require_pushed_authorization_requests"), rs.getBoolean("dpop_bound_access_tokens"),
             new Client.Authentication(rs.getString("token_endpoint_auth_method"), rs.getString("jwks"),
                     rs.getString("jwks_uri"), rs.getString("secret_sealed")), rs.getString("resource"),
+            new Client.Vault(VaultAccessJson.read(rs.getString("vault_access")),
+                    VaultAccessJson.read(rs.getString("approved_vault_access"))),
             Rows.uuid(rs, "created_by"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
     private static final String COLUMNS = """
             client_id, id, secret_hash, previous_secret_hash, previous_secret_expires_at, name, description,
@@ -38,7 +40,7 @@ public final class ClientRepository {
             access_token_ttl, refresh_token_rotation,
             refresh_token_grace_seconds, refresh_token_ttl, webhook_url, webhook_events, resource_server,
             require_pushed_authorization_requests, dpop_bound_access_tokens, token_endpoint_auth_method, jwks, jwks_uri,
-            secret_sealed, resource,
+            secret_sealed, resource, vault_access, approved_vault_access,
             created_by, created_at, updated_at""";
     /** What is read: the stored columns and the scopes the app may use now (requested ∩ (unrestricted ∪ approved)). */
     private static final String SELECTED = COLUMNS + ", client_allowed_scopes(scopes, approved_scopes) AS allowed_scopes";
@@ -90,6 +92,12 @@ public final class ClientRepository {
                 .execute();
     }
 
+    /** The vault access rules a platform admin approved of the app. */
+    public void updateApprovedVaultAccess(Handle handle, String clientId, List<VaultAccess> approved, Instant now) {
+        handle.createUpdate("UPDATE clients SET approved_vault_access = :approved, updated_at = :now WHERE client_id = :clientId")
+                .bind("clientId", clientId).bind("approved", VaultAccessJson.write(approved)).bind("now", now).execute();
+    }
+
     /** What the app asks for, after an admin refused part of it (approvals are untouched). */
     public void updateRequested(Handle handle, String clientId, List<String> scopes, List<String> grantTypes, Instant now) {
         handle.createUpdate("""
@@ -124,7 +132,7 @@ public final class ClientRepository {
                             dpop_bound_access_tokens = :dpop_bound_access_tokens,
                             token_endpoint_auth_method = :token_endpoint_auth_method, jwks = :jwks, jwks_uri = :jwks_uri,
                             secret_sealed = CASE WHEN CAST(:token_endpoint_auth_method AS text) = 'client_secret_jwt'
-                                THEN secret_sealed END, resource = :resource,
+                                THEN secret_sealed END, resource = :resource, vault_access = :vault_access,
                             updated_at = :updated_at
                         WHERE client_id = :client_id"""), client)
                 .execute();
@@ -217,6 +225,8 @@ public final class ClientRepository {
                 .bind("jwks_uri", c.authentication().jwksUri())
                 .bind("secret_sealed", c.authentication().sealedSecret())
                 .bind("resource", c.resource())
+                .bind("vault_access", VaultAccessJson.write(c.vault().requested()))
+                .bind("approved_vault_access", VaultAccessJson.write(c.vault().approved()))
                 .bind("created_by", c.createdBy())
                 .bind("created_at", c.createdAt())
                 .bind("updated_at", c.updatedAt());

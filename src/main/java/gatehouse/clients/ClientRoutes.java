@@ -8,6 +8,7 @@ import gatehouse.web.Json;
 import gatehouse.web.JsonBody;
 import gatehouse.web.Responses;
 import io.javalin.http.Context;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -18,7 +19,7 @@ public final class ClientRoutes {
             "access_token_format", "access_token_jwt_typ", "id_token_signed_response_alg",
             "access_token_signing_alg", "access_token_ttl", "refresh_token_rotation", "refresh_token_grace_seconds", "refresh_token_ttl",
             "webhook_url", "webhook_events", "resource_server", "require_pushed_authorization_requests",
-            "dpop_bound_access_tokens", "token_endpoint_auth_method", "jwks", "jwks_uri", "resource");
+            "dpop_bound_access_tokens", "token_endpoint_auth_method", "jwks", "jwks_uri", "resource", "vault_access");
 
     private final ClientService clients;
     private final ClientApprovals approvals;
@@ -70,12 +71,22 @@ public final class ClientRoutes {
         Responses.ok(Responses.noStore(ctx), rotated.client().view(rotated.secret()));
     }
 
-    /** POST /api/v1/oauth/clients/{client_id}/approvals {"scopes": [...], "grant_types": [...]} (admins). */
+    /**
+     * POST /api/v1/oauth/clients/{client_id}/approvals {"scopes": [...], "grant_types": [...],
+     * "vault_access": [...]} (admins).
+     */
     public void approve(Context ctx) {
         Caller caller = callers.requireManager(ctx);
         JsonBody body = Bodies.json(ctx);
-        Client approved = approvals.approve(caller, ctx.pathParam("client_id"),
-                body.strings("scopes", 100, 200), body.strings("grant_types", 10, 50));
+        String clientId = ctx.pathParam("client_id");
+        List<String> scopes = body.strings("scopes", 100, 200);
+        List<String> grantTypes = body.strings("grant_types", 10, 50);
+        List<VaultAccess> vaultAccess = VaultAccess.fromJson(body.node("vault_access"));
+        Client approved = scopes == null && grantTypes == null && vaultAccess != null
+                ? approvals.get(caller, clientId) : approvals.approve(caller, clientId, scopes, grantTypes);
+        if (vaultAccess != null) {
+            approved = approvals.approveVaultAccess(caller, clientId, vaultAccess);
+        }
         Responses.ok(ctx, approved.view(null));
     }
 
@@ -130,6 +141,7 @@ public final class ClientRoutes {
                 body.string("token_endpoint_auth_method", 30),
                 body.node("jwks"),
                 body.string("jwks_uri", WebhookUrls.MAX_LENGTH + 1),
-                body.string("resource", ClientService.MAX_RESOURCE + 1));
+                body.string("resource", ClientService.MAX_RESOURCE + 1),
+                VaultAccess.fromJson(body.node("vault_access")));
     }
 }

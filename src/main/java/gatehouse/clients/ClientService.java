@@ -129,7 +129,7 @@ public final class ClientService {
                 null, "", null, ownerOrgId, List.of(), List.of(), List.of(Client.AUTHORIZATION_CODE, Client.REFRESH_TOKEN),
                 List.of(), List.of(), List.of(), List.of(), confidential, List.of(ActorMode.SELF.value()), "opaque", "ES256",
                 "at+jwt", null, defaultAccessTokenTtl, true, 0, null, null, List.of(), false, false, false,
-                Client.Authentication.SECRET, null, createdBy, now, now);
+                Client.Authentication.SECRET, null, Client.Vault.NONE, createdBy, now, now);
         Client client = sealedIfNeeded(approvedAtRegistration(caller, apply(caller, blank, spec, true)), secret);
         return database.inTransaction(handle -> {
             clients.insert(handle, client);
@@ -153,7 +153,8 @@ public final class ClientService {
             return client;
         }
         return client.withApprovals(restrictedAmong(client.scopes()),
-                ClientApprovals.restrictedGrantTypesAmong(client.grantTypes()));
+                ClientApprovals.restrictedGrantTypesAmong(client.grantTypes()))
+                .withVault(new Client.Vault(client.vault().requested(), client.vault().requested()));
     }
 
     private List<String> restrictedAmong(List<String> names) {
@@ -341,7 +342,8 @@ public final class ClientService {
                 webhook.events(), resourceServer, valueOr(spec.requirePushedAuthorizationRequests(),
                         base.requirePushedAuthorizationRequests()),
                 valueOr(spec.dpopBoundAccessTokens(), base.dpopBoundAccessTokens()), authentication(base, spec, creating),
-                resource,
+                resource, spec.has("vault_access") ? new Client.Vault(spec.vaultAccess() == null ? List.of() : spec.vaultAccess(),
+                        base.vault().approved()) : base.vault(),
                 base.createdBy(), base.createdAt(), creating ? base.updatedAt() : clock.instant());
     }
 

@@ -38,7 +38,8 @@ public record ClientSpec(
         String tokenEndpointAuthMethod,
         JsonNode jwks,
         String jwksUri,
-        String resource) {
+        String resource,
+        List<VaultAccess> vaultAccess) {
 
     public boolean has(String member) {
         return present.contains(member);

@@ -315,7 +315,7 @@ public final class AppPages {
                 null,
                 null,
                 null,
-                null);
+                null, null);
     }
 
     private static List<String> events(FormParams form) {

@@ -54,7 +54,7 @@ final class ClientMetadata {
                 body.string("scope", 4000), !Client.NONE.equals(method), null, null, null, null,
                 body.string("id_token_signed_response_alg", 20), null, null, null, null, null, null, null, null,
                 body.bool("dpop_bound_access_tokens"), method == null ? Client.CLIENT_SECRET_BASIC : method,
-                body.node("jwks"), body.string("jwks_uri", WebhookUrls.MAX_LENGTH + 1), null);
+                body.node("jwks"), body.string("jwks_uri", WebhookUrls.MAX_LENGTH + 1), null, null);
     }
 
     private static List<String> listOrEmpty(List<String> values) {

@@ -173,6 +173,23 @@ public final class Connections {
                 addConnectionCount(byPlatform.computeIfAbsent((String) row[0], name -> emptyStatus(false)),
                         (String) row[1], (Long) row[2], (Long) row[3]);
             }
+            vault.lastChecks(handle).forEach((platform, at) -> {
+                var entry = byPlatform.get(platform);
+                if (entry != null) {
+                    entry.put("last_checked_at", Json.instant(at));
+                }
+            });
+            handle.createQuery("""
+                            SELECT details->>'platform' AS platform, count(*) AS n FROM audit_logs
+                            WHERE action = 'connection.check_failed' AND at > :since GROUP BY 1""")
+                    .bind("since", now.minus(Duration.ofHours(24)))
+                    .map((rs, ctx) -> new Object[] {rs.getString("platform"), rs.getLong("n")})
+                    .forEach(row -> {
+                        var entry = byPlatform.get((String) row[0]);
+                        if (entry != null) {
+                            entry.put("check_failures_24h", row[1]);
+                        }
+                    });
             handle.createQuery("""
                             SELECT details->>'platform' AS platform, count(*) AS n FROM audit_logs
                             WHERE action = 'connection.refresh_failed' AND at > :since GROUP BY 1""")
@@ -202,6 +219,8 @@ public final class Connections {
         entry.put("connections", counts);
         entry.put("expiring_within_1h", 0L);
         entry.put("refresh_failures_24h", 0L);
+        entry.put("last_checked_at", null);
+        entry.put("check_failures_24h", 0L);
         return entry;
     }
 

@@ -146,6 +146,24 @@ public final class SlackPlatform implements Platform {
         }
     }
 
+    /** {@code auth.test}: Slack's cheapest proof that the token still works. */
+    @Override
+    public void check(Credential credential) throws ProviderException {
+        var request = HttpRequest.newBuilder(ProviderHttp.uri(settings.apiUrl(), "/auth.test"))
+                .header("Authorization", "Bearer " + credential.accessToken())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(ProviderHttp.form(Map.of()));
+        ProviderHttp.Answer answer = http.send(request, "Slack");
+        if (answer.status() == 429 || answer.status() >= 500) {
+            throw new ProviderException(ProviderException.Kind.TRANSIENT, "http_" + answer.status(),
+                    "Slack answered " + answer.status(), answer.retryAfter());
+        }
+        JsonNode body = parse(answer);
+        if (!body.path("ok").asBoolean(false)) {
+            throw classify(body.path("error").asText("unknown"), answer.retryAfter());
+        }
+    }
+
     private void revokeToken(String token) throws ProviderException {
         var request = HttpRequest.newBuilder(ProviderHttp.uri(settings.apiUrl(), "/auth.revoke"))
                 .header("Authorization", "Bearer " + token)

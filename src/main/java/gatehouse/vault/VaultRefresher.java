@@ -11,7 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Renews tokens before they expire (every 60 s), so lookups rarely wait for a refresh. Each node
+ * Renews tokens before they expire (every 60 s), so lookups rarely wait for a refresh, and runs the
+ * scheduled {@link CredentialChecks}. Each node
  * claims what is due (nodes never claim the same credential twice in a row), renews it through the
  * same leased refresh the lookups use, and tries one that failed again later, backing off (with
  * jitter) the more it fails.
@@ -25,16 +26,19 @@ public final class VaultRefresher implements AutoCloseable {
     private final Database database;
     private final VaultRepository vault;
     private final TokenLookup service;
+    private final CredentialChecks checks;
     private final Clock clock;
     private final Duration horizon;
     private volatile boolean running = true;
     private volatile Instant lastRunAt;
     private Thread loop;
 
-    public VaultRefresher(Database database, VaultRepository vault, TokenLookup service, Clock clock, Duration skew) {
+    public VaultRefresher(Database database, VaultRepository vault, TokenLookup service, CredentialChecks checks,
+                          Clock clock, Duration skew) {
         this.database = database;
         this.vault = vault;
         this.service = service;
+        this.checks = checks;
         this.clock = clock;
         // Renew a little before lookups would have to: twice the skew, at least ten minutes.
         this.horizon = skew.multipliedBy(2).compareTo(Duration.ofMinutes(10)) < 0 ? Duration.ofMinutes(10) : skew.multipliedBy(2);
@@ -74,6 +78,11 @@ public final class VaultRefresher implements AutoCloseable {
             if (!settled) {
                 backOff(id);
             }
+        }
+        try {
+            checks.runOnce();
+        } catch (RuntimeException e) {
+            log.warn("vault credential checks failed: {}", e.toString());
         }
         lastRunAt = now;
     }

@@ -349,6 +349,56 @@ public final class VaultRepository {
                 .mapTo(UUID.class).list();
     }
 
+    /**
+     * Claims up to {@code limit} credentials of active connections whose scheduled check is due (a
+     * new one is first due {@code firstAfter} after it was stored): the claim holds until {@code
+     * claimedUntil}, so other nodes skip them meanwhile.
+     */
+    public List<UUID> claimDueForCheck(Handle handle, Instant now, Duration firstAfter, Instant claimedUntil, int limit) {
+        return handle.createQuery("""
+                        UPDATE vault_credentials SET check_due_at = :claimedUntil
+                        WHERE id IN (SELECT v.id FROM vault_credentials v
+                                     WHERE COALESCE(v.check_due_at, v.created_at + :firstAfter) <= :now
+                                       AND (v.expires_at IS NULL OR v.expires_at > :now)
+                                       AND EXISTS (SELECT 1 FROM connections c
+                                                   WHERE c.credential_id = v.id AND c.status = 'active')
+                                     ORDER BY COALESCE(v.check_due_at, v.created_at) LIMIT :limit FOR UPDATE SKIP LOCKED)
+                        RETURNING id""")
+                .bind("now", now).bind("firstAfter", firstAfter).bind("claimedUntil", claimedUntil).bind("limit", limit)
+                .mapTo(UUID.class).list();
+    }
+
+    /** A check's outcome: when it ran, and when the next one is due. */
+    public void recordCheck(Handle handle, UUID credentialId, Instant checkedAt, Instant nextDue) {
+        handle.createUpdate("""
+                        UPDATE vault_credentials SET checked_at = COALESCE(:checkedAt, checked_at), check_due_at = :nextDue
+                        WHERE id = :id""")
+                .bind("id", credentialId).bind("checkedAt", checkedAt).bind("nextDue", nextDue).execute();
+    }
+
+    /**
+     * Credentials that cannot be renewed and expire before {@code horizon}, not yet warned of for
+     * this expiry: marked warned in the same statement, so each expiry is announced once.
+     */
+    public List<UUID> claimExpiringUnwarned(Handle handle, Instant now, Instant horizon) {
+        return handle.createQuery("""
+                        UPDATE vault_credentials v SET expiry_warned_for = v.expires_at
+                        WHERE NOT v.refreshable AND v.expires_at > :now AND v.expires_at < :horizon
+                          AND v.expiry_warned_for IS DISTINCT FROM v.expires_at
+                          AND EXISTS (SELECT 1 FROM connections c WHERE c.credential_id = v.id AND c.status = 'active')
+                        RETURNING v.id""")
+                .bind("now", now).bind("horizon", horizon).mapTo(UUID.class).list();
+    }
+
+    /** The latest check per platform, for /oauth/status. */
+    public Map<String, Instant> lastChecks(Handle handle) {
+        Map<String, Instant> last = new LinkedHashMap<>();
+        handle.createQuery("SELECT platform, max(checked_at) AS at FROM vault_credentials GROUP BY platform")
+                .map((rs, ctx) -> Map.entry(rs.getString("platform"), java.util.Optional.ofNullable(Rows.instant(rs, "at"))))
+                .forEach(row -> row.getValue().ifPresent(at -> last.put(row.getKey(), at)));
+        return last;
+    }
+
     /** Counts per platform and status, for /oauth/status. */
     public List<Object[]> counts(Handle handle, Instant now) {
         return handle.createQuery("""

@@ -318,6 +318,7 @@ class RedirectUrisTest {
                     false,
                     Client.Authentication.SECRET,
                     null,
+                    Client.Vault.NONE,
                     UUID.randomUUID(),
                     now,
                     now);

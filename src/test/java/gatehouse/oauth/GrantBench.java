@@ -144,7 +144,7 @@ final class GrantBench {
                     null, "App", null, null, ownerOrgId, List.of(REDIRECT_URI), List.of(), grantTypes, allowedScopes, List.of(),
                     allowedScopes, approvedGrantTypes, confidential, actorModes, "opaque", "ES256", "at+jwt", idTokenAlg, accessTokenTtl,
                     rotation, graceSeconds, refreshTokenTtl, null, List.of(), false, false, false,
-                    Client.Authentication.SECRET, null, null, now, now);
+                    Client.Authentication.SECRET, null, Client.Vault.NONE, null, now, now);
         }
     }
 

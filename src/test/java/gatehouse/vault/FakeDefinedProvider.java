@@ -125,6 +125,10 @@ final class FakeDefinedProvider extends FakeProvider {
 
     @Override
     protected Reply answer(Request request) {
+        Reply failure = armedFailure(request.path());
+        if (failure != null) {
+            return failure;
+        }
         var token = definition.token();
         if (request.is("GET", path(definition.authorize().url()))) {
             return authorize(request);
