@@ -322,7 +322,7 @@ public final class App implements AutoCloseable {
                 new VaultRefresher(database, vaultRepository, tokenLookup, new CredentialChecks(database, vaultRepository,
                         platforms, encryption, audit, outbox, clock, floor.metrics().registry(), config.vault().checkInterval()),
                         clock, config.vault().refreshSkew()),
-                new VaultProxy(database, tokenLookup, platforms, audit),
+                new VaultProxy(database, tokenLookup, platforms, audit, clients, installations),
                 new ProviderWebhooks(database, vaultRepository, encryption, audit, outbox, clock,
                         config.vault().githubWebhookSecret(), config.vault().slackSigningSecret()),
                 authenticator,
@@ -355,7 +355,8 @@ public final class App implements AutoCloseable {
         return new Routes.Handlers(
                 new MetadataEndpoint(config.issuer(), f.scopes(), f.grants().stream().map(Grant::type).toList(),
                         f.signingKeys()),
-                new AuthorizeEndpoint(f.authorization(), f.scopes(), f.orgs(), callers, floor.pages()),
+                new AuthorizeEndpoint(f.authorization(), f.scopes(), f.orgs(), callers, floor.pages(),
+                        platform -> f.connections().label(platform, null)),
                 new TokenEndpoint(f.authenticator(), f.grants(), floor.metrics().registry(), limiter, floor.tokenLimit(),
                         f.proofs()),
                 new RevocationEndpoint(f.authenticator(), f.tokens(), limiter, floor.revokeLimit()),

@@ -147,6 +147,11 @@ public record VaultAccess(String platform, List<String> methods, List<String> pa
         return requested.stream().filter(approved::contains).toList();
     }
 
+    /** Whether a method only reads. */
+    public static boolean reads(String method) {
+        return method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS");
+    }
+
     /** How the consent page says it: "GET, POST /repos/{owner}/{repo}/issues in GitHub". */
     public String plainWords() {
         return String.join(", ", methods) + " " + String.join(", ", paths);

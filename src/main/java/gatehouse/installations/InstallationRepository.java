@@ -1,5 +1,7 @@
 package gatehouse.installations;
 
+import gatehouse.clients.VaultAccess;
+import gatehouse.clients.VaultAccessJson;
 import gatehouse.store.Ids;
 import gatehouse.store.PageRequest;
 import gatehouse.store.Rows;
@@ -15,10 +17,11 @@ import org.jdbi.v3.core.mapper.RowMapper;
 public final class InstallationRepository {
     private static final RowMapper<Installation> MAPPER = (rs, ctx) -> new Installation(Rows.uuid(rs, "id"),
             rs.getString("client_id"), rs.getString("client_name"), Rows.uuid(rs, "organization_id"),
-            Rows.uuid(rs, "installed_by"), Rows.texts(rs, "scopes"), Rows.instant(rs, "created_at"),
+            Rows.uuid(rs, "installed_by"), Rows.texts(rs, "scopes"), VaultAccessJson.read(rs.getString("vault_access")),
+            Rows.instant(rs, "created_at"),
             Rows.instant(rs, "updated_at"), Rows.instant(rs, "revoked_at"));
     private static final String COLUMNS = """
-            i.id, i.client_id, c.name AS client_name, i.organization_id, i.installed_by, i.scopes, i.created_at,
+            i.id, i.client_id, c.name AS client_name, i.organization_id, i.installed_by, i.scopes, i.vault_access, i.created_at,
             i.updated_at, i.revoked_at""";
 
     /** The outcome of {@link #install}: the installation, and whether it is new. */
@@ -27,17 +30,19 @@ public final class InstallationRepository {
 
     /**
      * Installs the app, or widens the active installation's scopes to include {@code scopes}: one
-     * statement, so two admins approving at once end with one installation.
+     * statement, so two admins approving at once end with one installation. {@code vaultAccess}
+     * replaces the vault access granted (null: keeps it; a new installation has none).
      */
     public Installed install(Handle handle, String clientId, UUID orgId, UUID userId, Collection<String> scopes,
-                             Instant now) {
+                             List<VaultAccess> vaultAccess, Instant now) {
         return handle.createQuery("""
                         WITH upserted AS (
                             INSERT INTO installations AS i (id, client_id, organization_id, installed_by, scopes,
-                                                            created_at, updated_at)
-                            VALUES (:id, :clientId, :orgId, :userId, :scopes, :now, :now)
+                                                            vault_access, created_at, updated_at)
+                            VALUES (:id, :clientId, :orgId, :userId, :scopes, COALESCE(:vaultAccess, '[]'), :now, :now)
                             ON CONFLICT (client_id, organization_id) WHERE revoked_at IS NULL DO UPDATE
                             SET scopes = ARRAY(SELECT DISTINCT s FROM unnest(i.scopes || EXCLUDED.scopes) s ORDER BY s),
+                                vault_access = COALESCE(:vaultAccess, i.vault_access),
                                 updated_at = CASE WHEN EXCLUDED.scopes <@ i.scopes THEN i.updated_at ELSE EXCLUDED.updated_at END
                             RETURNING i.*, (xmax = 0) AS created)
                         SELECT""" + " " + COLUMNS + ", i.created FROM upserted i JOIN clients c USING (client_id)")
@@ -46,6 +51,7 @@ public final class InstallationRepository {
                 .bind("orgId", orgId)
                 .bind("userId", userId)
                 .bind("scopes", scopes.toArray(String[]::new))
+                .bind("vaultAccess", vaultAccess == null ? null : VaultAccessJson.write(vaultAccess))
                 .bind("now", now)
                 .map((rs, ctx) -> new Installed(MAPPER.map(rs, ctx), rs.getBoolean("created")))
                 .one();

@@ -4,6 +4,7 @@ import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.auth.Caller;
 import gatehouse.clients.ClientService;
+import gatehouse.clients.VaultAccess;
 import gatehouse.consent.ConsentService;
 import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
@@ -14,6 +15,7 @@ import gatehouse.tokens.TokenService;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -72,9 +74,15 @@ public final class InstallationService {
      * Installs the app in the organization, or widens the installation's scopes, in the caller's
      * transaction. The caller has checked that the user administers the organization.
      */
-    public Installation install(Handle handle, UUID userId, String clientId, UUID orgId, Collection<String> scopes) {
-        var installed = installations.install(handle, clientId, orgId, userId, scopes, clock.instant());
+    public Installation install(Handle handle, UUID userId, String clientId, UUID orgId, Collection<String> scopes,
+                                List<VaultAccess> vaultAccess) {
+        var installed = installations.install(handle, clientId, orgId, userId, scopes, vaultAccess, clock.instant());
         Installation installation = installed.installation();
+        if (vaultAccess != null && !vaultAccess.isEmpty()) {
+            audit.record(handle, Actor.user(userId, null), AuditLog.Event.of("installation.vault_access_granted")
+                    .client(clientId).organization(orgId).details(Map.of("installation_id", installation.id().toString(),
+                            "vault_access", vaultAccess)));
+        }
         if (installed.created()) {
             audit.record(handle, Actor.user(userId, null), AuditLog.Event.of("installation.created")
                     .client(clientId).organization(orgId).details(Map.of("installation_id", installation.id().toString(),

@@ -9,6 +9,7 @@ import com.nimbusds.oauth2.sdk.id.State;
 import gatehouse.auth.ActorMode;
 import gatehouse.auth.ServiceScopes;
 import gatehouse.clients.Client;
+import gatehouse.clients.VaultAccess;
 import gatehouse.clients.ClientService;
 import gatehouse.clients.RedirectUris;
 import gatehouse.consent.ConsentService;
@@ -348,22 +349,25 @@ public final class AuthorizationService {
      * single-use code, in one transaction. Returns the code's value.
      */
     public String approve(AuthorizationRequest request, UUID userId, Instant signedInAt, UUID organizationId,
-                          boolean recordConsent) {
+                          boolean recordConsent, List<VaultAccess> vaultAccess) {
         Instant now = clock.instant();
         String code = codec.generate(TokenKind.AUTHORIZATION_CODE);
         database.inTransaction(handle -> {
             if (request.pushed() != null && !pushedRequests.markUsed(handle, request.pushed().hash(), now)) {
                 throw OAuthException.invalidRequest("request_uri was already used");
             }
-            recordApproval(handle, request, new Approval(userId, signedInAt, organizationId), recordConsent,
+            recordApproval(handle, request, new Approval(userId, signedInAt, organizationId, vaultAccess), recordConsent,
                     TokenCodec.hash(code), now, now.plus(CODE_TTL));
             return null;
         });
         return code;
     }
 
-    /** Who approved a request, when they signed in (for an ID token's auth_time), and for which organization. */
-    record Approval(UUID userId, Instant signedInAt, UUID organizationId) {
+    /**
+     * Who approved a request, when they signed in (for an ID token's auth_time), for which
+     * organization, and the vault access they granted the app there (null: left as it was).
+     */
+    record Approval(UUID userId, Instant signedInAt, UUID organizationId, List<VaultAccess> vaultAccess) {
     }
 
     /**
@@ -386,7 +390,7 @@ public final class AuthorizationService {
         }
         if (ActorMode.APP.is(request.actor())) {
             installations.install(handle, approval.userId(), request.client().clientId(), approval.organizationId(),
-                    request.scopes());
+                    request.scopes(), approval.vaultAccess());
         }
         codes.insert(handle, stored, codeHash);
     }

@@ -1,7 +1,9 @@
 package gatehouse.oauth;
 
+import gatehouse.auth.ActorMode;
 import gatehouse.auth.Caller;
 import gatehouse.auth.CallerSource;
+import gatehouse.clients.VaultAccess;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
@@ -22,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -35,8 +38,12 @@ public final class AuthorizeEndpoint {
     private final CallerSource callers;
     private final Pages pages;
 
+    /** A provider's name as people say it (GitHub), for the vault access the consent page offers. */
+    private final Function<String, String> platformLabels;
+
     public AuthorizeEndpoint(AuthorizationService service, ScopeService scopes, OrgService orgs,
-                             CallerSource callers, Pages pages) {
+                             CallerSource callers, Pages pages, Function<String, String> platformLabels) {
+        this.platformLabels = platformLabels;
         this.service = service;
         this.scopes = scopes;
         this.orgs = orgs;
@@ -76,7 +83,7 @@ public final class AuthorizeEndpoint {
             var covered = service.coveredBy(request, caller.userId(), eligible);
             if (covered.isPresent()) {
                 String code = service.approve(request, caller.userId(), caller.signedInAt(),
-                        covered.get().organizationId(), false);
+                        covered.get().organizationId(), false, null);
                 Pages.redirect(ctx, service.successRedirect(request, code).toString());
                 return;
             }
@@ -114,11 +121,23 @@ public final class AuthorizeEndpoint {
             List<Organization> eligible = service.eligibleOrganizations(caller.get().userId(), request.actor());
             UUID chosen = Parameters.uuid("organization_id", form.get("organization_id"));
             UUID organizationId = service.chooseOrganization(request, chosen, eligible);
-            String code = service.approve(request, caller.get().userId(), caller.get().signedInAt(), organizationId, true);
+            String code = service.approve(request, caller.get().userId(), caller.get().signedInAt(), organizationId, true,
+                    grantedVaultAccess(request, form));
             Pages.redirect(ctx, service.successRedirect(request, code).toString());
         } catch (OAuthException e) {
             Pages.redirect(ctx, service.errorRedirect(verified, form.get("state"), e).toString());
         }
+    }
+
+    /**
+     * The vault access the page offered and the admin left ticked (docs/vault-proxy.md, "Brokered
+     * access"): the app's approved rules, or none when unticked. Only an installation (actor app) has any.
+     */
+    private static List<VaultAccess> grantedVaultAccess(AuthorizationRequest request, FormParams form) {
+        if (!ActorMode.APP.is(request.actor())) {
+            return null;
+        }
+        return "yes".equals(form.get("vault_access")) ? request.client().vault().effective() : List.of();
     }
 
     /** The ticked scopes, which must be among those the page offered (requested_scope), when it says. */
@@ -151,7 +170,9 @@ public final class AuthorizeEndpoint {
         hidden.remove("organization_id");
         hidden.remove("prompt");
         hidden.put("requested_scope", ScopeRequest.join(request.scopes()));
-        return ConsentPage.of(scopes, orgs, request, caller, eligible, preselected, hidden, "/oauth/authorize", null);
+        return ConsentPage.of(scopes, orgs, request, caller, eligible, preselected, hidden, "/oauth/authorize", null)
+                .offeringVaultAccess(ActorMode.APP.is(request.actor()) ? request.client().vault().effective() : List.of(),
+                        platformLabels);
     }
 
     /** What names a pushed request: the app and the reference. */

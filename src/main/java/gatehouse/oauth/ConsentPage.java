@@ -1,5 +1,6 @@
 package gatehouse.oauth;
 
+import gatehouse.clients.VaultAccess;
 import gatehouse.auth.Caller;
 import gatehouse.orgs.OrgService;
 import gatehouse.orgs.Organization;
@@ -8,6 +9,7 @@ import gatehouse.scopes.ScopeService;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The model of consent.jte: the authorization endpoint's consent step, and the device page's
@@ -24,7 +26,8 @@ public record ConsentPage(
         String csrfToken,
         String formAction,
         String userCode,
-        String resource) {
+        String resource,
+        List<String> vaultAccess) {
 
     public record ScopeItem(String name, String description) {
     }
@@ -49,6 +52,18 @@ public record ConsentPage(
         String ownerOrg = request.client().ownerOrgId() == null ? null
                 : orgs.findName(request.client().ownerOrgId()).orElse(null);
         return new ConsentPage(request.client().name(), ownerOrg, request.actor(), caller.username(), items, options,
-                hidden, caller.csrfToken(), formAction, userCode, request.resource());
+                hidden, caller.csrfToken(), formAction, userCode, request.resource(), List.of());
+    }
+
+    /**
+     * The page offering {@code rules} (the app's approved vault access) in plain words, one line per
+     * rule: "read GET /repos/{owner}/{repo}/issues in this organization's GitHub".
+     */
+    ConsentPage offeringVaultAccess(List<VaultAccess> rules, Function<String, String> platformLabels) {
+        List<String> lines = rules.stream().map(rule -> (rule.methods().stream().allMatch(VaultAccess::reads)
+                ? "read " : "read and change ") + String.join(", ", rule.paths()) + " (" + String.join(", ", rule.methods())
+                + ") in this organization's " + platformLabels.apply(rule.platform())).toList();
+        return new ConsentPage(clientName, ownerOrgName, actor, username, scopes, organizations, hiddenFields, csrfToken,
+                formAction, userCode, resource, lines);
     }
 }

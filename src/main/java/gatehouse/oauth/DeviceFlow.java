@@ -167,8 +167,9 @@ public final class DeviceFlow {
             if (!devices.decide(handle, pending.hash(), DeviceAuthorization.APPROVED, now, collectBy)) {
                 throw OAuthException.invalidRequest("this code was used or has expired; start again on the device");
             }
+            // A device's consent page offers no vault access: an installation keeps what it had.
             authorization.recordApproval(handle, request, new AuthorizationService.Approval(userId, signedInAt,
-                    organizationId), true, pending.hash(), now, collectBy);
+                    organizationId, null), true, pending.hash(), now, collectBy);
             return null;
         });
     }

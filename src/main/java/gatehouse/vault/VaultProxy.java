@@ -3,8 +3,13 @@ package gatehouse.vault;
 import com.fasterxml.jackson.databind.JsonNode;
 import gatehouse.audit.AuditLog;
 import gatehouse.auth.Caller;
+import gatehouse.clients.Client;
+import gatehouse.clients.ClientService;
+import gatehouse.clients.VaultAccess;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
+import gatehouse.installations.Installation;
+import gatehouse.installations.InstallationService;
 import gatehouse.store.Database;
 import gatehouse.web.JsonBody;
 import java.io.ByteArrayInputStream;
@@ -68,13 +73,18 @@ public final class VaultProxy {
     private final TokenLookup lookup;
     private final Platforms platforms;
     private final AuditLog audit;
+    private final ClientService clients;
+    private final InstallationService installations;
     private final HttpClient client = HttpClient.newBuilder()
             .connectTimeout(ProviderHttp.TIMEOUT)
             .followRedirects(HttpClient.Redirect.NEVER)
             .executor(Executors.newVirtualThreadPerTaskExecutor())
             .build();
 
-    public VaultProxy(Database database, TokenLookup lookup, Platforms platforms, AuditLog audit) {
+    public VaultProxy(Database database, TokenLookup lookup, Platforms platforms, AuditLog audit, ClientService clients,
+                      InstallationService installations) {
+        this.clients = clients;
+        this.installations = installations;
         this.database = database;
         this.lookup = lookup;
         this.platforms = platforms;
@@ -94,9 +104,15 @@ public final class VaultProxy {
     }
 
     /**
-     * Who may call, and which connection: internal services (a service token with
-     * {@code connections:read}) and platform admins reach any connection, named by exactly one
-     * lookup key or by the {@code Gatehouse-Connection} header. Anyone else is 403.
+     * Who may call, and which connection (docs/vault-proxy.md):
+     * <ul>
+     * <li>internal services (a service token with {@code connections:read}) and platform admins'
+     * tokens reach any connection, named by exactly one lookup key or the {@code Gatehouse-Connection} header;
+     * <li>an app's token (actor {@code app}, or {@code self} for a member) reaches only its own
+     * organization's connection, and only the methods and paths of the vault access a platform admin
+     * approved for the app and the organization's admin granted its installation there;
+     * <li>anyone else, and every browser session, is 403.
+     * </ul>
      */
     public Target resolve(Caller caller, String platformName, String connectionId, Map<String, String> keys,
                           String method, String path) {
@@ -105,17 +121,51 @@ public final class VaultProxy {
             // show a provider's content on Gatehouse's origin): the proxy is for tokens only.
             throw OAuthException.forbidden("the proxy takes access tokens, not browser sessions");
         }
-        if (!caller.isPlatformAdmin() && !caller.isServiceWith(TokenLookup.READ_SCOPE)) {
+        boolean internal = caller.isPlatformAdmin() || caller.isServiceWith(TokenLookup.READ_SCOPE);
+        if (!internal && (caller.clientId() == null || caller.organizationId() == null)) {
             throw OAuthException.forbidden("the proxy is for internal services (a service token with "
                     + TokenLookup.READ_SCOPE + ") and for apps with approved vault access");
         }
-        ProviderDefinition definition = platforms.definition(platformName);
         if (!METHODS.contains(method)) {
             throw OAuthException.of(OAuthError.METHOD_NOT_ALLOWED, "the proxy forwards " + METHODS.stream().sorted().toList());
         }
+        ProviderDefinition definition = platforms.definition(platformName);
         requireSafePath(path);
-        Connection connection = connection(definition, connectionId, keys);
-        return new Target(connection, definition, path);
+        if (internal) {
+            return new Target(connection(definition, connectionId, keys), definition, path);
+        }
+        String template = brokeredTemplate(caller, platformName, method, path);
+        Map<String, String> ownKeys = new LinkedHashMap<>(keys);
+        String named = ownKeys.get(ProviderDefinition.ORGANIZATION_KEY);
+        if (named != null && !named.equalsIgnoreCase(caller.organizationId().toString())) {
+            throw OAuthException.forbidden("an app reaches only the connections of the organization its token acts in");
+        }
+        if (connectionId == null && ownKeys.keySet().stream().noneMatch(KEYS::contains)) {
+            ownKeys.put(ProviderDefinition.ORGANIZATION_KEY, caller.organizationId().toString());
+        }
+        Connection connection = connection(definition, connectionId, ownKeys);
+        if (!connection.organizationId().equals(caller.organizationId())) {
+            throw OAuthException.forbidden("an app reaches only the connections of the organization its token acts in");
+        }
+        return new Target(connection, definition, template);
+    }
+
+    /**
+     * The approved path template that lets the app's token call {@code method} on {@code path}: in
+     * the vault access the app holds (approved by a platform admin) and its installation in the
+     * token's organization was granted (by that organization's admin); 403 otherwise.
+     */
+    private String brokeredTemplate(Caller caller, String platform, String method, String path) {
+        Client app = clients.findOptional(caller.clientId())
+                .orElseThrow(() -> OAuthException.forbidden("the app no longer exists"));
+        List<VaultAccess> granted = installations.findActive(caller.clientId(), caller.organizationId())
+                .map(Installation::vaultAccess).orElse(List.of());
+        String template = VaultAccess.allowing(VaultAccess.both(granted, app.vault().effective()), platform, method, path);
+        if (template == null) {
+            throw OAuthException.forbidden("the app's vault access does not allow " + method + " on this " + platform
+                    + " path in this organization");
+        }
+        return template;
     }
 
     /** The connection named by the header or by exactly one of the definition's lookup keys; 404 when none. */

@@ -128,6 +128,8 @@ public final class FakeGitHub extends FakeProvider {
         this.clock = clock;
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger repositoryCalls = new java.util.concurrent.atomic.AtomicInteger();
+
     public static FakeGitHub start() {
         return new FakeGitHub(Clock.systemUTC());
     }
@@ -317,6 +319,11 @@ public final class FakeGitHub extends FakeProvider {
     /** Refresh-token grants received, successful or not. */
     public int refreshCalls() {
         return refreshCalls.get();
+    }
+
+    /** Calls that reached /repos/{owner}/{repo}/issues or /pulls with an installation token. */
+    public int repositoryCalls() {
+        return repositoryCalls.get();
     }
 
     public int installationTokensMinted() {
@@ -604,6 +611,16 @@ public final class FakeGitHub extends FakeProvider {
         }
         if (method.equals("GET") && path.equals("/user/installations") && token.user() != null) {
             return userInstallations(token, request);
+        }
+        if (path.matches("/repos/[^/]+/[^/]+/(issues|pulls)") && token.installationId() != 0) {
+            repositoryCalls.incrementAndGet();
+            ArrayNode items = Json.MAPPER.createArrayNode();
+            items.addObject().put("number", 1).put("title", "First issue").put("state", "open");
+            return switch (method) {
+                case "GET" -> Reply.json(200, items).with("X-RateLimit-Remaining", "4999");
+                case "POST" -> Reply.json(201, items.get(0));
+                default -> restError(404, "Not Found");
+            };
         }
         if (method.equals("GET") && path.equals("/installation/repositories") && token.installationId() != 0) {
             return Reply.json(200, Json.MAPPER.createObjectNode().put("total_count", 0).put("repository_selection", "all")
