@@ -34,6 +34,7 @@ public final class ClientApprovals {
     public static final String SCOPES_REFUSED = "client.scopes_refused";
     public static final String GRANT_TYPES_REFUSED = "client.grant_types_refused";
     public static final String VAULT_ACCESS_APPROVED = "client.vault_access_approved";
+    public static final String VAULT_ACCESS_REFUSED = "client.vault_access_refused";
 
     private final Database database;
     private final ClientRepository clients;
@@ -97,6 +98,27 @@ public final class ClientApprovals {
             clients.updateApprovedVaultAccess(handle, clientId, approved, now);
             audit.record(handle, caller.auditActor(), AuditLog.Event.of(VAULT_ACCESS_APPROVED).client(clientId)
                     .organization(before.ownerOrgId()).details(Map.of("vault_access", rules)));
+            clients.notifyChanged(handle, clientId);
+            return clients.find(handle, clientId).orElseThrow();
+        });
+        service.forget(clientId);
+        return after;
+    }
+
+    /** Refuses vault access rules the app asks for: they leave its registration, as refused scopes do. */
+    public Client refuseVaultAccess(Caller caller, String clientId, List<VaultAccess> rules) {
+        requireAdmin(caller, clientId);
+        Instant now = clock.instant();
+        Client after = database.inTransaction(handle -> {
+            Client before = clients.lock(handle, clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
+            List<VaultAccess> refused = rules.stream().filter(rule -> before.vault().requested().contains(rule)).toList();
+            if (refused.isEmpty()) {
+                throw OAuthException.validation("vault_access: name rules the app asks for");
+            }
+            List<VaultAccess> left = before.vault().requested().stream().filter(rule -> !refused.contains(rule)).toList();
+            clients.updateRequestedVaultAccess(handle, clientId, left, now);
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of(VAULT_ACCESS_REFUSED).client(clientId)
+                    .organization(before.ownerOrgId()).details(Map.of("vault_access", refused)));
             clients.notifyChanged(handle, clientId);
             return clients.find(handle, clientId).orElseThrow();
         });

@@ -92,6 +92,12 @@ public final class ClientRepository {
                 .execute();
     }
 
+    /** The vault access rules the app asks for, after an admin refused one (approvals are untouched). */
+    public void updateRequestedVaultAccess(Handle handle, String clientId, List<VaultAccess> requested, Instant now) {
+        handle.createUpdate("UPDATE clients SET vault_access = :requested, updated_at = :now WHERE client_id = :clientId")
+                .bind("clientId", clientId).bind("requested", VaultAccessJson.write(requested)).bind("now", now).execute();
+    }
+
     /** The vault access rules a platform admin approved of the app. */
     public void updateApprovedVaultAccess(Handle handle, String clientId, List<VaultAccess> approved, Instant now) {
         handle.createUpdate("UPDATE clients SET approved_vault_access = :approved, updated_at = :now WHERE client_id = :clientId")
@@ -163,7 +169,9 @@ public final class ClientRepository {
     /** Waiting for an admin: a requested scope it may not use (restricted, unapproved), or an unapproved password grant. */
     private static final String PENDING = " AND (NOT :pending"
             + " OR cardinality(client_allowed_scopes(scopes, approved_scopes)) < cardinality(scopes)"
-            + " OR ('password' = ANY (grant_types) AND NOT 'password' = ANY (approved_grant_types)))";
+            + " OR ('password' = ANY (grant_types) AND NOT 'password' = ANY (approved_grant_types))"
+            + " OR EXISTS (SELECT 1 FROM jsonb_array_elements(CAST(vault_access AS jsonb)) r"
+            + "            WHERE NOT CAST(approved_vault_access AS jsonb) @> jsonb_build_array(r)))";
 
     public List<Client> listAll(Handle handle, boolean pending, PageRequest page) {
         return handle.createQuery("SELECT " + SELECTED + " FROM clients WHERE id > :after" + PENDING

@@ -90,12 +90,19 @@ public final class ClientRoutes {
         Responses.ok(ctx, approved.view(null));
     }
 
-    /** POST /api/v1/oauth/clients/{client_id}/refusals {"scopes": [...], "grant_types": [...]} (admins). */
+    /** POST /api/v1/oauth/clients/{client_id}/refusals {"scopes": [...], "grant_types": [...], "vault_access": [...]} (admins). */
     public void refuse(Context ctx) {
         Caller caller = callers.requireManager(ctx);
         JsonBody body = Bodies.json(ctx);
-        Client refused = approvals.refuse(caller, ctx.pathParam("client_id"),
-                body.strings("scopes", 100, 200), body.strings("grant_types", 10, 50));
+        String clientId = ctx.pathParam("client_id");
+        List<String> scopes = body.strings("scopes", 100, 200);
+        List<String> grantTypes = body.strings("grant_types", 10, 50);
+        List<VaultAccess> vaultAccess = VaultAccess.fromJson(body.node("vault_access"));
+        Client refused = scopes == null && grantTypes == null && vaultAccess != null
+                ? approvals.get(caller, clientId) : approvals.refuse(caller, clientId, scopes, grantTypes);
+        if (vaultAccess != null) {
+            refused = approvals.refuseVaultAccess(caller, clientId, vaultAccess);
+        }
         Responses.ok(ctx, refused.view(null));
     }
 

@@ -289,14 +289,16 @@ public final class ClientService {
     /**
      * The app, if the caller may change it. Members of the owner organization may, except for an
      * app holding any approval of a restricted scope (admin:*, connections:read, …) or grant type
-     * (password) — whether or not it requests it right now, since an approval outlives edits and an
+     * (password) or of vault access (it reaches other organizations' connections through the proxy)
+     * — whether or not it requests it right now, since an approval outlives edits and an
      * edit could ask for it again: its secret or grants in a plain member's hands would hand out what
      * an admin approved for the organization, so only the organization's owners and admins (and
      * platform admins) change it.
      */
     private Client getForChange(Caller caller, String clientId) {
         Client client = get(caller, clientId);
-        boolean holdsRestricted = !client.approvedScopes().isEmpty() || !client.approvedGrantTypes().isEmpty();
+        boolean holdsRestricted = !client.approvedScopes().isEmpty() || !client.approvedGrantTypes().isEmpty()
+                || !client.vault().approved().isEmpty();
         if (caller.isPlatformAdmin() || !holdsRestricted) {
             return client;
         }

@@ -5,6 +5,8 @@ import gatehouse.auth.Caller;
 import gatehouse.clients.Client;
 import gatehouse.clients.ClientApprovals;
 import gatehouse.clients.ClientService;
+import gatehouse.clients.VaultAccess;
+import gatehouse.clients.VaultAccessJson;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.jwt.SigningKey;
@@ -103,6 +105,8 @@ public final class AdminPages {
             String org = names.org(app.ownerOrgId());
             app.pendingScopes().forEach(scope -> requests.add(new Request(app, org, "scope", scope)));
             app.pendingGrantTypes().forEach(grant -> requests.add(new Request(app, org, "grant_type", grant)));
+            app.vault().pending().forEach(rule -> requests.add(new Request(app, org, "vault_access",
+                    VaultAccessJson.write(List.of(rule)))));
         }
         console.render(ctx, "admin-approvals.jte", new ApprovalsPage(console.nav(caller, "admin"), ConsolePages.notice(ctx),
                 requests, waiting.nextCursor()));
@@ -115,6 +119,16 @@ public final class AdminPages {
         if (name == null) {
             throw OAuthException.validation("name the scope or grant type to decide on");
         }
+        if ("vault_access".equals(form.get("kind"))) {
+            List<VaultAccess> rules = vaultAccessRule(name);
+            switch (String.valueOf(form.get("decision"))) {
+                case "approve" -> approvals.approveVaultAccess(caller, clientId, rules);
+                case "refuse" -> approvals.refuseVaultAccess(caller, clientId, rules);
+                default -> throw OAuthException.validation("decision must be approve or refuse");
+            }
+            console.seeOther(ctx, ConsolePages.done("/admin", "approve".equals(form.get("decision")) ? "approved" : "refused"));
+            return;
+        }
         List<String> scope = "scope".equals(form.get("kind")) ? List.of(name) : List.of();
         List<String> grant = "grant_type".equals(form.get("kind")) ? List.of(name) : List.of();
         switch (String.valueOf(form.get("decision"))) {
@@ -123,6 +137,17 @@ public final class AdminPages {
             default -> throw OAuthException.validation("decision must be approve or refuse");
         }
         console.seeOther(ctx, ConsolePages.done("/admin", "approve".equals(form.get("decision")) ? "approved" : "refused"));
+    }
+
+    /** The rule a vault access row of the approvals page carries (as JSON), checked like a registration's. */
+    private static List<VaultAccess> vaultAccessRule(String json) {
+        List<VaultAccess> rules;
+        try {
+            rules = VaultAccessJson.read(json);
+        } catch (RuntimeException e) {
+            throw OAuthException.validation("name the vault access rule to decide on, as the page shows it");
+        }
+        return VaultAccess.checked(rules);
     }
 
     /** GET /admin/users?q= */

@@ -54,7 +54,8 @@ public final class AuthorizationService {
     /** How long a pushed request lasts once opened: the time a person takes to sign in and decide. */
     static final Duration PUSHED_OPEN = Duration.ofMinutes(10);
     /** What the consent page's form adds to a pushed authorization request: the user's decision. */
-    private static final List<String> DECISION = List.of("scope", "organization_id", "confirm", "csrf_token");
+    private static final List<String> DECISION = List.of("scope", "organization_id", "confirm", "csrf_token", "vault_access",
+            "vault_access_offered");
     private static final Set<String> PROMPTS = Set.of("none", "login", "consent");
 
     private final Database database;

@@ -4,6 +4,7 @@ import gatehouse.auth.ActorMode;
 import gatehouse.auth.Caller;
 import gatehouse.auth.CallerSource;
 import gatehouse.clients.VaultAccess;
+import gatehouse.clients.VaultAccessJson;
 import gatehouse.errors.OAuthError;
 import gatehouse.errors.OAuthException;
 import gatehouse.orgs.OrgService;
@@ -137,7 +138,17 @@ public final class AuthorizeEndpoint {
         if (!ActorMode.APP.is(request.actor())) {
             return null;
         }
-        return "yes".equals(form.get("vault_access")) ? request.client().vault().effective() : List.of();
+        if (!"yes".equals(form.get("vault_access"))) {
+            return List.of();
+        }
+        // Only what the page showed: an app that asked for more between the page and the click gets none of it.
+        List<VaultAccess> offered;
+        try {
+            offered = VaultAccessJson.read(form.get("vault_access_offered"));
+        } catch (RuntimeException e) {
+            offered = List.of();
+        }
+        return VaultAccess.both(request.client().vault().effective(), offered);
     }
 
     /** The ticked scopes, which must be among those the page offered (requested_scope), when it says. */
@@ -170,9 +181,12 @@ public final class AuthorizeEndpoint {
         hidden.remove("organization_id");
         hidden.remove("prompt");
         hidden.put("requested_scope", ScopeRequest.join(request.scopes()));
+        List<VaultAccess> offered = ActorMode.APP.is(request.actor()) ? request.client().vault().effective() : List.of();
+        if (!offered.isEmpty()) {
+            hidden.put("vault_access_offered", VaultAccessJson.write(offered));
+        }
         return ConsentPage.of(scopes, orgs, request, caller, eligible, preselected, hidden, "/oauth/authorize", null)
-                .offeringVaultAccess(ActorMode.APP.is(request.actor()) ? request.client().vault().effective() : List.of(),
-                        platformLabels);
+                .offeringVaultAccess(offered, platformLabels);
     }
 
     /** What names a pushed request: the app and the reference. */

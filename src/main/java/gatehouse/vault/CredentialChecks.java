@@ -3,6 +3,8 @@ package gatehouse.vault;
 import gatehouse.audit.Actor;
 import gatehouse.audit.AuditLog;
 import gatehouse.crypto.Encryption;
+import gatehouse.errors.OAuthError;
+import gatehouse.errors.OAuthException;
 import gatehouse.store.Database;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -42,10 +44,12 @@ public final class CredentialChecks {
     private final Clock clock;
     private final MeterRegistry metrics;
     private final Duration defaultInterval;
+    private final TokenLookup lookup;
 
     public CredentialChecks(Database database, VaultRepository vault, Platforms platforms, Encryption encryption,
                             AuditLog audit, ConnectionEvents events, Clock clock, MeterRegistry metrics,
-                            Duration defaultInterval) {
+                            Duration defaultInterval, TokenLookup lookup) {
+        this.lookup = lookup;
         this.database = database;
         this.vault = vault;
         this.platforms = platforms;
@@ -103,12 +107,28 @@ public final class CredentialChecks {
         }
     }
 
-    /** The provider refused the token: its connections need re-authorization, unless a refresh replaced it meanwhile. */
+    /**
+     * The provider refused the token. A renewable credential is renewed first, as a lookup would
+     * (a dead grant then needs re-authorization through the refresh's own rules); otherwise its
+     * connections need re-authorization — unless a refresh holds or replaced it meanwhile.
+     */
     private String refused(UUID credentialId, Credential checked, Platform platform, ProviderException e) {
+        if (platform.canRefresh(checked)) {
+            var live = database.withHandle(handle -> vault.liveOfCredential(handle, credentialId));
+            if (!live.isEmpty()) {
+                try {
+                    if (lookup.renewRejected(live.getFirst(), checked.accessToken()) != null) {
+                        return "renewed";
+                    }
+                } catch (OAuthException failed) {
+                    return failed.error() == OAuthError.REAUTHORIZATION_REQUIRED ? "refused" : "unavailable";
+                }
+            }
+        }
         String error = "check_failed:" + e.providerError();
         boolean marked = database.inTransaction(handle -> {
-            var now = vault.findCredential(handle, credentialId).map(s -> seal.open(s.material()).accessToken()).orElse(null);
-            if (!checked.accessToken().equals(now)) {
+            var locked = vault.lockCredential(handle, credentialId).orElse(null);
+            if (locked == null || locked.leased() || !checked.accessToken().equals(seal.open(locked.material()).accessToken())) {
                 return false;
             }
             for (Connection connection : vault.markNeedsReauth(handle, credentialId, error, clock.instant())) {

@@ -150,8 +150,18 @@ public final class DefinedPlatform implements Platform {
     /** The identity call with a stored credential: fails PERMANENT when the provider no longer accepts it. */
     @Override
     public void check(Credential credential) throws ProviderException {
-        if (definition.identity().url() != null) {
+        if (definition.identity().url() == null) {
+            return;
+        }
+        try {
             identity(credential.accessToken(), credential.extra());
+        } catch (ProviderException e) {
+            // Only a 401 says the token is refused; a 403 at a check is a quota or a permission
+            // (Salesforce's REQUEST_LIMIT_EXCEEDED), which is no reason to ask for re-authorization.
+            if (e.kind() == Kind.PERMANENT && !"unauthorized".equals(e.providerError())) {
+                throw new ProviderException(Kind.TRANSIENT, e.providerError(), e.getMessage());
+            }
+            throw e;
         }
     }
 

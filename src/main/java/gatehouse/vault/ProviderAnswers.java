@@ -102,7 +102,7 @@ final class ProviderAnswers {
             return transientFailure(provider, answer);
         }
         if (answer.status() == 401 || answer.status() == 403) {
-            return new ProviderException(Kind.PERMANENT, "unauthorized",
+            return new ProviderException(Kind.PERMANENT, answer.status() == 401 ? "unauthorized" : "forbidden",
                     provider + " refused the access token on " + call + " with HTTP " + answer.status());
         }
         return new ProviderException(Kind.CONFIGURATION, "http_" + answer.status(),

@@ -14,9 +14,11 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -44,12 +46,15 @@ public final class ProviderWebhooks {
     private final CredentialSeal seal;
     private final AuditLog audit;
     private final ConnectionEvents events;
+    private final Platforms platforms;
     private final Clock clock;
     private final byte[] githubSecret;
     private final byte[] slackSecret;
 
     public ProviderWebhooks(Database database, VaultRepository vault, Encryption encryption, AuditLog audit,
-                            ConnectionEvents events, Clock clock, String githubSecret, String slackSecret) {
+                            ConnectionEvents events, Platforms platforms, Clock clock, String githubSecret,
+                            String slackSecret) {
+        this.platforms = platforms;
         this.database = database;
         this.vault = vault;
         this.seal = new CredentialSeal(encryption);
@@ -80,7 +85,10 @@ public final class ProviderWebhooks {
         JsonNode payload = json(body);
         String action = ProviderAnswers.text(payload, "action");
         return database.inTransaction(handle -> {
-            if (!vault.recordDelivery(handle, "github", deliveryId, clock.instant())) {
+            // The delivery ID is not signed: the body (which is) names the delivery too, so a
+            // signed body sent again under a new ID is a repeat as well.
+            if (!vault.recordDelivery(handle, "github", deliveryId, clock.instant())
+                    | !vault.recordDelivery(handle, "github-body", bodyDigest(body), clock.instant())) {
                 return Outcome.DUPLICATE;
             }
             return switch (event + "." + action) {
@@ -194,23 +202,61 @@ public final class ProviderWebhooks {
         if (!"event_callback".equals(type) || eventId == null || eventId.length() > 200) {
             return new SlackAnswer(Outcome.IGNORED, null);
         }
-        return new SlackAnswer(database.inTransaction(handle -> {
+        List<Connection> affected = new ArrayList<>();
+        Outcome recorded = database.inTransaction(handle -> {
             if (!vault.recordDelivery(handle, "slack", eventId, clock.instant())) {
                 return Outcome.DUPLICATE;
             }
             if (!eventType.equals("app_uninstalled") && !eventType.equals("tokens_revoked")) {
                 return Outcome.IGNORED;
             }
-            Outcome outcome = Outcome.IGNORED;
             for (String account : slackAccounts(payload)) {
                 for (Connection connection : vault.liveByAccount(handle, "slack", "oauth", account)) {
-                    revoke(handle, connection, eventType.equals("app_uninstalled") ? "uninstalled in Slack" : "tokens revoked in Slack",
-                            clock.instant());
-                    outcome = Outcome.APPLIED;
+                    if (eventType.equals("app_uninstalled")) {
+                        revoke(handle, connection, "uninstalled in Slack", clock.instant());
+                    }
+                    affected.add(connection);
                 }
             }
-            return outcome;
-        }), null);
+            return affected.isEmpty() ? Outcome.IGNORED : Outcome.APPLIED;
+        });
+        if (eventType.equals("tokens_revoked") && recorded == Outcome.APPLIED) {
+            return new SlackAnswer(revokeIfTokenDead(affected), null);
+        }
+        return new SlackAnswer(recorded, null);
+    }
+
+    /**
+     * {@code tokens_revoked} names Slack user IDs, not tokens: a reconnect that retires the old token
+     * sends it too. So each connection's own token is tried ({@code auth.test}, outside any
+     * transaction); only a connection whose token Slack now refuses is revoked.
+     */
+    private Outcome revokeIfTokenDead(List<Connection> connections) {
+        Outcome outcome = Outcome.IGNORED;
+        for (Connection connection : connections) {
+            var stored = database.withHandle(handle -> vault.findCredential(handle, connection.credentialId())).orElse(null);
+            if (stored == null) {
+                continue;
+            }
+            try {
+                platforms.forCredential(connection.platform(), connection.kind()).check(seal.open(stored.material()));
+                continue; // still accepted: the revoked token was another one
+            } catch (ProviderException e) {
+                if (e.kind() != ProviderException.Kind.PERMANENT) {
+                    continue; // cannot tell now; the scheduled check will
+                }
+            } catch (RuntimeException e) {
+                continue; // Slack no longer configured here
+            }
+            database.inTransaction(handle -> {
+                vault.liveByAccount(handle, connection.platform(), connection.kind(), connection.externalId()).stream()
+                        .filter(live -> live.id().equals(connection.id()))
+                        .forEach(live -> revoke(handle, live, "tokens revoked in Slack", clock.instant()));
+                return null;
+            });
+            outcome = Outcome.APPLIED;
+        }
+        return outcome;
     }
 
     /** The workspace, and the Enterprise Grid when the app was installed on it as a whole. */
@@ -250,6 +296,14 @@ public final class ProviderWebhooks {
         }
         audit.record(handle, PROVIDER, AuditLog.Event.of(action).organization(connection.organizationId()).details(details));
         events.changed(handle, action, vault.findConnection(handle, connection.id()).orElse(connection), error);
+    }
+
+    private static String bodyDigest(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static JsonNode json(byte[] body) {

@@ -62,7 +62,7 @@ public final class VaultProxy {
             "connection", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding",
             "upgrade", "expect", "dpop", "gatehouse-connection", "forwarded", "x-real-ip", "x-csrf-token", "origin",
             "referer", "http2-settings", "accept-encoding", "via", "cf-connecting-ip", "true-client-ip", "x-client-ip",
-            "x-request-id");
+            "x-request-id", "x-http-method-override", "x-http-method", "x-method-override");
     /** Answer headers never passed back: credentials, cookies, hop-by-hop, and what Jetty sets for the stream. */
     private static final Set<String> ANSWER_HEADERS_DROPPED = Set.of("authorization", "set-cookie", "set-cookie2",
             "www-authenticate", "proxy-authenticate", "connection", "keep-alive", "transfer-encoding", "trailer", "upgrade",
@@ -135,6 +135,10 @@ public final class VaultProxy {
             return new Target(connection(definition, connectionId, keys), definition, path);
         }
         String template = brokeredTemplate(caller, platformName, method, path);
+        if (keys.containsKey("_HttpMethod") || keys.containsKey("_method")) {
+            // A method override would turn an approved method into another one at the provider.
+            throw OAuthException.forbidden("an app's vault access does not allow overriding the method");
+        }
         Map<String, String> ownKeys = new LinkedHashMap<>(keys);
         String named = ownKeys.get(ProviderDefinition.ORGANIZATION_KEY);
         if (named != null && !named.equalsIgnoreCase(caller.organizationId().toString())) {
@@ -356,7 +360,12 @@ public final class VaultProxy {
             } catch (IllegalArgumentException e) {
                 throw unsafe();
             }
-            if (decoded.equals(".") || decoded.equals("..") || decoded.contains("/") || decoded.contains("\\")
+            // A matrix parameter does not hide a dot segment (..;x), and a double-encoded one (%252e)
+            // would become one at a provider that decodes twice.
+            String name = decoded.contains(";") ? decoded.substring(0, decoded.indexOf(';')) : decoded;
+            String lower = decoded.toLowerCase(Locale.ROOT);
+            if (name.equals(".") || name.equals("..") || decoded.contains("/") || decoded.contains("\\")
+                    || lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c")
                     || decoded.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
                 throw unsafe();
             }

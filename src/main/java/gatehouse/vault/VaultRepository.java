@@ -130,6 +130,12 @@ public final class VaultRepository {
                 .bind("id", id).map(CREDENTIAL).findOne();
     }
 
+    /** The credential, its row locked until the transaction ends (a check deciding it was refused). */
+    public Optional<StoredCredential> lockCredential(Handle handle, UUID id) {
+        return handle.createQuery("SELECT " + CREDENTIAL_COLUMNS + " FROM vault_credentials WHERE id = :id FOR UPDATE")
+                .bind("id", id).map(CREDENTIAL).findOne();
+    }
+
     /** Renewed material, written the moment the provider answered. */
     public void storeRefreshed(Handle handle, UUID id, String material, Instant expiresAt, boolean refreshable,
                                Instant now) {

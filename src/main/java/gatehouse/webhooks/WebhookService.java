@@ -61,7 +61,7 @@ public final class WebhookService {
         if (!ClientService.isEventType(type)) {
             throw OAuthException.validation("type must look like resource.action: lowercase words joined by dots");
         }
-        if (type.startsWith("installation.") || type.startsWith("token.")) {
+        if (type.startsWith("installation.") || type.startsWith("token.") || type.startsWith("connection.")) {
             throw OAuthException.validation("type " + type + " is reserved for events Gatehouse sends itself");
         }
         if (data != null && !data.isObject()) {

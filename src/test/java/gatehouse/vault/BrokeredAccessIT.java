@@ -67,6 +67,8 @@ class BrokeredAccessIT {
         assertThat(proxy(token, "GET", "/proxy/github/repos/acme/api/pulls").status()).as("another path").isEqualTo(403);
         assertThat(proxy(token, "GET", "/proxy/github/repos/acme/issues").status()).as("another shape").isEqualTo(403);
         assertThat(proxy(token, "GET", "/proxy/slack/repos/acme/api/issues").status()).as("another platform").isEqualTo(403);
+        assertThat(proxy(token, "GET", "/proxy/github/repos/acme/api/issues?_HttpMethod=DELETE").status())
+                .as("a method override").isEqualTo(403);
         String elsewhere = connectedOrganization();
         assertThat(proxy(token, "GET", "/proxy/github/repos/acme/api/issues?organization_id=" + elsewhere).status())
                 .as("another organization").isEqualTo(403);
@@ -148,6 +150,35 @@ class BrokeredAccessIT {
     }
 
     @Test
+    void platformAdminsDecideOnVaultAccessInTheConsoleAndByTheRefusalsRoute() {
+        String owner = admin.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Vendor"))).text("id");
+        Person developer = member(owner, "admin");
+        String approvedInConsole = developer.session().postJson("/api/v1/oauth/clients", appBody(owner)).text("client_id");
+        String refusedByApi = developer.session().postJson("/api/v1/oauth/clients", appBody(owner)).text("client_id");
+
+        Http.Response page = admin.get("/admin?limit=100");
+        assertThat(page.status()).isEqualTo(200);
+        Element form = Jsoup.parse(page.body()).select("form[action=/admin/approvals/" + approvedInConsole + "]").stream()
+                .filter(f -> "vault_access".equals(f.selectFirst("input[name=kind]").attr("value"))).findFirst().orElseThrow();
+        List<String> fields = new ArrayList<>();
+        for (Element input : form.select("input[type=hidden]")) {
+            fields.addAll(List.of(input.attr("name"), input.attr("value")));
+        }
+        fields.addAll(List.of("decision", "approve"));
+        Http.Response decided = admin.postForm(form.attr("action"), Http.form(fields.toArray(String[]::new)));
+        assertThat(decided.status()).as(decided.body()).isIn(302, 303);
+        assertThat(admin.get("/api/v1/oauth/clients/" + approvedInConsole).json().get("approved_vault_access")).hasSize(1);
+
+        Map<String, Object> refusal = Map.of("vault_access", List.of(ISSUES));
+        assertThat(developer.session().postJson("/api/v1/oauth/clients/" + refusedByApi + "/refusals", refusal).status())
+                .as("not the app's own organization").isEqualTo(403);
+        Http.Response refused = admin.postJson("/api/v1/oauth/clients/" + refusedByApi + "/refusals", refusal);
+        assertThat(refused.status()).as(refused.body()).isEqualTo(200);
+        assertThat(refused.json().get("vault_access")).isEmpty();
+        assertThat(refused.json().get("pending_vault_access")).isEmpty();
+    }
+
+    @Test
     void aMembersSelfTokenReachesTheProxyOnlyThroughTheInstallationsAccess() {
         String customer = connectedOrganization();
         App app = adminRegisteredApp();
@@ -161,6 +192,44 @@ class BrokeredAccessIT {
         Person outsider = member(bare, "member");
         String notInstalled = userToken(app, outsider, bare);
         assertThat(proxy(notInstalled, "GET", "/proxy/github/repos/acme/api/issues").status()).isEqualTo(403);
+    }
+
+    @Test
+    void aPlainMemberCannotTakeOverAnAppHoldingApprovedVaultAccess() {
+        String owner = admin.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Vendor"))).text("id");
+        Http.Response created = admin.postJson("/api/v1/oauth/clients", appBody(owner));
+        Person member = member(owner, "member");
+        String clientId = created.text("client_id");
+        assertThat(member.session().postJson("/api/v1/oauth/clients/" + clientId + "/secret", Map.of()).status())
+                .as("rotating the secret").isEqualTo(403);
+        assertThat(member.session().putJson("/api/v1/oauth/clients/" + clientId, Map.of("name", "Mine now")).status())
+                .as("editing it").isEqualTo(403);
+    }
+
+    @Test
+    void theConsentGrantsOnlyTheRulesThePageShowed() {
+        String customer = connectedOrganization();
+        App app = adminRegisteredApp();
+        Http.Response page = admin.get("/oauth/authorize?" + Http.form("response_type", "code", "client_id", app.clientId(),
+                "redirect_uri", Fixtures.REDIRECT_URI, "state", "st", "actor", "app", "prompt", "consent",
+                "code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method", "S256"));
+        // Between the page and the click, the app asks for pulls too, and an admin approves it.
+        Map<String, Object> pulls = Map.of("platform", "github", "methods", List.of("GET"), "paths",
+                List.of("/repos/{owner}/{repo}/pulls"));
+        assertThat(admin.putJson("/api/v1/oauth/clients/" + app.clientId(), Map.of("vault_access", List.of(ISSUES, pulls)))
+                .status()).isEqualTo(200);
+        assertThat(admin.postJson("/api/v1/oauth/clients/" + app.clientId() + "/approvals",
+                Map.of("vault_access", List.of(pulls))).status()).isEqualTo(200);
+        Element form = Jsoup.parse(page.body()).selectFirst("form[action=/oauth/authorize]");
+        List<String> fields = new ArrayList<>();
+        for (Element input : form.select("input[type=hidden]")) {
+            fields.addAll(List.of(input.attr("name"), input.attr("value")));
+        }
+        fields.addAll(List.of("vault_access", "yes", "organization_id", customer, "confirm", "yes"));
+        Http.Response decided = admin.postForm("/oauth/authorize", Http.form(fields.toArray(String[]::new)));
+        String token = exchange(app, Http.queryOf(decided.location()).get("code"));
+        assertThat(proxy(token, "GET", "/proxy/github/repos/acme/api/issues").status()).isEqualTo(200);
+        assertThat(proxy(token, "GET", "/proxy/github/repos/acme/api/pulls").status()).as("never shown").isEqualTo(403);
     }
 
     @Test

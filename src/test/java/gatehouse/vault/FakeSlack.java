@@ -184,6 +184,11 @@ public final class FakeSlack extends FakeProvider {
         return body;
     }
 
+    /** Slack revokes every access token it issued (a workspace admin revoked the app's tokens). */
+    void revokeAccessTokens() {
+        liveAccessTokens.clear();
+    }
+
     private Reply revoke(Request request) {
         String token = request.bearer();
         if (token == null || !liveAccessTokens.remove(token)) {

@@ -197,11 +197,29 @@ class ProviderWebhooksIT {
     }
 
     @Test
-    void revokedSlackTokensRevokeTheConnection() {
+    void revokedSlackTokensRevokeTheConnectionWhoseTokenSlackNowRefuses() {
         String org = connectSlack();
+        // A reconnect retiring an old token also sends tokens_revoked: the live token still works, nothing changes.
+        Map<String, Object> retired = slackEvent("Ev" + IDS.incrementAndGet(), "tokens_revoked");
+        assertThat(slack(retired, nowSeconds()).text("outcome")).isEqualTo("ignored");
+        assertThat(status(org)).isEqualTo("active");
+
+        slack.revokeAccessTokens();
         Map<String, Object> event = slackEvent("Ev" + IDS.incrementAndGet(), "tokens_revoked");
         assertThat(slack(event, nowSeconds()).text("outcome")).isEqualTo("applied");
         assertThat(status(org)).isEqualTo("revoked");
+    }
+
+    @Test
+    void aSignedGitHubBodySentAgainUnderANewDeliveryIdIsARepeat() {
+        Installed installed = installGitHubApp();
+        byte[] suspend = installationEvent("suspend", installed);
+        assertThat(github("installation", UUID.randomUUID().toString(), suspend).text("outcome")).isEqualTo("applied");
+        assertThat(github("installation", UUID.randomUUID().toString(), installationEvent("unsuspend", installed))
+                .text("outcome")).isEqualTo("applied");
+        Http.Response replayed = github("installation", UUID.randomUUID().toString(), suspend);
+        assertThat(replayed.text("outcome")).isEqualTo("duplicate");
+        assertThat(status(installed.org())).isEqualTo("active");
     }
 
     @Test

@@ -202,7 +202,7 @@ class ProxyIT {
         int calls = gitlab.apiCalls();
         for (String path : List.of("/proxy/gitlab/../../oauth/status", "/proxy/gitlab/%2e%2e/%2e%2e/x",
                 "/proxy/gitlab/projects/..%2f..%2fx", "/proxy/gitlab/a%2fb", "/proxy/gitlab/a%5c..%5cb",
-                "/proxy/gitlab/a/%00", "/proxy/gitlab/./x")) {
+                "/proxy/gitlab/a/%00", "/proxy/gitlab/./x", "/proxy/gitlab/%252e%252e/x", "/proxy/gitlab/a/..;x/b")) {
             String status = rawRequest("GET " + path + "?organization_id=" + org + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Authorization: Bearer " + serviceToken + "\r\nConnection: close\r\n\r\n");
             assertThat(status).as(path).matches("HTTP/1.1 (400|404) .*");
