@@ -249,6 +249,34 @@ class ProviderWebhooksIT {
         assertThat(event.toString()).doesNotContain("ghs_").doesNotContain("credential");
     }
 
+    @Test
+    void anAppThatManagesWebhooksInTheOrganizationHearsOfItsConnectionsAndOnlyThose() {
+        String org = newOrg();
+        String other = newOrg();
+        try (WebhookReceiver mine = new WebhookReceiver(); WebhookReceiver theirs = new WebhookReceiver()) {
+            subscribe(org, mine);
+            subscribe(other, theirs);
+            long account = IDS.incrementAndGet();
+            github.installOn(account, "acme-" + account, "Organization");
+            Http.Response started = ConnectPage.start(admin, "github", "organization_id=" + org);
+            assertThat(admin.get(Http.anonymous().get(started.location()).location()).status()).isEqualTo(200);
+
+            assertThat(gatehouse.testing.Eventually.holdsWithin(Duration.ofSeconds(10), () -> mine.acknowledged().stream()
+                    .anyMatch(received -> received.body().contains("\"connection.created\"")))).isTrue();
+            assertThat(mine.acknowledged().getFirst().body()).doesNotContain("ghs_");
+            assertThat(theirs.received()).as("another organization's app hears nothing").isEmpty();
+        }
+    }
+
+    /** An app of {@code org} registered by its owner, managing webhooks there, subscribed to connection events. */
+    private static void subscribe(String org, WebhookReceiver receiver) {
+        Http.Response app = admin.postJson("/api/v1/oauth/clients", Fixtures.appBody(org, Map.of("actor_modes",
+                List.of("app", "self"), "scope", "webhooks:manage", "webhook_url", receiver.url(),
+                "webhook_events", List.of("connection.created", "connection.revoked"))));
+        assertThat(app.status()).as(app.body()).isEqualTo(201);
+        receiver.secret(app.text("webhook_secret"));
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------------
 
     private record Installed(String org, long account, long installation) {
