@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 
@@ -80,13 +81,10 @@ public final class ClientApprovals {
      * must be one of its requested rules, whole; approving replaces nothing already approved.
      */
     public Client approveVaultAccess(Caller caller, String clientId, List<VaultAccess> rules) {
-        requireAdmin(caller, clientId);
         if (rules.isEmpty()) {
             throw OAuthException.validation("vault_access: name at least one rule the app asks for");
         }
-        Instant now = clock.instant();
-        Client after = database.inTransaction(handle -> {
-            Client before = clients.lock(handle, clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
+        return changeVaultAccess(caller, clientId, VAULT_ACCESS_APPROVED, (handle, before) -> {
             for (VaultAccess rule : rules) {
                 if (!before.vault().requested().contains(rule)) {
                     throw OAuthException.validation("vault_access: the app does not ask for " + rule.platform() + " "
@@ -95,30 +93,37 @@ public final class ClientApprovals {
             }
             List<VaultAccess> approved = new ArrayList<>(before.vault().approved());
             rules.stream().filter(rule -> !approved.contains(rule)).forEach(approved::add);
-            clients.updateApprovedVaultAccess(handle, clientId, approved, now);
-            audit.record(handle, caller.auditActor(), AuditLog.Event.of(VAULT_ACCESS_APPROVED).client(clientId)
-                    .organization(before.ownerOrgId()).details(Map.of("vault_access", rules)));
-            clients.notifyChanged(handle, clientId);
-            return clients.find(handle, clientId).orElseThrow();
+            clients.updateApprovedVaultAccess(handle, clientId, approved, clock.instant());
+            return rules;
         });
-        service.forget(clientId);
-        return after;
     }
 
     /** Refuses vault access rules the app asks for: they leave its registration, as refused scopes do. */
     public Client refuseVaultAccess(Caller caller, String clientId, List<VaultAccess> rules) {
-        requireAdmin(caller, clientId);
-        Instant now = clock.instant();
-        Client after = database.inTransaction(handle -> {
-            Client before = clients.lock(handle, clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
+        return changeVaultAccess(caller, clientId, VAULT_ACCESS_REFUSED, (handle, before) -> {
             List<VaultAccess> refused = rules.stream().filter(rule -> before.vault().requested().contains(rule)).toList();
             if (refused.isEmpty()) {
                 throw OAuthException.validation("vault_access: name rules the app asks for");
             }
             List<VaultAccess> left = before.vault().requested().stream().filter(rule -> !refused.contains(rule)).toList();
-            clients.updateRequestedVaultAccess(handle, clientId, left, now);
-            audit.record(handle, caller.auditActor(), AuditLog.Event.of(VAULT_ACCESS_REFUSED).client(clientId)
-                    .organization(before.ownerOrgId()).details(Map.of("vault_access", refused)));
+            clients.updateRequestedVaultAccess(handle, clientId, left, clock.instant());
+            return refused;
+        });
+    }
+
+    /**
+     * One decision on an app's vault access, by a platform admin, in one transaction with the app
+     * locked: {@code decision} writes it and returns the rules it concerned, which are audited as
+     * {@code action}; every node forgets the app.
+     */
+    private Client changeVaultAccess(Caller caller, String clientId, String action,
+                                     BiFunction<Handle, Client, List<VaultAccess>> decision) {
+        requireAdmin(caller, clientId);
+        Client after = database.inTransaction(handle -> {
+            Client before = clients.lock(handle, clientId).orElseThrow(() -> OAuthException.notFound("no such app"));
+            List<VaultAccess> decided = decision.apply(handle, before);
+            audit.record(handle, caller.auditActor(), AuditLog.Event.of(action).client(clientId)
+                    .organization(before.ownerOrgId()).details(Map.of("vault_access", decided)));
             clients.notifyChanged(handle, clientId);
             return clients.find(handle, clientId).orElseThrow();
         });

@@ -76,34 +76,37 @@ public final class ClientRoutes {
      * "vault_access": [...]} (admins).
      */
     public void approve(Context ctx) {
-        Caller caller = callers.requireManager(ctx);
-        JsonBody body = Bodies.json(ctx);
-        String clientId = ctx.pathParam("client_id");
-        List<String> scopes = body.strings("scopes", 100, 200);
-        List<String> grantTypes = body.strings("grant_types", 10, 50);
-        List<VaultAccess> vaultAccess = VaultAccess.fromJson(body.node("vault_access"));
-        Client approved = scopes == null && grantTypes == null && vaultAccess != null
-                ? approvals.get(caller, clientId) : approvals.approve(caller, clientId, scopes, grantTypes);
-        if (vaultAccess != null) {
-            approved = approvals.approveVaultAccess(caller, clientId, vaultAccess);
-        }
-        Responses.ok(ctx, approved.view(null));
+        decide(ctx, approvals::approve, approvals::approveVaultAccess);
     }
 
     /** POST /api/v1/oauth/clients/{client_id}/refusals {"scopes": [...], "grant_types": [...], "vault_access": [...]} (admins). */
     public void refuse(Context ctx) {
+        decide(ctx, approvals::refuse, approvals::refuseVaultAccess);
+    }
+
+    /** The decisions an admin takes on an app: on scopes and grant types, on vault access rules. */
+    private interface Decision {
+        Client take(Caller caller, String clientId, List<String> scopes, List<String> grantTypes);
+    }
+
+    private interface VaultDecision {
+        Client take(Caller caller, String clientId, List<VaultAccess> rules);
+    }
+
+    /** Decides on the scopes and grant types named, then on the vault access rules named (either may be absent). */
+    private void decide(Context ctx, Decision onScopes, VaultDecision onVaultAccess) {
         Caller caller = callers.requireManager(ctx);
         JsonBody body = Bodies.json(ctx);
         String clientId = ctx.pathParam("client_id");
         List<String> scopes = body.strings("scopes", 100, 200);
         List<String> grantTypes = body.strings("grant_types", 10, 50);
         List<VaultAccess> vaultAccess = VaultAccess.fromJson(body.node("vault_access"));
-        Client refused = scopes == null && grantTypes == null && vaultAccess != null
-                ? approvals.get(caller, clientId) : approvals.refuse(caller, clientId, scopes, grantTypes);
+        Client decided = scopes == null && grantTypes == null && vaultAccess != null
+                ? approvals.get(caller, clientId) : onScopes.take(caller, clientId, scopes, grantTypes);
         if (vaultAccess != null) {
-            refused = approvals.refuseVaultAccess(caller, clientId, vaultAccess);
+            decided = onVaultAccess.take(caller, clientId, vaultAccess);
         }
-        Responses.ok(ctx, refused.view(null));
+        Responses.ok(ctx, decided.view(null));
     }
 
     /** DELETE /api/v1/oauth/clients/{client_id}/approvals/{scope} (admins). */

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -179,33 +180,30 @@ public final class Connections {
                     entry.put("last_checked_at", Json.instant(at));
                 }
             });
-            handle.createQuery("""
-                            SELECT details->>'platform' AS platform, count(*) AS n FROM audit_logs
-                            WHERE action = 'connection.check_failed' AND at > :since GROUP BY 1""")
-                    .bind("since", now.minus(Duration.ofHours(24)))
-                    .map((rs, ctx) -> new Object[] {rs.getString("platform"), rs.getLong("n")})
-                    .forEach(row -> {
-                        var entry = byPlatform.get((String) row[0]);
-                        if (entry != null) {
-                            entry.put("check_failures_24h", row[1]);
-                        }
-                    });
-            handle.createQuery("""
-                            SELECT details->>'platform' AS platform, count(*) AS n FROM audit_logs
-                            WHERE action = 'connection.refresh_failed' AND at > :since GROUP BY 1""")
-                    .bind("since", now.minus(Duration.ofHours(24)))
-                    .map((rs, ctx) -> new Object[] {rs.getString("platform"), rs.getLong("n")})
-                    .forEach(row -> {
-                        var entry = byPlatform.get((String) row[0]);
-                        if (entry != null) {
-                            entry.put("refresh_failures_24h", row[1]);
-                        }
-                    });
+            countLastDay(handle, "connection.check_failed", now, byPlatform, "check_failures_24h");
+            countLastDay(handle, "connection.refresh_failed", now, byPlatform, "refresh_failures_24h");
             return null;
         });
         Map<String, Object> refresher = new LinkedHashMap<>();
         refresher.put("last_run_at", lastRefresherRun == null ? null : Json.instant(lastRefresherRun));
         return Map.of("platforms", byPlatform, "refresher", refresher);
+    }
+
+    /** Puts the audit entries of {@code action} in the last 24 hours, per platform, under {@code key}. */
+    private static void countLastDay(Handle handle, String action, Instant now, Map<String, Map<String, Object>> byPlatform,
+                                     String key) {
+        handle.createQuery("""
+                        SELECT details->>'platform' AS platform, count(*) AS n FROM audit_logs
+                        WHERE action = :action AND at > :since GROUP BY 1""")
+                .bind("action", action)
+                .bind("since", now.minus(Duration.ofHours(24)))
+                .map((rs, ctx) -> new Object[] {rs.getString("platform"), rs.getLong("n")})
+                .forEach(row -> {
+                    var entry = byPlatform.get((String) row[0]);
+                    if (entry != null) {
+                        entry.put(key, row[1]);
+                    }
+                });
     }
 
     /** A platform's entry before counting: every status at zero. */

@@ -90,6 +90,16 @@ public final class TestServer {
         return baseUrl;
     }
 
+    /** A browser session of the platform admin on this instance, its CSRF token set for API calls. */
+    public Http adminSession() {
+        Http session = Http.browser(baseUrl);
+        var login = session.postJson("/api/v1/auth/login", Map.of("username", ADMIN_USERNAME, "password", ADMIN_PASSWORD));
+        if (login.status() != 200) {
+            throw new IllegalStateException("the admin could not sign in: " + login.body());
+        }
+        return session.csrf(login.text("csrf_token"));
+    }
+
     public String issuer() {
         return app.config().issuer();
     }

@@ -41,7 +41,7 @@ class BrokeredAccessIT {
         server = TestServer.start(env);
         github.registerCallback(server.issuer() + "/oauth/callback/github");
         github.registerSetupUrl(server.issuer() + "/oauth/callback/github");
-        admin = session(TestServer.ADMIN_USERNAME, TestServer.ADMIN_PASSWORD);
+        admin = server.adminSession();
     }
 
     @AfterAll

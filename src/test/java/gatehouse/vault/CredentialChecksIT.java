@@ -47,10 +47,7 @@ class CredentialChecksIT {
         env.put("GATEHOUSE_EVENTS_WEBHOOK_EVENTS", "connection.created connection.refreshed connection.refresh_failed"
                 + " connection.needs_reauth connection.revoked connection.expiring");
         server = TestServer.start(env);
-        admin = Http.browser(server.baseUrl());
-        var login = admin.postJson("/api/v1/auth/login", Map.of("username", TestServer.ADMIN_USERNAME,
-                "password", TestServer.ADMIN_PASSWORD));
-        admin.csrf(login.text("csrf_token"));
+        admin = server.adminSession();
     }
 
     @AfterAll

@@ -49,10 +49,7 @@ class DefinedProvidersIT {
             env.putAll(fake.gatehouseSettings());
         });
         server = TestServer.start(env);
-        admin = Http.browser(server.baseUrl());
-        var login = admin.postJson("/api/v1/auth/login", Map.of("username", TestServer.ADMIN_USERNAME,
-                "password", TestServer.ADMIN_PASSWORD));
-        admin.csrf(login.text("csrf_token"));
+        admin = server.adminSession();
         String owner = admin.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Services"))).text("id");
         Http.Response app = admin.postJson("/api/v1/oauth/clients", Fixtures.appBody(owner, Map.of("grant_types",
                 java.util.List.of("client_credentials"), "actor_modes", java.util.List.of("app"), "redirect_uris",

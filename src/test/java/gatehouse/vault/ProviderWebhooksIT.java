@@ -58,10 +58,7 @@ class ProviderWebhooksIT {
         server = TestServer.start(env);
         github.registerCallback(server.issuer() + "/oauth/callback/github");
         github.registerSetupUrl(server.issuer() + "/oauth/callback/github");
-        admin = Http.browser(server.baseUrl());
-        var login = admin.postJson("/api/v1/auth/login", Map.of("username", TestServer.ADMIN_USERNAME,
-                "password", TestServer.ADMIN_PASSWORD));
-        admin.csrf(login.text("csrf_token"));
+        admin = server.adminSession();
     }
 
     @AfterAll

@@ -56,10 +56,7 @@ class ProxyIT {
         env.put("GATEHOUSE_PROXY_RATE_LIMIT_PER_MINUTE", Integer.toString(LIMIT));
         nodeA = TestServer.start(env);
         nodeB = TestServer.start(env);
-        admin = Http.browser(nodeA.baseUrl());
-        var login = admin.postJson("/api/v1/auth/login", Map.of("username", TestServer.ADMIN_USERNAME,
-                "password", TestServer.ADMIN_PASSWORD));
-        admin.csrf(login.text("csrf_token"));
+        admin = nodeA.adminSession();
         serviceToken = serviceToken("connections:read");
     }
 
