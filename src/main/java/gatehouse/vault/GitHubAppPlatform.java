@@ -201,6 +201,22 @@ public final class GitHubAppPlatform implements Platform {
         throw failure(answer, "uninstall the app");
     }
 
+    /**
+     * The scheduled credential check: the installation still exists ({@code GET /app/installations/{id}}
+     * with the App's JWT; 404 = uninstalled). A suspension is the webhook's to report, not a dead grant.
+     */
+    @Override
+    public void check(Credential credential) throws ProviderException {
+        String installationId = credential.extra().get(INSTALLATION_ID);
+        if (installationId == null) {
+            return;
+        }
+        ProviderHttp.Answer answer = http.send(appRequest("/app/installations/" + installationId).GET(), GitHubHttp.PROVIDER);
+        if (answer.status() != 200) {
+            throw failure(answer, "find the installation");
+        }
+    }
+
     private static ExternalAccount account(JsonNode account) throws ProviderException {
         JsonNode id = account.path("id");
         String login = account.path("login").asText(null);

@@ -105,6 +105,12 @@ public final class GitHubOAuthPlatform implements Platform {
         }
     }
 
+    /** The scheduled credential check: {@code GET /user} with the token (401 = the user revoked it). */
+    @Override
+    public void check(Credential credential) throws ProviderException {
+        readUser(credential.accessToken());
+    }
+
     /** GET /user: the account the token acts as. */
     private ExternalAccount readUser(String accessToken) throws ProviderException {
         ProviderHttp.Answer answer = http.send(GitHubHttp.rest(ProviderHttp.uri(settings.apiUrl(), "/user"), accessToken).GET(),

@@ -133,6 +133,12 @@ public final class JiraPlatform implements Platform {
                 current == null ? Map.of() : current.extra());
     }
 
+    /** The scheduled credential check: the grant still reaches its sites (401 = revoked at Atlassian). */
+    @Override
+    public void check(Credential credential) throws ProviderException {
+        accessibleSites(credential.accessToken());
+    }
+
     /** Every site the grant reaches, in the provider's (meaningless) order, one account per cloud ID. */
     private List<ExternalAccount> accessibleSites(String accessToken) throws ProviderException {
         HttpRequest.Builder request = HttpRequest.newBuilder(

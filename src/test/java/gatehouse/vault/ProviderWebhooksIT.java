@@ -40,6 +40,7 @@ class ProviderWebhooksIT {
     private static FakeSlack slack;
     private static WebhookReceiver saas;
     private static TestServer server;
+    private static String database;
     private static Http admin;
 
     @BeforeAll
@@ -49,7 +50,8 @@ class ProviderWebhooksIT {
         saas = new WebhookReceiver();
         saas.secret(EVENTS_SECRET);
         Map<String, String> env = new HashMap<>(slack.settings());
-        env.put("GATEHOUSE_DATABASE_URL", TestDatabase.another());
+        database = TestDatabase.another();
+        env.put("GATEHOUSE_DATABASE_URL", database);
         env.putAll(github.gatehouseSettings());
         env.put("GATEHOUSE_GITHUB_APP_WEBHOOK_SECRET", GITHUB_SECRET);
         env.put("GATEHOUSE_SLACK_SIGNING_SECRET", SLACK_SECRET);
@@ -263,6 +265,22 @@ class ProviderWebhooksIT {
             assertThat(mine.acknowledged().getFirst().body()).doesNotContain("ghs_");
             assertThat(theirs.received()).as("another organization's app hears nothing").isEmpty();
         }
+    }
+
+    @Test
+    void scheduledChecksFindAnUninstalledGitHubAppAndARevokedSlackTokenWithoutAnyWebhook() throws Exception {
+        Installed installed = installGitHubApp();
+        String slackOrg = connectSlack();
+        github.deleteInstallation(installed.installation());
+        slack.revokeAccessTokens();
+        try (var db = java.sql.DriverManager.getConnection(database)) {
+            db.createStatement().execute("UPDATE vault_credentials SET check_due_at = now() - interval '1 minute'"
+                    + " WHERE id IN (SELECT credential_id FROM connections WHERE organization_id IN ('" + installed.org()
+                    + "', '" + slackOrg + "'))");
+        }
+        server.app().vaultRefresher().runOnce();
+        assertThat(status(installed.org())).isEqualTo("needs_reauth");
+        assertThat(status(slackOrg)).isEqualTo("needs_reauth");
     }
 
     /** An app of {@code org} registered by its owner, managing webhooks there, subscribed to connection events. */
