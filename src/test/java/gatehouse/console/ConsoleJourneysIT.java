@@ -11,10 +11,13 @@ import gatehouse.testing.Http;
 import gatehouse.testing.TestDatabase;
 import gatehouse.testing.TestServer;
 import gatehouse.vault.FakeAtlassian;
+import gatehouse.vault.FakeDefinedProvider;
 import gatehouse.vault.FakeGitHub;
 import gatehouse.vault.FakeSlack;
+import gatehouse.vault.ProviderDefinitions;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +44,7 @@ class ConsoleJourneysIT {
     private static FakeSlack slack;
     private static FakeAtlassian jira;
     private static FakeGitHub github;
+    private static FakeDefinedProvider zendesk;
     private static TestServer server;
     private static Http admin;
 
@@ -53,7 +57,9 @@ class ConsoleJourneysIT {
         slack = new FakeSlack();
         jira = new FakeAtlassian(Clock.systemUTC());
         github = FakeGitHub.start();
+        zendesk = new FakeDefinedProvider(ProviderDefinitions.load(null, false, Duration.ofDays(1)).get("zendesk"));
         Map<String, String> env = new HashMap<>(slack.settings());
+        env.putAll(zendesk.gatehouseSettings());
         env.putAll(jira.gatehouseSettings());
         env.putAll(github.gatehouseSettings());
         env.put("GATEHOUSE_DATABASE_URL", TestDatabase.another());
@@ -73,6 +79,7 @@ class ConsoleJourneysIT {
         slack.close();
         jira.close();
         github.close();
+        zendesk.close();
         smtp.stop();
     }
 
@@ -215,8 +222,10 @@ class ConsoleJourneysIT {
         browser.press("Connect GitHub (GitHub App)");
         github.signIn(account, "octo-" + account);
         browser.press("Connect another GitHub (OAuth App)");
-        assertThat(browser.find("#connections").getText()).contains(site, "acme-gh-" + account, "octo-" + account)
-                .doesNotContain("Not connected");
+        assertThat(browser.find("#connections").getText()).contains(site, "acme-gh-" + account, "octo-" + account);
+        assertThat(browser.all("#connections .card").stream().map(card -> card.getText())
+                .filter(card -> card.startsWith("GitHub") || card.startsWith("Jira") || card.startsWith("Slack")))
+                .hasSize(3).noneMatch(card -> card.contains("Not connected"));
         browser.checkPage("org-connections");
 
         browser.follow(browser.find("a[href*='/connections/']"));
@@ -229,6 +238,50 @@ class ConsoleJourneysIT {
             assertThat(browser.find(".notice").getText()).contains("disconnected");
             assertThat(browser.all("a[href*='/connections/']")).hasSize(left - 1);
         }
+    }
+
+    @Test
+    void organizationAdminConnectsZendeskByItsSubdomainAndGrantsAnAppVaultAccessOnTheConsentPage() {
+        var person = newUser();
+        browser.signIn(person.username(), person.password());
+        browser.go("/orgs");
+        browser.fill("Organization name", "Helpdesk Co");
+        browser.press("Create organization");
+        String orgPath = browser.path().replaceAll("\\?.*", "");
+        String orgId = orgPath.substring("/orgs/".length());
+
+        browser.follow(browser.find("a[href^='/oauth/install/zendesk']"));
+        assertThat(browser.h1()).isEqualTo("Connect Zendesk");
+        browser.checkPage("connect-zendesk");
+        browser.fill("The Zendesk account's subdomain: acme for https://acme.zendesk.com.", FakeDefinedProvider.PARAM_VALUE);
+        browser.press("Continue to Zendesk");
+        assertThat(browser.path()).startsWith(orgPath + "?done=connected");
+        assertThat(browser.find("#connections").getText()).contains("Zendesk", "active");
+
+        // A platform admin's app asks to read tickets; the organization's admin grants it on the consent page.
+        String vendor = admin.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Vendor"))).text("id");
+        JsonNode app = admin.postJson("/api/v1/oauth/clients", Fixtures.appBody(vendor, Map.of("actor_modes",
+                List.of("app"), "redirect_uris", List.of(server.issuer() + "/health"), "vault_access",
+                List.of(Map.of("platform", "zendesk", "methods", List.of("GET"), "paths", List.of("/tickets")))))).json();
+        String clientId = app.get("client_id").asText();
+        var pkce = Fixtures.pkce();
+        browser.go("/oauth/authorize?" + Http.form("response_type", "code", "client_id", clientId,
+                "redirect_uri", server.issuer() + "/health", "state", "xyz", "actor", "app", "organization_id", orgId,
+                "code_challenge", pkce.challenge(), "code_challenge_method", "S256"));
+        assertThat(browser.find(".vault-access").getText()).contains("read /tickets (GET) in this organization's Zendesk");
+        assertThat(browser.find("#vault_access").isSelected()).as("ticked by default").isTrue();
+        browser.checkPage("consent-vault-access");
+        browser.press("Approve");
+        String code = Http.queryOf(browser.driver().getCurrentUrl()).get("code");
+        String token = Http.anonymous(server.baseUrl()).postForm("/oauth/token", Http.form("grant_type",
+                "authorization_code", "code", code, "redirect_uri", server.issuer() + "/health",
+                "code_verifier", pkce.verifier()), "Authorization", Http.basic(clientId, app.get("client_secret").asText()))
+                .text("access_token");
+        Http.Response tickets = Http.anonymous(server.baseUrl()).get("/proxy/zendesk/tickets", "Authorization", "Bearer " + token);
+        assertThat(tickets.status()).as(tickets.body()).isEqualTo(200);
+        assertThat(tickets.json().get("path").asText()).isEqualTo(zendesk.apiPath("/tickets"));
+        assertThat(Http.anonymous(server.baseUrl()).get("/proxy/zendesk/users", "Authorization", "Bearer " + token).status())
+                .isEqualTo(403);
     }
 
     @Test

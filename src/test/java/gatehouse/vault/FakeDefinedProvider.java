@@ -30,11 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * answers only the current access token. Anything else answers 400 with what it expected, so a
  * definition and the code reading it cannot drift apart unnoticed.
  */
-final class FakeDefinedProvider extends FakeProvider {
+public final class FakeDefinedProvider extends FakeProvider {
     static final String CLIENT_ID = "fake-client-id";
     static final String CLIENT_SECRET = "fake client secret/+=";
     /** The value the tests give every connection parameter (a Zendesk subdomain). */
-    static final String PARAM_VALUE = "acme";
+    public static final String PARAM_VALUE = "acme";
 
     private final ProviderDefinition definition;
     private final Map<String, String> values;
@@ -52,7 +52,7 @@ final class FakeDefinedProvider extends FakeProvider {
     private final AtomicInteger apiCalls = new AtomicInteger();
     private final java.util.concurrent.CountDownLatch streamReleased = new java.util.concurrent.CountDownLatch(1);
 
-    FakeDefinedProvider(ProviderDefinition definition) {
+    public FakeDefinedProvider(ProviderDefinition definition) {
         this.definition = definition;
         Map<String, String> vars = new LinkedHashMap<>();
         definition.connectionParams().keySet().forEach(name -> vars.put(name, PARAM_VALUE));
@@ -72,7 +72,7 @@ final class FakeDefinedProvider extends FakeProvider {
     }
 
     /** The environment that configures Gatehouse for this provider at this fake. */
-    Map<String, String> gatehouseSettings() {
+    public Map<String, String> gatehouseSettings() {
         Map<String, String> env = new LinkedHashMap<>();
         String prefix = definition.settingsPrefix();
         env.put(prefix + "CLIENT_ID", CLIENT_ID);
@@ -117,7 +117,7 @@ final class FakeDefinedProvider extends FakeProvider {
     }
 
     /** The path the proxy reaches for the API base plus {@code suffix}. */
-    String apiPath(String suffix) {
+    public String apiPath(String suffix) {
         Map<String, String> all = new LinkedHashMap<>(values);
         all.put(ProviderDefinition.EXTERNAL_ID, accountId);
         return URI.create(ProviderDefinition.expand(definition.api().baseUrl(), all)).getPath() + suffix;
