@@ -23,17 +23,32 @@ import java.util.Map;
  * credential's {@code extra}, under their placeholder names, so every later call expands the same
  * URLs.
  */
-public final class DefinedPlatform implements Platform {
+public class DefinedPlatform implements Platform {
     private final PlatformSettings.Defined settings;
     private final ProviderDefinition definition;
     private final ProviderHttp http;
     private final Clock clock;
+    private final Accounts accounts;
+
+    /**
+     * Who a grant reaches, when a definition's single identity call cannot say it: Jira's grant
+     * reaches every site the user granted, one connection each. Also the credential check.
+     */
+    public interface Accounts {
+        List<ExternalAccount> reachedBy(String accessToken) throws ProviderException;
+    }
 
     public DefinedPlatform(PlatformSettings.Defined settings, ProviderHttp http, Clock clock) {
+        this(settings, http, clock, null);
+    }
+
+    /** A provider whose flows a definition describes but whose accounts {@code accounts} reads (null: the identity call). */
+    protected DefinedPlatform(PlatformSettings.Defined settings, ProviderHttp http, Clock clock, Accounts accounts) {
         this.settings = settings;
         this.definition = settings.definition();
         this.http = http;
         this.clock = clock;
+        this.accounts = accounts;
     }
 
     @Override
@@ -101,6 +116,9 @@ public final class DefinedPlatform implements Platform {
             grant.put("code_verifier", codeVerifier);
         }
         TokenAnswer answer = tokenCall(grant, null, connectionParams);
+        if (accounts != null) {
+            return new Authorization(answer.credential(), accounts.reachedBy(answer.credential().accessToken()));
+        }
         return new Authorization(answer.credential(), List.of(account(answer)));
     }
 
@@ -150,11 +168,15 @@ public final class DefinedPlatform implements Platform {
     /** The identity call with a stored credential: fails PERMANENT when the provider no longer accepts it. */
     @Override
     public void check(Credential credential) throws ProviderException {
-        if (definition.identity().url() == null) {
+        if (accounts == null && definition.identity().url() == null) {
             return;
         }
         try {
-            identity(credential.accessToken(), credential.extra());
+            if (accounts != null) {
+                accounts.reachedBy(credential.accessToken());
+            } else {
+                identity(credential.accessToken(), credential.extra());
+            }
         } catch (ProviderException e) {
             // Only a 401 says the token is refused; a 403 at a check is a quota or a permission
             // (Salesforce's REQUEST_LIMIT_EXCEEDED), which is no reason to ask for re-authorization.

@@ -28,7 +28,7 @@ public final class Platforms {
             add(new GitHubAppPlatform(settings.githubApp(), http, clock));
         }
         if (settings.jira() != null) {
-            add(new JiraPlatform(settings.jira(), http, clock));
+            add(new JiraPlatform(settings.jira(), settings.definitions().get(JiraPlatform.NAME), http, clock));
         }
         if (settings.slack() != null) {
             add(new SlackPlatform(settings.slack(), http, clock));

@@ -67,6 +67,11 @@ public final class ProviderDefinitions {
         return byName;
     }
 
+    /** One shipped definition, by name (a provider whose code needs its own when none replaces it). */
+    public static ProviderDefinition shipped(String name) {
+        return parse("providers/" + name + ".json", readShipped(name + ".json"), true, Duration.ofDays(1));
+    }
+
     private static List<String> shippedFiles() {
         try (InputStream in = ProviderDefinitions.class.getResourceAsStream("/providers/index.txt")) {
             if (in == null) {
@@ -146,7 +151,9 @@ public final class ProviderDefinitions {
                 throw node.invalid("connection_params." + param, "has the name of a base");
             }
         }
-        Node tokenNode = node.object("token", generic);
+        // Jira's flows are a definition's too (its code adds only the sites a grant reaches).
+        boolean flowsDefined = generic || "jira".equals(implementation);
+        Node tokenNode = node.object("token", flowsDefined);
         Map<String, JsonPointer> keep = tokenNode == null ? Map.of() : pointers(tokenNode.object("keep", false), null);
         Set<String> known = new LinkedHashSet<>(params.keySet());
         for (String kept : keep.keySet()) {
@@ -157,7 +164,7 @@ public final class ProviderDefinitions {
         Templates templates = new Templates(file, definitionBases, params.keySet(), known, allowHttp);
         templates.checkBases(bases);
 
-        ProviderDefinition.Authorize authorize = authorize(node.object("authorization", generic), templates);
+        ProviderDefinition.Authorize authorize = authorize(node.object("authorization", flowsDefined), templates);
         ProviderDefinition.Token token = token(tokenNode, keep, templates);
         ProviderDefinition.Identity identity = identity(node.object("identity", generic), templates);
         ProviderDefinition.Revocation revocation = revocation(node.object("revocation", false), templates);
