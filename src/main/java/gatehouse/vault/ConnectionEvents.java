@@ -10,9 +10,6 @@ import org.jdbi.v3.core.Handle;
  * lands; the webhook outbox implements it.
  */
 public interface ConnectionEvents {
-    /** Nowhere: for tests of the vault alone. */
-    ConnectionEvents NONE = (handle, type, connection, error) -> { };
-
     /** {@code error}: the provider's error code for failures; null otherwise. */
     void changed(Handle handle, String type, Connection connection, String error);
 }
