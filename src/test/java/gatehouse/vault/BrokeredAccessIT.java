@@ -133,6 +133,11 @@ class BrokeredAccessIT {
         Map<String, Object> approval = Map.of("vault_access", List.of(ISSUES));
         assertThat(developer.session().postJson("/api/v1/oauth/clients/" + clientId + "/approvals", approval).status())
                 .as("the app's own organization admin").isEqualTo(403);
+        assertThat(member(owner, "member").session().postJson("/api/v1/oauth/clients/" + clientId + "/approvals", approval)
+                .status()).as("a plain member of the app's organization").isEqualTo(403);
+        assertThat(Http.anonymous(server.baseUrl()).send("POST", "/api/v1/oauth/clients/" + clientId + "/approvals",
+                "application/json", "{\"vault_access\":[]}", "Authorization", "Bearer " + early).status())
+                .as("the app's own token").isIn(401, 403);
         Person stranger = member(admin.postJson("/api/v1/orgs", Map.of("name", Fixtures.unique("Other"))).text("id"), "owner");
         assertThat(stranger.session().postJson("/api/v1/oauth/clients/" + clientId + "/approvals", approval).status())
                 .as("another organization").isIn(403, 404);
